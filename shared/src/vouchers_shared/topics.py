@@ -1,0 +1,50 @@
+"""Topic names and event types: the message contract between services."""
+
+from __future__ import annotations
+
+from typing import Final
+
+APPLICATIONS: Final = "vouchers.applications.v1"
+COI: Final = "vouchers.coi.v1"
+ELIGIBILITY: Final = "vouchers.eligibility.v1"
+VERIFICATION: Final = "vouchers.verification.v1"
+DECISIONS: Final = "vouchers.decisions.v1"
+NOTICES: Final = "vouchers.notices.v1"
+
+REFDATA_KINDS: Final = (
+    "providers",
+    "holdings",
+    "officers",
+    "restrictions",
+    "prior_year_unredeemed",
+    "audit_reports",
+)
+
+
+def refdata_topic(kind: str) -> str:
+    """The compacted topic holding the latest snapshot of one reference-data kind."""
+    return f"vouchers.refdata.{kind}.v1"
+
+
+def dlq_topic(topic: str) -> str:
+    """Where messages that can never be processed from `topic` are parked."""
+    return f"{topic}.dlq"
+
+
+EVENT_TOPICS: Final = (APPLICATIONS, COI, ELIGIBILITY, VERIFICATION, DECISIONS, NOTICES)
+REFDATA_TOPICS: Final = tuple(refdata_topic(k) for k in REFDATA_KINDS)
+ALL_TOPICS: Final = EVENT_TOPICS + REFDATA_TOPICS + tuple(
+    dlq_topic(t) for t in EVENT_TOPICS + REFDATA_TOPICS
+)
+
+# CloudEvents types, in the past tense.
+APPLICATION_SUBMITTED: Final = "application.submitted"
+COI_ASSESSED: Final = "coi.assessed"
+ELIGIBILITY_ASSESSED: Final = "eligibility.assessed"
+VERIFICATION_COMPLETED: Final = "verification.completed"
+CASE_DECIDED: Final = "case.decided"
+VOUCHER_APPROVED: Final = "voucher.approved"
+NOTICE_PUBLISHED: Final = "notice.published"
+OBJECTION_RAISED: Final = "objection.raised"
+OBJECTION_RESOLVED: Final = "objection.resolved"
+REFDATA_LOADED: Final = "refdata.loaded"
