@@ -1,0 +1,1 @@
+"""Kafka messaging: CloudEvents envelope, publishing, consuming with a dead-letter topic."""

@@ -1,0 +1,120 @@
+"""Run a handler for each record: publish what it returns, retry transient errors, park poison."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+
+import structlog
+from aiokafka.errors import KafkaError
+from pymongo.errors import ConnectionFailure, OperationFailure
+
+from vouchers_shared.errors import PermanentError, TransientError
+from vouchers_shared.messaging.envelope import Envelope
+from vouchers_shared.messaging.inbound import Inbound, decode_headers
+from vouchers_shared.messaging.publisher import Outgoing, Publisher
+from vouchers_shared.observability import metrics
+from vouchers_shared.topics import dlq_topic
+
+Handler = Callable[[Inbound], Awaitable[Sequence[Outgoing]]]
+TRANSIENT = (TransientError, ConnectionFailure, KafkaError, OSError, asyncio.TimeoutError)
+log = structlog.get_logger()
+
+
+class RecordProcessor:
+    """Exactly what happens to one record; the subscriber acks after `process` returns."""
+
+    def __init__(
+        self,
+        publisher: Publisher,
+        service: str,
+        *,
+        max_attempts: int = 3,
+        transient_budget_s: float = 30.0,
+        backoff_cap_s: float = 5.0,
+    ) -> None:
+        self._publisher = publisher
+        self._service = service
+        self._max_attempts = max_attempts
+        self._transient_budget_s = transient_budget_s
+        self._backoff_cap_s = backoff_cap_s
+        self._attempts: dict[tuple[str, int, int], int] = {}
+
+    async def process(self, record: object, handler: Handler) -> None:
+        """Handle one record; raises only for transient trouble, so the record comes again."""
+        topic, partition, offset = _position(record)
+        headers = decode_headers(getattr(record, "headers", ()))
+        body = getattr(record, "value", b"") or b""
+        key_raw = getattr(record, "key", None)
+        key = key_raw.decode(errors="replace") if isinstance(key_raw, bytes) else key_raw
+        slot = (topic, partition, offset)
+        try:
+            inbound = Inbound(topic, partition, offset, key, headers, body,
+                              Envelope.from_headers(headers))
+            await self._run_with_backoff(inbound, handler)
+        except PermanentError as exc:
+            await self._park(topic, key, body, headers, exc, self._attempts.get(slot, 0) + 1)
+        except TRANSIENT:
+            raise
+        except Exception as exc:  # a bug or an unforeseen input: a few tries, then park it
+            attempts = self._attempts.get(slot, 0) + 1
+            self._attempts[slot] = attempts
+            if attempts < self._max_attempts:
+                log.warning("handler_failed", topic=topic, offset=offset, attempt=attempts,
+                            error=repr(exc))
+                raise
+            await self._park(topic, key, body, headers, exc, attempts)
+        self._attempts.pop(slot, None)
+
+    async def _run_with_backoff(self, inbound: Inbound, handler: Handler) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._transient_budget_s
+        delay = 0.1
+        while True:
+            try:
+                for event in await handler(inbound):
+                    await self._publisher.publish(event)
+                return
+            except TRANSIENT as exc:
+                if loop.time() + delay > deadline:
+                    raise
+                log.warning("transient_error", topic=inbound.topic, error=repr(exc), retry_in=delay)
+                metrics.TRANSIENT_RETRIES.labels(topic=inbound.topic).inc()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._backoff_cap_s)
+
+    async def _park(
+        self, topic: str, key: str | None, body: bytes, headers: dict[str, str],
+        exc: BaseException, attempts: int,
+    ) -> None:
+        dlq_headers = {
+            **headers,
+            "dlq_error": str(exc)[:2000],
+            "dlq_error_class": type(exc).__name__,
+            "dlq_attempts": str(attempts),
+            "dlq_original_topic": topic,
+            "dlq_service": self._service,
+            "dlq_at": datetime.now(UTC).isoformat(),
+        }
+        await self._publisher.publish_raw(dlq_topic(topic), key, body, dlq_headers)
+        metrics.DLQ_MESSAGES.labels(topic=topic).inc()
+        log.error("message_parked", topic=topic, error_class=type(exc).__name__,
+                  error=str(exc)[:500], attempts=attempts)
+
+
+def _position(record: object) -> tuple[str, int, int]:
+    return (
+        str(getattr(record, "topic", "")),
+        int(getattr(record, "partition", -1)),
+        int(getattr(record, "offset", -1)),
+    )
+
+
+def is_transient_store_error(exc: BaseException) -> bool:
+    """Mongo errors worth retrying (the server is away) versus refusals."""
+    return isinstance(exc, ConnectionFailure) or (
+        isinstance(exc, OperationFailure) and exc.has_error_label("RetryableWriteError")
+    )
+
+

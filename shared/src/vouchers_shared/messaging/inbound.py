@@ -1,0 +1,63 @@
+"""An incoming Kafka record with its CloudEvents attributes, parsed defensively."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from vouchers_shared.errors import PoisonMessage
+from vouchers_shared.messaging.envelope import Envelope
+
+M = TypeVar("M", bound=BaseModel)
+MAX_BODY_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Inbound:
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    headers: dict[str, str]
+    body: bytes
+    envelope: Envelope
+
+    @property
+    def correlation_id(self) -> str | None:
+        return self.headers.get("correlation_id")
+
+    def json(self) -> Any:
+        if len(self.body) > MAX_BODY_BYTES:
+            raise PoisonMessage(f"body of {len(self.body)} bytes is over {MAX_BODY_BYTES}")
+        try:
+            return json.loads(self.body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise PoisonMessage(f"body is not JSON: {exc}") from exc
+
+    def parse(self, model: type[M]) -> M:
+        """The body validated as `model`; a body that does not match is poison."""
+        data = self.json()
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]
+            )
+            raise PoisonMessage(f"{self.envelope.type} does not match its schema: {problems}") from exc
+
+
+def decode_headers(raw: Any) -> dict[str, str]:
+    """Kafka headers as text; undecodable values are kept as their repr for the DLQ."""
+    out: dict[str, str] = {}
+    for name, value in raw or ():
+        if isinstance(value, bytes):
+            try:
+                out[name] = value.decode()
+            except UnicodeDecodeError:
+                out[name] = repr(value)
+        else:
+            out[name] = str(value)
+    return out

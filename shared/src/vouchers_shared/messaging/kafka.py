@@ -1,0 +1,109 @@
+"""The Kafka broker every service uses: acks=all, idempotent producer, never ACK_FIRST."""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import structlog
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
+from prometheus_client import REGISTRY
+
+from vouchers_shared.settings import CommonSettings
+from vouchers_shared.topics import ALL_TOPICS, REFDATA_TOPICS
+
+log = structlog.get_logger()
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+# The broker-wide policy: on error the offset is not committed and the record comes again.
+BROKER_ACK_POLICY = AckPolicy.NACK_ON_ERROR
+
+
+def ssl_context(settings: CommonSettings) -> ssl.SSLContext | None:
+    if settings.kafka_security_protocol not in ("SSL", "SASL_SSL"):
+        return None
+    return ssl.create_default_context(cafile=settings.kafka_ssl_cafile)
+
+
+def broker_security(settings: CommonSettings) -> BaseSecurity | None:
+    """SASL/SCRAM and TLS from settings; a real deployment never runs plaintext."""
+    context = ssl_context(settings)
+    mechanism = settings.kafka_sasl_mechanism
+    if settings.kafka_security_protocol.startswith("SASL"):
+        if not (mechanism and settings.kafka_sasl_username and settings.kafka_sasl_password):
+            raise ValueError("SASL needs KAFKA_SASL_MECHANISM, _USERNAME and _PASSWORD")
+        user, password = settings.kafka_sasl_username, settings.kafka_sasl_password
+        kinds: dict[str, type[SASLPlaintext | SASLScram256 | SASLScram512]] = {
+            "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512, "PLAIN": SASLPlaintext,
+        }
+        return kinds[mechanism](user, password, ssl_context=context,
+                                use_ssl=settings.kafka_security_protocol == "SASL_SSL")
+    if context is not None:
+        return BaseSecurity(ssl_context=context, use_ssl=True)
+    return None
+
+
+def build_broker(settings: CommonSettings, service: str) -> KafkaBroker:
+    """A broker with the delivery guarantees of the suite; nothing connects until start()."""
+    return KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=service,
+        acks="all",
+        enable_idempotence=True,
+        max_request_size=MAX_MESSAGE_BYTES,
+        ack_policy=BROKER_ACK_POLICY,
+        graceful_timeout=settings.graceful_timeout_s,
+        security=broker_security(settings),
+        middlewares=[KafkaPrometheusMiddleware(registry=REGISTRY, app_name=service,
+                                               metrics_prefix="faststream")],
+        logger=None,
+    )
+
+
+def admin_options(settings: CommonSettings) -> dict[str, Any]:
+    """The same connection and security settings for aiokafka's own clients."""
+    return {
+        "bootstrap_servers": settings.kafka_bootstrap_servers,
+        "security_protocol": settings.kafka_security_protocol,
+        "sasl_mechanism": settings.kafka_sasl_mechanism or "PLAIN",
+        "sasl_plain_username": settings.kafka_sasl_username,
+        "sasl_plain_password": settings.kafka_sasl_password,
+        "ssl_context": ssl_context(settings),
+    }
+
+
+async def ensure_topics(settings: CommonSettings, topics: tuple[str, ...] = ALL_TOPICS) -> None:
+    """Create the suite's topics if missing: 12 partitions, reference data compacted."""
+    admin = AIOKafkaAdminClient(**admin_options(settings))
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(
+                name=topic,
+                num_partitions=settings.kafka_topic_partitions,
+                replication_factor=settings.kafka_replication_factor,
+                topic_configs=_topic_configs(topic),
+            )
+            for topic in topics
+            if topic not in existing
+        ]
+        if wanted:
+            try:
+                await admin.create_topics(wanted)
+            except TopicAlreadyExistsError:
+                pass  # another replica created them first
+            log.info("topics_created", count=len(wanted))
+    finally:
+        await admin.close()
+
+
+def _topic_configs(topic: str) -> dict[str, str]:
+    configs = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
+    if topic in REFDATA_TOPICS:
+        configs["cleanup.policy"] = "compact"
+    return configs

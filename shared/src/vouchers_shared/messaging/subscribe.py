@@ -1,0 +1,47 @@
+"""Declaring a subscriber: raw records in, our processor decides ack, retry or dead-letter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaMessage
+
+from vouchers_shared.messaging.consumer import Handler, RecordProcessor
+
+# Stated per subscriber as well as on the broker: an error leaves the offset uncommitted, so
+# the record is delivered again (after a seek), never lost as with ACK_FIRST's auto-commit.
+SUBSCRIBER_ACK_POLICY = AckPolicy.NACK_ON_ERROR
+
+
+async def raw_body(message: KafkaMessage) -> bytes:
+    """Hand the handler the bytes; our processor parses them so poison cannot jam the partition."""
+    return bytes(message.body)
+
+
+def consume(
+    broker: KafkaBroker,
+    topic: str,
+    *,
+    group_id: str,
+    processor: Callable[[], RecordProcessor],
+    handler: Callable[[], Handler],
+    title: str,
+    description: str,
+    max_poll_records: int = 100,
+) -> None:
+    """Subscribe `handler` to `topic` in `group_id`; deps are resolved at run time, not import."""
+
+    async def on_record(body: bytes, message: KafkaMessage) -> None:
+        await processor().process(message.raw_message, handler())
+
+    broker.subscriber(
+        topic,
+        group_id=group_id,
+        decoder=raw_body,
+        ack_policy=SUBSCRIBER_ACK_POLICY,
+        auto_offset_reset="earliest",
+        max_poll_records=max_poll_records,
+        title=title,
+        description=description,
+    )(on_record)

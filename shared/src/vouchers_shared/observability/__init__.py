@@ -1,0 +1,1 @@
+"""Metrics, logs and health endpoints shared by every service."""

@@ -1,0 +1,53 @@
+"""Domain metrics every service may export. Labels are small fixed sets, never applicant ids."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+DLQ_MESSAGES = Counter(
+    "vouchers_dlq_messages_total", "Messages parked on a dead-letter topic", ["topic"]
+)
+TRANSIENT_RETRIES = Counter(
+    "vouchers_transient_retries_total", "Retries after the store or broker did not answer", ["topic"]
+)
+MESSAGES_HANDLED = Counter(
+    "vouchers_messages_handled_total", "Messages handled by outcome", ["topic", "result"]
+)
+HANDLER_SECONDS = Histogram(
+    "vouchers_handler_seconds", "Time to handle one message", ["topic"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+CONSUMER_LAG = Gauge(
+    "vouchers_consumer_lag", "Records behind the partition's high watermark (highwater - position)",
+    ["group", "topic", "partition"],
+)
+CONSUMER_MEMBERS = Gauge(
+    "vouchers_consumer_assigned_partitions", "Partitions assigned to this process", ["group", "topic"]
+)
+RULE_OUTCOMES = Counter(
+    "vouchers_rule_outcomes_total", "Rule outcomes by rule id and result", ["rule", "result"]
+)
+VERDICTS = Counter(
+    "vouchers_verdicts_total", "Verdicts by check and outcome", ["check", "outcome"]
+)
+VOUCHERS_RESERVED_CNY = Counter(
+    "vouchers_reserved_cny_total", "CNY reserved on applicants' yearly ledgers"
+)
+VOUCHERS_RELEASED_CNY = Counter(
+    "vouchers_released_cny_total", "CNY released from applicants' yearly ledgers"
+)
+VOUCHERS_GRANTED_CNY = Counter(
+    "vouchers_granted_cny_total", "CNY granted as approved vouchers"
+)
+APPLICATIONS_BY_STATUS = Gauge(
+    "vouchers_applications", "Applications by current status", ["status"]
+)
+OUTBOX_BACKLOG = Gauge(
+    "vouchers_outbox_backlog", "Events stored but not yet published", ["service"]
+)
+CASES_OVER_LIMIT = Gauge(
+    "vouchers_cases_past_working_days", "Open cases past a working-day mark", ["mark"]
+)
+LETTERS = Counter(
+    "vouchers_letters_total", "Letters sent by kind, channel and outcome", ["kind", "channel", "result"]
+)
