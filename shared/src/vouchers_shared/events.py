@@ -96,13 +96,12 @@ class VoucherApproved(Event):
     approved_at: datetime
 
 
-class NoticePublished(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+class NoticePublished(Event):
+    """One application entering a public-notice batch (one event per application)."""
 
     notice_id: str
     starts_on: date
     ends_on: date
-    application_ids: list[str]
     published_at: datetime
 
 

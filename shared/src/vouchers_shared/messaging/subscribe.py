@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 
@@ -21,8 +22,7 @@ async def raw_body(message: KafkaMessage) -> bytes:
 
 def consume(
     broker: KafkaBroker,
-    topic: str,
-    *,
+    *topics: str,
     group_id: str,
     processor: Callable[[], RecordProcessor],
     handler: Callable[[], Handler],
@@ -30,18 +30,24 @@ def consume(
     description: str,
     max_poll_records: int = 100,
 ) -> None:
-    """Subscribe `handler` to `topic` in `group_id`; deps are resolved at run time, not import."""
+    """Subscribe `handler` to `topics` in `group_id`; deps are resolved at run time, not import.
+
+    Every topic has the same partition count and is keyed by applicant USCC, so the range
+    assignor gives one replica the same partition of each topic: one applicant's events, of
+    whatever topic, are handled one at a time by one process.
+    """
 
     async def on_record(body: bytes, message: KafkaMessage) -> None:
         await processor().process(message.raw_message, handler())
 
     broker.subscriber(
-        topic,
+        *topics,
         group_id=group_id,
         decoder=raw_body,
         ack_policy=SUBSCRIBER_ACK_POLICY,
         auto_offset_reset="earliest",
         max_poll_records=max_poll_records,
+        partition_assignment_strategy=(RangePartitionAssignor,),
         title=title,
         description=description,
     )(on_record)

@@ -1,0 +1,97 @@
+"""Intake's documents: applications with their outbox, idempotency keys, the status read model."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, AsyncMongoClient
+from pymongo.errors import DuplicateKeyError
+
+from intake.domain.status import StatusView
+from vouchers_shared.store import Document
+
+DATABASE = "vouchers_intake"
+
+
+class IntakeStore:
+    def __init__(self, client: AsyncMongoClient[Document]) -> None:
+        db = client[DATABASE]
+        self.applications = db["applications"]
+        self.idempotency = db["idempotency_keys"]
+        self.status = db["application_status"]
+
+    async def ensure_indexes(self) -> None:
+        await self.applications.create_index([("outbox_pending", ASCENDING),
+                                              ("submitted_at", ASCENDING)])
+        await self.applications.create_index([("applicant_uscc", ASCENDING)])
+        await self.status.create_index([("applicant_uscc", ASCENDING), ("status", ASCENDING)])
+        await self.status.create_index([("status", ASCENDING)])
+
+    async def claim_key(self, scope_key: str, body_hash: str, application_id: str) -> Document:
+        """Record an idempotency key; returns the record that holds the key (ours or earlier)."""
+        record = {"_id": scope_key, "body_hash": body_hash, "application_id": application_id}
+        try:
+            await self.idempotency.insert_one(record)
+        except DuplicateKeyError:
+            existing = await self.idempotency.find_one({"_id": scope_key})
+            if existing is None:  # pragma: no cover - the key was just seen as duplicate
+                raise
+            return existing
+        return record
+
+    async def insert_application(self, document: Document) -> bool:
+        """Insert once; an application id seen before (a retried request) inserts nothing."""
+        try:
+            await self.applications.insert_one(document)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def application(self, application_id: str) -> Document | None:
+        return await self.applications.find_one({"_id": application_id})
+
+    async def mark_published(self, application_id: str, at: datetime) -> None:
+        await self.applications.update_one(
+            {"_id": application_id}, {"$set": {"outbox_pending": False, "published_at": at}}
+        )
+
+    async def unpublished(self, older_than: datetime, limit: int = 100) -> list[Document]:
+        cursor = self.applications.find(
+            {"outbox_pending": True, "submitted_at": {"$lte": older_than}},
+            {"outbox": 1, "submitted_at": 1},
+        ).sort("submitted_at", ASCENDING).limit(limit)
+        return [doc async for doc in cursor]
+
+    async def backlog(self) -> int:
+        return await self.applications.count_documents({"outbox_pending": True})
+
+    async def load_view(self, application_id: str) -> StatusView | None:
+        doc = await self.status.find_one({"_id": application_id})
+        if doc is None:
+            return None
+        doc.pop("_id")
+        doc.pop("status", None)
+        return StatusView.model_validate(doc)
+
+    async def save_view(self, view: StatusView) -> None:
+        doc: dict[str, Any] = view.model_dump()
+        doc["status"] = view.status
+        await self.status.replace_one({"_id": view.application_id}, doc, upsert=True)
+
+    async def list_views(
+        self, filters: dict[str, Any], skip: int, limit: int
+    ) -> tuple[int, list[StatusView]]:
+        total = await self.status.count_documents(filters)
+        cursor = self.status.find(filters).sort("_id", ASCENDING).skip(skip).limit(limit)
+        views = []
+        async for doc in cursor:
+            doc.pop("_id")
+            doc.pop("status", None)
+            views.append(StatusView.model_validate(doc))
+        return total, views
+
+    async def count_by_status(self) -> dict[str, int]:
+        pipeline = [{"$group": {"_id": "$status", "count": {"$sum": 1}}}]
+        cursor = await self.status.aggregate(pipeline)
+        return {str(row["_id"]): int(row["count"]) async for row in cursor}

@@ -1,0 +1,132 @@
+"""Intake's HTTP API: filing, reading, reference data, local-mode tokens."""
+
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from intake.adapters.mongo_store import IntakeStore
+from intake.domain.status import OFFICIAL_WORDING, StatusView
+from intake.http_errors import errors_response
+from intake.refdata_loader import RefdataLoader, RefdataRefused
+from intake.submission import SubmissionRefused, Submissions
+from intake.views import render
+from vouchers_shared.application import Application
+from vouchers_shared.auth import Principal, Role, TokenService, requires
+from vouchers_shared.clock import Clock
+from vouchers_shared.types import Uscc
+
+
+@dataclass
+class ApiDeps:
+    store: IntakeStore
+    submissions: Submissions
+    refdata: RefdataLoader
+    tokens: TokenService
+    clock: Clock
+
+
+class Accepted(BaseModel):
+    application_id: str
+    status: Literal["received"] = "received"
+
+
+class TokenRequest(BaseModel):
+    role: Role
+    uscc: Uscc | None = None
+
+
+def build_router(deps: Callable[[], ApiDeps], *, local_mode: bool) -> APIRouter:
+    router = APIRouter(prefix="/v1")
+    tokens = lambda: deps().tokens  # noqa: E731
+    submitter = Depends(requires(tokens, "submitter"))
+    reader = Depends(requires(tokens, "submitter", "operator", "auditor"))
+    operator = Depends(requires(tokens, "operator"))
+
+    @router.post("/applications", status_code=202, response_model=Accepted,
+                 responses={409: {}, 413: {}, 422: {}})
+    async def file_application(
+        application: Application,
+        who: Annotated[Principal, submitter],
+        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> Any:
+        """File an application (七(二)); the same Idempotency-Key and body files nothing new."""
+        try:
+            filed = await deps().submissions.file(application, who, idempotency_key)
+        except SubmissionRefused as refused:
+            return errors_response(refused.status, [{"field": refused.field, "code": refused.code,
+                                                     "message": refused.message}])
+        return JSONResponse({"application_id": filed.application_id, "status": filed.status},
+                            status_code=202)
+
+    @router.get("/applications/{application_id}")
+    async def read_application(application_id: str,
+                               who: Annotated[Principal, reader]) -> dict[str, Any]:
+        """One application with its checks, voucher, timeline and working days elapsed."""
+        view = await _view(deps(), application_id)
+        if view is None or not who.may_see(view.applicant_uscc or ""):
+            raise HTTPException(404, detail="no such application")
+        return render(view, deps().clock.today())
+
+    @router.get("/applications")
+    async def list_applications(
+        who: Annotated[Principal, reader],
+        applicant_uscc: str | None = None,
+        status: Annotated[str | None, Query(pattern="^(" + "|".join(OFFICIAL_WORDING) + ")$")] = None,
+        page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+        page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    ) -> dict[str, Any]:
+        """Applications, paged; a submitter sees only its own applicant's."""
+        if who.role == "submitter":
+            if applicant_uscc not in (None, who.uscc):
+                raise HTTPException(403, detail="a submitter reads only its own applicant")
+            applicant_uscc = who.uscc
+        filters: dict[str, Any] = {}
+        if applicant_uscc:
+            filters["applicant_uscc"] = applicant_uscc
+        if status:
+            filters["status"] = status
+        total, views = await deps().store.list_views(filters, (page - 1) * page_size, page_size)
+        today = deps().clock.today()
+        return {"items": [render(v, today) for v in views], "total": total,
+                "page": page, "page_size": page_size}
+
+    @router.post("/refdata/{kind}", status_code=202)
+    async def load_refdata(kind: str, items: Annotated[list[dict[str, Any]], Field(max_length=200_000)],
+                           who: Annotated[Principal, operator]) -> Any:
+        """Replace one kind of reference data with a new versioned snapshot."""
+        try:
+            snapshot = await deps().refdata.load(kind, items, loaded_by=who.subject)
+        except RefdataRefused as refused:
+            return errors_response(refused.status, refused.errors)
+        return {"kind": snapshot.kind, "version": snapshot.version, "items": len(snapshot.items)}
+
+    if not local_mode:
+        return router  # outside local mode tokens come from the identity provider
+
+    @router.post("/dev/tokens")
+    async def issue_token(request: TokenRequest,
+                          _who: Annotated[Principal, operator]) -> dict[str, str]:
+        """Local mode only: issue a token for trying the API."""
+        try:
+            return {"token": deps().tokens.issue(request.role, request.uscc)}
+        except ValueError as exc:
+            raise HTTPException(422, detail=str(exc)) from exc
+
+    return router
+
+
+async def _view(deps: ApiDeps, application_id: str) -> StatusView | None:
+    view = await deps.store.load_view(application_id)
+    if view is not None:
+        return view
+    doc = await deps.store.application(application_id)
+    if doc is None:
+        return None
+    return StatusView(application_id=application_id, applicant_uscc=doc["applicant_uscc"],
+                      submitted_at=doc["submitted_at"],
+                      timeline=[{"at": doc["submitted_at"], "event": "received"}])

@@ -1,0 +1,73 @@
+"""Intake: the HTTP front door, the outbox relay and the status read model, in one process."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from fastapi import FastAPI
+
+from intake.adapters.mongo_store import IntakeStore
+from intake.api import ApiDeps, build_router
+from intake.config import Settings
+from intake.domain.status import OFFICIAL_WORDING
+from intake.http_errors import BodySizeLimit, install_error_handlers
+from intake.read_model import READ_MODEL_TOPICS, project
+from intake.refdata_loader import RefdataLoader
+from intake.relay import run_relay
+from intake.submission import Submissions
+from vouchers_shared.auth import TokenService
+from vouchers_shared.messaging.inbound import Inbound
+from vouchers_shared.messaging.kafka import build_broker
+from vouchers_shared.messaging.subscribe import consume
+from vouchers_shared.observability.metrics import APPLICATIONS_BY_STATUS
+from vouchers_shared.program import load_program
+from vouchers_shared.runtime import Runtime, service_app
+
+SERVICE = "intake"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    params = load_program(settings.voucher_program)
+    broker = build_broker(settings, SERVICE)
+    holder: dict[str, ApiDeps] = {}
+
+    def deps() -> ApiDeps:
+        return holder["deps"]
+
+    async def on_start(runtime: Runtime) -> None:
+        store = IntakeStore(runtime.mongo)
+        await store.ensure_indexes()
+        submissions = Submissions(store, runtime.publisher, runtime.clock, params)
+        holder["deps"] = ApiDeps(store, submissions, RefdataLoader(runtime.publisher),
+                                 TokenService(settings.vouchers_token_key), runtime.clock)
+        runtime.run_in_background("outbox-relay", run_relay(
+            store, submissions, runtime.clock, settings.outbox_relay_interval_s,
+            timedelta(seconds=settings.outbox_relay_grace_s)))
+        runtime.run_in_background("status-gauge", _count_statuses(store))
+
+    async def handle(inbound: Inbound) -> tuple[()]:
+        await project(inbound, deps().store)
+        return ()
+
+    app, runtime = service_app(SERVICE, settings, broker, on_start=on_start,
+                               routers=[build_router(deps, local_mode=settings.vouchers_local_mode)],
+                               title="Compute vouchers: intake")
+    consume(broker, *READ_MODEL_TOPICS, group_id="intake-status",
+            processor=lambda: runtime().processor, handler=lambda: handle,
+            title="intake-status", description="Status read model behind GET /v1/applications")
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit)
+    return app
+
+
+async def _count_statuses(store: IntakeStore, interval_s: float = 10.0) -> None:
+    while True:
+        try:
+            counts = await store.count_by_status()
+            for status in OFFICIAL_WORDING:
+                APPLICATIONS_BY_STATUS.labels(status=status).set(counts.get(status, 0))
+        except Exception:  # the store is away; the gauge keeps its last value
+            pass
+        await asyncio.sleep(interval_s)

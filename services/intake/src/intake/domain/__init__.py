@@ -1,0 +1,1 @@
+"""Pure logic of intake: no I/O."""

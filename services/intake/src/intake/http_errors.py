@@ -1,0 +1,79 @@
+"""Error answers in the documented shape: {"errors": [{"field", "code", "message"}]}."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def field_path(loc: Sequence[Any]) -> str:
+    """('body', 'contracts', 0, 'amount_cny') -> 'contracts[0].amount_cny'."""
+    path = ""
+    for part in loc:
+        if part in ("body", "query", "path", "header") and not path:
+            continue
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def errors_response(status: int, errors: list[dict[str, str]]) -> JSONResponse:
+    return JSONResponse({"errors": errors}, status_code=status)
+
+
+async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"field": field_path(e["loc"]), "code": str(e["type"]), "message": str(e["msg"])}
+        for e in exc.errors()
+    ]
+    return errors_response(422, errors)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+
+
+class BodySizeLimit:
+    """Refuses a body over the limit with 413 before any of it is parsed."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        seen = 0
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except _TooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = errors_response(413, [{"field": "", "code": "BODY_TOO_LARGE",
+                                           "message": f"a body may be at most {self.limit} bytes"}])
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass

@@ -1,0 +1,69 @@
+"""Validating a reference-data kind and publishing it as one versioned snapshot."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from intake.http_errors import field_path
+from vouchers_shared import topics
+from vouchers_shared.messaging.envelope import Envelope
+from vouchers_shared.messaging.publisher import Outgoing, Publisher
+from vouchers_shared.refdata import ITEM_MODELS, MAX_ITEMS, Snapshot
+
+SOURCE = "/vouchers/refdata"
+
+
+class RefdataRefused(Exception):
+    def __init__(self, status: int, errors: list[dict[str, str]]) -> None:
+        super().__init__(errors[0]["message"] if errors else "refused")
+        self.status, self.errors = status, errors
+
+
+def build_snapshot(kind: str, items: list[Any], loaded_by: str, now: datetime) -> Snapshot:
+    """Validate every item of `kind`; every problem is listed, nothing is half-loaded."""
+    if kind not in ITEM_MODELS:
+        raise RefdataRefused(404, [{"field": "kind", "code": "UNKNOWN_KIND",
+                                    "message": f"kinds are {', '.join(ITEM_MODELS)}"}])
+    if len(items) > MAX_ITEMS:
+        raise RefdataRefused(413, [{"field": "", "code": "TOO_MANY_ITEMS",
+                                    "message": f"at most {MAX_ITEMS} items per load"}])
+    adapter = TypeAdapter(list[ITEM_MODELS[kind]])  # type: ignore[valid-type]
+    try:
+        parsed = adapter.validate_python(items)
+    except ValidationError as exc:
+        raise RefdataRefused(422, [
+            {"field": field_path(e["loc"]),
+             "code": str(e["type"]), "message": str(e["msg"])}
+            for e in exc.errors()[:200]
+        ]) from exc
+    canonical = [item.model_dump(mode="json") for item in parsed]
+    digest = hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()[:12]
+    version = f"{now.astimezone(UTC).strftime('%Y%m%dT%H%M%S%fZ')}-{digest}"
+    return Snapshot(kind=kind, version=version, loaded_at=now, loaded_by=loaded_by,
+                    items=canonical)
+
+
+def snapshot_event(snapshot: Snapshot) -> Outgoing:
+    return Outgoing(
+        topic=topics.refdata_topic(snapshot.kind),
+        key=snapshot.kind,
+        envelope=Envelope.new(topics.REFDATA_LOADED, SOURCE, snapshot.kind,
+                              id_=f"refdata/{snapshot.kind}/{snapshot.version}",
+                              time=snapshot.loaded_at),
+        payload=snapshot,
+    )
+
+
+class RefdataLoader:
+    def __init__(self, publisher: Publisher) -> None:
+        self._publisher = publisher
+
+    async def load(self, kind: str, items: list[Any], loaded_by: str) -> Snapshot:
+        snapshot = build_snapshot(kind, items, loaded_by, datetime.now(UTC))
+        await self._publisher.publish(snapshot_event(snapshot))
+        return snapshot

@@ -1,0 +1,118 @@
+"""Filing an application: window check, idempotency, one document with its outbox, publish."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import structlog
+
+from intake.adapters.mongo_store import IntakeStore
+from vouchers_shared import topics
+from vouchers_shared.application import Application
+from vouchers_shared.auth import Principal
+from vouchers_shared.clock import Clock
+from vouchers_shared.events import ApplicationSubmitted
+from vouchers_shared.messaging.envelope import Envelope
+from vouchers_shared.messaging.publisher import Outgoing, Publisher
+from vouchers_shared.program import ProgramParams
+
+SOURCE = "/vouchers/intake"
+log = structlog.get_logger()
+
+
+class SubmissionRefused(Exception):
+    """A valid body that may not be filed now; carries the documented error code."""
+
+    def __init__(self, status: int, code: str, field: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.field, self.message = status, code, field, message
+
+
+@dataclass(frozen=True)
+class Filed:
+    application_id: str
+    status: str = "received"
+
+
+def body_hash(application: Application) -> str:
+    """Same meaning, same hash: the canonical JSON of the validated application."""
+    return hashlib.sha256(application.model_dump_json().encode()).hexdigest()
+
+
+def new_application_id(program_year: int) -> str:
+    return f"SZV{program_year}-{uuid.uuid4().hex[:16].upper()}"
+
+
+class Submissions:
+    def __init__(self, store: IntakeStore, publisher: Publisher, clock: Clock,
+                 params: ProgramParams) -> None:
+        self._store, self._publisher, self._clock, self._params = store, publisher, clock, params
+
+    def check_may_file(self, application: Application, who: Principal) -> datetime:
+        """The instant of filing; refuses another applicant's filing and the closed window."""
+        if who.uscc != application.applicant.uscc:
+            raise SubmissionRefused(403, "NOT_YOUR_APPLICANT", "applicant.uscc",
+                                    "a submitter files only for its own applicant")
+        if application.program_year != self._params.program_year:
+            raise SubmissionRefused(422, "PROGRAM_YEAR_MISMATCH", "program_year",
+                                    f"this suite accepts program year {self._params.program_year}")
+        now = self._clock.now()
+        if not self._params.filing_window_contains(now):
+            raise SubmissionRefused(
+                422, "FILING_WINDOW_CLOSED", "",
+                f"filing is open from {self._params.filing_opens_at.isoformat()} to "
+                f"{self._params.filing_closes_at.isoformat()} (七(二)); it is now {now.isoformat()}",
+            )
+        return now
+
+    async def file(self, application: Application, who: Principal, key: str | None) -> Filed:
+        now = self.check_may_file(application, who)
+        application_id = new_application_id(application.program_year)
+        if key is not None:
+            scope = f"{who.uscc}:{key}"
+            record = await self._store.claim_key(scope, body_hash(application), application_id)
+            if record["body_hash"] != body_hash(application):
+                raise SubmissionRefused(409, "IDEMPOTENCY_KEY_REUSED", "Idempotency-Key",
+                                        "this Idempotency-Key was used with another body")
+            application_id = record["application_id"]
+        event = submitted_event(application, application_id, now)
+        inserted = await self._store.insert_application({
+            "_id": application_id,
+            "applicant_uscc": application.applicant.uscc,
+            "program_year": application.program_year,
+            "submitted_at": now,
+            "application": application.model_dump(mode="json"),
+            "outbox": [event.to_document()],
+            "outbox_pending": True,
+        })
+        if inserted:
+            await self.publish_pending(application_id, [event.to_document()])
+        return Filed(application_id)
+
+    async def publish_pending(self, application_id: str, outbox: list[dict[str, object]]) -> None:
+        for item in outbox:
+            headers = dict(item["headers"])  # type: ignore[call-overload]
+            await self._publisher.publish_raw(str(item["topic"]), str(item["key"]),
+                                              str(item["body"]).encode(), headers)
+        await self._store.mark_published(application_id, self._clock.now())
+        log.info("application_published", application_id=application_id)
+
+
+def submitted_event(application: Application, application_id: str, now: datetime) -> Outgoing:
+    payload = ApplicationSubmitted(
+        application_id=application_id,
+        applicant_uscc=application.applicant.uscc,
+        submitted_at=now,
+        application=application,
+    )
+    return Outgoing(
+        topic=topics.APPLICATIONS,
+        key=application.applicant.uscc,
+        envelope=Envelope.new(topics.APPLICATION_SUBMITTED, SOURCE, application_id,
+                              id_=f"{application_id}/submitted", time=now),
+        payload=payload,
+        correlation_id=application_id,
+    )

@@ -1,0 +1,53 @@
+"""What `GET /v1/applications/{id}` answers, built from the read model."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from intake.domain.status import OFFICIAL_WORDING, StatusView
+from vouchers_shared import workdays
+
+CHECKS = ("eligibility", "conflict_of_interest", "verification")
+
+
+def working_days_elapsed(view: StatusView, today: date) -> int | None:
+    """Working days since acceptance, the public-notice period left out (十: 不含特别时限)."""
+    if view.submitted_at is None:
+        return None
+    end = date.fromisoformat(view.approved_on) if view.approved_on else today
+    try:
+        elapsed = workdays.working_days_between(view.submitted_at.date(), end)
+        if view.notice is not None:
+            starts = date.fromisoformat(view.notice["starts_on"])
+            ends = min(date.fromisoformat(view.notice["ends_on"]), end)
+            if ends >= starts:
+                elapsed -= workdays.working_days_between(starts, ends) + int(
+                    workdays.is_working_day(starts))
+        return max(elapsed, 0)
+    except workdays.CalendarYearUnknown:
+        return None
+
+
+def render(view: StatusView, today: date) -> dict[str, Any]:
+    checks = {
+        name: (
+            {"outcome": view.checks[name].outcome, "findings": view.checks[name].findings}
+            if name in view.checks else {"outcome": "pending", "findings": []}
+        )
+        for name in CHECKS
+    }
+    return {
+        "application_id": view.application_id,
+        "applicant_uscc": view.applicant_uscc,
+        "status": view.status,
+        "status_label": OFFICIAL_WORDING[view.status],
+        "checks": checks,
+        "voucher": view.voucher,
+        "notice": view.notice,
+        "approved_on": view.approved_on,
+        "timeline": [
+            {"at": step["at"].isoformat(), "event": step["event"]} for step in view.timeline
+        ],
+        "working_days_elapsed": working_days_elapsed(view, today),
+    }
