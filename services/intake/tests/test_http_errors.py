@@ -3,7 +3,6 @@
 import httpx
 import pytest
 from fastapi import FastAPI, Request
-
 from intake.http_errors import BodySizeLimit, field_path
 
 

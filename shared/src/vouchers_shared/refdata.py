@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -61,6 +61,10 @@ ITEM_MODELS: dict[str, type[Item]] = {
 }
 
 MAX_ITEMS = 200_000
+ITEM_LISTS: dict[str, TypeAdapter[list[Item]]] = {
+    kind: cast("TypeAdapter[list[Item]]", TypeAdapter(list[model]))  # type: ignore[valid-type]
+    for kind, model in ITEM_MODELS.items()
+}
 
 
 class Snapshot(BaseModel):
@@ -76,5 +80,4 @@ class Snapshot(BaseModel):
 
     def parsed(self) -> list[Item]:
         """The items validated as their kind's model."""
-        adapter = TypeAdapter(list[ITEM_MODELS[self.kind]])  # type: ignore[valid-type]
-        return list(adapter.validate_python(self.items))
+        return ITEM_LISTS[self.kind].validate_python(self.items)

@@ -8,6 +8,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from vouchers_shared.application import Application
+from vouchers_shared.auth import Principal, Role, TokenService, requires
+from vouchers_shared.clock import Clock
+from vouchers_shared.types import Uscc
 
 from intake.adapters.mongo_store import IntakeStore
 from intake.domain.status import OFFICIAL_WORDING, StatusView
@@ -15,10 +19,6 @@ from intake.http_errors import errors_response
 from intake.refdata_loader import RefdataLoader, RefdataRefused
 from intake.submission import SubmissionRefused, Submissions
 from intake.views import render
-from vouchers_shared.application import Application
-from vouchers_shared.auth import Principal, Role, TokenService, requires
-from vouchers_shared.clock import Clock
-from vouchers_shared.types import Uscc
 
 
 @dataclass

@@ -5,7 +5,15 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import structlog
 from fastapi import FastAPI
+from vouchers_shared.auth import TokenService
+from vouchers_shared.messaging.inbound import Inbound
+from vouchers_shared.messaging.kafka import build_broker
+from vouchers_shared.messaging.subscribe import consume
+from vouchers_shared.observability.metrics import APPLICATIONS_BY_STATUS
+from vouchers_shared.program import load_program
+from vouchers_shared.runtime import Runtime, service_app
 
 from intake.adapters.mongo_store import IntakeStore
 from intake.api import ApiDeps, build_router
@@ -16,15 +24,9 @@ from intake.read_model import READ_MODEL_TOPICS, project
 from intake.refdata_loader import RefdataLoader
 from intake.relay import run_relay
 from intake.submission import Submissions
-from vouchers_shared.auth import TokenService
-from vouchers_shared.messaging.inbound import Inbound
-from vouchers_shared.messaging.kafka import build_broker
-from vouchers_shared.messaging.subscribe import consume
-from vouchers_shared.observability.metrics import APPLICATIONS_BY_STATUS
-from vouchers_shared.program import load_program
-from vouchers_shared.runtime import Runtime, service_app
 
 SERVICE = "intake"
+log = structlog.get_logger()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -68,6 +70,6 @@ async def _count_statuses(store: IntakeStore, interval_s: float = 10.0) -> None:
             counts = await store.count_by_status()
             for status in OFFICIAL_WORDING:
                 APPLICATIONS_BY_STATUS.labels(status=status).set(counts.get(status, 0))
-        except Exception:  # the store is away; the gauge keeps its last value
-            pass
+        except Exception as exc:  # the store is away; the gauge keeps its last value
+            log.warning("status_count_failed", error=repr(exc))
         await asyncio.sleep(interval_s)

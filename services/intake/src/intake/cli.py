@@ -10,12 +10,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from intake.dlq import parked, replay
-from intake.refdata_loader import RefdataRefused, build_snapshot, snapshot_event
 from vouchers_shared.auth import TokenService
 from vouchers_shared.messaging.kafka import ensure_topics
 from vouchers_shared.messaging.producer import StandalonePublisher
 from vouchers_shared.settings import CommonSettings
+
+from intake.dlq import parked, replay
+from intake.refdata_loader import RefdataRefused, build_snapshot, snapshot_event
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,7 +73,7 @@ def write_tokens(settings: CommonSettings, path: Path, applications: list[Path])
 
 async def load_refdata(settings: CommonSettings, kind: str, file: Path) -> int:
     try:
-        items = json.loads(file.read_text(encoding="utf-8"))
+        items = json.loads(await asyncio.to_thread(file.read_text, encoding="utf-8"))
         if not isinstance(items, list):
             raise ValueError("the file must hold a JSON array")
         snapshot = build_snapshot(kind, items, "cli", datetime.now(UTC))

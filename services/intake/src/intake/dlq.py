@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-
 from vouchers_shared.messaging.inbound import decode_headers
 from vouchers_shared.messaging.kafka import admin_options
 from vouchers_shared.messaging.producer import StandalonePublisher

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import structlog
-
-from intake.adapters.mongo_store import IntakeStore
-from intake.domain.status import StatusView, apply_event
 from vouchers_shared import topics
 from vouchers_shared.errors import PoisonMessage
 from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.publisher import Outgoing
+
+from intake.adapters.mongo_store import IntakeStore
+from intake.domain.status import StatusView, apply_event
 
 log = structlog.get_logger()
 READ_MODEL_TOPICS = (topics.APPLICATIONS, topics.COI, topics.ELIGIBILITY, topics.VERIFICATION,

@@ -7,13 +7,13 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
-
-from intake.http_errors import field_path
+from pydantic import ValidationError
 from vouchers_shared import topics
 from vouchers_shared.messaging.envelope import Envelope
 from vouchers_shared.messaging.publisher import Outgoing, Publisher
-from vouchers_shared.refdata import ITEM_MODELS, MAX_ITEMS, Snapshot
+from vouchers_shared.refdata import ITEM_LISTS, ITEM_MODELS, MAX_ITEMS, Snapshot
+
+from intake.http_errors import field_path
 
 SOURCE = "/vouchers/refdata"
 
@@ -32,9 +32,8 @@ def build_snapshot(kind: str, items: list[Any], loaded_by: str, now: datetime) -
     if len(items) > MAX_ITEMS:
         raise RefdataRefused(413, [{"field": "", "code": "TOO_MANY_ITEMS",
                                     "message": f"at most {MAX_ITEMS} items per load"}])
-    adapter = TypeAdapter(list[ITEM_MODELS[kind]])  # type: ignore[valid-type]
     try:
-        parsed = adapter.validate_python(items)
+        parsed = ITEM_LISTS[kind].validate_python(items)
     except ValidationError as exc:
         raise RefdataRefused(422, [
             {"field": field_path(e["loc"]),

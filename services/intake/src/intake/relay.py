@@ -6,11 +6,11 @@ import asyncio
 from datetime import timedelta
 
 import structlog
+from vouchers_shared.clock import Clock
+from vouchers_shared.observability.metrics import OUTBOX_BACKLOG
 
 from intake.adapters.mongo_store import IntakeStore
 from intake.submission import Submissions
-from vouchers_shared.clock import Clock
-from vouchers_shared.observability.metrics import OUTBOX_BACKLOG
 
 log = structlog.get_logger()
 

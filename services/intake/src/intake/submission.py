@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
-
-from intake.adapters.mongo_store import IntakeStore
 from vouchers_shared import topics
 from vouchers_shared.application import Application
 from vouchers_shared.auth import Principal
@@ -18,6 +16,8 @@ from vouchers_shared.events import ApplicationSubmitted
 from vouchers_shared.messaging.envelope import Envelope
 from vouchers_shared.messaging.publisher import Outgoing, Publisher
 from vouchers_shared.program import ProgramParams
+
+from intake.adapters.mongo_store import IntakeStore
 
 SOURCE = "/vouchers/intake"
 log = structlog.get_logger()

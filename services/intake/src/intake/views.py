@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from intake.domain.status import OFFICIAL_WORDING, StatusView
 from vouchers_shared import workdays
+
+from intake.domain.status import OFFICIAL_WORDING, StatusView
 
 CHECKS = ("eligibility", "conflict_of_interest", "verification")
 

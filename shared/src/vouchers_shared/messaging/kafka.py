@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 from typing import Any
 
@@ -93,10 +94,8 @@ async def ensure_topics(settings: CommonSettings, topics: tuple[str, ...] = ALL_
             if topic not in existing
         ]
         if wanted:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another replica was first
                 await admin.create_topics(wanted)
-            except TopicAlreadyExistsError:
-                pass  # another replica created them first
             log.info("topics_created", count=len(wanted))
     finally:
         await admin.close()

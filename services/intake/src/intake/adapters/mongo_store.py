@@ -7,9 +7,9 @@ from typing import Any
 
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
+from vouchers_shared.store import Document
 
 from intake.domain.status import StatusView
-from vouchers_shared.store import Document
 
 DATABASE = "vouchers_intake"
 

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-
 from vouchers_shared import topics
 
 OFFICIAL_WORDING = {

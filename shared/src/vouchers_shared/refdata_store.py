@@ -1,0 +1,93 @@
+"""A service's own copy of the reference data, fed from the compacted snapshot topics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Generic, TypeVar
+
+from pymongo import AsyncMongoClient
+
+from vouchers_shared.errors import PoisonMessage
+from vouchers_shared.messaging.inbound import Inbound
+from vouchers_shared.messaging.publisher import Outgoing
+from vouchers_shared.refdata import ITEM_MODELS, Snapshot
+from vouchers_shared.store import Document
+from vouchers_shared.topics import REFDATA_LOADED
+
+T = TypeVar("T")
+
+
+class RefdataStore:
+    """One document per kind holding its newest snapshot; an older one never replaces it."""
+
+    def __init__(self, client: AsyncMongoClient[Document], database: str) -> None:
+        self._collection = client[database]["refdata"]
+        self._cache: dict[str, Snapshot] = {}
+
+    async def save(self, snapshot: Snapshot) -> bool:
+        current = await self._collection.find_one({"_id": snapshot.kind}, {"version": 1})
+        if current is not None and current["version"] >= snapshot.version:
+            return False
+        await self._collection.replace_one(
+            {"_id": snapshot.kind}, {"_id": snapshot.kind, **snapshot.model_dump()}, upsert=True
+        )
+        return True
+
+    async def versions(self) -> dict[str, str]:
+        cursor = self._collection.find({}, {"version": 1})
+        return {doc["_id"]: doc["version"] async for doc in cursor}
+
+    async def current(self, kinds: Sequence[str]) -> dict[str, Snapshot]:
+        """The newest snapshot of each kind, read from the store only when its version moved."""
+        stored = await self.versions()
+        for kind in kinds:
+            version = stored.get(kind)
+            cached = self._cache.get(kind)
+            if version is not None and (cached is None or cached.version != version):
+                doc = await self._collection.find_one({"_id": kind})
+                if doc is not None:
+                    doc.pop("_id")
+                    self._cache[kind] = Snapshot.model_validate(doc)
+        return {kind: self._cache[kind] for kind in kinds if kind in self._cache}
+
+
+def empty_snapshot(kind: str) -> Snapshot:
+    return Snapshot(kind=kind, version="none", loaded_at=datetime.fromtimestamp(0, UTC),
+                    loaded_by="nobody", items=[])
+
+
+class Derived(Generic[T]):
+    """A value computed from snapshots, rebuilt only when one of their versions changes."""
+
+    def __init__(self, build: Callable[[dict[str, Snapshot]], T]) -> None:
+        self._build = build
+        self._key: tuple[str, ...] | None = None
+        self._value: T | None = None
+
+    def get(self, snapshots: dict[str, Snapshot]) -> T:
+        key = tuple(f"{k}@{s.version}" for k, s in sorted(snapshots.items()))
+        if self._key != key or self._value is None:
+            self._value = self._build(snapshots)
+            self._key = key
+        return self._value
+
+
+async def store_snapshot(inbound: Inbound, store: RefdataStore,
+                         wanted: Sequence[str]) -> Sequence[Outgoing]:
+    """Handler for the refdata topics: keep the kinds this service needs."""
+    if inbound.envelope.type != REFDATA_LOADED:
+        raise PoisonMessage(f"unexpected event type {inbound.envelope.type!r} on {inbound.topic}")
+    snapshot = inbound.parse(Snapshot)
+    if snapshot.kind not in ITEM_MODELS:
+        raise PoisonMessage(f"unknown reference-data kind {snapshot.kind!r}")
+    if snapshot.kind in wanted:
+        snapshot.parsed()  # refuse a snapshot whose items do not validate
+        await store.save(snapshot)
+    return ()
+
+
+def versions_of(snapshots: dict[str, Snapshot]) -> dict[str, str]:
+    return {kind: snapshot.version for kind, snapshot in snapshots.items()}
+
+
