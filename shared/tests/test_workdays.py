@@ -1,4 +1,4 @@
-"""Working days follow the State Council's 2026 holiday schedule (国办发明电〔2025〕7号)."""
+"""Working days follow the State Council's 2026 holiday schedule, as chinesecalendar records it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import chinese_calendar
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from vouchers_shared.workdays import (
     CalendarYearUnknown,
     add_working_days,

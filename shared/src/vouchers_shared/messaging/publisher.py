@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from faststream.kafka import KafkaBroker
 from pydantic import BaseModel
@@ -18,21 +19,21 @@ class Outgoing:
     topic: str
     key: str
     envelope: Envelope
-    payload: BaseModel | dict[str, object]
+    payload: BaseModel | dict[str, object] | str
     correlation_id: str | None = None
     extra_headers: dict[str, str] = field(default_factory=dict)
 
     def body(self) -> bytes:
         if isinstance(self.payload, BaseModel):
             return self.payload.model_dump_json().encode()
-        import json
-
+        if isinstance(self.payload, str):
+            return self.payload.encode()
         return json.dumps(self.payload, ensure_ascii=False, separators=(",", ":")).encode()
 
     def headers(self) -> dict[str, str]:
         return {**self.envelope.headers(self.correlation_id), **self.extra_headers}
 
-    def to_document(self) -> dict[str, object]:
+    def to_document(self) -> dict[str, Any]:
         """A storable form, for outboxes kept inside aggregate documents."""
         return {
             "topic": self.topic,
@@ -40,6 +41,14 @@ class Outgoing:
             "headers": self.headers(),
             "body": self.body().decode(),
         }
+
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> Outgoing:
+        """The event exactly as stored by `to_document` (same id, same body)."""
+        headers: dict[str, str] = dict(doc["headers"])
+        return cls(topic=doc["topic"], key=doc["key"], envelope=Envelope.from_headers(headers),
+                   payload=str(doc["body"]), correlation_id=headers.get("correlation_id"))
 
 
 class Publisher(Protocol):

@@ -1,0 +1,10 @@
+"""Eligibility's settings."""
+
+from __future__ import annotations
+
+from vouchers_shared.settings import CommonSettings
+
+
+class Settings(CommonSettings):
+    eligibility_http_port: int = 8081
+    eligibility_http_host: str = "127.0.0.1"

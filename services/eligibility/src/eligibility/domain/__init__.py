@@ -1,0 +1,1 @@
+"""Pure eligibility logic: the rules of the guide, the voucher amounts, the verdict."""

@@ -1,0 +1,199 @@
+"""Amount rules (AMT-*): the rate, the yearly minimum spend, the voucher under the yearly cap."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from vouchers_shared.application import Applicant, Application, Contract
+from vouchers_shared.events import ContractVoucher
+from vouchers_shared.program import ProgramParams
+from vouchers_shared.types import FEN, round_down_to_fen
+
+from eligibility.domain.contract_rules import ContractKey, contract_key
+from eligibility.domain.outcome import Outcome, cny, day, rule, shown
+
+ZERO = Decimal("0.00")
+
+
+def anniversary(d: date, years: int) -> date:
+    """The same day `years` later; a 29 February falls on 28 February in a common year."""
+    # A period counted in years ends on the corresponding day, or on the month's last day when
+    # that month has no such day (the civil-law rule for 周年).
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:
+        return d.replace(year=d.year + years, day=28)
+
+
+def is_young_enterprise(applicant: Applicant, params: ProgramParams) -> bool:
+    """An enterprise registered less than the program's age limit before the guide came out."""
+    # Only `enterprise` reads as 企业; universities and institutes keep the standard rate
+    # however young. Registered on 2025-04-30 is exactly one full year on 2026-04-30: standard.
+    if applicant.org_type != "enterprise":
+        return False
+    full_age_on = anniversary(applicant.registered_on, params.young_enterprise_max_age_years)
+    return full_age_on > params.guide_published_on
+
+
+def applicable_rate(applicant: Applicant, params: ProgramParams) -> Decimal:
+    """The share of each contract the voucher may cover."""
+    young = is_young_enterprise(applicant, params)
+    return params.young_enterprise_rate if young else params.standard_rate
+
+
+@rule("AMT-RATE", clause="三(一)2", kind="amount")
+def deduction_rate(app: Application, params: ProgramParams) -> Outcome:
+    """Young enterprises get the higher rate, every other applicant the standard rate."""
+    a = app.applicant
+    rate = applicable_rate(a, params)
+    published = day(params.guide_published_on)
+    details: dict[str, str | None] = {
+        "observed": f"{rate:.2f}",
+        "limit": f"{params.young_enterprise_rate:.2f} for an enterprise under "
+        f"{params.young_enterprise_max_age_years} year(s) on {published}, "
+        f"else {params.standard_rate:.2f}",
+        "clause": params.clause("young_enterprise_rate"),
+    }
+    if is_young_enterprise(a, params):
+        return Outcome.ok(
+            f"企业于{day(a.registered_on)}注册，至指南发布之日（{published}）未满一周年，"
+            f"抵扣比例为{rate:.0%}。",
+            f"Registered on {day(a.registered_on)}, less than a year before the guide was "
+            f"published ({published}): rate {rate:.0%}.", **details,
+        )
+    return Outcome.ok(
+        f"抵扣比例为{rate:.0%}（注册时间未满一周年的企业方可提高至"
+        f"{params.young_enterprise_rate:.0%}）。",
+        f"Rate {rate:.0%}; only enterprises registered less than a year before the guide was "
+        f"published ({published}) get {params.young_enterprise_rate:.0%}.", **details,
+    )
+
+
+@rule("AMT-MIN-SPEND", clause="三(一)2", kind="amount")
+def min_spend(eligible_spend: Decimal, passing: int, params: ProgramParams) -> Outcome:
+    """The contracts that pass every contract rule add up to at least the yearly minimum."""
+    least = params.min_annual_spend_cny
+    details: dict[str, str | None] = {
+        "observed": cny(eligible_spend), "limit": cny(least),
+        "clause": params.clause("min_annual_spend_cny"),
+    }
+    if passing == 0:
+        return Outcome.fail(
+            "没有符合条件的服务合同。", "No contract passes the contract rules.",
+            **{**details, "observed": cny(ZERO)},
+        )
+    if eligible_spend >= least:
+        return Outcome.ok(
+            f"符合条件的合同金额合计{shown(eligible_spend)}元，达到{shown(least)}元（含）以上。",
+            f"Eligible spend of CNY {shown(eligible_spend)} reaches CNY {shown(least)}.",
+            **details,
+        )
+    return Outcome.fail(
+        f"符合条件的合同金额合计{shown(eligible_spend)}元，未达到{shown(least)}元。",
+        f"Eligible spend of CNY {shown(eligible_spend)} is below CNY {shown(least)}.", **details,
+    )
+
+
+@dataclass(frozen=True)
+class Room:
+    """What is left of the applicant's yearly cap before this application."""
+
+    cap: Decimal
+    prior_unredeemed: Decimal
+    reserved_or_granted: Decimal
+
+    @property
+    def left(self) -> Decimal:
+        """The cap less last year's unredeemed vouchers and this year's, never below zero."""
+        return max(ZERO, self.cap - self.prior_unredeemed - self.reserved_or_granted)
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """The voucher: per contract, in the order given, and in total."""
+
+    rate: Decimal
+    eligible_spend: Decimal
+    uncapped: Decimal
+    total: Decimal
+    by_contract: tuple[ContractVoucher, ...]
+
+
+def allocate(contracts: Sequence[Contract], rate: Decimal, room: Decimal) -> Allocation:
+    """Each contract's amount × rate rounded down to the fen, cut back to the room if needed."""
+    # Rounded per contract, not on the sum: the guide caps each deduction at a share of its
+    # own contract (单次抵扣不超过服务合同金额的50%), so each contract's voucher is a whole fen
+    # at most that share, and the total is their sum.
+    keys = [contract_key(c) for c in contracts]
+    if len(set(keys)) != len(keys):
+        raise ValueError("each contract may be allocated once")
+    uncapped = {contract_key(c): round_down_to_fen(c.amount_cny * rate) for c in contracts}
+    raw = sum(uncapped.values(), ZERO)
+    shares = uncapped if raw <= room else _share_out(uncapped, raw, max(ZERO, room))
+    return Allocation(
+        rate=rate,
+        eligible_spend=sum((c.amount_cny for c in contracts), ZERO),
+        uncapped=raw,
+        total=sum(shares.values(), ZERO),
+        by_contract=tuple(
+            ContractVoucher(
+                contract_no=c.contract_no,
+                amount_cny=c.amount_cny,
+                voucher_cny=shares[contract_key(c)],
+            )
+            for c in contracts
+        ),
+    )
+
+
+def _share_out(
+    uncapped: dict[ContractKey, Decimal], raw: Decimal, room: Decimal
+) -> dict[ContractKey, Decimal]:
+    """Cut every contract by the same proportion so the shares add up to exactly the room."""
+    # In whole fen, exactly: each gets floor(room × own / raw); the fen left over go one each to
+    # the largest remainders, ties by (provider, contract number), so the listing order of the
+    # contracts never matters. Each share stays at or below its uncapped amount.
+    fen = {k: int(v / FEN) for k, v in uncapped.items()}
+    raw_fen, room_fen = int(raw / FEN), int(room / FEN)
+    share = {k: room_fen * f // raw_fen for k, f in fen.items()}
+    remainder = {k: room_fen * f % raw_fen for k, f in fen.items()}
+    left_over = room_fen - sum(share.values())
+    ranked = sorted((k for k in fen if fen[k] > 0), key=lambda k: (-remainder[k], k))
+    for k in ranked[:left_over]:
+        share[k] += 1
+    return {k: Decimal(f) * FEN for k, f in share.items()}
+
+
+@rule("AMT-ANNUAL-CAP", clause="三(一)2", kind="amount")
+def annual_cap(alloc: Allocation, room: Room, params: ProgramParams) -> Outcome:
+    """The voucher fits in what is left of the yearly cap; no room left fails."""
+    left = room.left
+    details: dict[str, str | None] = {
+        "observed": cny(alloc.uncapped), "limit": cny(left),
+        "clause": params.clause("annual_cap_cny"),
+    }
+    used_zh = (f"（年度额度{shown(room.cap)}元，上年度未兑现{shown(room.prior_unredeemed)}元，"
+               f"本年度已申请{shown(room.reserved_or_granted)}元）")
+    used_en = (f" (cap CNY {shown(room.cap)}, prior-year unredeemed "
+               f"CNY {shown(room.prior_unredeemed)}, this year so far "
+               f"CNY {shown(room.reserved_or_granted)})")
+    if left <= 0:
+        return Outcome.fail(
+            "本年度训力券额度已用完" + used_zh + "。",
+            "No room is left under the yearly cap" + used_en + ".", **details,
+        )
+    if alloc.uncapped > left:
+        return Outcome.ok(
+            f"按比例计算{shown(alloc.uncapped)}元，超过剩余额度，核定为{shown(alloc.total)}元"
+            + used_zh + "。",
+            f"CNY {shown(alloc.uncapped)} exceeds the room left; the voucher is capped at "
+            f"CNY {shown(alloc.total)}" + used_en + ".", **details,
+        )
+    return Outcome.ok(
+        f"核定训力券{shown(alloc.total)}元，未超过剩余额度{shown(left)}元" + used_zh + "。",
+        f"Voucher of CNY {shown(alloc.total)} fits in the CNY {shown(left)} left" + used_en + ".",
+        **details,
+    )

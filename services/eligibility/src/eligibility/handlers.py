@@ -1,0 +1,177 @@
+"""One function per message: takes the record and the deps, returns the events to publish."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import structlog
+from vouchers_shared import topics
+from vouchers_shared.application import Application
+from vouchers_shared.clock import Clock
+from vouchers_shared.errors import PermanentError, PoisonMessage, TransientError
+from vouchers_shared.events import (
+    ApplicationSubmitted,
+    CaseDecided,
+    CoiAssessed,
+    EligibilityAssessed,
+    VoucherApproved,
+)
+from vouchers_shared.messaging.envelope import Envelope, derived_event_id
+from vouchers_shared.messaging.inbound import Inbound
+from vouchers_shared.messaging.publisher import Outgoing
+from vouchers_shared.observability import metrics
+from vouchers_shared.program import ProgramParams
+from vouchers_shared.refdata_store import Derived, RefdataStore, versions_of
+
+from eligibility.adapters.mongo_store import ConcurrentUpdate, EligibilityStore
+from eligibility.domain.coi import ReferenceGraph, assess_conflicts
+from eligibility.domain.ledger import ZERO
+from eligibility.domain.rulebook import EligibilityRefs, LedgerView, Verdict, assess
+from eligibility.refs import coi_inputs, eligibility_refs
+
+SOURCE = "/vouchers/eligibility"
+log = structlog.get_logger()
+
+
+@dataclass
+class Deps:
+    store: EligibilityStore
+    refdata: RefdataStore
+    graph: Derived[ReferenceGraph]
+    params: ProgramParams
+    clock: Clock
+
+
+def _emit(topic: str, event_type: str, cause: Inbound, purpose: str, payload: CoiAssessed |
+          EligibilityAssessed) -> Outgoing:
+    return Outgoing(topic=topic, key=payload.applicant_uscc, payload=payload,
+                    envelope=Envelope.new(event_type, SOURCE, payload.application_id,
+                                          id_=derived_event_id(cause.envelope.id, purpose)),
+                    correlation_id=cause.correlation_id or payload.application_id)
+
+
+def _replay(doc: dict[str, Any] | None, stage: str) -> list[Outgoing] | None:
+    emitted = (doc or {}).get("emitted")
+    if isinstance(emitted, dict) and stage in emitted:
+        return [Outgoing.from_document(item) for item in emitted[stage]]
+    return None
+
+
+async def on_submitted(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
+    """Conflict-of-interest check (三(一)2 非关联方) of every contract's provider."""
+    if inbound.envelope.type != topics.APPLICATION_SUBMITTED:
+        raise PoisonMessage(f"unexpected event type {inbound.envelope.type!r}")
+    event = inbound.parse(ApplicationSubmitted)
+    app = event.application
+    stored = await deps.store.application(event.application_id)
+    if (again := _replay(stored, "coi")) is not None:
+        return again
+    await deps.store.remember(event.application_id, {
+        "applicant_uscc": app.applicant.uscc, "program_year": app.program_year,
+        "submitted_at": event.submitted_at, "application": app.model_dump(mode="json"),
+        "contracts": [[c.provider_uscc, c.contract_no] for c in app.contracts],
+    })
+    snapshots = await deps.refdata.current(("holdings", "officers", "providers"))
+    graph, providers = coi_inputs(snapshots, deps.graph)
+    coi = assess_conflicts(app, application_id=event.application_id, graph=graph,
+                           registered_providers=providers,
+                           threshold_pct=deps.params.related_party_threshold_pct,
+                           max_hops=deps.params.related_party_max_hops,
+                           assessed_at=deps.clock.now())
+    coi = coi.model_copy(update={"refdata_versions": versions_of(snapshots)})
+    out = _emit(topics.COI, topics.COI_ASSESSED, inbound, "coi", coi)
+    await deps.store.record(event.application_id, "coi", [out.to_document()])
+    metrics.VERDICTS.labels(check="conflict_of_interest", outcome=coi.outcome).inc()
+    return [out]
+
+
+async def on_coi_assessed(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
+    """The rule book after the conflict check: findings, voucher, reservation on the ledger."""
+    if inbound.envelope.type != topics.COI_ASSESSED:
+        raise PoisonMessage(f"unexpected event type {inbound.envelope.type!r}")
+    coi = inbound.parse(CoiAssessed)
+    doc = await deps.store.application(coi.application_id)
+    if doc is None:
+        raise PermanentError(f"conflict verdict for unknown application {coi.application_id}")
+    if (again := _replay(doc, "rules")) is not None:
+        return again
+    app = Application.model_validate(doc["application"])
+    snapshots = await deps.refdata.current(("providers", "restrictions", "prior_year_unredeemed"))
+    refs = eligibility_refs(snapshots, app.program_year - 1,
+                            await deps.store.earlier_contracts(app.applicant.uscc,
+                                                               app.program_year, doc))
+    verdict, reserve = await _assess_and_reserve(app, coi, doc, refs, deps)
+    event = EligibilityAssessed(
+        application_id=coi.application_id, applicant_uscc=app.applicant.uscc,
+        outcome=verdict.outcome, findings=verdict.findings, voucher=verdict.voucher,
+        refdata_versions={**coi.refdata_versions, **versions_of(snapshots)},
+        assessed_at=deps.clock.now(),
+    )
+    out = _emit(topics.ELIGIBILITY, topics.ELIGIBILITY_ASSESSED, inbound, "rules", event)
+    await deps.store.record(coi.application_id, "rules", [out.to_document()])
+    _count(event, reserve)
+    return [out]
+
+
+async def _assess_and_reserve(app: Application, coi: CoiAssessed, doc: dict[str, Any],
+                              refs: EligibilityRefs, deps: Deps) -> tuple[Verdict, Decimal]:
+    stored = await deps.store.ledger(app.applicant.uscc, app.program_year)
+    ledger = stored
+    prior = refs.prior_year_unredeemed.get(app.applicant.uscc, ZERO)
+    if prior != ledger.prior_unredeemed_cny and not ledger.committed():
+        ledger = ledger.model_copy(update={"prior_unredeemed_cny": prior})
+    view = LedgerView(prior_unredeemed_cny=ledger.prior_unredeemed_cny,
+                      reserved_or_granted_cny=ledger.others_committed(coi.application_id))
+    verdict = assess(app, application_id=coi.application_id, submitted_at=doc["submitted_at"],
+                     coi=coi, refs=refs, ledger_room=view, params=deps.params)
+    after = ledger.reserve(coi.application_id, verdict.reserve_cny, deps.params.annual_cap_cny)
+    try:
+        await deps.store.save_ledger(stored, after)
+    except ConcurrentUpdate as exc:
+        raise TransientError(f"ledger {exc} moved under us") from exc
+    return verdict, verdict.reserve_cny
+
+
+def _count(event: EligibilityAssessed, reserved: Decimal) -> None:
+    metrics.VERDICTS.labels(check="eligibility", outcome=event.outcome).inc()
+    for finding in event.findings:
+        metrics.RULE_OUTCOMES.labels(rule=finding.rule, result=finding.result).inc()
+    if reserved:
+        metrics.VOUCHERS_RESERVED_CNY.inc(float(reserved))
+
+
+async def on_decision(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
+    """A final rejection releases the reservation; an approval turns it into a grant."""
+    kind = inbound.envelope.type
+    if kind == topics.CASE_DECIDED:
+        decided = inbound.parse(CaseDecided)
+        if decided.status == "rejected" and decided.final:
+            await _change_ledger(decided.application_id, deps, release=True)
+    elif kind == topics.VOUCHER_APPROVED:
+        approved = inbound.parse(VoucherApproved)
+        await _change_ledger(approved.application_id, deps, grant=approved.total_cny)
+    else:
+        raise PoisonMessage(f"unexpected event type {kind!r} on {inbound.topic}")
+    return ()
+
+
+async def _change_ledger(application_id: str, deps: Deps, *, release: bool = False,
+                         grant: Decimal | None = None) -> None:
+    doc = await deps.store.application(application_id)
+    if doc is None:
+        raise PermanentError(f"decision for unknown application {application_id}")
+    before = await deps.store.ledger(str(doc["applicant_uscc"]), int(doc["program_year"]))
+    after = before.release(application_id) if release else before.grant(application_id, grant or ZERO)
+    try:
+        await deps.store.save_ledger(before, after)
+    except ConcurrentUpdate as exc:
+        raise TransientError(f"ledger {exc} moved under us") from exc
+    if release:
+        await deps.store.mark_finally_rejected(application_id)
+        if after is not before:
+            metrics.VOUCHERS_RELEASED_CNY.inc(float(after.released.get(application_id, 0)))
+    elif after is not before:
+        metrics.VOUCHERS_GRANTED_CNY.inc(float(grant or ZERO))

@@ -1,0 +1,108 @@
+"""Notification's HTTP API: operator review, notice batches, objections, the public notice pages."""
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from vouchers_shared.auth import Principal, TokenService, requires
+from vouchers_shared.errors import DomainRuleError
+
+from notification import operations
+from notification.domain.notice_page import NoticeEntry, NoticeView, render_notice_page, render_notices_index
+from notification.handlers import Deps
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReviewRequest(Body):
+    decision: Literal["pass", "reject"]
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class ObjectionRequest(Body):
+    application_id: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=5000)
+    contact: str = Field(min_length=1, max_length=200)
+
+
+class ResolveRequest(Body):
+    upheld: bool
+    note: str = Field(min_length=1, max_length=2000)
+
+
+def _refused(exc: DomainRuleError) -> HTTPException:
+    return HTTPException(404 if isinstance(exc, operations.NotFound) else 409, detail=str(exc))
+
+
+def build_router(deps: Callable[[], Deps], tokens: TokenService, notice_days: int) -> APIRouter:
+    router = APIRouter()
+    operator = Depends(requires(lambda: tokens, "operator"))
+
+    @router.post("/v1/applications/{application_id}/review")
+    async def review(application_id: str, body: ReviewRequest,
+                     who: Annotated[Principal, operator]) -> dict[str, Any]:
+        """Settle a needs_review application, recording who and when."""
+        try:
+            stored = await operations.review(deps(), application_id, body.decision, body.note, who.subject)
+        except DomainRuleError as exc:
+            raise _refused(exc) from exc
+        return {"application_id": application_id, "status": stored.case.status}
+
+    @router.post("/v1/notices", status_code=201)
+    async def open_notice(_who: Annotated[Principal, operator]) -> dict[str, object]:
+        """Open a public-notice batch with every awaiting_notice application (九 社会公示)."""
+        try:
+            return await operations.open_notice(deps(), notice_days)
+        except LookupError as exc:  # the holiday calendar does not know the period's year
+            raise HTTPException(422, detail=str(exc)) from exc
+
+    @router.post("/v1/notices/{notice_id}/objections", status_code=201)
+    async def object_to(notice_id: str, body: ObjectionRequest) -> dict[str, str]:
+        """Anyone may object during the notice period (征求意见)."""
+        try:
+            objection_id = await operations.object_to(deps(), notice_id, body.application_id,
+                                                      body.reason, body.contact)
+        except DomainRuleError as exc:
+            raise _refused(exc) from exc
+        return {"objection_id": objection_id, "status": "objection_raised"}
+
+    @router.post("/v1/objections/{objection_id}/resolve")
+    async def resolve(objection_id: str, body: ResolveRequest,
+                      who: Annotated[Principal, operator]) -> dict[str, Any]:
+        """Upheld rejects the application; dismissed returns it to the notice."""
+        try:
+            stored = await operations.resolve(deps(), objection_id, body.upheld, body.note, who.subject)
+        except DomainRuleError as exc:
+            raise _refused(exc) from exc
+        return {"application_id": stored.case.application_id, "status": stored.case.status}
+
+    @router.get("/notices", response_model=None)
+    async def notices(format: str = "html") -> HTMLResponse | JSONResponse:
+        """Every public notice, as a page or as JSON."""
+        views = [_view(n) for n in await deps().store.all_notices()]
+        if format == "json":
+            return JSONResponse({"items": [v.model_dump(mode="json") for v in views]})
+        return HTMLResponse(render_notices_index(views))
+
+    @router.get("/notices/{notice_id}", response_model=None)
+    async def notice(notice_id: str, format: str = "html") -> HTMLResponse | JSONResponse:
+        """One public notice: applicants, projects, voucher amounts, period, how to object."""
+        doc = await deps().store.notice(notice_id)
+        if doc is None:
+            raise HTTPException(404, detail="no such notice")
+        view = _view(doc)
+        if format == "json":
+            return JSONResponse(view.model_dump(mode="json"))
+        return HTMLResponse(render_notice_page(view))
+
+    return router
+
+
+def _view(doc: dict[str, Any]) -> NoticeView:
+    return NoticeView(notice_id=doc["_id"], starts_on=doc["starts_on"], ends_on=doc["ends_on"],
+                      working_days=doc["working_days"],
+                      entries=tuple(NoticeEntry.model_validate(e) for e in doc["entries"]))

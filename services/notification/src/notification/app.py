@@ -1,0 +1,82 @@
+"""Notification: case decisions, public notice, objections, approval and rejection letters."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Sequence
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from fastapi import FastAPI
+from vouchers_shared import topics
+from vouchers_shared.auth import TokenService
+from vouchers_shared.messaging.inbound import Inbound
+from vouchers_shared.messaging.kafka import build_broker
+from vouchers_shared.messaging.publisher import Outgoing
+from vouchers_shared.messaging.subscribe import consume
+from vouchers_shared.program import load_program
+from vouchers_shared.runtime import Runtime, service_app
+
+from notification import operations
+from notification.adapters.channels import SmtpChannel, WebhookChannel
+from notification.adapters.mongo_store import NotificationStore
+from notification.api import build_router
+from notification.config import Settings
+from notification.handlers import Deps, on_event
+from notification.letter_sender import Channel, send_pending
+
+SERVICE = "notification"
+log = structlog.get_logger()
+CASE_TOPICS = (topics.APPLICATIONS, topics.COI, topics.ELIGIBILITY, topics.VERIFICATION)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    params = load_program(settings.voucher_program)
+    broker = build_broker(settings, SERVICE)
+    holder: dict[str, Deps] = {}
+
+    async def on_start(runtime: Runtime) -> None:
+        store = NotificationStore(runtime.mongo)
+        await store.ensure_indexes()
+        deps = Deps(store, runtime.clock, timedelta(seconds=settings.check_timeout_s), runtime.publisher)
+        holder["deps"] = deps
+        runtime.run_in_background("sweep", _every(settings.sweep_interval_s, "sweep",
+                                                  lambda: operations.sweep(deps)))
+        channels = _channels(settings)
+
+        def letters() -> Awaitable[int]:
+            return send_pending(store, channels, runtime.clock.now())
+
+        runtime.run_in_background("letters", _every(settings.sweep_interval_s, "letters", letters))
+
+    def handle(inbound: Inbound) -> Awaitable[Sequence[Outgoing]]:
+        return on_event(inbound, holder["deps"])
+
+    router = build_router(lambda: holder["deps"], TokenService(settings.vouchers_token_key),
+                          params.public_notice_working_days)
+    app, runtime = service_app(SERVICE, settings, broker, on_start=on_start, routers=[router],
+                               title="Compute vouchers: notification")
+    consume(broker, *CASE_TOPICS, group_id="notification-cases", processor=lambda: runtime().processor,
+            handler=lambda: handle, title="notification-cases",
+            description="Joins the three verdicts per application into a case and decides")
+    return app
+
+
+def _channels(settings: Settings) -> dict[str, Channel]:
+    channels: dict[str, Channel] = {"smtp": SmtpChannel(
+        settings.smtp_host, settings.smtp_port, settings.smtp_user, settings.smtp_password,
+        settings.smtp_starttls, settings.smtp_sender)}
+    if settings.letter_webhook_url and settings.letter_webhook_secret:
+        channels["webhook"] = WebhookChannel(settings.letter_webhook_url, settings.letter_webhook_secret)
+    return channels
+
+
+async def _every(interval_s: float, name: str, job: Any) -> None:
+    while True:
+        try:
+            await job()
+        except Exception as exc:  # store, broker or mail server away: next round
+            log.warning("periodic_job_failed", job=name, error=repr(exc))
+        await asyncio.sleep(interval_s)

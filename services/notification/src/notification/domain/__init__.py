@@ -1,0 +1,1 @@
+"""Pure logic of the notification service: the case decision, its status machine, letters."""

@@ -1,0 +1,80 @@
+"""The public notice (社会公示) as an accessible HTML page: organisations and amounts only.
+
+A notice shows, for each application, the applicant organisation's name, the project title
+and the voucher amount. It never shows personal data: no names of people, no person ids, no
+phone numbers or e-mail addresses. `NoticeEntry` refuses any other field, and
+`NoticeEntry.from_application` is the one way to build it from a filed application.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, model_validator
+from vouchers_shared.application import Application
+from vouchers_shared.types import Money
+
+from notification.domain.templating import environment
+
+
+class NoticeEntry(BaseModel):
+    """One application on a notice."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    application_id: str
+    applicant_name: str
+    project_title: str
+    voucher_cny: Money
+
+    @classmethod
+    def from_application(
+        cls, application_id: str, application: Application, voucher_cny: Decimal
+    ) -> NoticeEntry:
+        """The public part of an application: organisation name and project title."""
+        return cls(
+            application_id=application_id,
+            applicant_name=application.applicant.name,
+            project_title=application.project.title,
+            voucher_cny=voucher_cny,
+        )
+
+
+class NoticeView(BaseModel):
+    """A public-notice batch as the public sees it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    notice_id: str
+    starts_on: date
+    ends_on: date
+    working_days: int
+    entries: tuple[NoticeEntry, ...] = ()
+
+    @model_validator(mode="after")
+    def _period_in_order(self) -> NoticeView:
+        if self.ends_on < self.starts_on:
+            raise ValueError(f"notice {self.notice_id} ends before it starts")
+        return self
+
+    @property
+    def objection_path(self) -> str:
+        """Where objections to this notice are filed (POST, JSON)."""
+        return f"/v1/notices/{self.notice_id}/objections"
+
+    @property
+    def total_cny(self) -> Decimal:
+        return sum((e.voucher_cny for e in self.entries), Decimal("0.00"))
+
+
+def render_notice_page(notice: NoticeView) -> str:
+    """The HTML page of one notice, with how to object during its period."""
+    return environment().get_template("notice.html.j2").render(notice=notice)
+
+
+def render_notices_index(notices: Sequence[NoticeView]) -> str:
+    """The HTML list of notices, newest first."""
+    ordered = sorted(notices, key=lambda n: (n.starts_on, n.notice_id), reverse=True)
+    return environment().get_template("notices_index.html.j2").render(notices=ordered)

@@ -1,0 +1,42 @@
+"""The notification service's errors: domain refusals versus transient channel failures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from vouchers_shared.errors import DomainRuleError, TransientError
+
+
+class CaseError(DomainRuleError):
+    """A request about a case that the domain refuses; retrying will not help."""
+
+
+class IllegalTransitionError(CaseError):
+    """The case's status does not allow the requested step."""
+
+    def __init__(self, application_id: str, status: str, action: str, allowed: Iterable[str]):
+        self.application_id = application_id
+        self.status = status
+        self.action = action
+        self.allowed_from = tuple(sorted(allowed))
+        super().__init__(
+            f"application {application_id}: cannot {action} while {status}; "
+            f"allowed only from {', '.join(self.allowed_from)}"
+        )
+
+
+class UnknownObjectionError(CaseError):
+    """The objection is not open on this application."""
+
+    def __init__(self, application_id: str, objection_id: str) -> None:
+        self.application_id = application_id
+        self.objection_id = objection_id
+        super().__init__(f"application {application_id}: no open objection {objection_id}")
+
+
+class OutsideNoticePeriodError(CaseError):
+    """The step needs a date inside (objection) or after (approval) the notice period."""
+
+
+class ChannelError(TransientError):
+    """A letter could not be delivered (mail server or webhook away, refused or slow): retry."""

@@ -1,0 +1,126 @@
+"""Cases from verdicts: record each verdict, decide, queue the decision and the letter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+from vouchers_shared import topics
+from vouchers_shared.clock import Clock
+from vouchers_shared.errors import PoisonMessage
+from vouchers_shared.events import (
+    ApplicationSubmitted,
+    CoiAssessed,
+    EligibilityAssessed,
+    VerificationCompleted,
+)
+from vouchers_shared.messaging.inbound import Inbound
+from vouchers_shared.messaging.publisher import Outgoing, Publisher
+from vouchers_shared.observability import metrics
+
+from notification.adapters.mongo_store import NotificationStore, StoredCase
+from notification.domain.case import Decision, apply_decision, decide, open_case, record
+from notification.domain.letters import render_approval, render_rejection
+from notification.domain.verdicts import Verdict, coi_verdict, eligibility_verdict, verification_verdict
+from notification.events_out import queue_decision, queue_letter
+
+log = structlog.get_logger()
+
+
+@dataclass
+class Deps:
+    store: NotificationStore
+    clock: Clock
+    check_timeout: timedelta
+    publisher: Publisher
+
+
+async def on_event(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
+    """One event about an application: open its case or record a verdict, then decide."""
+    kind = inbound.envelope.type
+    if kind == topics.APPLICATION_SUBMITTED:
+        event = inbound.parse(ApplicationSubmitted)
+        stored = await _load(deps, event.application_id, event.applicant_uscc, event)
+    elif kind in (topics.COI_ASSESSED, topics.ELIGIBILITY_ASSESSED, topics.VERIFICATION_COMPLETED):
+        verdict = _verdict(inbound)
+        stored = await _load(deps, verdict[1], verdict[2], None)
+        stored.case = record(stored.case, verdict[0])
+    else:
+        raise PoisonMessage(f"unexpected event type {kind!r} on {inbound.topic}")
+    settle(stored, deps)
+    await deps.store.save(stored)
+    await flush(stored, deps)
+    return ()
+
+
+def _verdict(inbound: Inbound) -> tuple[Verdict, str, str]:
+    event_id = inbound.envelope.id
+    kind = inbound.envelope.type
+    if kind == topics.COI_ASSESSED:
+        coi = inbound.parse(CoiAssessed)
+        return coi_verdict(coi, event_id), coi.application_id, coi.applicant_uscc
+    if kind == topics.ELIGIBILITY_ASSESSED:
+        elig = inbound.parse(EligibilityAssessed)
+        return eligibility_verdict(elig, event_id), elig.application_id, elig.applicant_uscc
+    ver = inbound.parse(VerificationCompleted)
+    return verification_verdict(ver, event_id), ver.application_id, ver.applicant_uscc
+
+
+async def _load(deps: Deps, application_id: str, uscc: str,
+                submitted: ApplicationSubmitted | None) -> StoredCase:
+    stored = await deps.store.load(application_id)
+    if stored is None:
+        opened = submitted.submitted_at if submitted else deps.clock.now()
+        stored = StoredCase(open_case(application_id, uscc, opened), {}, [], [], 0)
+    if submitted is not None and not stored.info:
+        app = submitted.application
+        stored.info = {"applicant_name": app.applicant.name, "project_title": app.project.title,
+                       "email": app.applicant.contact.email}
+        stored.case = stored.case.model_copy(update={"opened_at": submitted.submitted_at})
+    return stored
+
+
+def settle(stored: StoredCase, deps: Deps) -> None:
+    """Decide if the verdicts allow it (or the timeout passed); queue event and letter."""
+    if not stored.info:
+        return  # the submission itself has not arrived yet: no letter could be addressed
+    decision = decide(stored.case, deps.clock.now(), deps.check_timeout)
+    if decision is None:
+        return
+    stored.case = apply_decision(stored.case, decision)
+    record_decision(stored, decision)
+
+
+def record_decision(stored: StoredCase, decision: Decision) -> None:
+    queue_decision(stored, decision)
+    metrics.VERDICTS.labels(check="case", outcome=decision.status).inc()
+    if decision.status == "rejected":
+        queue_letter(stored, render_rejection(
+            decision_id=decision.decision_id, application_id=stored.case.application_id,
+            applicant_name=stored.info["applicant_name"], project_title=stored.info["project_title"],
+            failed_rules=decision.failed_rules, reasons=decision.reasons,
+            decided_on=decision.decided_at.date(), to=stored.info["email"]))
+    log.info("case_decided", application_id=stored.case.application_id, status=decision.status)
+
+
+def queue_approval_letter(stored: StoredCase) -> None:
+    case = stored.case
+    voucher = case.voucher
+    if voucher is None or case.approved_on is None or case.decision_id is None:
+        return
+    queue_letter(stored, render_approval(
+        decision_id=case.decision_id, application_id=case.application_id,
+        applicant_name=stored.info["applicant_name"], project_title=stored.info["project_title"],
+        amount_cny=voucher.total_cny, granted_on=case.approved_on, to=stored.info["email"]))
+
+
+async def flush(stored: StoredCase, deps: Deps) -> None:
+    """Publish the case's outbox, then clear it; a crash between the two publishes again (same ids)."""
+    if not stored.outbox:
+        return
+    for doc in stored.outbox:
+        await deps.publisher.publish(Outgoing.from_document(doc))
+    stored.outbox = []
+    await deps.store.save(stored)

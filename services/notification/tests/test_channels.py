@@ -1,0 +1,138 @@
+"""Letters reach a real mail server and a real webhook receiver on loopback, or fail loudly."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from notification.adapters.channels import SmtpChannel, WebhookChannel, delivery_id
+from notification.domain.letters import Letter, render_approval
+from notification.errors import ChannelError
+from notification_testkit import MailCollector, WebhookReceiver, free_port
+from vouchers_shared.errors import TransientError
+
+SENDER = "深圳市训力券办理系统 <noreply@vouchers.example.cn>"
+
+
+def letter(decision_id: str = "dec-0123456789abcdef") -> Letter:
+    return render_approval(
+        decision_id=decision_id,
+        application_id="APP-2026-0001",
+        applicant_name="深圳市示例智算科技有限公司",
+        project_title="面向制造业质检的视觉大模型训练",
+        amount_cny=Decimal("1200000.00"),
+        granted_on=date(2026, 10, 13),
+        to="applicant@example.cn",
+    )
+
+
+def smtp(host: str, port: int) -> SmtpChannel:
+    return SmtpChannel(host, port, None, None, False, SENDER, timeout=5.0)
+
+
+def received(collector: MailCollector, index: int = 0) -> EmailMessage:
+    raw = collector.envelopes[index].original_content
+    assert raw is not None
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+async def test_the_letter_arrives_by_mail_with_the_amount_in_figures_and_capitals(
+    smtp_server: tuple[str, int, MailCollector],
+) -> None:
+    host, port, collector = smtp_server
+    await smtp(host, port).send(letter())
+    assert len(collector.envelopes) == 1
+    assert collector.envelopes[0].rcpt_tos == ["applicant@example.cn"]
+    msg = received(collector)
+    assert msg["Subject"] == "深圳市训力券批准通知（申请编号：APP-2026-0001）"
+    assert msg["From"].addresses[0].display_name == "深圳市训力券办理系统"
+    text = msg.get_body(preferencelist=("plain",))
+    html = msg.get_body(preferencelist=("html",))
+    assert text is not None
+    assert html is not None
+    for part in (text, html):
+        body = part.get_content()
+        assert "¥1,200,000.00" in body
+        assert "人民币壹佰贰拾万元整" in body
+
+
+async def test_a_resent_letter_carries_the_same_message_id(
+    smtp_server: tuple[str, int, MailCollector],
+) -> None:
+    host, port, collector = smtp_server
+    channel = smtp(host, port)
+    await channel.send(letter())
+    await channel.send(letter())
+    await channel.send(letter("dec-other"))
+    ids = [received(collector, i)["Message-ID"] for i in range(3)]
+    assert ids[0] == ids[1] == "<approval.dec-0123456789abcdef@vouchers.example.cn>"
+    assert ids[2] != ids[0]
+
+
+async def test_mail_to_a_closed_port_raises_a_transient_channel_error() -> None:
+    with pytest.raises(ChannelError, match=r"127\.0\.0\.1") as caught:
+        await smtp("127.0.0.1", free_port()).send(letter())
+    assert isinstance(caught.value, TransientError)
+
+
+def test_a_sender_without_an_address_is_refused() -> None:
+    with pytest.raises(ValueError, match="sender"):
+        SmtpChannel("127.0.0.1", 25, None, None, False, "训力券")
+
+
+async def test_the_webhook_receives_signed_json_with_a_delivery_id(
+    webhook_receiver: WebhookReceiver,
+) -> None:
+    url = webhook_receiver.server_url
+    await WebhookChannel(url, webhook_receiver.secret).send(letter())
+    [delivery] = webhook_receiver.deliveries
+    assert webhook_receiver.signature_valid(delivery)
+    assert delivery.headers["X-Vouchers-Delivery"] == delivery_id(letter())
+    payload = json.loads(delivery.body.decode("utf-8"))
+    assert payload["type"] == "letter.approval"
+    assert payload["application_id"] == "APP-2026-0001"
+    assert "人民币壹佰贰拾万元整" in payload["text"]
+    assert "applicant@example.cn" not in delivery.body.decode("utf-8")
+
+
+async def test_a_signature_made_with_another_secret_does_not_verify(
+    webhook_receiver: WebhookReceiver,
+) -> None:
+    await WebhookChannel(webhook_receiver.server_url, "another-secret").send(letter())
+    assert not webhook_receiver.signature_valid(webhook_receiver.deliveries[0])
+
+
+async def test_a_resent_webhook_carries_the_same_delivery_id(
+    webhook_receiver: WebhookReceiver,
+) -> None:
+    channel = WebhookChannel(webhook_receiver.server_url, webhook_receiver.secret)
+    await channel.send(letter())
+    await channel.send(letter())
+    await channel.send(letter("dec-other"))
+    ids = [d.headers["X-Vouchers-Delivery"] for d in webhook_receiver.deliveries]
+    assert ids[0] == ids[1] != ids[2]
+
+
+async def test_a_webhook_answering_an_error_raises_a_channel_error(
+    webhook_receiver: WebhookReceiver,
+) -> None:
+    webhook_receiver.status = 503
+    with pytest.raises(ChannelError, match="503"):
+        await WebhookChannel(webhook_receiver.server_url, webhook_receiver.secret).send(letter())
+
+
+async def test_a_webhook_on_a_closed_port_raises_a_channel_error() -> None:
+    url = f"http://127.0.0.1:{free_port()}/hooks/letters"
+    with pytest.raises(ChannelError, match="ConnectError"):
+        await WebhookChannel(url, "secret").send(letter())
+
+
+def test_a_webhook_without_a_secret_is_refused() -> None:
+    with pytest.raises(ValueError, match="secret"):
+        WebhookChannel("http://127.0.0.1:1/", "")

@@ -1,0 +1,1 @@
+"""Adapters behind the verification service's ports."""

@@ -1,0 +1,1 @@
+"""Pure materials-verification logic: no I/O, no framework imports."""

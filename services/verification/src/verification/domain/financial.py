@@ -1,0 +1,181 @@
+"""MAT-FINANCIAL 五(六); 声明二: the financial document, and which audit report's QR code to check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from vouchers_shared.application import Application, Material
+from vouchers_shared.findings import Finding
+
+from verification.domain.model import MaterialParams, QrQuery
+from verification.domain.rulebook import finding
+
+BasisKind = Literal["final_accounts", "audit_report", "capital_verification", "none"]
+
+
+@dataclass(frozen=True)
+class FinancialBasis:
+    """The document the financial requirement rests on; `qr` is set for an audit report."""
+
+    kind: BasisKind
+    material: Material | None = None
+    qr: QrQuery | None = None
+
+
+def is_young_enterprise(app: Application, params: MaterialParams) -> bool:
+    """An enterprise registered less than one year before the guide was published."""
+    applicant = app.applicant
+    return (
+        applicant.org_type == "enterprise"
+        and not applicant.public_institution
+        and applicant.registered_on >= params.young_enterprise_cutoff
+    )
+
+
+def _audit_report(app: Application, params: MaterialParams) -> FinancialBasis | None:
+    """The audit report of the most preferred accepted fiscal year that carries a QR code."""
+    years = params.audit_fiscal_years
+    for year in years:
+        for report in app.materials_of("audit_report"):
+            if report.fiscal_year == year and report.qr_code:
+                query = QrQuery(qr_code=report.qr_code, uscc=app.applicant.uscc, fiscal_year=year)
+                return FinancialBasis("audit_report", report, query)
+    return None
+
+
+def financial_basis(app: Application, params: MaterialParams) -> FinancialBasis:
+    """Which document meets 五(六): final accounts, a capital verification, or an audit report.
+
+    A young enterprise that gave a capital verification report rests on it, so a QR code on
+    an audit report it also filed is not needed (声明二 only says such a report is not used).
+    """
+    if app.applicant.public_institution:
+        accounts = app.materials_of("financial_final_accounts")
+        return FinancialBasis("final_accounts", accounts[0]) if accounts else FinancialBasis("none")
+    capital = app.materials_of("capital_verification_report")
+    if capital and is_young_enterprise(app, params):
+        return FinancialBasis("capital_verification", capital[0])
+    return _audit_report(app, params) or FinancialBasis("none")
+
+
+def qr_queries(app: Application, *, params: MaterialParams) -> list[QrQuery]:
+    """The QR codes to ask the CPA platform about: the audit report the application rests on."""
+    basis = financial_basis(app, params)
+    return [basis.qr] if basis.qr is not None else []
+
+
+def _years_text(params: MaterialParams) -> tuple[str, str]:
+    first, *rest = params.audit_fiscal_years
+    zh = f"须为 {first} 年度"
+    en = f"must cover FY{first}"
+    if rest:
+        others = "、".join(str(y) for y in rest)
+        zh += f"（未完成 {first} 年度审计的，可提交 {others} 年度）"
+        en += f" (or FY{'/'.join(str(y) for y in rest)} where FY{first} is not audited yet)"
+    return zh, en
+
+
+def _summary(app: Application) -> str:
+    parts: list[str] = []
+    for m in app.materials:
+        if m.kind == "audit_report":
+            parts.append(f"audit_report FY{m.fiscal_year} qr={'yes' if m.qr_code else 'no'}")
+        elif m.kind in ("capital_verification_report", "financial_final_accounts"):
+            parts.append(m.kind)
+    return "; ".join(parts) or "absent"
+
+
+def _limit(app: Application, params: MaterialParams) -> str:
+    if app.applicant.public_institution:
+        return "financial_final_accounts"
+    years = "|".join(f"FY{y}" for y in params.audit_fiscal_years)
+    limit = f"audit_report {years} with qr_code"
+    if is_young_enterprise(app, params):
+        limit += " or capital_verification_report"
+    return limit
+
+
+def _audit_reasons(app: Application, params: MaterialParams) -> list[tuple[str, str]]:
+    reports = app.materials_of("audit_report")
+    accepted = [r for r in reports if r.fiscal_year in params.audit_fiscal_years]
+    if accepted:
+        year = accepted[0].fiscal_year
+        return [
+            (
+                f"{year} 年度财务审计报告无二维验证码（未备案），不予采用",
+                f"the FY{year} audit report carries no QR verification code and cannot be used",
+            )
+        ]
+    if reports:
+        given = "、".join(str(r.fiscal_year) for r in reports)
+        zh, en = _years_text(params)
+        return [
+            (
+                f"财务审计报告年度为 {given}，{zh}",
+                f"the audit report covers FY{given}; it {en}",
+            )
+        ]
+    return [("未提交财务审计报告", "no audit report was submitted")]
+
+
+def _capital_reason(app: Application, params: MaterialParams) -> tuple[str, str]:
+    cutoff = params.young_enterprise_cutoff
+    registered = app.applicant.registered_on
+    return (
+        f"验资报告仅适用于注册未满一年的企业（须于 {cutoff} 或之后注册，本单位注册于 {registered}）",
+        "a capital verification report stands in only for an enterprise registered less than "
+        f"one year before the guide (on or after {cutoff}; registered {registered})",
+    )
+
+
+def _reasons(app: Application, params: MaterialParams) -> list[tuple[str, str]]:
+    if app.applicant.public_institution:
+        return [
+            (
+                "事业单位须提交通过审查的财务决算报表，未提交",
+                "a public institution must give its reviewed financial final accounts",
+            )
+        ]
+    reasons = _audit_reasons(app, params)
+    if app.materials_of("capital_verification_report"):
+        reasons.append(_capital_reason(app, params))
+    return reasons
+
+
+_PASS_TEXT: dict[BasisKind, tuple[str, str]] = {
+    "final_accounts": (
+        "已提交通过审查的事业单位财务决算报表。",
+        "The public institution's financial final accounts were submitted.",
+    ),
+    "capital_verification": (
+        "注册未满一年的企业已提交验资报告。",
+        "An enterprise registered less than one year ago gave a capital verification report.",
+    ),
+}
+
+
+def financial(app: Application, params: MaterialParams) -> Finding:
+    """MAT-FINANCIAL 五(六); 声明二: the financial document the applicant's kind must give."""
+    basis = financial_basis(app, params)
+    observed, limit = _summary(app), _limit(app, params)
+    if basis.kind == "none":
+        reasons = _reasons(app, params)
+        en = "; ".join(r[1] for r in reasons)
+        return finding(
+            "MAT-FINANCIAL",
+            "fail",
+            "；".join(r[0] for r in reasons) + "。",
+            en[:1].upper() + en[1:] + ".",
+            observed=observed,
+            limit=limit,
+        )
+    if basis.qr is not None:
+        year = basis.qr.fiscal_year
+        zh, en = (
+            f"已提交含二维验证码的 {year} 年度财务审计报告。",
+            f"The FY{year} audit report with a QR verification code was submitted.",
+        )
+    else:
+        zh, en = _PASS_TEXT[basis.kind]
+    return finding("MAT-FINANCIAL", "pass", zh, en, observed=observed, limit=limit)
