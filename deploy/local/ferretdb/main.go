@@ -20,11 +20,21 @@ import (
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
 
+// sourceHash is set at build time (-ldflags -X main.sourceHash=...) to a digest of
+// go.mod, go.sum and main.go, so the installer can tell a stale binary.
+var sourceHash = "unknown"
+
 func main() {
+	printHash := flag.Bool("source-hash", false, "print the digest of the sources this binary was built from and exit")
 	listen := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
 	dataDir := flag.String("data-dir", "data", "directory for the SQLite databases (created if missing)")
 	logLevel := flag.String("log-level", "info", "log level: debug, info, warn or error")
 	flag.Parse()
+
+	if *printHash {
+		fmt.Println(sourceHash)
+		return
+	}
 
 	if err := run(*listen, *dataDir, *logLevel); err != nil {
 		fmt.Fprintln(os.Stderr, "ferretdb:", err)

@@ -11,14 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from vouchers_shared.clock import SHANGHAI
+from vouchers_shared.types import MONEY_PATTERN, PCT_PATTERN
 
 DEFAULT_PROGRAM_YEAR = 2026
 _ENTRY_KEYS = frozenset({"value", "clause", "text", "assumed"})
-_MONEY_RE = re.compile(r"^\d{1,13}(\.\d{1,2})?$")
-_DECIMAL_RE = re.compile(r"^\d{1,3}(\.\d{1,4})?$")
+_MONEY_RE = re.compile(MONEY_PATTERN)
+_DECIMAL_RE = re.compile(PCT_PATTERN)
 
 
 class ProgramFileError(ValueError):
@@ -37,6 +38,12 @@ class DateWindow(BaseModel):
 
     opens: date
     closes: date
+
+    @model_validator(mode="after")
+    def _in_order(self) -> DateWindow:
+        if self.closes < self.opens:
+            raise ValueError(f"the window closes on {self.closes} before it opens on {self.opens}")
+        return self
 
     def contains(self, d: date) -> bool:
         """Whether the day lies in the window, both ends included."""
@@ -153,10 +160,10 @@ def _windows(v: Any) -> dict[int, DateWindow]:
 def _window(batch: Any, w: Any) -> DateWindow:
     if not isinstance(w, dict) or set(w) != {"opens", "closes"}:
         raise ValueError(f"batch {batch} must have exactly the keys opens and closes")
-    opens, closes = _date(w["opens"]), _date(w["closes"])
-    if closes < opens:
-        raise ValueError(f"batch {batch} closes on {closes} before it opens on {opens}")
-    return DateWindow(opens=opens, closes=closes)
+    try:
+        return DateWindow(opens=_date(w["opens"]), closes=_date(w["closes"]))
+    except ValidationError as exc:
+        raise ValueError(f"batch {batch}: {exc.errors()[0]['msg']}") from None
 
 
 def _names(v: Any) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -45,11 +46,11 @@ class Deps:
     clock: Clock
 
 
-def _emit(topic: str, event_type: str, cause: Inbound, purpose: str, payload: CoiAssessed |
-          EligibilityAssessed) -> Outgoing:
+def _emit(topic: str, event_type: str, cause: Inbound, purpose: str,
+          payload: CoiAssessed | EligibilityAssessed, at: datetime) -> Outgoing:
     return Outgoing(topic=topic, key=payload.applicant_uscc, payload=payload,
                     envelope=Envelope.new(event_type, SOURCE, payload.application_id,
-                                          id_=derived_event_id(cause.envelope.id, purpose)),
+                                          id_=derived_event_id(cause.envelope.id, purpose), time=at),
                     correlation_id=cause.correlation_id or payload.application_id)
 
 
@@ -72,7 +73,7 @@ async def on_submitted(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
     await deps.store.remember(event.application_id, {
         "applicant_uscc": app.applicant.uscc, "program_year": app.program_year,
         "submitted_at": event.submitted_at, "application": app.model_dump(mode="json"),
-        "contracts": [[c.provider_uscc, c.contract_no] for c in app.contracts],
+        "contracts": [f"{c.provider_uscc}|{c.contract_no}" for c in app.contracts],
     })
     snapshots = await deps.refdata.current(("holdings", "officers", "providers"))
     graph, providers = coi_inputs(snapshots, deps.graph)
@@ -82,7 +83,7 @@ async def on_submitted(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
                            max_hops=deps.params.related_party_max_hops,
                            assessed_at=deps.clock.now())
     coi = coi.model_copy(update={"refdata_versions": versions_of(snapshots)})
-    out = _emit(topics.COI, topics.COI_ASSESSED, inbound, "coi", coi)
+    out = _emit(topics.COI, topics.COI_ASSESSED, inbound, "coi", coi, coi.assessed_at)
     await deps.store.record(event.application_id, "coi", [out.to_document()])
     metrics.VERDICTS.labels(check="conflict_of_interest", outcome=coi.outcome).inc()
     return [out]
@@ -110,7 +111,8 @@ async def on_coi_assessed(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
         refdata_versions={**coi.refdata_versions, **versions_of(snapshots)},
         assessed_at=deps.clock.now(),
     )
-    out = _emit(topics.ELIGIBILITY, topics.ELIGIBILITY_ASSESSED, inbound, "rules", event)
+    out = _emit(topics.ELIGIBILITY, topics.ELIGIBILITY_ASSESSED, inbound, "rules", event,
+                event.assessed_at)
     await deps.store.record(coi.application_id, "rules", [out.to_document()])
     _count(event, reserve)
     return [out]

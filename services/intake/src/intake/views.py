@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from vouchers_shared import workdays
+from vouchers_shared.clock import SHANGHAI
 
 from intake.domain.status import OFFICIAL_WORDING, StatusView
 
@@ -48,7 +49,8 @@ def render(view: StatusView, today: date) -> dict[str, Any]:
         "notice": view.notice,
         "approved_on": view.approved_on,
         "timeline": [
-            {"at": step["at"].isoformat(), "event": step["event"]} for step in view.timeline
+            {"at": step["at"].astimezone(SHANGHAI).isoformat(), "event": step["event"]}
+            for step in view.timeline
         ],
         "working_days_elapsed": working_days_elapsed(view, today),
     }

@@ -53,7 +53,8 @@ def verdict_event(application_id: str, uscc: str, result: VerificationResult, ca
                                     completed_at=now)
     return Outgoing(topic=topics.VERIFICATION, key=uscc, payload=payload, correlation_id=application_id,
                     envelope=Envelope.new(topics.VERIFICATION_COMPLETED, SOURCE, application_id,
-                                          id_=derived_event_id(cause, f"verification/{attempt}")))
+                                          id_=derived_event_id(cause, f"verification/{attempt}"),
+                                          time=now))
 
 
 async def on_submitted(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:

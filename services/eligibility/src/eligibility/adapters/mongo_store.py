@@ -55,7 +55,7 @@ class EligibilityStore:
         seen: set[tuple[str, str]] = set()
         async for doc in cursor:
             if (doc["submitted_at"], doc["_id"]) < (before["submitted_at"], before["_id"]):
-                seen.update((c[0], c[1]) for c in doc.get("contracts", []))
+                seen.update(tuple(c.split("|", 1)) for c in doc.get("contracts", []))
         return seen
 
     async def mark_finally_rejected(self, application_id: str) -> None:

@@ -32,6 +32,7 @@ def is_young_enterprise(applicant: Applicant, params: ProgramParams) -> bool:
     """An enterprise registered less than the program's age limit before the guide came out."""
     # Only `enterprise` reads as 企业; universities and institutes keep the standard rate
     # however young. Registered on 2025-04-30 is exactly one full year on 2026-04-30: standard.
+    # An enterprise registered after the guide came out is, a fortiori, under one year old.
     if applicant.org_type != "enterprise":
         return False
     full_age_on = anniversary(applicant.registered_on, params.young_enterprise_max_age_years)
@@ -75,6 +76,8 @@ def deduction_rate(app: Application, params: ProgramParams) -> Outcome:
 @rule("AMT-MIN-SPEND", clause="三(一)2", kind="amount")
 def min_spend(eligible_spend: Decimal, passing: int, params: ProgramParams) -> Outcome:
     """The contracts that pass every contract rule add up to at least the yearly minimum."""
+    # 年租用……费用达到50万元 is judged per application on the contracts that pass, as the rule
+    # book states; spend declared in the applicant's other applications this year is not added.
     least = params.min_annual_spend_cny
     details: dict[str, str | None] = {
         "observed": cny(eligible_spend), "limit": cny(least),

@@ -152,6 +152,7 @@ def ethics(app: Application) -> Outcome:
             "项目不涉及科技伦理和科技安全。", "The project involves no ethics or safety matter.",
             observed="not involved", limit="approval if involved",
         )
+    # Only the presence of the document is judged here; MAT-ETHICS in verification reads it.
     if app.materials_of("ethics_approval"):
         return Outcome.ok(
             "项目涉及科技伦理或科技安全，已提供批准或备案文件。",
@@ -192,6 +193,8 @@ def applicant_findings(
     params: ProgramParams,
 ) -> list[Finding]:
     """Every applicant rule, in the order the guide states them."""
+    # declarations.truthful (申请单位对申请材料的……真实性……负责) has no rule id of its own in
+    # the rule book; it is a commitment checked by intake and verification, not judged here.
     return [
         org_type(app),
         legal_person(app),

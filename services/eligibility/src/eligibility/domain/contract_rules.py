@@ -103,6 +103,8 @@ def service_period(c: Contract, providers: Mapping[str, int], params: ProgramPar
     details: dict[str, str | None] = {
         "observed": period, "limit": f"{day(window.opens)} .. {day(window.closes)}",
     }
+    # 在上述期间完成 is read as start and end both inside the window. A service starting before
+    # the signing date is not refused: the guide dates the contract and the work separately.
     if c.service_end < c.service_start:
         return Outcome.fail(
             "服务结束日期早于开始日期。", "The service ends before it starts.", **details
@@ -160,6 +162,8 @@ def content(c: Contract) -> Outcome:
 @rule("CON-OTHER-FUNDING", clause="四(一)4", kind="contract")
 def other_funding(c: Contract, params: ProgramParams) -> Outcome:
     """Other public funding for the same project is not more than 50% of the contract amount."""
+    # 累计金额 is read as the other public funding alone against the contract amount, as the rule
+    # book states it; within the limit the voucher is not reduced by the other funding.
     limit = c.amount_cny * params.other_funding_max_ratio
     other = c.other_public_funding_cny
     pct = f"{params.other_funding_max_ratio * 100:.0f}%"

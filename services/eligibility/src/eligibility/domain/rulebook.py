@@ -124,6 +124,7 @@ def assess(
         annual_cap(alloc, room, params),
     ]
     outcome = _decide(applicant + amounts, held=any(s.held for s in screened))
+    # A review keeps its proposed voucher (for the operator) but reserves nothing until settled.
     voucher = None if outcome == "fail" else _voucher(alloc)
     return Verdict(
         application_id=application_id,
@@ -198,6 +199,7 @@ def _screen_contracts(
 
 
 def _coi_worst(verdict: str | None, findings: list[Finding]) -> str:
+    # The verdict and the findings should agree; when they do not, the worse one counts.
     results = {f.result for f in findings}
     if verdict == "conflict" or "fail" in results:
         return "conflict"
