@@ -29,6 +29,8 @@ install: bootstrap
 
 up: install
 	@$(SUITECTL) up
+	@.venv/bin/vouchers tokens .run/tokens.json --applicants-from deploy/sample/applications/*.json
+	@echo "bearer tokens for trying the API: .run/tokens.json"
 
 infra-up: install
 	@$(SUITECTL) up --infra-only
@@ -53,6 +55,7 @@ typecheck: bootstrap
 test: install lint typecheck
 	.venv/bin/pytest
 
+# The 2026 filing window has closed; the demo runs on a program clock inside it unless told otherwise.
+demo: export VOUCHER_CLOCK ?= 2026-05-20T10:00:00+08:00
 demo: up
-	@echo "The suite answers at:"
-	@$(SUITECTL) status
+	@$(PY) deploy/local/demo.py

@@ -36,6 +36,6 @@ def make_uscc(serial: int, region: str = "440305") -> str:
 
 def application_for(uscc: str, base: str = "approvable") -> dict[str, Any]:
     """A copy of a sample application filed by another applicant."""
-    app = copy.deepcopy(sample(base)["application"])
+    app: dict[str, Any] = copy.deepcopy(sample(base)["application"])
     app["applicant"]["uscc"] = uscc
     return app

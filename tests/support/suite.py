@@ -15,10 +15,10 @@ import httpx
 import suitectl
 from aiosmtpd.controller import Controller
 from pymongo import MongoClient
-
-from tests.support.infra import Infra
 from vouchers_shared.auth import TokenService
 from vouchers_shared.settings import LOCAL_PLACEHOLDER_KEY
+
+from tests.support.infra import Infra
 
 
 class MailSink:
@@ -27,7 +27,7 @@ class MailSink:
     def __init__(self) -> None:
         self.messages: list[Message] = []
 
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
         self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
 
