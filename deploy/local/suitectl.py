@@ -18,6 +18,7 @@ import concurrent.futures
 import contextlib
 import hashlib
 import importlib.util
+import json
 import os
 import shutil
 import signal
@@ -522,15 +523,33 @@ def _suite_process(name: str, pid: int) -> ManagedProcess:
     return ManagedProcess(name, pid, log_file, url, lambda: http_ready(url))
 
 
-def _ensure(name: str, start: Callable[[], ManagedProcess]) -> ManagedProcess:
+def service_settings(env: Mapping[str, str]) -> dict[str, str]:
+    """The settings `up` passes through to the services (see interfaces.md)."""
+    keys = ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URL", "VOUCHER_")
+    return {
+        k: v for k, v in sorted(env.items()) if k.startswith(("SMTP_", *keys)) or k.endswith("_HTTP_PORT")
+    }
+
+
+def _ensure(
+    name: str, start: Callable[[], ManagedProcess], settings: Mapping[str, str] | None = None
+) -> ManagedProcess:
+    """Leave a live process of ours alone unless its settings changed; start it otherwise."""
+    settings_file = PID_DIR / f"{name}.settings.json"
     pid = running_pid(name)
     if pid is not None:
-        say(f"{name}: already running (pid {pid})")
-        return _suite_process(name, pid)
+        before = settings_file.read_text() if settings_file.is_file() else None
+        if settings is None or before == json.dumps(settings):
+            say(f"{name}: already running (pid {pid})")
+            return _suite_process(name, pid)
+        say(f"{name}: settings changed, restarting (pid {pid})")
+        stop(_suite_process(name, pid))
     say(f"{name}: starting")
     proc = start()
     PID_DIR.mkdir(parents=True, exist_ok=True)
     _pid_file(name).write_text(f"{proc.pid}\n")
+    if settings is not None:
+        settings_file.write_text(json.dumps(settings))
     return proc
 
 
@@ -552,8 +571,10 @@ def up(infra_only: bool = False) -> None:
         say(f"{proc.name}: ready at {proc.address}")
     if not infra_only:
         env = suite_env()
+        settings = service_settings({**os.environ, **env})
         services = [
-            _ensure(s.name, partial(start_service, s.name, env, LOG_DIR / f"{s.name}.log")) for s in SERVICES
+            _ensure(s.name, partial(start_service, s.name, env, LOG_DIR / f"{s.name}.log"), settings)
+            for s in SERVICES
         ]
         for proc in services:
             wait_ready(proc)
@@ -585,6 +606,7 @@ def _stop_named(name: str, grace: float) -> None:
         say(f"{name}: stopping (pid {pid})")
         stop(_suite_process(name, pid), grace)
     _pid_file(name).unlink(missing_ok=True)
+    (PID_DIR / f"{name}.settings.json").unlink(missing_ok=True)
 
 
 def clean() -> None:
