@@ -49,7 +49,7 @@ lint: bootstrap
 
 typecheck: bootstrap
 	MYPYPATH=deploy/local .venv/bin/mypy shared/src services/*/src deploy/local/suitectl.py \
-		tests/conftest.py tests/support tests/integration
+		tests/conftest.py tests/support tests/integration tests/e2e
 
 # The tests start Kafka and the store themselves (free ports, temporary data) and stop them.
 test: install lint typecheck
