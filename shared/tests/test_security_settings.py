@@ -1,0 +1,64 @@
+"""Transport security from settings reaches the Kafka and MongoDB clients."""
+
+from __future__ import annotations
+
+import functools
+import ssl
+
+import pytest
+from faststream.security import BaseSecurity, SASLScram512
+from pydantic import ValidationError
+from vouchers_shared.messaging.kafka import admin_options, broker_security, build_broker
+from vouchers_shared.settings import CommonSettings
+from vouchers_shared.store import connect
+
+
+def test_plaintext_is_the_local_default_and_carries_no_security() -> None:
+    assert broker_security(CommonSettings()) is None
+
+
+def test_sasl_scram_over_tls_reaches_the_broker_and_the_admin_client() -> None:
+    settings = CommonSettings(kafka_security_protocol="SASL_SSL", kafka_sasl_mechanism="SCRAM-SHA-512",
+                              kafka_sasl_username="svc", kafka_sasl_password="secret")
+    security = broker_security(settings)
+    assert isinstance(security, SASLScram512)
+    assert security.use_ssl is True
+    assert isinstance(security.ssl_context, ssl.SSLContext)
+    options = admin_options(settings)
+    assert options["security_protocol"] == "SASL_SSL"
+    assert options["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert options["sasl_plain_username"] == "svc"
+    assert isinstance(options["ssl_context"], ssl.SSLContext)
+    broker = build_broker(settings, "test")
+    builder = broker.config.broker_config.builder
+    assert isinstance(builder, functools.partial)
+    consumer_options = builder.keywords
+    assert consumer_options["security_protocol"] == "SASL_SSL"
+    assert consumer_options["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert consumer_options["sasl_plain_username"] == "svc"
+
+
+def test_tls_without_sasl_uses_an_ssl_context() -> None:
+    security = broker_security(CommonSettings(kafka_security_protocol="SSL"))
+    assert type(security) is BaseSecurity
+    assert security.use_ssl is True
+
+
+def test_sasl_without_credentials_is_refused() -> None:
+    with pytest.raises(ValueError, match="SASL needs"):
+        broker_security(CommonSettings(kafka_security_protocol="SASL_SSL",
+                                       kafka_sasl_mechanism="SCRAM-SHA-256"))
+
+
+async def test_mongodb_tls_setting_reaches_the_client() -> None:
+    client = connect(CommonSettings(mongodb_tls=True), "test")
+    try:
+        assert client.options.pool_options._ssl_context is not None
+    finally:
+        await client.close()
+
+
+def test_a_placeholder_signing_key_is_refused_outside_local_mode() -> None:
+    with pytest.raises(ValidationError, match="VOUCHERS_TOKEN_KEY"):
+        CommonSettings(vouchers_local_mode=False)
+    assert CommonSettings(vouchers_local_mode=False, vouchers_token_key="k" * 40).vouchers_local_mode is False
