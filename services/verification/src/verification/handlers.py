@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
+from aiokafka.errors import KafkaError
+from pymongo.errors import ConnectionFailure
 from vouchers_shared import topics
 from vouchers_shared.application import Application
 from vouchers_shared.clock import Clock
@@ -23,7 +25,7 @@ from verification.adapters.mongo_store import VerificationStore
 from verification.domain.consent import consent_record
 from verification.domain.financial import qr_queries
 from verification.domain.model import MaterialParams, VerificationResult
-from verification.domain.retry_policy import GiveUp, give_up, next_step
+from verification.domain.retry_policy import GiveUp, RetryAfter, give_up, next_step
 from verification.domain.verify import verify
 
 SOURCE = "/vouchers/verification"
@@ -70,13 +72,18 @@ async def on_submitted(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
         await deps.store.record(record)
     now = deps.clock.now()
     result = await _check(event.application, deps)
-    out = verdict_event(event.application_id, event.applicant_uscc, result, inbound.envelope.id, 1, now)
     fields: dict[str, Any] = {"application": event.application.model_dump(mode="json"),
-                              "cause": inbound.envelope.id, "emitted": [out.to_document()],
-                              "outcome": result.outcome, "pending": result.outcome == "pending"}
+                              "cause": inbound.envelope.id}
     if result.outcome == "pending":
-        fields.update(attempts=1, first_pending_at=now,
-                      next_attempt_at=now + timedelta(seconds=deps.retry.base_delay_s))
+        # The first unanswered attempt goes through the same policy as the later ones.
+        step = _after_unanswered(1, now, now, deps.retry)
+        if isinstance(step, GiveUp):
+            result = give_up(result, attempts=1, first_pending_at=now)
+        else:
+            fields.update(attempts=1, first_pending_at=now, next_attempt_at=step.at)
+    out = verdict_event(event.application_id, event.applicant_uscc, result, inbound.envelope.id, 1, now)
+    fields.update(emitted=[out.to_document()], outcome=result.outcome,
+                  pending=result.outcome == "pending")
     await deps.store.save_case(event.application_id, fields)
     metrics.VERDICTS.labels(check="verification", outcome=result.outcome).inc()
     return [out]
@@ -88,27 +95,43 @@ async def _check(application: Application, deps: Deps) -> VerificationResult:
     return verify(application, qr_answers=answers, params=deps.params)
 
 
+def _after_unanswered(attempt: int, first_pending_at: datetime, now: datetime,
+                      retry: RetrySettings) -> RetryAfter | GiveUp:
+    return next_step(attempt, first_pending_at, now, max_attempts=retry.max_attempts,
+                     base_delay_s=retry.base_delay_s, cap_s=retry.cap_s)
+
+
 async def recheck_due(deps: Deps, publisher: Publisher) -> int:
     """Ask the platform again for every pending case that is due; give up into review."""
     now = deps.clock.now()
     due = await deps.store.due(now)
     for doc in due:
-        application = Application.model_validate(doc["application"])
-        attempt = int(doc["attempts"]) + 1
-        result = await _check(application, deps)
-        fields: dict[str, Any] = {"attempts": attempt}
-        if result.outcome == "pending":
-            step = next_step(attempt, doc["first_pending_at"], now,
-                             max_attempts=deps.retry.max_attempts,
-                             base_delay_s=deps.retry.base_delay_s, cap_s=deps.retry.cap_s)
-            if not isinstance(step, GiveUp):
-                await deps.store.save_case(doc["_id"], {**fields, "next_attempt_at": step.at})
-                continue
-            result = give_up(result, attempts=attempt, first_pending_at=doc["first_pending_at"])
-        out = verdict_event(doc["_id"], application.applicant.uscc, result, doc["cause"], attempt, now)
-        await publisher.publish(out)
-        await deps.store.save_case(doc["_id"], {**fields, "pending": False, "outcome": result.outcome,
-                                                "emitted": [*doc["emitted"], out.to_document()]})
-        metrics.VERDICTS.labels(check="verification", outcome=result.outcome).inc()
-        log.info("verification_rechecked", application_id=doc["_id"], outcome=result.outcome)
+        try:
+            await _recheck(doc, now, deps, publisher)
+        except (ConnectionFailure, KafkaError):
+            raise  # the store or the broker is away: the whole round waits for the next one
+        except Exception as exc:
+            # One case that cannot be checked must not hold up the others behind it.
+            log.warning("qr_recheck_case_failed", application_id=doc["_id"], error=repr(exc))
+            await deps.store.save_case(doc["_id"], {
+                "next_attempt_at": now + timedelta(seconds=deps.retry.base_delay_s)})
     return len(due)
+
+
+async def _recheck(doc: dict[str, Any], now: datetime, deps: Deps, publisher: Publisher) -> None:
+    application = Application.model_validate(doc["application"])
+    attempt = int(doc["attempts"]) + 1
+    result = await _check(application, deps)
+    fields: dict[str, Any] = {"attempts": attempt}
+    if result.outcome == "pending":
+        step = _after_unanswered(attempt, doc["first_pending_at"], now, deps.retry)
+        if not isinstance(step, GiveUp):
+            await deps.store.save_case(doc["_id"], {**fields, "next_attempt_at": step.at})
+            return
+        result = give_up(result, attempts=attempt, first_pending_at=doc["first_pending_at"])
+    out = verdict_event(doc["_id"], application.applicant.uscc, result, doc["cause"], attempt, now)
+    await publisher.publish(out)
+    await deps.store.save_case(doc["_id"], {**fields, "pending": False, "outcome": result.outcome,
+                                            "emitted": [*doc["emitted"], out.to_document()]})
+    metrics.VERDICTS.labels(check="verification", outcome=result.outcome).inc()
+    log.info("verification_rechecked", application_id=doc["_id"], outcome=result.outcome)

@@ -46,16 +46,22 @@ class EligibilityStore:
 
     async def earlier_contracts(self, applicant_uscc: str, program_year: int,
                                 before: Document) -> set[tuple[str, str]]:
-        """(provider, contract number) of this applicant's earlier applications still alive."""
+        """(provider, contract number) of this applicant's live applications assessed before `before`.
+
+        "Earlier" is the order the rule book handles one applicant's applications in (one
+        partition, one at a time), not their filing instants: two applications filed at the
+        same moment reach the topic in either order, and comparing instants then let both of
+        them count a contract they share.
+        """
         cursor = self.applications.find(
             {"applicant_uscc": applicant_uscc, "program_year": program_year,
-             "finally_rejected": {"$ne": True}},
-            {"contracts": 1, "submitted_at": 1},
+             "finally_rejected": {"$ne": True}, "emitted.rules": {"$exists": True},
+             "_id": {"$ne": before["_id"]}},
+            {"contracts": 1},
         )
         seen: set[tuple[str, str]] = set()
         async for doc in cursor:
-            if (doc["submitted_at"], doc["_id"]) < (before["submitted_at"], before["_id"]):
-                seen.update(tuple(c.split("|", 1)) for c in doc.get("contracts", []))
+            seen.update(tuple(c.split("|", 1)) for c in doc.get("contracts", []))
         return seen
 
     async def mark_finally_rejected(self, application_id: str) -> None:
