@@ -45,10 +45,14 @@ RUN_DIR = REPO / ".run"
 PID_DIR = RUN_DIR / "pids"
 LOG_DIR = RUN_DIR / "logs"
 DATA_DIR = RUN_DIR / "data"
+MAIL_DIR = RUN_DIR / "mail"
 
 KAFKA_PORT = 9092
 KAFKA_CONTROLLER_PORT = 9093
 STORE_PORT = 27017
+MAIL_PORT = 1025  # the local mail sink; the services' default SMTP_PORT
+PROMETHEUS_PORT = 9090
+PROMETHEUS_CONFIG = REPO / "deploy" / "prometheus" / "prometheus.yml"
 KAFKA_JVM_OPTS = ("-Xms128m", "-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20")
 FERRETDB_SOURCES = ("go.mod", "go.sum", "main.go")
 
@@ -74,7 +78,8 @@ SERVICES = (
     Service("verification", "VERIFICATION_HTTP_PORT", 8082),
     Service("notification", "NOTIFICATION_HTTP_PORT", 8083),
 )
-NAMES = ("kafka", "store", *(s.name for s in SERVICES))
+NAMES = ("kafka", "store", "mail", *(s.name for s in SERVICES), "prometheus")
+OPTIONAL = frozenset({"prometheus"})  # started when installed; its absence is no failure
 
 
 def mongodb_url(port: int = STORE_PORT) -> str:
@@ -441,6 +446,77 @@ def start_store(data_dir: Path, port: int = STORE_PORT, log_file: Path | None = 
     return ManagedProcess("store", popen.pid, log_file, url, lambda: store_ready(url), popen)
 
 
+def prometheus_binary() -> str | None:
+    """Debian's `prometheus` package, when installed (`make install` installs it)."""
+    return shutil.which("prometheus")
+
+
+def start_prometheus(
+    data_dir: Path, port: int = PROMETHEUS_PORT, log_file: Path | None = None,
+    config: Path = PROMETHEUS_CONFIG,
+) -> ManagedProcess:
+    """Prometheus on 127.0.0.1:`port` scraping the suite, with the alert rules of deploy/prometheus."""
+    binary = prometheus_binary()
+    if binary is None:
+        raise SuiteError("`prometheus` is not on PATH (apt-get install prometheus)")
+    data_dir = data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_file = log_file or data_dir / "prometheus.log"
+    _ensure_port_free(port, "prometheus")
+    argv = [binary, f"--config.file={config}", f"--storage.tsdb.path={data_dir}",
+            f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=7d",
+            "--web.enable-lifecycle"]
+    popen = _spawn(argv, log_file)
+    url = f"http://127.0.0.1:{port}/-/ready"
+    return ManagedProcess("prometheus", popen.pid, log_file, url, lambda: http_ready(url), popen)
+
+
+def mail_port() -> int:
+    return int(os.environ.get("SMTP_PORT", MAIL_PORT))
+
+
+def start_mail_sink(directory: Path, port: int, log_file: Path) -> ManagedProcess:
+    """A local SMTP server on 127.0.0.1:`port` keeping each message as `directory`/<n>.eml."""
+    _ensure_port_free(port, "mail")
+    argv = [_python(), str(Path(__file__).resolve()), "mail-sink", "--port", str(port),
+            "--dir", str(directory)]
+    popen = _spawn(argv, log_file)
+    return ManagedProcess("mail", popen.pid, log_file, f"smtp://127.0.0.1:{port}",
+                          lambda: port_open("127.0.0.1", port), popen)
+
+
+def serve_mail(directory: Path, port: int) -> None:
+    """Run the mail sink until SIGTERM: every message received is written to a numbered file."""
+    import threading
+
+    from aiosmtpd.controller import Controller
+
+    directory.mkdir(parents=True, exist_ok=True)
+    numbers = [int(p.stem) for p in directory.glob("*.eml") if p.stem.isdigit()]
+    counter = iter(range(max(numbers, default=0) + 1, sys.maxsize))
+
+    class Keep:
+        async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
+            path = directory / f"{next(counter)}.eml"
+            partial = path.with_suffix(".partial")
+            partial.write_bytes(envelope.original_content or envelope.content)
+            partial.replace(path)
+            print(f"mail {path.name} from {envelope.mail_from} to {', '.join(envelope.rcpt_tos)}",
+                  flush=True)
+            return "250 OK"
+
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller.start()
+    print(f"mail sink on 127.0.0.1:{port}, writing to {directory}", flush=True)
+    try:
+        stopped.wait()
+    finally:
+        controller.stop()
+
+
 def _python() -> str:
     venv_python = REPO / ".venv" / "bin" / "python"
     return str(venv_python) if venv_python.exists() else sys.executable
@@ -499,6 +575,11 @@ def _is_ours(name: str, pid: int) -> bool:
         return "kafka.Kafka" in argv
     if name == "store":
         return bool(argv) and argv[0] == str(FERRETDB_BIN)
+    if name == "prometheus":
+        return (bool(argv) and Path(argv[0]).name == "prometheus"
+                and f"--config.file={PROMETHEUS_CONFIG}" in argv)
+    if name == "mail":
+        return "mail-sink" in argv and argv[1:2] == [str(Path(__file__).resolve())]
     return argv[1:3] == ["-m", name]
 
 
@@ -519,6 +600,13 @@ def _suite_process(name: str, pid: int) -> ManagedProcess:
     if name == "store":
         url = mongodb_url()
         return ManagedProcess(name, pid, log_file, url, lambda: store_ready(url))
+    if name == "prometheus":
+        ready = f"http://127.0.0.1:{PROMETHEUS_PORT}/-/ready"
+        return ManagedProcess(name, pid, log_file, ready, lambda: http_ready(ready))
+    if name == "mail":
+        port = mail_port()
+        return ManagedProcess(name, pid, log_file, f"smtp://127.0.0.1:{port}",
+                              lambda: port_open("127.0.0.1", port))
     url = f"http://127.0.0.1:{_service(name).port}/health/ready"
     return ManagedProcess(name, pid, log_file, url, lambda: http_ready(url))
 
@@ -569,6 +657,10 @@ def up(infra_only: bool = False) -> None:
     for proc in procs:
         wait_ready(proc)
         say(f"{proc.name}: ready at {proc.address}")
+    if not infra_only and _local_mail():
+        mail = _ensure("mail", lambda: start_mail_sink(MAIL_DIR, mail_port(), LOG_DIR / "mail.log"))
+        wait_ready(mail, timeout=30.0)
+        procs.append(mail)
     if not infra_only:
         env = suite_env()
         settings = service_settings({**os.environ, **env})
@@ -580,16 +672,40 @@ def up(infra_only: bool = False) -> None:
             wait_ready(proc)
             say(f"{proc.name}: ready at {proc.address}")
         procs += services
+        procs += _optional_prometheus()
     say(f"up in {time.monotonic() - started:.1f}s; logs in {LOG_DIR}")
     for proc in procs:
         print(f"  {proc.name:<13} {proc.address}")
 
 
+def _optional_prometheus() -> list[ManagedProcess]:
+    """Prometheus with deploy/prometheus/prometheus.yml when installed, so the dashboards'
+    queries can be tried at http://127.0.0.1:9090; skipped (with a note) when it is not."""
+    if prometheus_binary() is None:
+        say("prometheus: not installed, skipped (`make install` installs Debian's package)")
+        return []
+    try:
+        proc = _ensure("prometheus", lambda: start_prometheus(
+            DATA_DIR / "prometheus", log_file=LOG_DIR / "prometheus.log"))
+        wait_ready(proc, timeout=60.0)
+    except SuiteError as exc:  # optional: the suite runs without it
+        say(f"prometheus: not started: {exc}")
+        return []
+    say(f"prometheus: ready at http://127.0.0.1:{PROMETHEUS_PORT}")
+    return [proc]
+
+
+def _local_mail() -> bool:
+    """The letters go to the local mail sink unless the settings name another mail server."""
+    return os.environ.get("SMTP_HOST", "127.0.0.1") in ("127.0.0.1", "localhost")
+
+
 def down(grace: float = 20.0) -> None:
+    _stop_named("prometheus", grace)
     service_names = [s.name for s in SERVICES]
     with concurrent.futures.ThreadPoolExecutor(len(service_names)) as pool:
         list(pool.map(lambda name: _stop_named(name, grace), service_names))
-    for name in ("store", "kafka"):
+    for name in ("mail", "store", "kafka"):
         _stop_named(name, grace)
     busy = [p for p in _suite_ports() if port_open("127.0.0.1", p, timeout=0.2)]
     if busy:
@@ -597,7 +713,8 @@ def down(grace: float = 20.0) -> None:
 
 
 def _suite_ports() -> list[int]:
-    return [KAFKA_PORT, KAFKA_CONTROLLER_PORT, STORE_PORT, *(s.port for s in SERVICES)]
+    return [KAFKA_PORT, KAFKA_CONTROLLER_PORT, STORE_PORT, mail_port(), *(s.port for s in SERVICES),
+            PROMETHEUS_PORT]
 
 
 def _stop_named(name: str, grace: float) -> None:
@@ -612,6 +729,7 @@ def _stop_named(name: str, grace: float) -> None:
 def clean() -> None:
     down()
     shutil.rmtree(DATA_DIR, ignore_errors=True)
+    shutil.rmtree(MAIL_DIR, ignore_errors=True)
     say(f"removed {DATA_DIR}")
 
 
@@ -621,7 +739,8 @@ def status() -> bool:
     for name in NAMES:
         pid = running_pid(name)
         if pid is None:
-            print(f"  {name:<13} stopped")
+            note = " (optional)" if name in OPTIONAL else ""
+            print(f"  {name:<13} stopped{note}")
             continue
         proc = _suite_process(name, pid)
         answers = proc.answers()
@@ -633,13 +752,17 @@ def status() -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="suitectl", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("install", "up", "down", "clean", "status"))
+    parser.add_argument("command", choices=("install", "up", "down", "clean", "status", "mail-sink"))
+    parser.add_argument("--port", type=int, default=MAIL_PORT, help="mail-sink: the SMTP port")
+    parser.add_argument("--dir", type=Path, default=MAIL_DIR, help="mail-sink: where messages go")
     parser.add_argument(
         "--infra-only", action="store_true", help="up: start Kafka and the store, no services"
     )
     args = parser.parse_args(argv)
     try:
-        if args.command == "install":
+        if args.command == "mail-sink":
+            serve_mail(args.dir, args.port)
+        elif args.command == "install":
             install()
         elif args.command == "up":
             up(infra_only=args.infra_only)

@@ -15,6 +15,7 @@ from vouchers_shared.workdays import (
     next_working_day,
     notice_period,
     working_days_between,
+    working_days_outside,
 )
 
 FIRST_UNKNOWN_YEAR = max(chinese_calendar.holidays).year + 1
@@ -152,3 +153,23 @@ def test_counting_into_an_unknown_year_is_refused() -> None:
         working_days_between(last_known, date(FIRST_UNKNOWN_YEAR, 1, 15))
     with pytest.raises(CalendarYearUnknown, match=str(FIRST_UNKNOWN_YEAR)):
         notice_period(date(FIRST_UNKNOWN_YEAR - 1, 12, 31), 5)
+
+
+# The processing limit counts working days since acceptance with the public notice left out.
+
+
+def test_the_notice_period_across_national_day_is_left_out_of_the_elapsed_working_days() -> None:
+    # Accepted Thursday 09-24; notice 09-29..10-10 (the make-up Saturday inside); read on 10-13.
+    notice = (date(2026, 9, 29), date(2026, 10, 10))
+    assert working_days_between(date(2026, 9, 24), date(2026, 10, 13)) == 8
+    assert working_days_outside(date(2026, 9, 24), date(2026, 10, 13), notice) == 3  # 09-28, 10-12, 10-13
+
+
+def test_a_notice_opened_on_the_day_of_acceptance_takes_off_only_the_days_counted() -> None:
+    notice = (date(2026, 5, 20), date(2026, 5, 26))
+    assert working_days_outside(date(2026, 5, 20), date(2026, 5, 27), notice) == 1
+    assert working_days_outside(date(2026, 5, 20), date(2026, 5, 22), notice) == 0
+
+
+def test_without_a_notice_the_elapsed_days_are_the_working_days_between() -> None:
+    assert working_days_outside(date(2026, 9, 24), date(2026, 10, 13)) == 8

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
@@ -16,6 +18,7 @@ import suitectl
 from aiosmtpd.controller import Controller
 from pymongo import MongoClient
 from vouchers_shared.auth import TokenService
+from vouchers_shared.clock import SHANGHAI
 from vouchers_shared.settings import LOCAL_PLACEHOLDER_KEY
 
 from tests.support.infra import Infra
@@ -32,6 +35,9 @@ class MailSink:
         return "250 OK"
 
 
+SERVICE_NAMES = ("intake", "eligibility", "verification", "notification")
+
+
 @dataclass
 class Suite:
     infra: Infra
@@ -39,6 +45,12 @@ class Suite:
     mail: MailSink
     logs: Path
     tokens: TokenService = field(default_factory=lambda: TokenService(LOCAL_PLACEHOLDER_KEY))
+    env: dict[str, str] = field(default_factory=dict)  # the settings the suite was started with
+    procs: dict[str, suitectl.ManagedProcess] = field(default_factory=dict)
+    running_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Each service's program clock: the instant it was started on, and time.monotonic() then.
+    clocks: dict[str, tuple[datetime, float]] = field(default_factory=dict)
+    first_clock: tuple[datetime, float] | None = None  # the clock the suite was started on
 
     def client(self, service: str, role: str = "operator", uscc: str | None = None) -> httpx.Client:
         token = self.tokens.issue(role, uscc)  # type: ignore[arg-type]
@@ -47,6 +59,68 @@ class Suite:
 
     def store(self) -> MongoClient[dict[str, Any]]:
         return MongoClient(self.infra.mongodb_url, tz_aware=True)
+
+    def program_now(self, service: str = "intake") -> datetime:
+        """A service's program time (within the few seconds a service takes to start)."""
+        instant, started = self.clocks.get(service) or self.first_clock or (datetime.now(SHANGHAI), 0.0)
+        return instant + timedelta(seconds=time.monotonic() - started)
+
+    def restart(self, overrides: Mapping[str, str] | None = None, *, on: Collection[str] = SERVICE_NAMES,
+                stopped: Collection[str] = (), clock: str | None = None) -> None:
+        """Run the services on the suite's settings, those named in `on` with `overrides` and on
+        the program clock `clock` too, and those in `stopped` not at all.
+
+        Same ports, same mail sink. A service restarts only when its settings or its clock
+        change; a service restarted without a new clock goes on from the program time it had
+        reached.
+        """
+        wanted = {name: {**self.env, **(overrides or {} if name in on else {})}
+                  for name in SERVICE_NAMES if name not in stopped}
+        now = time.monotonic()
+        clocks = {name: (datetime.fromisoformat(clock), now) for name in on if clock is not None}
+        self._apply(wanted, clocks)
+
+    def restore(self) -> None:
+        """Every service on the suite's own settings and on the time its first clock has reached."""
+        assert self.first_clock is not None
+        off = {name for name, started in self.clocks.items() if started != self.first_clock}
+        self._apply({name: dict(self.env) for name in SERVICE_NAMES},
+                    {name: self.first_clock for name in off})
+
+    def _apply(self, wanted: Mapping[str, dict[str, str]], clocks: Mapping[str, tuple[datetime, float]]
+               ) -> None:
+        def changes(name: str) -> bool:
+            if name not in wanted:
+                return name in self.procs
+            running = self.running_env.get(name)
+            return name in clocks or _without_clock(wanted[name]) != _without_clock(running)
+
+        changed = [n for n in SERVICE_NAMES if changes(n)]
+        with ThreadPoolExecutor(len(SERVICE_NAMES)) as pool:
+            list(pool.map(lambda n: suitectl.stop(self.procs.pop(n), 15.0),
+                          [n for n in changed if n in self.procs]))
+        for name in changed:
+            self.running_env.pop(name, None)
+        self.clocks.update(clocks)
+        self._start({n: {**wanted[n], "VOUCHER_CLOCK": self.program_now(n).isoformat()}
+                     for n in changed if n in wanted})
+
+    def _start(self, envs: Mapping[str, dict[str, str]]) -> None:
+        for name, env in envs.items():
+            self.procs[name] = suitectl.start_service(name, env, self.logs / f"{name}.log")
+            self.running_env[name] = env
+        for name in envs:
+            suitectl.wait_ready(self.procs[name], timeout=120.0)
+
+    def stop_all(self) -> None:
+        with ThreadPoolExecutor(len(SERVICE_NAMES)) as pool:
+            list(pool.map(lambda p: suitectl.stop(p, 15.0), list(self.procs.values())))
+        self.procs.clear()
+        self.running_env.clear()
+
+
+def _without_clock(env: Mapping[str, str] | None) -> dict[str, str] | None:
+    return None if env is None else {k: v for k, v in env.items() if k != "VOUCHER_CLOCK"}
 
 
 def wait_for(what: str, probe: Callable[[], Any], timeout: float = 60.0, every: float = 0.25) -> Any:
@@ -67,22 +141,19 @@ def run_suite(infra: Infra, workdir: Path, clock: str, extra_env: dict[str, str]
     smtp_port, *ports = suitectl.free_ports(5)
     controller = Controller(mail, hostname="127.0.0.1", port=smtp_port)
     controller.start()
-    names = ("intake", "eligibility", "verification", "notification")
     env = {
         "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap, "MONGODB_URL": infra.mongodb_url,
         "VOUCHER_CLOCK": clock, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
         "SWEEP_INTERVAL_S": "0.5", "OUTBOX_RELAY_INTERVAL_S": "0.5",
-        **{f"{n.upper()}_HTTP_PORT": str(p) for n, p in zip(names, ports, strict=True)},
+        **{f"{n.upper()}_HTTP_PORT": str(p) for n, p in zip(SERVICE_NAMES, ports, strict=True)},
         **(extra_env or {}),
     }
+    urls = {n: f"http://127.0.0.1:{p}" for n, p in zip(SERVICE_NAMES, ports, strict=True)}
+    started = (datetime.fromisoformat(clock), time.monotonic())
+    suite = Suite(infra, urls, mail, workdir, env=env, clocks=dict.fromkeys(SERVICE_NAMES, started),
+                  first_clock=started)
     with ExitStack() as stack:
         stack.callback(controller.stop)
-        procs = []
-        for name in names:
-            proc = suitectl.start_service(name, env, workdir / f"{name}.log")
-            stack.callback(suitectl.stop, proc, 15.0)
-            procs.append(proc)
-        for proc in procs:
-            suitectl.wait_ready(proc, timeout=120.0)
-        urls = {n: f"http://127.0.0.1:{p}" for n, p in zip(names, ports, strict=True)}
-        yield Suite(infra, urls, mail, workdir)
+        stack.callback(suite.stop_all)
+        suite._start({name: env for name in SERVICE_NAMES})
+        yield suite

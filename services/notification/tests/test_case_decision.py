@@ -136,9 +136,28 @@ def test_an_eligibility_failure_rejects_listing_every_failed_finding_of_every_ch
     assert "材料核查未通过" in decision.reasons
 
 
-def test_a_failure_rejects_at_once_even_with_checks_outstanding() -> None:
+def test_a_failure_waits_for_the_checks_not_yet_answered_so_the_letter_lists_every_failed_rule() -> None:
     verif = verdict("verification", "failed", "v-1", findings=(finding("MAT-TAX", "fail"),))
-    decision = decide(with_verdicts(verif), at(1), TIMEOUT)
+    assert decide(with_verdicts(verif), at(1), TIMEOUT) is None
+    elig = verdict("eligibility", "fail", "e-1", findings=(finding("AMT-MIN-SPEND", "fail"),))
+    decision = decide(with_verdicts(verif, elig, COI_CLEAR), at(2), TIMEOUT)
+    assert decision is not None
+    assert decision.status == "rejected"
+    assert [f.rule for f in decision.failed_rules] == ["AMT-MIN-SPEND", "MAT-TAX"]
+
+
+def test_a_failure_does_not_wait_for_a_check_that_answered_pending() -> None:
+    elig = verdict("eligibility", "fail", "e-1", findings=(finding("AMT-MIN-SPEND", "fail"),))
+    pending = verdict("verification", "pending", "v-0")
+    decision = decide(with_verdicts(elig, COI_CLEAR, pending), at(6), TIMEOUT)
+    assert decision is not None
+    assert decision.status == "rejected"
+    assert any("材料核查尚未完成" in r for r in decision.reasons)
+
+
+def test_a_failure_rejects_after_the_timeout_naming_the_check_that_never_answered() -> None:
+    verif = verdict("verification", "failed", "v-1", findings=(finding("MAT-TAX", "fail"),))
+    decision = decide(with_verdicts(verif), OPENED + TIMEOUT, TIMEOUT)
     assert decision is not None
     assert decision.status == "rejected"
     assert any("资格审查尚未完成" in r for r in decision.reasons)
@@ -220,7 +239,7 @@ def test_a_decided_case_is_not_decided_again() -> None:
 
 def test_the_decision_event_marks_a_rejection_final() -> None:
     verif = verdict("verification", "failed", "v-1", findings=(finding("MAT-TAX", "fail"),))
-    decision = decide(with_verdicts(verif), at(1), TIMEOUT)
+    decision = decide(with_verdicts(ELIG_PASS, COI_CLEAR, verif), at(6), TIMEOUT)
     assert decision is not None
     event = decision.to_event(USCC)
     assert event.final is True

@@ -76,6 +76,23 @@ def working_days_between(start: date, end: date) -> int:
     return count
 
 
+def working_days_outside(start: date, end: date, left_out: tuple[date, date] | None = None) -> int:
+    """`working_days_between(start, end)` without the days from `left_out[0]` to `left_out[1]`.
+
+    The processing limit (十) counts working days since acceptance with the public notice left
+    out (不含特别时限); a notice that began on the day of acceptance takes nothing off that day,
+    which was never counted.
+    """
+    count = 0
+    day = start + _ONE_DAY
+    while day <= end:
+        inside = left_out is not None and left_out[0] <= day <= left_out[1]
+        if not inside and is_working_day(day):
+            count += 1
+        day += _ONE_DAY
+    return count
+
+
 def notice_period(opened_on: date, n: int) -> tuple[date, date]:
     """The first and last day of an n-working-day notice opened on `opened_on`.
 

@@ -18,15 +18,11 @@ def working_days_elapsed(view: StatusView, today: date) -> int | None:
     if view.submitted_at is None:
         return None
     end = date.fromisoformat(view.approved_on) if view.approved_on else today
+    notice = None
+    if view.notice is not None:
+        notice = (date.fromisoformat(view.notice["starts_on"]), date.fromisoformat(view.notice["ends_on"]))
     try:
-        elapsed = workdays.working_days_between(view.submitted_at.date(), end)
-        if view.notice is not None:
-            starts = date.fromisoformat(view.notice["starts_on"])
-            ends = min(date.fromisoformat(view.notice["ends_on"]), end)
-            if ends >= starts:
-                elapsed -= workdays.working_days_between(starts, ends) + int(
-                    workdays.is_working_day(starts))
-        return max(elapsed, 0)
+        return workdays.working_days_outside(view.submitted_at.astimezone(SHANGHAI).date(), end, notice)
     except workdays.CalendarYearUnknown:
         return None
 
@@ -34,8 +30,9 @@ def working_days_elapsed(view: StatusView, today: date) -> int | None:
 def render(view: StatusView, today: date) -> dict[str, Any]:
     checks = {
         name: (
-            {"outcome": view.checks[name].outcome, "findings": view.checks[name].findings}
-            if name in view.checks else {"outcome": "pending", "findings": []}
+            {"outcome": view.checks[name].outcome, "findings": view.checks[name].findings,
+             "refdata_versions": view.checks[name].refdata_versions}
+            if name in view.checks else {"outcome": "pending", "findings": [], "refdata_versions": {}}
         )
         for name in CHECKS
     }

@@ -3,9 +3,10 @@
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from vouchers_shared import workdays
 from vouchers_shared.auth import Principal, TokenService, requires
 from vouchers_shared.errors import DomainRuleError
 
@@ -38,9 +39,16 @@ def _refused(exc: DomainRuleError) -> HTTPException:
     return HTTPException(404 if isinstance(exc, operations.NotFound) else 409, detail=str(exc))
 
 
+def _calendar_unknown(exc: workdays.CalendarYearUnknown) -> HTTPException:
+    return HTTPException(422, detail={
+        "code": "WORKING_DAY_CALENDAR_UNKNOWN", "year": exc.year,
+        "message": f"公示期无法计算：{exc.year}年的法定工作日安排尚未公布，不作推测。{exc}"})
+
+
 def build_router(deps: Callable[[], Deps], tokens: TokenService, notice_days: int) -> APIRouter:
     router = APIRouter()
     operator = Depends(requires(lambda: tokens, "operator"))
+    overseer = Depends(requires(lambda: tokens, "operator", "auditor"))
 
     @router.post("/v1/applications/{application_id}/review")
     async def review(application_id: str, body: ReviewRequest,
@@ -57,8 +65,27 @@ def build_router(deps: Callable[[], Deps], tokens: TokenService, notice_days: in
         """Open a public-notice batch with every awaiting_notice application (九 社会公示)."""
         try:
             return await operations.open_notice(deps(), notice_days)
-        except LookupError as exc:  # the holiday calendar does not know the period's year
-            raise HTTPException(422, detail=str(exc)) from exc
+        except workdays.CalendarYearUnknown as exc:  # never guessed from the weekday
+            raise _calendar_unknown(exc) from exc
+        except DomainRuleError as exc:
+            raise _refused(exc) from exc
+
+    @router.get("/v1/cases")
+    async def cases(_who: Annotated[Principal, overseer],
+                    overdue: Annotated[int | None, Query(ge=0, le=1000)] = None,
+                    status: Annotated[str | None, Query(max_length=32)] = None,
+                    limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict[str, Any]:
+        """Cases for operators; `overdue=50` lists the open ones past 50 working days (十)."""
+        items = await operations.cases(deps(), overdue=overdue, status=status, limit=limit)
+        return {"items": items, "today": deps().clock.today().isoformat()}
+
+    @router.get("/v1/cases/{application_id}")
+    async def case(application_id: str, _who: Annotated[Principal, overseer]) -> dict[str, Any]:
+        """One case: status, working days, timeline with who decided what and when, letters."""
+        try:
+            return await operations.case_detail(deps(), application_id)
+        except DomainRuleError as exc:
+            raise _refused(exc) from exc
 
     @router.post("/v1/notices/{notice_id}/objections", status_code=201)
     async def object_to(notice_id: str, body: ObjectionRequest) -> dict[str, str]:

@@ -24,7 +24,7 @@ from notification.adapters.mongo_store import NotificationStore
 from notification.api import build_router
 from notification.config import Settings
 from notification.handlers import Deps, on_event
-from notification.letter_sender import Channel, send_pending
+from notification.letter_sender import Channel, RetryPolicy, send_due
 
 SERVICE = "notification"
 log = structlog.get_logger()
@@ -35,19 +35,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     params = load_program(settings.voucher_program)
     broker = build_broker(settings, SERVICE)
+    channels = _channels(settings)  # a channel set up wrongly stops the service before it starts
     holder: dict[str, Deps] = {}
 
     async def on_start(runtime: Runtime) -> None:
         store = NotificationStore(runtime.mongo)
         await store.ensure_indexes()
-        deps = Deps(store, runtime.clock, timedelta(seconds=settings.check_timeout_s), runtime.publisher)
+        deps = Deps(store, runtime.clock, timedelta(seconds=settings.check_timeout_s), runtime.publisher,
+                    warning_working_days=params.processing_warning_working_days,
+                    limit_working_days=params.processing_limit_working_days)
         holder["deps"] = deps
         runtime.run_in_background("sweep", _every(settings.sweep_interval_s, "sweep",
                                                   lambda: operations.sweep(deps)))
-        channels = _channels(settings)
+        policy = RetryPolicy(first_s=settings.letter_retry_first_s, max_s=settings.letter_retry_max_s)
 
         def letters() -> Awaitable[int]:
-            return send_pending(store, channels, runtime.clock.now())
+            return send_due(store, channels, policy)
 
         runtime.run_in_background("letters", _every(settings.sweep_interval_s, "letters", letters))
 
@@ -68,7 +71,9 @@ def _channels(settings: Settings) -> dict[str, Channel]:
     channels: dict[str, Channel] = {"smtp": SmtpChannel(
         settings.smtp_host, settings.smtp_port, settings.smtp_user, settings.smtp_password,
         settings.smtp_starttls, settings.smtp_sender)}
-    if settings.letter_webhook_url and settings.letter_webhook_secret:
+    if settings.letter_webhook_url:
+        if not settings.letter_webhook_secret:  # never send letters unsigned
+            raise ValueError("LETTER_WEBHOOK_URL is set but LETTER_WEBHOOK_SECRET is not")
         channels["webhook"] = WebhookChannel(settings.letter_webhook_url, settings.letter_webhook_secret)
     return channels
 

@@ -19,3 +19,5 @@ class Settings(CommonSettings):
     letter_webhook_secret: str | None = None
     check_timeout_s: float = Field(default=3600.0, gt=0, description="a check silent this long → review")
     sweep_interval_s: float = Field(default=5.0, gt=0)
+    letter_retry_first_s: float = Field(default=2.0, gt=0, description="first wait after a failed send")
+    letter_retry_max_s: float = Field(default=300.0, gt=0, description="longest wait between sends")

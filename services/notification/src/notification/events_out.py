@@ -73,8 +73,9 @@ def queue_approval(stored: StoredCase, on: date, at: datetime) -> None:
 
 
 def queue_letter(stored: StoredCase, letter: Letter) -> None:
+    """Queue a letter in the case, once per decision; `flush` hands it over to the sender."""
     letter_id = f"{letter.kind}:{letter.decision_id}"
     if any(item["letter_id"] == letter_id for item in stored.letters):
         return
     stored.letters.append({"letter_id": letter_id, "letter": letter.model_dump(mode="json"),
-                           "sent": False, "attempts": [], "channels_done": []})
+                           "handed_over": False})

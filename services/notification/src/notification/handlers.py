@@ -22,9 +22,10 @@ from vouchers_shared.observability import metrics
 
 from notification.adapters.mongo_store import NotificationStore, StoredCase
 from notification.domain.case import Decision, apply_decision, decide, open_case, record
-from notification.domain.letters import render_approval, render_rejection
+from notification.domain.letters import Letter, render_approval, render_rejection
 from notification.domain.verdicts import Verdict, coi_verdict, eligibility_verdict, verification_verdict
 from notification.events_out import queue_decision, queue_letter
+from notification.letter_sender import letter_document, wall_clock
 
 log = structlog.get_logger()
 
@@ -35,6 +36,8 @@ class Deps:
     clock: Clock
     check_timeout: timedelta
     publisher: Publisher
+    warning_working_days: int = 50  # 十: operators are warned before the limit
+    limit_working_days: int = 60  # 十: 60个工作日
 
 
 async def on_event(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
@@ -117,10 +120,20 @@ def queue_approval_letter(stored: StoredCase) -> None:
 
 
 async def flush(stored: StoredCase, deps: Deps) -> None:
-    """Publish the case's outbox, then clear it; a crash between the two publishes again (same ids)."""
-    if not stored.outbox:
+    """Publish the case's outbox and hand its queued letters to the sender, then clear both.
+
+    A crash in between publishes again (same event ids) or hands over again (same letter id):
+    receivers and the letters collection drop the repeat.
+    """
+    pending = [item for item in stored.letters if not item.get("handed_over")]
+    if not stored.outbox and not pending:
         return
     for doc in stored.outbox:
         await deps.publisher.publish(Outgoing.from_document(doc))
+    for item in pending:
+        letter = Letter.model_validate(item["letter"])
+        await deps.store.hand_over_letter(letter_document(letter, item["letter_id"], wall_clock()))
+        del item["letter"]  # the case keeps the letter's id, so it is never queued twice
+        item["handed_over"] = True
     stored.outbox = []
     await deps.store.save(stored)

@@ -1,16 +1,24 @@
-"""Sending queued letters through every configured channel; each channel once per letter."""
+"""Sending letters through every configured channel: never lost, each channel once per letter.
+
+Each round takes the letters that are due, one at a time under a lease (so two replicas never
+send the same letter at once), sends each through the channels it has not yet gone through,
+logs every attempt with its outcome, and records a delivered channel at once. A letter with a
+failed channel is tried again after an exponential backoff. Times here are wall-clock time,
+not the program clock: they schedule real retries, and a restart with another program clock
+must not postpone them.
+"""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
-from datetime import datetime
-from typing import Protocol
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 import structlog
-from vouchers_shared.errors import TransientError
 from vouchers_shared.observability import metrics
 
-from notification.adapters.mongo_store import NotificationStore
 from notification.domain.letters import Letter
 
 log = structlog.get_logger()
@@ -20,34 +28,92 @@ class Channel(Protocol):
     async def send(self, letter: Letter) -> None: ...
 
 
-async def send_pending(store: NotificationStore, channels: Mapping[str, Channel],
-                       now: datetime) -> int:
-    """Try every unsent letter; a failed channel is tried again on the next round."""
+class LetterStore(Protocol):
+    """Where letters wait (the letters collection; see adapters/mongo_store.py)."""
+
+    async def due_letters(self, now: datetime, limit: int = 50) -> list[dict[str, Any]]: ...
+
+    async def claim_letter(self, letter_id: str, token: str, now: datetime, until: datetime) -> bool: ...
+
+    async def record_attempt(self, letter_id: str, token: str, attempt: dict[str, Any],
+                             delivered_via: str | None) -> None: ...
+
+    async def release_letter(self, letter_id: str, token: str, fields: dict[str, Any]) -> None: ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff between sending rounds of one letter: first, doubled, capped."""
+
+    first_s: float = 1.0
+    max_s: float = 300.0
+    lease_s: float = 120.0
+
+    def delay(self, failed_rounds: int) -> timedelta:
+        exponent = min(max(failed_rounds - 1, 0), 30)
+        return timedelta(seconds=min(self.first_s * 2**exponent, self.max_s))
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def letter_document(letter: Letter, letter_id: str, queued_at: datetime) -> dict[str, Any]:
+    """The letters-collection document for a letter queued by a case."""
+    return {"_id": letter_id, "application_id": letter.application_id, "kind": letter.kind,
+            "decision_id": letter.decision_id, "letter": letter.model_dump(mode="json"),
+            "sent": False, "sent_at": None, "channels_done": [], "attempts": [],
+            "failed_rounds": 0, "next_attempt_at": queued_at, "claim": None}
+
+
+async def send_due(store: LetterStore, channels: Mapping[str, Channel],
+                   policy: RetryPolicy = RetryPolicy()) -> int:
+    """One round over the due letters; returns how many were completely sent in it."""
     sent = 0
-    for stored in await store.with_letters_pending():
-        changed = False
-        for item in stored.letters:
-            if item["sent"]:
-                continue
-            letter = Letter.model_validate(item["letter"])
-            for name, channel in channels.items():
-                if name in item["channels_done"]:
-                    continue
-                try:
-                    await channel.send(letter)
-                except TransientError as exc:
-                    item["attempts"].append({"at": now.isoformat(), "channel": name, "error": str(exc)})
-                    metrics.LETTERS.labels(kind=letter.kind, channel=name, result="failed").inc()
-                    log.warning("letter_send_failed", application_id=letter.application_id,
-                                channel=name, error=str(exc))
-                else:
-                    item["channels_done"].append(name)
-                    metrics.LETTERS.labels(kind=letter.kind, channel=name, result="sent").inc()
-                    log.info("letter_sent", application_id=letter.application_id, channel=name,
-                             kind=letter.kind)
-                changed = True
-            item["sent"] = all(name in item["channels_done"] for name in channels)
-            sent += item["sent"]
-        if changed:
-            await store.save(stored)
+    for doc in await store.due_letters(wall_clock()):
+        sent += await _send_one(store, channels, policy, doc)
     return sent
+
+
+async def _send_one(store: LetterStore, channels: Mapping[str, Channel], policy: RetryPolicy,
+                    doc: dict[str, Any]) -> bool:
+    letter_id = str(doc["_id"])
+    token = uuid.uuid4().hex
+    now = wall_clock()
+    if not await store.claim_letter(letter_id, token, now, now + timedelta(seconds=policy.lease_s)):
+        return False
+    letter = Letter.model_validate(doc["letter"])
+    done = set(doc.get("channels_done", []))
+    failed = False
+    for name, channel in channels.items():
+        if name in done:
+            continue
+        ok = await _attempt(store, letter_id, token, letter, name, channel)
+        failed |= not ok
+    if failed:
+        rounds = int(doc.get("failed_rounds", 0)) + 1
+        await store.release_letter(letter_id, token, {
+            "failed_rounds": rounds, "next_attempt_at": wall_clock() + policy.delay(rounds)})
+        return False
+    await store.release_letter(letter_id, token, {"sent": True, "sent_at": wall_clock()})
+    return True
+
+
+async def _attempt(store: LetterStore, letter_id: str, token: str, letter: Letter, name: str,
+                   channel: Channel) -> bool:
+    """Send through one channel and log the outcome; False when it has to be tried again."""
+    at = wall_clock()
+    try:
+        await channel.send(letter)
+    except Exception as exc:  # a channel is a side effect: log, retry later, never stop the round
+        await store.record_attempt(letter_id, token, {"at": at, "channel": name, "outcome": "failed",
+                                                      "error": str(exc)[:500]}, None)
+        metrics.LETTERS.labels(kind=letter.kind, channel=name, result="failed").inc()
+        log.warning("letter_send_failed", application_id=letter.application_id, letter_id=letter_id,
+                    channel=name, error=str(exc))
+        return False
+    await store.record_attempt(letter_id, token, {"at": at, "channel": name, "outcome": "sent"}, name)
+    metrics.LETTERS.labels(kind=letter.kind, channel=name, result="sent").inc()
+    log.info("letter_sent", application_id=letter.application_id, letter_id=letter_id, channel=name,
+             kind=letter.kind)
+    return True

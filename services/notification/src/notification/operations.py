@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date
 
 import structlog
 from vouchers_shared import workdays
-from vouchers_shared.errors import DomainRuleError
+from vouchers_shared.errors import DomainRuleError, TransientError
 from vouchers_shared.observability import metrics
 
 from notification.adapters.mongo_store import StoredCase
-from notification.domain import lifecycle
+from notification.domain import deadlines, lifecycle
+from notification.errors import CaseError
 from notification.events_out import queue_approval, queue_notice, queue_objection
 from notification.handlers import Deps, flush, queue_approval_letter, record_decision, settle
 
@@ -22,6 +24,10 @@ class NotFound(DomainRuleError):
     """No such application, notice or objection."""
 
 
+class NothingToNotice(CaseError):
+    """No application awaits a public notice: an empty batch is not opened."""
+
+
 async def _case(deps: Deps, application_id: str) -> StoredCase:
     stored = await deps.store.load(application_id)
     if stored is None:
@@ -30,79 +36,132 @@ async def _case(deps: Deps, application_id: str) -> StoredCase:
 
 
 async def _commit(deps: Deps, stored: StoredCase) -> None:
+    """Store the change, then publish its events; once stored, the change stands.
+
+    Publishing is the outbox's job: if the case changed meanwhile (the sweep publishing the
+    same outbox), the next sweep publishes whatever is left, under the same event ids.
+    """
     await deps.store.save(stored)
-    await flush(stored, deps)
+    try:
+        await flush(stored, deps)
+    except TransientError as exc:
+        log.info("outbox_left_to_sweep", application_id=stored.case.application_id, reason=str(exc))
+
+
+async def _change(deps: Deps, application_id: str, step: Callable[[StoredCase], None],
+                  attempts: int = 5) -> StoredCase:
+    """Load, change and save one case; a case changed meanwhile (a verdict) is read again."""
+    for attempt in range(1, attempts + 1):
+        stored = await _case(deps, application_id)
+        step(stored)
+        try:
+            await _commit(deps, stored)
+        except TransientError:
+            if attempt == attempts:
+                raise
+            continue
+        return stored
+    raise AssertionError("unreachable")
 
 
 async def review(deps: Deps, application_id: str, decision: str, note: str, by: str) -> StoredCase:
-    stored = await _case(deps, application_id)
-    now = deps.clock.now()
-    step = lifecycle.pass_review if decision == "pass" else lifecycle.reject_on_review
-    stored.case, settled = step(stored.case, by=by, note=note, at=now)
-    record_decision(stored, settled)
-    await _commit(deps, stored)
-    return stored
+    """Settle a needs_review case; the decision records who and when."""
+    def step(stored: StoredCase) -> None:
+        do = lifecycle.pass_review if decision == "pass" else lifecycle.reject_on_review
+        stored.case, settled = do(stored.case, by=by, note=note, at=deps.clock.now())
+        record_decision(stored, settled)
+
+    return await _change(deps, application_id, step)
 
 
 async def open_notice(deps: Deps, working_days: int) -> dict[str, object]:
-    """A batch of every awaiting_notice case; the period counts Chinese working days (九)."""
+    """A batch of every awaiting_notice case; the period counts Chinese working days (九).
+
+    The period is computed first, so a period running into a year whose working days are not
+    published yet is refused (`CalendarYearUnknown`) before anything changes. The notice is
+    stored before its cases move, so no case is ever in a notice the public cannot see.
+    """
     now = deps.clock.now()
     starts, ends = workdays.notice_period(now.date(), working_days)
+    candidates = await deps.store.with_status("awaiting_notice")
+    if not candidates:
+        raise NothingToNotice("no application is awaiting a public notice")
     notice_id = f"GS{now.strftime('%Y%m%d')}-{uuid.uuid4().hex[:6].upper()}"
-    cases = await deps.store.with_status("awaiting_notice")
-    entries = []
-    for stored in cases:
+    entries = {s.case.application_id: _entry(s) for s in candidates}
+    notice: dict[str, object] = {
+        "_id": notice_id, "starts_on": starts.isoformat(), "ends_on": ends.isoformat(),
+        "working_days": working_days, "opened_at": now, "entries": list(entries.values())}
+    await deps.store.save_notice(notice)
+
+    def step(stored: StoredCase) -> None:
         stored.case = lifecycle.open_notice(stored.case, notice_id=notice_id, starts_on=starts,
                                             ends_on=ends, at=now)
         queue_notice(stored, notice_id, starts, ends, now)
-        await _commit(deps, stored)
-        voucher = stored.case.voucher
-        entries.append({"application_id": stored.case.application_id,
-                        "applicant_name": stored.info.get("applicant_name", ""),
-                        "project_title": stored.info.get("project_title", ""),
-                        "voucher_cny": str(voucher.total_cny) if voucher else "0.00"})
-    notice = {"_id": notice_id, "starts_on": starts.isoformat(), "ends_on": ends.isoformat(),
-              "working_days": working_days, "entries": entries, "closed": False}
-    await deps.store.save_notice(notice)
+
+    for application_id in list(entries):
+        try:
+            await _change(deps, application_id, step)
+        except CaseError:  # moved on meanwhile (it cannot have left awaiting_notice by itself)
+            del entries[application_id]
+    if len(entries) != len(candidates):
+        await deps.store.save_notice({**notice, "entries": list(entries.values())})
     log.info("notice_opened", notice_id=notice_id, applications=len(entries))
     return {"notice_id": notice_id, "starts_on": starts.isoformat(), "ends_on": ends.isoformat(),
-            "application_ids": [e["application_id"] for e in entries]}
+            "application_ids": list(entries)}
+
+
+def _entry(stored: StoredCase) -> dict[str, str]:
+    """What the public notice shows of an application: organisation, project, amount."""
+    voucher = stored.case.voucher
+    return {"application_id": stored.case.application_id,
+            "applicant_name": stored.info.get("applicant_name", ""),
+            "project_title": stored.info.get("project_title", ""),
+            "voucher_cny": str(voucher.total_cny) if voucher else "0.00"}
 
 
 async def object_to(deps: Deps, notice_id: str, application_id: str, reason: str,
                     contact: str) -> str:
+    """Anyone objects to an application on a running notice; the case waits for an operator."""
     notice = await deps.store.notice(notice_id)
     if notice is None or application_id not in {e["application_id"] for e in notice["entries"]}:
         raise NotFound(f"application {application_id} is not in notice {notice_id}")
-    stored = await _case(deps, application_id)
-    now = deps.clock.now()
     objection_id = f"OBJ-{uuid.uuid4().hex[:10].upper()}"
-    stored.case = lifecycle.raise_objection(stored.case, objection_id=objection_id, on=now.date(), at=now)
-    queue_objection(stored, notice_id, objection_id, now)
+    now = deps.clock.now()
+
+    def step(stored: StoredCase) -> None:
+        stored.case = lifecycle.raise_objection(stored.case, objection_id=objection_id, on=now.date(),
+                                                at=now)
+        queue_objection(stored, notice_id, objection_id, now)
+
+    stored = await _case(deps, application_id)
+    step(stored)  # refused (outside the period, case final) before anything is stored
     await deps.store.save_objection({"_id": objection_id, "notice_id": notice_id, "reason": reason,
                                      "application_id": application_id, "contact": contact,
                                      "raised_at": now, "resolved": None})
-    await _commit(deps, stored)
+    await _change(deps, application_id, step)
     return objection_id
 
 
 async def resolve(deps: Deps, objection_id: str, upheld: bool, note: str, by: str) -> StoredCase:
+    """Upheld rejects the application (final); dismissed returns it to the notice."""
     objection = await deps.store.objection(objection_id)
     if objection is None:
         raise NotFound(f"no objection {objection_id}")
-    stored = await _case(deps, objection["application_id"])
     now = deps.clock.now()
-    if upheld:
-        stored.case, decision = lifecycle.uphold_objection(stored.case, objection_id=objection_id,
-                                                            by=by, note=note, at=now)
-        record_decision(stored, decision)
-    else:
-        stored.case = lifecycle.dismiss_objection(stored.case, objection_id=objection_id, by=by,
-                                                  note=note, at=now)
-    queue_objection(stored, objection["notice_id"], objection_id, now, upheld=upheld, by=by)
+
+    def step(stored: StoredCase) -> None:
+        if upheld:
+            stored.case, decision = lifecycle.uphold_objection(
+                stored.case, objection_id=objection_id, by=by, note=note, at=now)
+            record_decision(stored, decision)
+        else:
+            stored.case = lifecycle.dismiss_objection(stored.case, objection_id=objection_id, by=by,
+                                                      note=note, at=now)
+        queue_objection(stored, objection["notice_id"], objection_id, now, upheld=upheld, by=by)
+
+    stored = await _change(deps, objection["application_id"], step)
     await deps.store.save_objection({**objection, "resolved": {"upheld": upheld, "note": note,
                                                                "by": by, "at": now}})
-    await _commit(deps, stored)
     return stored
 
 
@@ -110,17 +169,29 @@ async def sweep(deps: Deps) -> None:
     """Periodic: time out silent checks, close ended notices, finish what a crash left."""
     today = deps.clock.today()
     for stored in await deps.store.with_status("checking"):
-        before = stored.case.status
-        settle(stored, deps)
-        if stored.case.status != before:
-            await _commit(deps, stored)
+        await _each(stored, lambda s: _time_out(deps, s))
     for stored in await deps.store.with_status("in_public_notice"):
         ends = stored.case.notice_ends_on
         if ends is not None and today > ends:
-            await _approve(deps, stored, today)
-    for stored in await deps.store.with_outbox():
-        await flush(stored, deps)
-    _count_overdue(await deps.store.with_status("checking", "needs_review", "awaiting_notice"), today)
+            await _each(stored, lambda s: _approve(deps, s, today))
+    for stored in [*await deps.store.with_outbox(), *await deps.store.with_letters_pending()]:
+        await _each(stored, lambda s: flush(s, deps))
+    count_overdue(deps, await deps.store.with_status(*deadlines.OPEN_STATUSES), today)
+
+
+async def _each(stored: StoredCase, job: Callable[[StoredCase], Awaitable[None]]) -> None:
+    """One case's part of a sweep; a case changed meanwhile is left to the next round."""
+    try:
+        await job(stored)
+    except TransientError as exc:
+        log.info("sweep_case_deferred", application_id=stored.case.application_id, reason=str(exc))
+
+
+async def _time_out(deps: Deps, stored: StoredCase) -> None:
+    before = stored.case.status
+    settle(stored, deps)
+    if stored.case.status != before:
+        await _commit(deps, stored)
 
 
 async def _approve(deps: Deps, stored: StoredCase, today: date) -> None:
@@ -134,16 +205,46 @@ async def _approve(deps: Deps, stored: StoredCase, today: date) -> None:
              total_cny=str(voucher.total_cny) if voucher else None)
 
 
-def _count_overdue(open_cases: list[StoredCase], today: date) -> None:
-    past = {"50": 0, "60": 0}
-    for stored in open_cases:
-        try:
-            elapsed = workdays.working_days_between(stored.case.opened_at.date(), today)
-        except workdays.CalendarYearUnknown:
-            continue
-        past["50"] += elapsed > 50
-        past["60"] += elapsed > 60
-    for mark, count in past.items():
-        metrics.CASES_OVER_LIMIT.labels(mark=mark).set(count)
+def count_overdue(deps: Deps, open_cases: list[StoredCase], today: date) -> None:
+    """The gauge of open cases past the warning mark and past the limit (十)."""
+    for mark in (deps.warning_working_days, deps.limit_working_days):
+        past = sum(deadlines.is_past(s.case, today, mark) for s in open_cases)
+        metrics.CASES_OVER_LIMIT.labels(mark=str(mark)).set(past)
 
 
+async def cases(deps: Deps, *, overdue: int | None, status: str | None,
+                limit: int) -> list[dict[str, object]]:
+    """Cases for operators, the longest-running first; `overdue` keeps open ones past that mark."""
+    today = deps.clock.today()
+    statuses = [status] if status else sorted(deadlines.OPEN_STATUSES if overdue is not None
+                                              else deadlines.OPEN_STATUSES | {"rejected", "approved"})
+    found = await deps.store.with_status(*statuses)
+    if overdue is not None:
+        found = [s for s in found if deadlines.is_past(s.case, today, overdue)]
+    found.sort(key=lambda s: (-(deadlines.working_days_elapsed(s.case, today) or 0), s.case.opened_at))
+    return [summary(s, today) for s in found[:limit]]
+
+
+def summary(stored: StoredCase, today: date) -> dict[str, object]:
+    """A case as operators list it: no personal data, the organisation and project only."""
+    case = stored.case
+    return {"application_id": case.application_id, "applicant_uscc": case.applicant_uscc,
+            "applicant_name": stored.info.get("applicant_name"),
+            "project_title": stored.info.get("project_title"), "status": case.status,
+            "opened_at": case.opened_at.isoformat(), "notice_id": case.notice_id,
+            "working_days_elapsed": deadlines.working_days_elapsed(case, today)}
+
+
+async def case_detail(deps: Deps, application_id: str) -> dict[str, object]:
+    """One case for operators: its timeline with who decided what, when and why; its letters."""
+    stored = await _case(deps, application_id)
+    case = stored.case
+    letters = [{"letter_id": d["_id"], "kind": d["kind"], "sent": d["sent"],
+                "channels_done": d.get("channels_done", []), "attempts": len(d.get("attempts", []))}
+               for d in await deps.store.letters_of(application_id)]
+    return {**summary(stored, deps.clock.today()),
+            "checks": {name: v.outcome for name, v in case.verdicts.items()},
+            "notice_starts_on": case.notice_starts_on, "notice_ends_on": case.notice_ends_on,
+            "open_objections": list(case.open_objections), "approved_on": case.approved_on,
+            "timeline": [step.model_dump(mode="json") for step in case.timeline],
+            "letters": letters}

@@ -7,8 +7,11 @@ How the verdicts are read:
   does not by itself reject the case: if the other contract still carries the application,
   eligibility passes and so does the case. The COI conflict findings are still listed when
   the case is rejected for another reason. A COI `review` holds the case for an operator.
-- A failure (eligibility `fail`, verification `failed`) rejects at once: nothing arriving
-  later can make the application approvable. Every failed finding known then is listed.
+- A failure (eligibility `fail`, verification `failed`) rejects as soon as every check has
+  answered (a `pending` answer counts: verification waiting for the CPA platform does not hold
+  a rejection up), or once `check_timeout` has passed; nothing arriving later can make the
+  application approvable, and waiting for the checks still out lets the rejection letter list
+  every failed rule of every check, not only those of the first to answer.
 - A `review` holds the case only once every check is in (or the wait has timed out), so that
   the operator reviews the whole case and a later failure is not missed.
 - A check still missing or `pending` once `check_timeout` has passed since the case opened
@@ -52,6 +55,7 @@ class StatusChange(BaseModel):
     by: str = "system"
     note: str | None = None
     decision_id: str | None = None
+    reasons: tuple[str, ...] = ()
 
 
 class Decision(BaseModel):
@@ -152,10 +156,11 @@ def decide(case: Case, now: datetime, check_timeout: timedelta) -> Decision | No
     if case.status != "checking":
         return None
     verdicts = case.verdicts
-    if any(v.failed for v in verdicts.values()):
+    timed_out = now - case.opened_at >= check_timeout
+    if any(v.failed for v in verdicts.values()) and (timed_out or all(c in verdicts for c in CHECKS)):
         return _rejection(case, now)
     waiting = [c for c in CHECKS if c not in verdicts or verdicts[c].pending]
-    if waiting and now - case.opened_at < check_timeout:
+    if waiting and not timed_out:
         return None
     held = [v for v in verdicts.values() if v.held_for_review]
     if held or waiting:
@@ -167,7 +172,8 @@ def apply_decision(case: Case, decision: Decision) -> Case:
     """The case moved to the status its system decision names."""
     if case.status != "checking" or decision.application_id != case.application_id:
         raise IllegalTransitionError(case.application_id, case.status, "apply a decision", ["checking"])
-    change = StatusChange(at=decision.decided_at, status=decision.status, decision_id=decision.decision_id)
+    change = StatusChange(at=decision.decided_at, status=decision.status, decision_id=decision.decision_id,
+                          reasons=decision.reasons)
     return case.moved_to(change, decision_id=decision.decision_id)
 
 
@@ -221,10 +227,12 @@ def unique(findings: Iterable[Finding]) -> tuple[Finding, ...]:
 
 
 def describe(span: timedelta) -> str:
-    """A duration in plain Chinese: 3天, 6小时, 45分钟."""
+    """A duration in plain Chinese: 3天, 6小时, 45分钟, 30秒."""
     seconds = int(span.total_seconds())
     if seconds and seconds % 86400 == 0:
         return f"{seconds // 86400}天"
     if seconds and seconds % 3600 == 0:
         return f"{seconds // 3600}小时"
-    return f"{max(seconds // 60, 1)}分钟"
+    if seconds < 60:
+        return f"{max(seconds, 1)}秒"
+    return f"{seconds // 60}分钟"

@@ -44,6 +44,7 @@ def _settle(case: Case, decision: Decision) -> tuple[Case, Decision]:
         by=decision.decided_by,
         note=decision.note,
         decision_id=decision.decision_id,
+        reasons=decision.reasons,
     )
     return case.moved_to(change, decision_id=decision.decision_id), decision
 
