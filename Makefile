@@ -10,10 +10,11 @@ UV := .tools/bin/uv
 PY := .venv/bin/python
 SUITECTL := $(PY) deploy/local/suitectl.py
 
-.PHONY: help bootstrap install up infra-up down clean status lint typecheck test demo
+.PHONY: help bootstrap install browser up infra-up down clean status lint typecheck test demo bench schemas \
+	docs dashboards
 
 help:
-	@echo "make install | up | infra-up | down | clean | status | lint | typecheck | test | demo"
+	@echo "make install | up | infra-up | down | clean | status | lint | typecheck | test | demo | schemas | bench | docs | dashboards"
 
 # .tools holds uv itself (from PyPI); .venv is the workspace environment from uv.lock.
 bootstrap:
@@ -23,9 +24,36 @@ bootstrap:
 	fi
 	@$(UV) sync --frozen --quiet
 
-# Kafka's jars (Maven) and the FerretDB binary (Go); both skipped when current.
-install: bootstrap
+# Kafka's jars (Maven) and the FerretDB binary (Go); both skipped when current. Prometheus
+# (promtool for the alert rules, and the server `make up` starts) from Debian's package, and the
+# AsyncAPI parser (npm) that validates docs/asyncapi; each skipped when already there.
+ASYNCAPI_TOOLS := tests/asyncapi/node_modules/.package-lock.json
+
+install: bootstrap $(ASYNCAPI_TOOLS)
 	@$(SUITECTL) install
+	@command -v promtool >/dev/null || (apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+			--no-install-recommends prometheus >/dev/null)
+
+$(ASYNCAPI_TOOLS): tests/asyncapi/package.json tests/asyncapi/package-lock.json
+	cd tests/asyncapi && npm ci --no-audit --no-fund --loglevel=error
+
+# Debian's chromium and a font with Chinese glyphs, for the headless-browser test of the public
+# notice page (Playwright drives /usr/bin/chromium; no browser is downloaded). Waits for a
+# concurrent apt run instead of failing on its lock, and tries again before giving up.
+install: browser
+browser:
+	@if ! command -v chromium >/dev/null || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+		echo "installing chromium and fonts-wqy-microhei (apt)"; \
+		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		for attempt in 1 2 3; do \
+			$$sudo apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+			$$sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+				chromium fonts-wqy-microhei >/dev/null && break; \
+			sleep 10; \
+		done; \
+	fi
+	@command -v chromium >/dev/null || { echo "chromium could not be installed" >&2; exit 1; }
 
 up: install
 	@$(SUITECTL) up
@@ -49,7 +77,21 @@ lint: bootstrap
 
 typecheck: bootstrap
 	MYPYPATH=deploy/local .venv/bin/mypy shared/src services/*/src deploy/local/suitectl.py \
-		tests/conftest.py tests/support tests/integration tests/e2e
+		tests/conftest.py tests/support tests/integration tests/e2e tests/observability \
+		deploy/bench tests/scale tests/deploy deploy/grafana/dashboards.py
+
+# The committed JSON schemas of the event contracts (shared/schemas), from the pydantic models;
+# refuses a change a topic version does not allow.
+schemas: bootstrap
+	$(PY) -m vouchers_shared.schemas --write
+
+# AsyncAPI per service and OpenAPI of intake and notification (docs/), from the apps; and the
+# Grafana dashboards (deploy/grafana/dashboards). The tests fail when either is stale.
+docs: bootstrap
+	$(PY) -m vouchers_shared.observability.docs --write
+
+dashboards: bootstrap
+	$(PY) deploy/grafana/dashboards.py
 
 # The tests start Kafka and the store themselves (free ports, temporary data) and stop them.
 test: install lint typecheck
@@ -59,3 +101,9 @@ test: install lint typecheck
 demo: export VOUCHER_CLOCK ?= 2026-05-20T10:00:00+08:00
 demo: up
 	@$(PY) deploy/local/demo.py
+
+# Throughput and latency against the raw Kafka ceiling, on Kafka, a store and services of its
+# own (free ports, data wiped after); writes .run/bench.json and .run/bench.png.
+# Options through BENCH_ARGS, e.g. make bench BENCH_ARGS="--n 2000 --profile verification".
+bench: install
+	$(PY) deploy/bench/bench.py $(BENCH_ARGS)

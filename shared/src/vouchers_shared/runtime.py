@@ -18,7 +18,10 @@ from vouchers_shared.clock import ProgramClock
 from vouchers_shared.messaging.consumer import RecordProcessor
 from vouchers_shared.messaging.kafka import ensure_topics
 from vouchers_shared.messaging.publisher import KafkaPublisher
+from vouchers_shared.observability.catalog import document_publishers
 from vouchers_shared.observability.health import health_router
+from vouchers_shared.observability.http import HttpMetrics
+from vouchers_shared.observability.lag import watch_consumer_lag
 from vouchers_shared.observability.logging import configure_logging
 from vouchers_shared.settings import CommonSettings
 from vouchers_shared.store import Document, connect, ping
@@ -79,6 +82,7 @@ def service_app(
         holder["runtime"] = runtime
         await on_start(runtime)
         await broker.start()
+        runtime.run_in_background("consumer-lag", watch_consumer_lag(broker))
         log.info("service_started", kafka=settings.kafka_bootstrap_servers)
         try:
             yield
@@ -101,7 +105,11 @@ def service_app(
         kafka_ok = await broker.ping(timeout=2.0)
         return {"kafka": bool(kafka_ok), "store": await ping(runtime.mongo)}
 
+    configure_logging(name, settings.log_level)  # before uvicorn's first line, not at lifespan
+    document_publishers(broker, name)
     app = FastAPI(title=title, lifespan=lifespan)
+    app.state.broker = broker  # for the AsyncAPI document (vouchers_shared.observability.docs)
+    app.add_middleware(HttpMetrics)
     app.include_router(health_router(readiness))
     for router in routers:
         app.include_router(router)

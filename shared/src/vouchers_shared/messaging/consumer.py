@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
@@ -20,6 +21,7 @@ from vouchers_shared.topics import dlq_topic
 Handler = Callable[[Inbound], Awaitable[Sequence[Outgoing]]]
 TRANSIENT = (TransientError, ConnectionFailure, KafkaError, OSError, asyncio.TimeoutError)
 log = structlog.get_logger()
+REFDATA_PREFIX = "vouchers.refdata."
 
 
 class RecordProcessor:
@@ -43,18 +45,37 @@ class RecordProcessor:
 
     async def process(self, record: object, handler: Handler) -> None:
         """Handle one record; raises only for transient trouble, so the record comes again."""
+        topic = str(getattr(record, "topic", ""))
+        headers = decode_headers(getattr(record, "headers", ()))
+        subject = None if topic.startswith(REFDATA_PREFIX) else headers.get("ce_subject")
+        started = time.perf_counter()
+        result = "retry"
+        with structlog.contextvars.bound_contextvars(
+            application_id=subject, event_id=headers.get("ce_id"),
+            correlation_id=headers.get("correlation_id"),
+        ):
+            try:
+                result = await self._handle(record, handler)
+            finally:
+                metrics.MESSAGES_HANDLED.labels(topic=topic, result=result).inc()
+                metrics.HANDLER_SECONDS.labels(topic=topic).observe(time.perf_counter() - started)
+
+    async def _handle(self, record: object, handler: Handler) -> str:
+        """`ok` or `parked`; raises for anything that should make the record come again."""
         topic, partition, offset = _position(record)
         headers = decode_headers(getattr(record, "headers", ()))
         body = getattr(record, "value", b"") or b""
         key_raw = getattr(record, "key", None)
         key = key_raw.decode(errors="replace") if isinstance(key_raw, bytes) else key_raw
         slot = (topic, partition, offset)
+        outcome = "ok"
         try:
             inbound = Inbound(topic, partition, offset, key, headers, body,
                               Envelope.from_headers(headers))
             await self._run_with_backoff(inbound, handler)
         except PermanentError as exc:
             await self._park(topic, key, body, headers, exc, self._attempts.get(slot, 0) + 1)
+            outcome = "parked"
         except TRANSIENT:
             raise
         except Exception as exc:  # a bug or an unforeseen input: a few tries, then park it
@@ -65,7 +86,9 @@ class RecordProcessor:
                             error=repr(exc))
                 raise
             await self._park(topic, key, body, headers, exc, attempts)
+            outcome = "parked"
         self._attempts.pop(slot, None)
+        return outcome
 
     async def _run_with_backoff(self, inbound: Inbound, handler: Handler) -> None:
         loop = asyncio.get_running_loop()

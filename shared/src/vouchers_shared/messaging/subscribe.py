@@ -9,6 +9,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 
 from vouchers_shared.messaging.consumer import Handler, RecordProcessor
+from vouchers_shared.observability.catalog import document_dead_letters
 
 # Stated per subscriber as well as on the broker: an error leaves the offset uncommitted, so
 # the record is delivered again (after a seek), never lost as with ACK_FIRST's auto-commit.
@@ -40,6 +41,7 @@ def consume(
     async def on_record(body: bytes, message: KafkaMessage) -> None:
         await processor().process(message.raw_message, handler())
 
+    document_dead_letters(broker, group_id, topics)
     broker.subscriber(
         *topics,
         group_id=group_id,

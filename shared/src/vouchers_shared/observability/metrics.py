@@ -24,6 +24,11 @@ CONSUMER_LAG = Gauge(
 CONSUMER_MEMBERS = Gauge(
     "vouchers_consumer_assigned_partitions", "Partitions assigned to this process", ["group", "topic"]
 )
+HTTP_REQUEST_SECONDS = Histogram(
+    "vouchers_http_request_seconds", "HTTP request latency by method, route template and status",
+    ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
 RULE_OUTCOMES = Counter(
     "vouchers_rule_outcomes_total", "Rule outcomes by rule id and result", ["rule", "result"]
 )
