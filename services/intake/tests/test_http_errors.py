@@ -2,8 +2,8 @@
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request
-from intake.http_errors import BodySizeLimit, field_path
+from fastapi import Body, FastAPI, Request
+from intake.http_errors import BodySizeLimit, field_path, install_error_handlers
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,21 @@ async def test_a_streamed_body_without_length_is_counted_too() -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         response = await client.post("/echo", content=chunks())
     assert response.status_code == 413
+
+
+async def test_broken_json_names_the_character_not_a_field() -> None:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.post("/doc")
+    async def doc(body: dict[str, int] = Body()) -> dict[str, int]:  # noqa: B008
+        return body
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.post("/doc", content=b'{"a": 1,',
+                                      headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert (error["field"], error["code"]) == ("", "json_invalid")
+    assert "at character 8" in error["message"]

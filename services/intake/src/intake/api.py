@@ -109,13 +109,13 @@ def build_router(deps: Callable[[], ApiDeps], *, local_mode: bool) -> APIRouter:
         return router  # outside local mode tokens come from the identity provider
 
     @router.post("/dev/tokens")
-    async def issue_token(request: TokenRequest,
-                          _who: Annotated[Principal, operator]) -> dict[str, str]:
+    async def issue_token(request: TokenRequest, _who: Annotated[Principal, operator]) -> Any:
         """Local mode only: issue a token for trying the API."""
         try:
             return {"token": deps().tokens.issue(request.role, request.uscc)}
         except ValueError as exc:
-            raise HTTPException(422, detail=str(exc)) from exc
+            return errors_response(422, [{"field": "uscc", "code": "USCC_REQUIRED",
+                                          "message": str(exc)}])
 
     return router
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import structlog
 from fastapi import FastAPI
 from vouchers_shared.auth import TokenService
+from vouchers_shared.clock import Clock
 from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.kafka import build_broker
 from vouchers_shared.messaging.subscribe import consume
@@ -26,10 +27,17 @@ from intake.relay import run_relay
 from intake.submission import Submissions
 
 SERVICE = "intake"
+RELAY_LEASE = timedelta(seconds=30)  # how long a relay that took an outbox may take to publish it
 log = structlog.get_logger()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
+               read_model: bool = True) -> FastAPI:
+    """The intake app; `clock` stands in for the program clock of VOUCHER_CLOCK (replays, tests).
+
+    Without `read_model` the process files and reads but leaves feeding the status read model
+    to the other replicas (it does not join their consumer group).
+    """
     settings = settings or Settings()
     params = load_program(settings.voucher_program)
     broker = build_broker(settings, SERVICE)
@@ -41,12 +49,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def on_start(runtime: Runtime) -> None:
         store = IntakeStore(runtime.mongo)
         await store.ensure_indexes()
-        submissions = Submissions(store, runtime.publisher, runtime.clock, params)
+        program_clock = clock or runtime.clock
+        submissions = Submissions(store, runtime.publisher, program_clock, params,
+                                  timedelta(seconds=settings.outbox_relay_grace_s))
         holder["deps"] = ApiDeps(store, submissions, RefdataLoader(runtime.publisher),
-                                 TokenService(settings.vouchers_token_key), runtime.clock)
+                                 TokenService(settings.vouchers_token_key), program_clock)
         runtime.run_in_background("outbox-relay", run_relay(
-            store, submissions, runtime.clock, settings.outbox_relay_interval_s,
-            timedelta(seconds=settings.outbox_relay_grace_s)))
+            store, submissions, settings.outbox_relay_interval_s, RELAY_LEASE))
         runtime.run_in_background("status-gauge", _count_statuses(store))
 
     async def handle(inbound: Inbound) -> tuple[()]:
@@ -56,9 +65,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app, runtime = service_app(SERVICE, settings, broker, on_start=on_start,
                                routers=[build_router(deps, local_mode=settings.vouchers_local_mode)],
                                title="Compute vouchers: intake")
-    consume(broker, *READ_MODEL_TOPICS, group_id="intake-status",
-            processor=lambda: runtime().processor, handler=lambda: handle,
-            title="intake-status", description="Status read model behind GET /v1/applications")
+    if read_model:
+        consume(broker, *READ_MODEL_TOPICS, group_id="intake-status",
+                processor=lambda: runtime().processor, handler=lambda: handle,
+                title="intake-status", description="Status read model behind GET /v1/applications")
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
     return app

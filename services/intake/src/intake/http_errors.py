@@ -27,13 +27,17 @@ def errors_response(status: int, errors: list[dict[str, str]]) -> JSONResponse:
     return JSONResponse({"errors": errors}, status_code=status)
 
 
+def _error(e: dict[str, Any]) -> dict[str, str]:
+    if e["type"] == "json_invalid":  # its loc ends in a character position, not a field
+        detail = (e.get("ctx") or {}).get("error", "")
+        return {"field": "", "code": "json_invalid",
+                "message": f"{e['msg']} at character {e['loc'][-1]}: {detail}".rstrip(": ")}
+    return {"field": field_path(e["loc"]), "code": str(e["type"]), "message": str(e["msg"])}
+
+
 async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        {"field": field_path(e["loc"]), "code": str(e["type"]), "message": str(e["msg"])}
-        for e in exc.errors()
-    ]
-    return errors_response(422, errors)
+    return errors_response(422, [_error(e) for e in exc.errors()])
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -1,12 +1,16 @@
-"""The outbox relay: publishes what was stored but not published (a crash between the two)."""
+"""The outbox relay: publishes what was stored but not published (a crash between the two).
+
+Due times are wall-clock, not program time: they are about processes, and every replica (each
+maybe on another program clock) must agree on them. An outbox is claimed before it is
+published, so two replicas never relay the same one at once.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import structlog
-from vouchers_shared.clock import Clock
 from vouchers_shared.observability.metrics import OUTBOX_BACKLOG
 
 from intake.adapters.mongo_store import IntakeStore
@@ -15,22 +19,29 @@ from intake.submission import Submissions
 log = structlog.get_logger()
 
 
-async def relay_once(store: IntakeStore, submissions: Submissions, clock: Clock,
-                     grace: timedelta) -> int:
-    """Publish every pending outbox older than `grace` (younger ones are still in their request)."""
-    pending = await store.unpublished(older_than=clock.now() - grace)
-    for doc in pending:
-        await submissions.publish_pending(doc["_id"], doc["outbox"])
-        log.info("outbox_relayed", application_id=doc["_id"])
+async def relay_once(store: IntakeStore, submissions: Submissions, lease: timedelta) -> int:
+    """Publish every pending outbox that is due (younger ones are still in their request)."""
+    relayed = 0
+    for application_id in await store.due_outboxes(datetime.now(UTC)):
+        now = datetime.now(UTC)
+        doc = await store.claim_outbox(application_id, now, now + lease)
+        if doc is None:
+            continue  # published meanwhile, or another relay has it
+        try:
+            await submissions.publish_pending(application_id, doc["outbox"])
+        finally:
+            await store.release_claim(application_id)
+        log.info("outbox_relayed", application_id=application_id)
+        relayed += 1
     OUTBOX_BACKLOG.labels(service="intake").set(await store.backlog())
-    return len(pending)
+    return relayed
 
 
-async def run_relay(store: IntakeStore, submissions: Submissions, clock: Clock,
-                    interval_s: float, grace: timedelta) -> None:
+async def run_relay(store: IntakeStore, submissions: Submissions, interval_s: float,
+                    lease: timedelta) -> None:
     while True:
         try:
-            await relay_once(store, submissions, clock, grace)
+            await relay_once(store, submissions, lease)
         except Exception as exc:  # the store or broker is away: try again next round
             log.warning("outbox_relay_failed", error=repr(exc))
         await asyncio.sleep(interval_s)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from vouchers_shared import topics
@@ -16,6 +16,7 @@ from vouchers_shared.events import ApplicationSubmitted
 from vouchers_shared.messaging.envelope import Envelope
 from vouchers_shared.messaging.publisher import Outgoing, Publisher
 from vouchers_shared.program import ProgramParams
+from vouchers_shared.store import Document
 
 from intake.adapters.mongo_store import IntakeStore
 
@@ -42,23 +43,33 @@ def body_hash(application: Application) -> str:
     return hashlib.sha256(application.model_dump_json().encode()).hexdigest()
 
 
+def _same_body(record: Document, digest: str) -> None:
+    if record["body_hash"] != digest:
+        raise SubmissionRefused(409, "IDEMPOTENCY_KEY_REUSED", "Idempotency-Key",
+                                "this Idempotency-Key was used with another body")
+
+
 def new_application_id(program_year: int) -> str:
     return f"SZV{program_year}-{uuid.uuid4().hex[:16].upper()}"
 
 
 class Submissions:
     def __init__(self, store: IntakeStore, publisher: Publisher, clock: Clock,
-                 params: ProgramParams) -> None:
+                 params: ProgramParams, publish_grace: timedelta = timedelta(seconds=5)) -> None:
         self._store, self._publisher, self._clock, self._params = store, publisher, clock, params
+        self._grace = publish_grace
 
-    def check_may_file(self, application: Application, who: Principal) -> datetime:
-        """The instant of filing; refuses another applicant's filing and the closed window."""
+    def check_may_file(self, application: Application, who: Principal) -> None:
+        """Refuses another applicant's filing and another program year's."""
         if who.uscc != application.applicant.uscc:
             raise SubmissionRefused(403, "NOT_YOUR_APPLICANT", "applicant.uscc",
                                     "a submitter files only for its own applicant")
         if application.program_year != self._params.program_year:
             raise SubmissionRefused(422, "PROGRAM_YEAR_MISMATCH", "program_year",
                                     f"this suite accepts program year {self._params.program_year}")
+
+    def check_window(self) -> datetime:
+        """The instant of filing, or FILING_WINDOW_CLOSED outside the window (七(二))."""
         now = self._clock.now()
         if not self._params.filing_window_contains(now):
             raise SubmissionRefused(
@@ -69,17 +80,40 @@ class Submissions:
         return now
 
     async def file(self, application: Application, who: Principal, key: str | None) -> Filed:
-        now = self.check_may_file(application, who)
+        self.check_may_file(application, who)
+        digest = body_hash(application)
+        scope = None if key is None else f"{who.uscc}:{key}"
+        if scope is not None:
+            earlier = await self._earlier_filing(scope, digest)
+            if earlier is not None:
+                return earlier  # the first answer, even once the window has closed
+        now = self.check_window()
         application_id = new_application_id(application.program_year)
-        if key is not None:
-            scope = f"{who.uscc}:{key}"
-            record = await self._store.claim_key(scope, body_hash(application), application_id)
-            if record["body_hash"] != body_hash(application):
-                raise SubmissionRefused(409, "IDEMPOTENCY_KEY_REUSED", "Idempotency-Key",
-                                        "this Idempotency-Key was used with another body")
-            application_id = record["application_id"]
+        if scope is not None:
+            record = await self._store.claim_key(scope, digest, application_id)
+            _same_body(record, digest)
+            application_id = record["application_id"]  # a concurrent twin's id, if it came first
         event = submitted_event(application, application_id, now)
-        inserted = await self._store.insert_application({
+        if await self._store.insert_application(self._document(application_id, application, event, now)):
+            try:
+                await self.publish_pending(application_id, [event.to_document()])
+            except Exception as exc:  # stored is filed: the relay publishes it once it is due
+                log.warning("publish_left_to_relay", application_id=application_id, error=repr(exc))
+        return Filed(application_id)
+
+    async def _earlier_filing(self, scope: str, digest: str) -> Filed | None:
+        """What a key already filed; None if it filed nothing yet (e.g. a crash before the insert)."""
+        record = await self._store.key_record(scope)
+        if record is None:
+            return None
+        _same_body(record, digest)
+        if await self._store.application(record["application_id"]) is None:
+            return None
+        return Filed(record["application_id"])
+
+    def _document(self, application_id: str, application: Application, event: Outgoing,
+                  now: datetime) -> Document:
+        return {
             "_id": application_id,
             "applicant_uscc": application.applicant.uscc,
             "program_year": application.program_year,
@@ -87,10 +121,9 @@ class Submissions:
             "application": application.model_dump(mode="json"),
             "outbox": [event.to_document()],
             "outbox_pending": True,
-        })
-        if inserted:
-            await self.publish_pending(application_id, [event.to_document()])
-        return Filed(application_id)
+            # Wall-clock: the request publishes before then, the relay after.
+            "outbox_due_at": datetime.now(UTC) + self._grace,
+        }
 
     async def publish_pending(self, application_id: str, outbox: list[dict[str, object]]) -> None:
         for item in outbox:

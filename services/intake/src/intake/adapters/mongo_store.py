@@ -15,15 +15,16 @@ DATABASE = "vouchers_intake"
 
 
 class IntakeStore:
-    def __init__(self, client: AsyncMongoClient[Document]) -> None:
-        db = client[DATABASE]
+    def __init__(self, client: AsyncMongoClient[Document], database: str = DATABASE) -> None:
+        db = client[database]
         self.applications = db["applications"]
         self.idempotency = db["idempotency_keys"]
         self.status = db["application_status"]
+        self.relay_claims = db["outbox_relay_claims"]
 
     async def ensure_indexes(self) -> None:
         await self.applications.create_index([("outbox_pending", ASCENDING),
-                                              ("submitted_at", ASCENDING)])
+                                              ("outbox_due_at", ASCENDING)])
         await self.applications.create_index([("applicant_uscc", ASCENDING)])
         await self.status.create_index([("applicant_uscc", ASCENDING), ("status", ASCENDING)])
         await self.status.create_index([("status", ASCENDING)])
@@ -39,6 +40,9 @@ class IntakeStore:
                 raise
             return existing
         return record
+
+    async def key_record(self, scope_key: str) -> Document | None:
+        return await self.idempotency.find_one({"_id": scope_key})
 
     async def insert_application(self, document: Document) -> bool:
         """Insert once; an application id seen before (a retried request) inserts nothing."""
@@ -56,12 +60,49 @@ class IntakeStore:
             {"_id": application_id}, {"$set": {"outbox_pending": False, "published_at": at}}
         )
 
-    async def unpublished(self, older_than: datetime, limit: int = 100) -> list[Document]:
+    async def due_outboxes(self, now: datetime, limit: int = 100) -> list[str]:
+        """Applications whose outbox is still unpublished at its due time (wall-clock)."""
         cursor = self.applications.find(
-            {"outbox_pending": True, "submitted_at": {"$lte": older_than}},
-            {"outbox": 1, "submitted_at": 1},
-        ).sort("submitted_at", ASCENDING).limit(limit)
-        return [doc async for doc in cursor]
+            {"outbox_pending": True, "outbox_due_at": {"$lte": now}}, {"_id": 1},
+        ).sort("outbox_due_at", ASCENDING).limit(limit)
+        return [doc["_id"] async for doc in cursor]
+
+    async def claim_outbox(self, application_id: str, now: datetime,
+                           lease_until: datetime) -> Document | None:
+        """The application, if this relay alone may publish its outbox until `lease_until`.
+
+        The claim is a document under the application's id: a unique insert is the one write
+        every MongoDB-protocol store does atomically (FerretDB's conditional updates are not).
+        Read after the claim, the application tells whether another relay published it meanwhile.
+        """
+        if not await self._take_claim(application_id, now, lease_until):
+            return None
+        doc = await self.applications.find_one({"_id": application_id})
+        if doc is None or not doc.get("outbox_pending"):
+            await self.release_claim(application_id)
+            return None
+        return doc
+
+    async def _take_claim(self, application_id: str, now: datetime, until: datetime) -> bool:
+        try:
+            await self.relay_claims.insert_one({"_id": application_id, "until": until})
+            return True
+        except DuplicateKeyError:
+            held = await self.relay_claims.find_one({"_id": application_id})
+        if held is None or held["until"] > now:
+            return False  # another relay holds it (or just let it go: next round)
+        # The relay that held it stopped before its lease ran out: take it over.
+        gone = await self.relay_claims.delete_one({"_id": application_id, "until": held["until"]})
+        if gone.deleted_count != 1:
+            return False
+        try:
+            await self.relay_claims.insert_one({"_id": application_id, "until": until})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def release_claim(self, application_id: str) -> None:
+        await self.relay_claims.delete_one({"_id": application_id})
 
     async def backlog(self) -> int:
         return await self.applications.count_documents({"outbox_pending": True})
