@@ -75,10 +75,12 @@ status:
 lint: bootstrap
 	.venv/bin/ruff check .
 
+TYPECHECK_PATHS = shared/src $(wildcard services/*/src) deploy/local/suitectl.py deploy/local/demo.py \
+	tests/conftest.py $(wildcard tests/support tests/integration tests/e2e tests/observability \
+	tests/faults tests/scale tests/deploy deploy/bench deploy/grafana/dashboards.py)
+
 typecheck: bootstrap
-	MYPYPATH=deploy/local .venv/bin/mypy shared/src services/*/src deploy/local/suitectl.py \
-		tests/conftest.py tests/support tests/integration tests/e2e tests/observability \
-		deploy/bench tests/scale tests/deploy deploy/grafana/dashboards.py
+	MYPYPATH=deploy/local .venv/bin/mypy $(TYPECHECK_PATHS)
 
 # The committed JSON schemas of the event contracts (shared/schemas), from the pydantic models;
 # refuses a change a topic version does not allow.
