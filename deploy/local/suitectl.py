@@ -177,7 +177,13 @@ def _wait_exit(proc: ManagedProcess, timeout: float) -> bool:
     return True
 
 
-def stop(proc: ManagedProcess, grace: float = 20.0) -> None:
+# A service drains for up to GRACEFUL_TIMEOUT_S (20 s) of open requests, then as long again
+# for in-flight messages and periodic rounds; like docker-compose's stop_grace_period, the
+# SIGKILL comes only after both.
+STOP_GRACE_S = 45.0
+
+
+def stop(proc: ManagedProcess, grace: float = STOP_GRACE_S) -> None:
     """SIGTERM the process group, SIGKILL it if it is still there after `grace` seconds."""
     _signal_group(proc.pid, signal.SIGTERM)
     if not _wait_exit(proc, grace):
@@ -700,7 +706,7 @@ def _local_mail() -> bool:
     return os.environ.get("SMTP_HOST", "127.0.0.1") in ("127.0.0.1", "localhost")
 
 
-def down(grace: float = 20.0) -> None:
+def down(grace: float = STOP_GRACE_S) -> None:
     _stop_named("prometheus", grace)
     service_names = [s.name for s in SERVICES]
     with concurrent.futures.ThreadPoolExecutor(len(service_names)) as pool:

@@ -38,11 +38,50 @@ class Runtime:
     publisher: KafkaPublisher
     processor: RecordProcessor
     clock: ProgramClock
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)  # cancelled at shutdown
+    rounds: list[asyncio.Task[None]] = field(default_factory=list)  # let finish their round
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     def run_in_background(self, name: str, coro: Awaitable[None]) -> None:
         self.tasks.append(asyncio.ensure_future(coro))
         log.info("background_task_started", task=name)
+
+    def every(self, name: str, interval_s: float, job: Callable[[], Awaitable[object]],
+              failed: str = "periodic_job_failed") -> None:
+        """Run `job` every `interval_s` until shutdown; a round under way then finishes first
+        (a letter half sent, an outbox half published), within the graceful timeout."""
+        self.rounds.append(asyncio.ensure_future(self._every(name, interval_s, job, failed)))
+        log.info("background_task_started", task=name)
+
+    async def _every(self, name: str, interval_s: float, job: Callable[[], Awaitable[object]],
+                     failed: str) -> None:
+        while not self.stopping.is_set():
+            try:
+                await job()
+            except Exception as exc:  # store, broker or mail server away: next round
+                log.warning(failed, job=name, error=repr(exc))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), interval_s)
+
+    async def drain(self, timeout_s: float) -> None:
+        """Stop the background work: rounds under way may finish within `timeout_s`."""
+        self.stopping.set()
+        for task in self.tasks:
+            task.cancel()
+        if self.rounds:
+            _, late = await asyncio.wait(self.rounds, timeout=timeout_s)
+            for task in late:
+                log.warning("background_round_cancelled", timeout_s=timeout_s)
+                task.cancel()
+        for task in [*self.tasks, *self.rounds]:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+async def _stop_consuming(broker: KafkaBroker) -> None:
+    """Stop every subscriber: each finishes (and commits) the record in hand, within the
+    broker's graceful timeout; the producer stays up for what the last rounds publish."""
+    await asyncio.gather(*(sub.stop() for sub in broker.subscribers), return_exceptions=True)
 
 
 Hook = Callable[[Runtime], Awaitable[None]]
@@ -87,11 +126,9 @@ def service_app(
         try:
             yield
         finally:
-            for task in runtime.tasks:
-                task.cancel()
-            for task in runtime.tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            # Within GRACEFUL_TIMEOUT_S (after uvicorn's as long for open requests): consumers
+            # finish the record in hand while periodic jobs finish their round, side by side.
+            await asyncio.gather(runtime.drain(settings.graceful_timeout_s), _stop_consuming(broker))
             await broker.stop()
             if on_stop is not None:
                 await on_stop(runtime)

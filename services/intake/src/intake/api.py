@@ -16,6 +16,7 @@ from vouchers_shared.types import Uscc
 from intake.adapters.mongo_store import IntakeStore
 from intake.domain.status import OFFICIAL_WORDING, StatusView
 from intake.http_errors import errors_response
+from intake.rate_limit import RateLimiter
 from intake.refdata_loader import RefdataLoader, RefdataRefused
 from intake.submission import SubmissionRefused, Submissions
 from intake.views import render
@@ -28,6 +29,7 @@ class ApiDeps:
     refdata: RefdataLoader
     tokens: TokenService
     clock: Clock
+    limiter: RateLimiter | None = None  # submissions per token subject; None: unlimited
 
 
 class Accepted(BaseModel):
@@ -48,13 +50,16 @@ def build_router(deps: Callable[[], ApiDeps], *, local_mode: bool) -> APIRouter:
     operator = Depends(requires(tokens, "operator"))
 
     @router.post("/applications", status_code=202, response_model=Accepted,
-                 responses={409: {}, 413: {}, 422: {}})
+                 responses={409: {}, 413: {}, 422: {}, 429: {}})
     async def file_application(
         application: Application,
         who: Annotated[Principal, submitter],
         idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
     ) -> Any:
         """File an application (七(二)); the same Idempotency-Key and body files nothing new."""
+        limiter = deps().limiter
+        if limiter is not None and (refused := limiter.refusal(who.subject)) is not None:
+            return refused
         try:
             filed = await deps().submissions.file(application, who, idempotency_key)
         except SubmissionRefused as refused:

@@ -21,9 +21,10 @@ from intake.api import ApiDeps, build_router
 from intake.config import Settings
 from intake.domain.status import OFFICIAL_WORDING
 from intake.http_errors import BodySizeLimit, install_error_handlers
+from intake.rate_limit import RateLimiter
 from intake.read_model import READ_MODEL_TOPICS, project
 from intake.refdata_loader import RefdataLoader
-from intake.relay import run_relay
+from intake.relay import relay_once
 from intake.submission import Submissions
 
 SERVICE = "intake"
@@ -53,9 +54,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         submissions = Submissions(store, runtime.publisher, program_clock, params,
                                   timedelta(seconds=settings.outbox_relay_grace_s))
         holder["deps"] = ApiDeps(store, submissions, RefdataLoader(runtime.publisher),
-                                 TokenService(settings.vouchers_token_key), program_clock)
-        runtime.run_in_background("outbox-relay", run_relay(
-            store, submissions, settings.outbox_relay_interval_s, RELAY_LEASE))
+                                 TokenService(settings.vouchers_token_key), program_clock,
+                                 RateLimiter(settings.submissions_per_minute_per_token))
+        runtime.every("outbox-relay", settings.outbox_relay_interval_s,
+                      lambda: relay_once(store, submissions, RELAY_LEASE), failed="outbox_relay_failed")
         runtime.run_in_background("status-gauge", _count_statuses(store))
 
     async def handle(inbound: Inbound) -> tuple[()]:

@@ -7,7 +7,6 @@ published, so two replicas never relay the same one at once.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -35,13 +34,3 @@ async def relay_once(store: IntakeStore, submissions: Submissions, lease: timede
         relayed += 1
     OUTBOX_BACKLOG.labels(service="intake").set(await store.backlog())
     return relayed
-
-
-async def run_relay(store: IntakeStore, submissions: Submissions, interval_s: float,
-                    lease: timedelta) -> None:
-    while True:
-        try:
-            await relay_once(store, submissions, lease)
-        except Exception as exc:  # the store or broker is away: try again next round
-            log.warning("outbox_relay_failed", error=repr(exc))
-        await asyncio.sleep(interval_s)

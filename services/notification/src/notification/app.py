@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Sequence
 from datetime import timedelta
-from typing import Any
 
 import structlog
 from fastapi import FastAPI
@@ -45,14 +43,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     warning_working_days=params.processing_warning_working_days,
                     limit_working_days=params.processing_limit_working_days)
         holder["deps"] = deps
-        runtime.run_in_background("sweep", _every(settings.sweep_interval_s, "sweep",
-                                                  lambda: operations.sweep(deps)))
+        runtime.every("sweep", settings.sweep_interval_s, lambda: operations.sweep(deps))
         policy = RetryPolicy(first_s=settings.letter_retry_first_s, max_s=settings.letter_retry_max_s)
 
         def letters() -> Awaitable[int]:
             return send_due(store, channels, policy)
 
-        runtime.run_in_background("letters", _every(settings.sweep_interval_s, "letters", letters))
+        runtime.every("letters", settings.sweep_interval_s, letters)
 
     def handle(inbound: Inbound) -> Awaitable[Sequence[Outgoing]]:
         return on_event(inbound, holder["deps"])
@@ -76,12 +73,3 @@ def _channels(settings: Settings) -> dict[str, Channel]:
             raise ValueError("LETTER_WEBHOOK_URL is set but LETTER_WEBHOOK_SECRET is not")
         channels["webhook"] = WebhookChannel(settings.letter_webhook_url, settings.letter_webhook_secret)
     return channels
-
-
-async def _every(interval_s: float, name: str, job: Any) -> None:
-    while True:
-        try:
-            await job()
-        except Exception as exc:  # store, broker or mail server away: next round
-            log.warning("periodic_job_failed", job=name, error=repr(exc))
-        await asyncio.sleep(interval_s)

@@ -1,7 +1,6 @@
 """Verification: materials, CPA-platform QR checks and consent records."""
 
 
-import asyncio
 from collections.abc import Awaitable, Sequence
 from typing import Annotated, Any
 
@@ -11,7 +10,7 @@ from vouchers_shared import topics
 from vouchers_shared.auth import Principal, TokenService, requires
 from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.kafka import build_broker
-from vouchers_shared.messaging.publisher import Outgoing, Publisher
+from vouchers_shared.messaging.publisher import Outgoing
 from vouchers_shared.messaging.subscribe import consume
 from vouchers_shared.program import load_program
 from vouchers_shared.refdata import AuditReportItem
@@ -52,8 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               settings.qr_retry_cap_s)
         holder.update(deps=Deps(store, platform, params, runtime.clock, retry), refdata=refdata,
                       http=http)
-        runtime.run_in_background("qr-recheck", _recheck_loop(holder["deps"], runtime.publisher,
-                                                              settings.qr_retry_poll_s))
+        runtime.every("qr-recheck", settings.qr_retry_poll_s,
+                      lambda: recheck_due(holder["deps"], runtime.publisher), failed="qr_recheck_failed")
 
     async def on_stop(_runtime: Runtime) -> None:
         if holder.get("http") is not None:
@@ -83,15 +82,6 @@ def _http_platform(settings: Settings) -> HttpCpaPlatform | None:
     return HttpCpaPlatform(settings.cpa_platform_url, settings.cpa_platform_token or "",
                            timeout_s=settings.cpa_platform_timeout_s,
                            attempts=settings.cpa_platform_attempts)
-
-
-async def _recheck_loop(deps: Deps, publisher: Publisher, poll_s: float) -> None:
-    while True:
-        try:
-            await recheck_due(deps, publisher)
-        except Exception as exc:  # store or broker away: next round
-            log.warning("qr_recheck_failed", error=repr(exc))
-        await asyncio.sleep(poll_s)
 
 
 def _consent_router(store: Any, tokens: TokenService) -> APIRouter:

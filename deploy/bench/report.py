@@ -1,0 +1,141 @@
+"""The benchmark's outputs: `.run/bench.json`, `.run/bench.png` and a short table."""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import re
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+TARGETS = {"ratio": 0.5, "seconds_for_10k": 60.0, "p99_at_50_per_s": 1.0, "rss_mb": 150.0}
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for package in ("faststream", "aiokafka", "pymongo", "fastapi", "uvicorn", "pydantic"):
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = "absent"
+    jars = sorted((REPO / "deploy" / "local" / "kafka" / "libs").glob("kafka_2.13-*.jar"))
+    found["kafka"] = jars[0].stem.split("-", 1)[1] if jars else "unknown"
+    go_mod = REPO / "deploy" / "local" / "ferretdb" / "go.mod"
+    match = re.search(r"github.com/FerretDB/FerretDB\S*\s+(v\S+)", go_mod.read_text()) \
+        if go_mod.is_file() else None
+    found["ferretdb"] = match.group(1) if match else "unknown"
+    try:
+        java = subprocess.run(["java", "-version"], capture_output=True, text=True, check=False,  # noqa: S607
+                              timeout=30)
+        found["java"] = (java.stderr.splitlines() or ["unknown"])[0]
+    except OSError:
+        found["java"] = "absent"
+    return found
+
+
+def targets(result: dict[str, Any]) -> dict[str, Any]:
+    """The issue's targets on 2 cores, and whether this run met them."""
+    full, rate = result["pipeline"]["full_speed"], result["pipeline"].get("fixed_rate")
+    throughput = full["throughput_apps_per_s"]
+    rss = {n: s["peak_rss_mb"] for n, s in result["services"].items()}
+    p99 = rate["latency_s"]["p99"] if rate else float("nan")
+    seconds_10k = 10_000 / throughput if throughput else float("inf")
+    return {
+        "ratio_at_least_0.5": {"value": result["ratio_pipeline_to_ceiling"],
+                               "met": result["ratio_pipeline_to_ceiling"] >= TARGETS["ratio"]},
+        "10k_under_60_s": {"value": round(seconds_10k, 1), "met": seconds_10k < TARGETS["seconds_for_10k"],
+                           "note": "extrapolated from this run's full-speed throughput"
+                           if result["n"] != 10_000 else "measured"},
+        "p99_under_1_s_at_50_per_s": {"value": p99, "met": bool(p99 < TARGETS["p99_at_50_per_s"])},
+        "each_service_under_150_mb": {"value": rss, "met": all(v < TARGETS["rss_mb"] for v in rss.values())},
+    }
+
+
+def write_json(result: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(_clean(result), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+                    encoding="utf-8")
+
+
+def _clean(value: Any) -> Any:
+    """NaN and infinity (a phase with no completed application) become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def plot(result: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    pipeline = result["pipeline"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    bars = {"pipeline\nfull speed": pipeline["full_speed"]["throughput_apps_per_s"],
+            "raw aiokafka\nceiling": result["ceiling"]["throughput_msgs_per_s"]}
+    if "fixed_rate" in pipeline:
+        bars[f"pipeline\nat {pipeline['fixed_rate']['target_rate']:g}/s"] = \
+            pipeline["fixed_rate"]["throughput_apps_per_s"]
+    colours = ["#3b6ea8", "#999999", "#6aa84f"][: len(bars)]
+    left.bar(list(bars), [_finite(v) for v in bars.values()], color=colours)
+    left.set_yscale("log")
+    left.set_ylabel("applications (messages) per second, log scale")
+    left.set_title(f"Throughput, N = {result['n']}, {result['machine']['cpu_count']} cores")
+    for i, value in enumerate(bars.values()):
+        left.annotate(f"{value:.1f}", (i, value), ha="center", va="bottom")
+    series = {"full speed": pipeline["full_speed"]["latency_s"]}
+    if "fixed_rate" in pipeline:
+        series[f"{pipeline['fixed_rate']['target_rate']:g}/s"] = pipeline["fixed_rate"]["latency_s"]
+    series["ceiling"] = result["ceiling"]["latency_s"]
+    keys = ["p50", "p95", "p99"]
+    width = 0.8 / len(series)
+    for i, (label, values) in enumerate(series.items()):
+        xs = [k + i * width for k in range(len(keys))]
+        right.bar(xs, [_finite(values[k]) for k in keys], width, label=label)
+    right.set_xticks([k + width * (len(series) - 1) / 2 for k in range(len(keys))], keys)
+    right.set_yscale("log")
+    right.set_ylabel("seconds to the last verdict, log scale")
+    right.set_title("Latency percentiles")
+    right.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _finite(value: float) -> float:
+    """A bar height for a log axis: a missing or non-positive figure draws no bar."""
+    return value if isinstance(value, int | float) and math.isfinite(value) and value > 0 else math.nan
+
+
+def table(result: dict[str, Any]) -> str:
+    pipeline, ceiling = result["pipeline"], result["ceiling"]
+    rows = [("N applications", f"{result['n']}  (cores: {result['machine']['cpu_count']})")]
+    for name, phase in pipeline.items():
+        lat = phase["latency_s"]
+        rows.append((f"pipeline {name}", f"{phase['throughput_apps_per_s']:.1f} apps/s; "
+                     f"p50 {lat['p50']:.3f} s, p95 {lat['p95']:.3f} s, p99 {lat['p99']:.3f} s; "
+                     f"{phase['completed']}/{phase.get('planned', phase['filed'])} complete"
+                     + (" (cut short)" if phase.get("cut_short") else "")
+                     + (f"; drained in {phase['drain_s']:.0f} s" if phase.get("drained")
+                        else "; consumers still lagging")))
+    rows.append(("raw aiokafka ceiling", f"{ceiling['throughput_msgs_per_s']:.1f} msgs/s; "
+                 f"p99 {ceiling['latency_s']['p99']:.3f} s"))
+    rows.append(("ratio pipeline/ceiling", f"{result['ratio_pipeline_to_ceiling']:.4f}"))
+    for name, figures in {**result["services"], **result["infra"]}.items():
+        rows.append((f"  {name}", f"peak RSS {figures['peak_rss_mb']:.0f} MiB, "
+                     f"{figures['cpu_s_per_app'] * 1000:.1f} ms CPU per application"))
+    idle = result.get("idle_cpu_percent", {})
+    rows.append(("idle CPU %", ", ".join(f"{k} {v:g}" for k, v in idle.items() if v >= 0.5) or "none"))
+    for name, target in result["targets"].items():
+        rows.append((f"target {name}", ("met" if target["met"] else "NOT met") + f" ({target['value']})"))
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)

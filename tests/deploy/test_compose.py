@@ -1,0 +1,74 @@
+"""docker-compose.yml: valid against the Compose Specification, and the suite it describes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from vouchers_shared.settings import CommonSettings
+
+from tests.deploy.conftest import REPO, SERVICES
+
+COMPOSE = REPO / "docker-compose.yml"
+CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
+PORTS = {"intake": 8080, "eligibility": 8081, "verification": 8082, "notification": 8083}
+
+
+def check(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(CHECK_JSONSCHEMA), "--builtin-schema", "vendor.compose-spec", str(path)],
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+    return data
+
+
+def test_compose_file_is_valid_against_the_compose_specification() -> None:
+    done = check(COMPOSE)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_schema_check_refuses_a_compose_file_that_breaks_the_specification(tmp_path: Path) -> None:
+    broken = tmp_path / "compose.yml"
+    broken.write_text("services:\n  intake:\n    image: x\n    ports: 8080\n    restart_policy: always\n")
+    assert check(broken).returncode != 0
+
+
+def test_every_service_is_built_from_its_own_dockerfile(compose: dict[str, Any]) -> None:
+    for name in SERVICES:
+        build = compose["services"][name]["build"]
+        assert build["dockerfile"] == f"services/{name}/Dockerfile"
+        assert (REPO / build.get("context", ".") / build["dockerfile"]).is_file()
+
+
+def test_services_wait_for_healthy_kafka_and_store(compose: dict[str, Any]) -> None:
+    for name in SERVICES:
+        depends = compose["services"][name]["depends_on"]
+        assert depends["kafka"]["condition"] == "service_healthy"
+        assert depends["mongo"]["condition"] == "service_healthy"
+    assert "healthcheck" in compose["services"]["kafka"]
+    assert "healthcheck" in compose["services"]["mongo"]
+
+
+def test_services_publish_their_documented_ports(compose: dict[str, Any]) -> None:
+    for name, port in PORTS.items():
+        assert f"{port}:{port}" in compose["services"][name]["ports"]
+
+
+def test_stop_grace_outlasts_request_and_message_draining(compose: dict[str, Any]) -> None:
+    graceful = CommonSettings().graceful_timeout_s
+    for name in SERVICES:
+        grace = compose["services"][name]["stop_grace_period"]
+        assert grace.endswith("s")
+        assert float(grace[:-1]) > 2 * graceful, name  # uvicorn's drain, then the broker's
+
+
+def test_kafka_creates_twelve_partitions_by_default(compose: dict[str, Any]) -> None:
+    environment = compose["services"]["kafka"]["environment"]
+    assert int(environment["KAFKA_NUM_PARTITIONS"]) == CommonSettings().kafka_topic_partitions == 12
