@@ -61,7 +61,7 @@ async def hop(bootstrap: str, source: str, sink: str, group: str, count: int, si
         value, moved = b"x" * size, 0
         while moved < count:
             batches = await consumer.getmany(timeout_ms=200, max_records=500)
-            sent = [await producer.send(sink, value, key=r.key, headers=r.headers)
+            sent = [await producer.send(sink, value, key=r.key, headers=list(r.headers))
                     for records in batches.values() for r in records]
             if sent:
                 await asyncio.gather(*sent)
@@ -109,7 +109,7 @@ async def run_ceiling(bootstrap: str, keys: Sequence[str], shape: Shape,
                                            str(n), str(sizes.mean_value())]))
         await watcher.start(from_end=False)
         sent_at, wall = await _produce(bootstrap, names["submitted"], keys, shape.submitted, watcher,
-                                       timeout_s)
+                                       procs, timeout_s)
     finally:
         await watcher.stop()
         for proc in procs:
@@ -130,6 +130,7 @@ async def run_ceiling(bootstrap: str, keys: Sequence[str], shape: Shape,
 
 
 async def _produce(bootstrap: str, topic: str, keys: Sequence[str], sizes: Sizes, watcher: Watcher,
+                   hops: Sequence[asyncio.subprocess.Process],
                    timeout_s: float) -> tuple[dict[str, float], float]:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **PRODUCER_OPTIONS)
     await producer.start()
@@ -150,6 +151,8 @@ async def _produce(bootstrap: str, topic: str, keys: Sequence[str], sizes: Sizes
     while watcher.completed(sent_at, names) < len(keys):
         if time.monotonic() - started > timeout_s:
             break
+        if any(hop.returncode not in (None, 0) for hop in hops):
+            raise RuntimeError("a ceiling hop failed; its error is above")
         await watcher.wait_changed(1.0)
     return sent_at, time.monotonic() - started
 

@@ -114,8 +114,7 @@ def _stop_profiled(proc: suitectl.ManagedProcess, session: Path, out_dir: Path) 
     for renderer, suffix in (("text", "txt"), ("html", "html")):
         out = out_dir / f"bench-profile-{proc.name}.{suffix}"
         subprocess.run([sys.executable, "-m", "pyinstrument", f"--load={session}", "-r", renderer,  # noqa: S603
-                        "--show-all" if renderer == "text" else "--unicode", "-o", str(out)],
-                       check=False, capture_output=True, timeout=300)
+                        "-o", str(out)], check=False, capture_output=True, timeout=300)
         print(f"[bench] profile of {proc.name}: {out}")
 
 

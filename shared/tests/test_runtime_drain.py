@@ -92,3 +92,24 @@ async def test_a_failing_round_is_logged_and_the_next_one_runs() -> None:
     await asyncio.wait_for(again.wait(), 5)
     await rt.drain(timeout_s=5)
     assert len(calls) >= 2
+
+
+async def test_a_task_that_ignores_cancellation_does_not_hold_the_shutdown() -> None:
+    rt = runtime()
+    released = asyncio.Event()
+
+    async def stubborn() -> None:
+        while not released.is_set():
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:  # as a cancellation lost in asyncio.wait_for can be
+                continue
+
+    rt.run_in_background("stubborn", stubborn())
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await rt.drain(timeout_s=0.2)
+    assert loop.time() - began < 3.0
+    released.set()
+    rt.tasks[0].cancel()
+    await asyncio.wait(rt.tasks, timeout=5)

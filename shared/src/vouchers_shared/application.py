@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from vouchers_shared.types import Money, Percent, Uscc
 
@@ -34,6 +35,23 @@ MaterialKind = Literal[
 
 ShortText = Field(min_length=1, max_length=200)
 PersonId = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
+# Invisible characters that have no place in what the applicant files: controls (NUL
+# included), format characters (bidi overrides and isolates, RTL and zero-width marks),
+# surrogates, private-use and unassigned code points.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def _visible(value: str, allowed: str = "") -> str:
+    for char in value:
+        if unicodedata.category(char) in _INVISIBLE and char not in allowed:
+            raise ValueError(f"contains the invisible or control character U+{ord(char):04X}")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_visible)]
+"""One line of text the applicant wrote: visible characters only."""
+LongText = Annotated[str, AfterValidator(lambda value: _visible(value, allowed="\n\r\t"))]
+"""Text that may run over several lines (a description)."""
 
 
 class Strict(BaseModel):
@@ -44,7 +62,7 @@ class Strict(BaseModel):
 
 class Person(Strict):
     person_id: str = PersonId
-    name: str = ShortText
+    name: Text = ShortText
 
 
 class Officer(Person):
@@ -54,24 +72,24 @@ class Officer(Person):
 class Shareholder(Strict):
     holder_id: str = PersonId
     kind: Literal["company", "person"]
-    name: str = ShortText
+    name: Text = ShortText
     pct: Percent
 
 
 class Contact(Strict):
-    name: str = ShortText
-    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    name: Text = ShortText
+    email: Text = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     mobile: str = Field(min_length=5, max_length=20, pattern=r"^\+?[0-9-]+$")
 
 
 class Applicant(Strict):
-    name: str = ShortText
+    name: Text = ShortText
     uscc: Uscc
     org_type: OrgType
-    independent_legal_person: bool
-    public_institution: bool
+    independent_legal_person: StrictBool
+    public_institution: StrictBool
     registered_on: date
-    registered_district: str = Field(min_length=1, max_length=50)
+    registered_district: Text = Field(min_length=1, max_length=50)
     legal_representative: Person
     officers: list[Officer] = Field(default_factory=list, max_length=100)
     shareholders: list[Shareholder] = Field(default_factory=list, max_length=200)
@@ -79,51 +97,51 @@ class Applicant(Strict):
 
 
 class StaffMember(Person):
-    qualification: str = Field(min_length=1, max_length=50)
-    full_time_in_shenzhen: bool
+    qualification: Text = Field(min_length=1, max_length=50)
+    full_time_in_shenzhen: StrictBool
 
 
 class Project(Strict):
-    title: str = ShortText
+    title: Text = ShortText
     lead: StaffMember
     members: list[StaffMember] = Field(default_factory=list, max_length=50)
-    ethics_or_safety_involved: bool
+    ethics_or_safety_involved: StrictBool
 
 
 class Contract(Strict):
-    contract_no: str = Field(min_length=1, max_length=64)
+    contract_no: Text = Field(min_length=1, max_length=64)
     provider_uscc: Uscc
-    provider_name: str = ShortText
+    provider_name: Text = ShortText
     signed_on: date
     service_start: date
     service_end: date
     amount_cny: Money
     service_type: ServiceType
     training_kind: TrainingKind | None = None
-    description: str = Field(default="", max_length=2000)
+    description: LongText = Field(default="", max_length=2000)
     other_public_funding_cny: Money = Decimal("0.00")
 
 
 class Declarations(Strict):
-    self_filed: bool
-    filed_by_project_lead: bool
-    truthful: bool
+    self_filed: StrictBool
+    filed_by_project_lead: StrictBool
+    truthful: StrictBool
 
 
 class Material(Strict):
     kind: MaterialKind
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    signed_by_legal_rep: bool | None = None
-    stamped: bool | None = None
-    contract_no: str | None = Field(default=None, min_length=1, max_length=64)
-    person_ids: list[str] | None = Field(default=None, max_length=50)
-    fiscal_year: int | None = Field(default=None, ge=2000, le=2100)
-    qr_code: str | None = Field(default=None, min_length=1, max_length=128)
-    year: int | None = Field(default=None, ge=2000, le=2100)
+    signed_by_legal_rep: StrictBool | None = None
+    stamped: StrictBool | None = None
+    contract_no: Text | None = Field(default=None, min_length=1, max_length=64)
+    person_ids: list[Text] | None = Field(default=None, max_length=50)
+    fiscal_year: StrictInt | None = Field(default=None, ge=2000, le=2100)
+    qr_code: Text | None = Field(default=None, min_length=1, max_length=128)
+    year: StrictInt | None = Field(default=None, ge=2000, le=2100)
 
 
 class Application(Strict):
-    program_year: int = Field(ge=2020, le=2100)
+    program_year: StrictInt = Field(ge=2020, le=2100)
     applicant: Applicant
     project: Project
     contracts: list[Contract] = Field(min_length=1, max_length=100)

@@ -27,6 +27,7 @@ from vouchers_shared.settings import CommonSettings
 from vouchers_shared.store import Document, connect, ping
 
 log = structlog.get_logger()
+BROKER_CLOSE_S = 3.0  # the producer's last flush once the consumers have stopped
 
 
 @dataclass
@@ -43,14 +44,16 @@ class Runtime:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     def run_in_background(self, name: str, coro: Awaitable[None]) -> None:
-        self.tasks.append(asyncio.ensure_future(coro))
+        task = asyncio.ensure_future(coro)
+        task.set_name(name)
+        self.tasks.append(task)
         log.info("background_task_started", task=name)
 
     def every(self, name: str, interval_s: float, job: Callable[[], Awaitable[object]],
               failed: str = "periodic_job_failed") -> None:
         """Run `job` every `interval_s` until shutdown; a round under way then finishes first
         (a letter half sent, an outbox half published), within the graceful timeout."""
-        self.rounds.append(asyncio.ensure_future(self._every(name, interval_s, job, failed)))
+        self.rounds.append(asyncio.create_task(self._every(name, interval_s, job, failed), name=name))
         log.info("background_task_started", task=name)
 
     async def _every(self, name: str, interval_s: float, job: Callable[[], Awaitable[object]],
@@ -64,18 +67,31 @@ class Runtime:
                 await asyncio.wait_for(self.stopping.wait(), interval_s)
 
     async def drain(self, timeout_s: float) -> None:
-        """Stop the background work: rounds under way may finish within `timeout_s`."""
+        """Stop the background work: rounds under way may finish within `timeout_s`; the rest
+        is cancelled. Never waits longer, even for a task that does not end when cancelled."""
         self.stopping.set()
         for task in self.tasks:
             task.cancel()
-        if self.rounds:
-            _, late = await asyncio.wait(self.rounds, timeout=timeout_s)
-            for task in late:
-                log.warning("background_round_cancelled", timeout_s=timeout_s)
-                task.cancel()
-        for task in [*self.tasks, *self.rounds]:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        running = [*self.tasks, *self.rounds]
+        if not running:
+            return
+        _, late = await asyncio.wait(running, timeout=timeout_s)
+        for task in late:
+            log.warning("background_task_cancelled", task=task.get_name(), timeout_s=timeout_s)
+            task.cancel()
+        if late:
+            await asyncio.wait(late, timeout=1.0)
+
+
+async def _bounded(step: str, work: Awaitable[object], timeout_s: float) -> None:
+    """Run one shutdown step for at most `timeout_s`; a step that overruns is left behind."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=timeout_s)
+    if not done:
+        log.warning("shutdown_step_overran", step=step, timeout_s=timeout_s)
+        task.cancel()
+    elif task.exception() is not None:
+        log.warning("shutdown_step_failed", step=step, error=repr(task.exception()))
 
 
 async def _stop_consuming(broker: KafkaBroker) -> None:
@@ -127,9 +143,12 @@ def service_app(
             yield
         finally:
             # Within GRACEFUL_TIMEOUT_S (after uvicorn's as long for open requests): consumers
-            # finish the record in hand while periodic jobs finish their round, side by side.
-            await asyncio.gather(runtime.drain(settings.graceful_timeout_s), _stop_consuming(broker))
-            await broker.stop()
+            # finish the record in hand while periodic jobs finish their round, side by side;
+            # then the producer closes. No step may keep the process past the deploy's grace.
+            grace = settings.graceful_timeout_s
+            await asyncio.gather(runtime.drain(grace),
+                                 _bounded("stop consuming", _stop_consuming(broker), grace + 1.0))
+            await _bounded("stop the broker", broker.stop(), BROKER_CLOSE_S)
             if on_stop is not None:
                 await on_stop(runtime)
             await mongo.close()

@@ -11,8 +11,9 @@ from stdnum.cn import uscc as stdnum_uscc
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
 FEN = Decimal("0.01")
-_MONEY_RE = re.compile(r"^\d{1,13}(\.\d{1,2})?$")
-_PCT_RE = re.compile(r"^\d{1,3}(\.\d{1,4})?$")
+# ASCII digits only, as the published pattern means (Python's \d also takes "１２０" and "١٢٠").
+_MONEY_RE = re.compile(r"^\d{1,13}(\.\d{1,2})?$", re.ASCII)
+_PCT_RE = re.compile(r"^\d{1,3}(\.\d{1,4})?$", re.ASCII)
 MONEY_PATTERN = r"^\d{1,13}(\.\d{1,2})?$"
 PCT_PATTERN = r"^\d{1,3}(\.\d{1,4})?$"
 

@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from vouchers_shared.messaging.inbound import decode_headers
-from vouchers_shared.messaging.kafka import admin_options
+from vouchers_shared.messaging.kafka import MAX_MESSAGE_BYTES, admin_options
 from vouchers_shared.messaging.producer import StandalonePublisher
 from vouchers_shared.settings import CommonSettings
 from vouchers_shared.topics import dlq_topic
@@ -29,13 +30,13 @@ class Parked:
 
 async def parked(settings: CommonSettings, topic: str) -> AsyncIterator[Parked]:
     """Every record on `topic`'s dead-letter topic, from the beginning to the current end."""
-    consumer = AIOKafkaConsumer(**admin_options(settings), enable_auto_commit=False)
+    assigned = [TopicPartition(dlq_topic(topic), p) for p in await _partitions(settings, dlq_topic(topic))]
+    if not assigned:
+        return
+    consumer = AIOKafkaConsumer(**admin_options(settings), enable_auto_commit=False,
+                                max_partition_fetch_bytes=MAX_MESSAGE_BYTES)
     await consumer.start()
     try:
-        partitions = consumer.partitions_for_topic(dlq_topic(topic)) or set()
-        assigned = [TopicPartition(dlq_topic(topic), p) for p in sorted(partitions)]
-        if not assigned:
-            return
         consumer.assign(assigned)
         await consumer.seek_to_beginning(*assigned)
         ends = await consumer.end_offsets(assigned)
@@ -43,11 +44,25 @@ async def parked(settings: CommonSettings, topic: str) -> AsyncIterator[Parked]:
             while await consumer.position(tp) < ends[tp]:
                 batch = await consumer.getmany(tp, timeout_ms=2000, max_records=500)
                 for record in batch.get(tp, []):
+                    if record.offset >= ends[tp]:  # parked after the call (a replay parked again)
+                        break
                     key = record.key.decode(errors="replace") if record.key else None
                     yield Parked(tp.partition, record.offset, key,
                                  decode_headers(record.headers), record.value or b"")
     finally:
         await consumer.stop()
+
+
+async def _partitions(settings: CommonSettings, topic: str) -> list[int]:
+    """The topic's partitions, asked of the cluster (a consumer that has not subscribed to a
+    topic knows none of its partitions)."""
+    admin = AIOKafkaAdminClient(**admin_options(settings))
+    await admin.start()
+    try:
+        (described,) = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    return sorted(int(p["partition"]) for p in described.get("partitions") or [])
 
 
 async def replay(settings: CommonSettings, topic: str, only: set[tuple[int, int]] | None) -> int:

@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -40,8 +42,21 @@ async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse
     return errors_response(422, [_error(e) for e in exc.errors()])
 
 
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    """A body FastAPI could not even parse (nested too deep, not UTF-8) is invalid JSON too,
+    answered like any other: 422 in the documented shape. Other HTTP errors as FastAPI has them."""
+    assert isinstance(exc, StarletteHTTPException)
+    cause = exc.__cause__
+    if exc.status_code == 400 and isinstance(cause, RecursionError | UnicodeDecodeError):
+        why = "it is nested too deeply" if isinstance(cause, RecursionError) else "it is not UTF-8"
+        return errors_response(422, [{"field": "", "code": "json_invalid",
+                                      "message": f"the body cannot be read as JSON: {why}"}])
+    return await http_exception_handler(request, exc)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
 
 
 class BodySizeLimit:
