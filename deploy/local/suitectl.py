@@ -54,7 +54,7 @@ MAIL_PORT = 1025  # the local mail sink; the services' default SMTP_PORT
 PROMETHEUS_PORT = 9090
 PROMETHEUS_CONFIG = REPO / "deploy" / "prometheus" / "prometheus.yml"
 KAFKA_JVM_OPTS = ("-Xms128m", "-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20")
-FERRETDB_SOURCES = ("go.mod", "go.sum", "main.go")
+FERRETDB_SOURCES = ("go.mod", "go.sum", "main.go", "idindex.go")
 
 
 class SuiteError(RuntimeError):
@@ -447,6 +447,8 @@ def start_store(data_dir: Path, port: int = STORE_PORT, log_file: Path | None = 
     log_file = log_file or data_dir / "store.log"
     _ensure_port_free(port, "store")
     argv = [str(FERRETDB_BIN), "-listen-addr", f"127.0.0.1:{port}", "-data-dir", str(data_dir)]
+    if pprof := os.environ.get("FERRETDB_PPROF_ADDR"):  # Go's profiler, for `make bench` work
+        argv += ["-pprof-addr", pprof]
     popen = _spawn(argv, log_file)
     url = mongodb_url(port)
     return ManagedProcess("store", popen.pid, log_file, url, lambda: store_ready(url), popen)

@@ -216,7 +216,7 @@ async def test_a_claim_left_by_a_stopped_relay_is_taken_over_once_its_lease_ran_
         for application_id in ("stale", "live", "free"):
             outbox = {"topic": topics.APPLICATIONS, "key": uscc, "body": "{}",
                       "headers": {"ce_subject": application_id}}
-            await store.applications.insert_one({
+            assert await store.insert_application({
                 "_id": application_id, "applicant_uscc": uscc, "submitted_at": now,
                 "outbox": [outbox], "outbox_pending": True, "outbox_due_at": now - timedelta(minutes=5)})
         await store.relay_claims.insert_one({"_id": "stale", "until": now - timedelta(seconds=1)})
@@ -230,6 +230,7 @@ async def test_a_claim_left_by_a_stopped_relay_is_taken_over_once_its_lease_ran_
         assert sorted(publisher.sent) == ["free", "stale"]
         assert [await pending(store, a) for a in ("stale", "live", "free")] == [False, True, False]
         assert [c["_id"] async for c in store.relay_claims.find()] == ["live"]
+        assert [m["_id"] async for m in store.outbox_markers.find()] == ["live"]
         assert await relay_once(store, submissions, timedelta(seconds=30)) == 0
     finally:
         await client.drop_database(database)

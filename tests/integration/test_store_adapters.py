@@ -74,19 +74,27 @@ def ids() -> tuple[str, str]:
 
 
 async def test_intake_inserts_an_application_once(
-        client: AsyncMongoClient[Document], cleanup: Cleanup, ids: tuple[str, str]) -> None:
+        client: AsyncMongoClient[Document], ids: tuple[str, str]) -> None:
     application_id, uscc = ids
-    store = IntakeStore(client)
+    database = f"test_intake_store_{uuid.uuid4().hex[:8]}"  # out of reach of the running relay
+    store = IntakeStore(client, database)
     await store.ensure_indexes()
-    cleanup(store.applications, {"_id": application_id})
+    due = AT + timedelta(seconds=5)
     document = {"_id": application_id, "applicant_uscc": uscc, "program_year": 2026,
-                "submitted_at": AT, "application": application_for(uscc), "outbox_pending": True}
+                "submitted_at": AT, "application": application_for(uscc), "outbox_pending": True,
+                "outbox_due_at": due}
+    try:
+        first = await store.insert_application(document)
+        again = await store.insert_application({**document, "program_year": 2027})
 
-    first = await store.insert_application(document)
-    again = await store.insert_application({**document, "program_year": 2027})
-
-    assert (first, again) == (True, False)
-    assert await store.application(application_id) == document
+        assert (first, again) == (True, False)
+        assert await store.application(application_id) == document
+        # The relay's marker: one, due when the application's outbox is.
+        assert [m async for m in store.outbox_markers.find()] == [{"_id": application_id, "due_at": due}]
+        assert await store.due_outboxes(due) == [application_id]
+        assert await store.due_outboxes(due - timedelta(milliseconds=1)) == []
+    finally:
+        await client.drop_database(database)
 
 
 async def test_intake_idempotency_key_is_claimed_once(

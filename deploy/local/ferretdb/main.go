@@ -11,11 +11,14 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof" // served only with -pprof-addr
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -29,7 +32,12 @@ func main() {
 	listen := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
 	dataDir := flag.String("data-dir", "data", "directory for the SQLite databases (created if missing)")
 	logLevel := flag.String("log-level", "info", "log level: debug, info, warn or error")
+	pprofAddr := flag.String("pprof-addr", "", "serve Go's profiler on this address (off when empty)")
 	flag.Parse()
+
+	if *pprofAddr != "" {
+		go func() { _ = http.ListenAndServe(*pprofAddr, nil) }() //nolint:gosec // a profiling aid
+	}
 
 	if *printHash {
 		fmt.Println(sourceHash)
@@ -56,8 +64,13 @@ func run(listen, dataDir, logLevel string) error {
 	if err = os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	// The SQLite backend wants an existing directory and a URL ending in "/".
-	sqliteURL := "file:" + strings.TrimSuffix(dir, "/") + "/"
+	// The SQLite backend wants an existing directory and a URL ending in "/". Transactions
+	// take the write lock when they begin (_txlock=immediate): FerretDB reads, then writes in
+	// one transaction, and SQLite refuses such a read lock's upgrade at once (SQLITE_BUSY)
+	// instead of waiting on the busy timeout. In WAL mode synchronous(normal) survives any
+	// process crash, kill -9 included; only a power cut may lose the last commits (MongoDB's
+	// default write concern does not wait for its journal either).
+	sqliteURL := "file:" + strings.TrimSuffix(dir, "/") + "/?_txlock=immediate&_pragma=synchronous(normal)"
 
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: listen},
@@ -71,6 +84,8 @@ func run(listen, dataDir, logLevel string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+
+	go keepIDIndexes(ctx, dir, time.Second, logger)
 
 	logger.Info("ferretdb listening", "addr", listen, "sqlite", sqliteURL)
 	return f.Run(ctx)

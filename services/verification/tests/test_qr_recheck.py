@@ -31,7 +31,8 @@ class FakeStore:
     async def case(self, application_id: str) -> dict[str, Any] | None:
         return self.cases.get(application_id)
 
-    async def save_case(self, application_id: str, fields: dict[str, Any]) -> None:
+    async def save_case(self, application_id: str, fields: dict[str, Any], *,
+                        settled: bool = False) -> None:
         self.cases.setdefault(application_id, {"_id": application_id}).update(fields)
 
     async def due(self, now: datetime, limit: int = 50) -> list[dict[str, Any]]:

@@ -16,27 +16,38 @@ from vouchers_shared.store import Document
 from vouchers_shared.topics import REFDATA_LOADED
 
 T = TypeVar("T")
+VERSIONS = "versions"
 
 
 class RefdataStore:
-    """One document per kind holding its newest snapshot; an older one never replaces it."""
+    """One document per kind holding its newest snapshot; an older one never replaces it.
+
+    Beside them, one small document (`_id` "versions") names each kind's current version, so
+    that checking for a newer snapshot on every message reads a few bytes by id rather than
+    the snapshots themselves (a store without projection pushdown reads whole documents)."""
 
     def __init__(self, client: AsyncMongoClient[Document], database: str) -> None:
         self._collection = client[database]["refdata"]
+        self._versions = client[database]["refdata_versions"]
         self._cache: dict[str, Snapshot] = {}
 
     async def save(self, snapshot: Snapshot) -> bool:
+        """Keep `snapshot` if it is newer than the stored one; the version pointer is written
+        after the snapshot (and again on a repeat), so it never names a snapshot not stored."""
         current = await self._collection.find_one({"_id": snapshot.kind}, {"version": 1})
-        if current is not None and current["version"] >= snapshot.version:
-            return False
-        await self._collection.replace_one(
-            {"_id": snapshot.kind}, {"_id": snapshot.kind, **snapshot.model_dump()}, upsert=True
-        )
-        return True
+        newer = current is None or current["version"] < snapshot.version
+        if newer:
+            await self._collection.replace_one(
+                {"_id": snapshot.kind}, {"_id": snapshot.kind, **snapshot.model_dump()}, upsert=True
+            )
+        version = snapshot.version if newer or current is None else current["version"]
+        await self._versions.update_one({"_id": VERSIONS}, {"$set": {snapshot.kind: version}},
+                                        upsert=True)
+        return newer
 
     async def versions(self) -> dict[str, str]:
-        cursor = self._collection.find({}, {"version": 1})
-        return {doc["_id"]: doc["version"] async for doc in cursor}
+        doc = await self._versions.find_one({"_id": VERSIONS}) or {}
+        return {kind: str(version) for kind, version in doc.items() if kind != "_id"}
 
     async def current(self, kinds: Sequence[str]) -> dict[str, Snapshot]:
         """The newest snapshot of each kind, read from the store only when its version moved."""

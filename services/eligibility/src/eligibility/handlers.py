@@ -70,11 +70,6 @@ async def on_submitted(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
     stored = await deps.store.application(event.application_id)
     if (again := _replay(stored, "coi")) is not None:
         return again
-    await deps.store.remember(event.application_id, {
-        "applicant_uscc": app.applicant.uscc, "program_year": app.program_year,
-        "submitted_at": event.submitted_at, "application": app.model_dump(mode="json"),
-        "contracts": [f"{c.provider_uscc}|{c.contract_no}" for c in app.contracts],
-    })
     snapshots = await deps.refdata.current(("holdings", "officers", "providers"))
     graph, providers = coi_inputs(snapshots, deps.graph)
     coi = assess_conflicts(app, application_id=event.application_id, graph=graph,
@@ -84,7 +79,18 @@ async def on_submitted(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
                            assessed_at=deps.clock.now())
     coi = coi.model_copy(update={"refdata_versions": versions_of(snapshots)})
     out = _emit(topics.COI, topics.COI_ASSESSED, inbound, "coi", coi, coi.assessed_at)
-    await deps.store.record(event.application_id, "coi", [out.to_document()])
+    # The application and the verdict it got, in one write; a copy stored before (by a
+    # delivery that stopped in between) keeps whatever verdict it already has.
+    first = await deps.store.remember(event.application_id, {
+        "applicant_uscc": app.applicant.uscc, "program_year": app.program_year,
+        "submitted_at": event.submitted_at, "application": app.model_dump(mode="json"),
+        "contracts": [f"{c.provider_uscc}|{c.contract_no}" for c in app.contracts],
+        "emitted": {"coi": [out.to_document()]},
+    })
+    if not first:
+        if (again := _replay(await deps.store.application(event.application_id), "coi")) is not None:
+            return again
+        await deps.store.record(event.application_id, "coi", [out.to_document()])
     metrics.VERDICTS.labels(check="conflict_of_interest", outcome=coi.outcome).inc()
     return [out]
 
@@ -113,6 +119,8 @@ async def on_coi_assessed(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
     )
     out = _emit(topics.ELIGIBILITY, topics.ELIGIBILITY_ASSESSED, inbound, "rules", event,
                 event.assessed_at)
+    await deps.store.mark_assessed(coi.application_id, app.applicant.uscc, app.program_year,
+                                   list(doc.get("contracts", [])))
     await deps.store.record(coi.application_id, "rules", [out.to_document()])
     _count(event, reserve)
     return [out]
@@ -172,7 +180,8 @@ async def _change_ledger(application_id: str, deps: Deps, *, release: bool = Fal
     except ConcurrentUpdate as exc:
         raise TransientError(f"ledger {exc} moved under us") from exc
     if release:
-        await deps.store.mark_finally_rejected(application_id)
+        await deps.store.mark_finally_rejected(application_id, str(doc["applicant_uscc"]),
+                                               int(doc["program_year"]))
         if after is not before:
             metrics.VOUCHERS_RELEASED_CNY.inc(float(after.released.get(application_id, 0)))
     elif after is not before:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import date
 
@@ -11,8 +12,9 @@ from vouchers_shared import workdays
 from vouchers_shared.errors import DomainRuleError, TransientError
 from vouchers_shared.observability import metrics
 
-from notification.adapters.mongo_store import StoredCase
+from notification.adapters.mongo_store import CaseEntry, StoredCase
 from notification.domain import deadlines, lifecycle
+from notification.domain.case import FINAL_STATUSES
 from notification.errors import CaseError
 from notification.events_out import queue_approval, queue_notice, queue_objection
 from notification.handlers import Deps, flush, queue_approval_letter, record_decision, settle
@@ -166,25 +168,48 @@ async def resolve(deps: Deps, objection_id: str, upheld: bool, note: str, by: st
 
 
 async def sweep(deps: Deps) -> None:
-    """Periodic: time out silent checks, close ended notices, finish what a crash left."""
-    today = deps.clock.today()
-    for stored in await deps.store.with_status("checking"):
-        await _each(stored, lambda s: _time_out(deps, s))
-    for stored in await deps.store.with_status("in_public_notice"):
-        ends = stored.case.notice_ends_on
-        if ends is not None and today > ends:
-            await _each(stored, lambda s: _approve(deps, s, today))
-    for stored in [*await deps.store.with_outbox(), *await deps.store.with_letters_pending()]:
-        await _each(stored, lambda s: flush(s, deps))
-    count_overdue(deps, await deps.store.with_status(*deadlines.OPEN_STATUSES), today)
+    """Periodic: time out silent checks, close ended notices, finish what a crash left.
+
+    Reads the case index, then only the cases that have something due, each by id."""
+    today, now = deps.clock.today(), deps.clock.now()
+    entries = await deps.store.entries()
+    for entry in entries:
+        if entry.status == "checking" and now - entry.opened_at >= deps.check_timeout:
+            await _each(deps, entry, "checking", lambda s: _time_out(deps, s))
+        elif (entry.status == "in_public_notice" and entry.notice_ends_on is not None
+              and today > entry.notice_ends_on):
+            await _each(deps, entry, "in_public_notice", lambda s: _approve(deps, s, today))
+    for entry in entries:
+        if entry.pending or entry.idle:
+            await _each(deps, entry, None, lambda s: _finish(deps, s))
+    count_overdue(deps, entries, today)
 
 
-async def _each(stored: StoredCase, job: Callable[[StoredCase], Awaitable[None]]) -> None:
-    """One case's part of a sweep; a case changed meanwhile is left to the next round."""
+async def _each(deps: Deps, entry: CaseEntry, status: str | None,
+                job: Callable[[StoredCase], Awaitable[None]]) -> None:
+    """One case's part of a sweep, if the case (not only its index entry) is in `status`; a case
+    changed meanwhile is left to the next round."""
+    stored = await deps.store.load(entry.application_id)
+    if stored is None:  # its handler stopped between entry and case; redelivery writes both
+        if deps.clock.now() - entry.opened_at > deps.check_timeout:
+            await deps.store.forget(entry.application_id)
+        return
+    if deps.store.entry_of(stored) != entry:  # a save that failed after its entry was written
+        await deps.store.reindex(stored)
+    if status is not None and stored.case.status != status:
+        return
     try:
         await job(stored)
     except TransientError as exc:
         log.info("sweep_case_deferred", application_id=stored.case.application_id, reason=str(exc))
+
+
+async def _finish(deps: Deps, stored: StoredCase) -> None:
+    """Pass on what a crash left queued; a final case with nothing left leaves the index."""
+    await flush(stored, deps)
+    if stored.case.status in FINAL_STATUSES and not stored.outbox and all(
+            x.get("handed_over") for x in stored.letters):
+        await deps.store.forget(stored.case.application_id)
 
 
 async def _time_out(deps: Deps, stored: StoredCase) -> None:
@@ -205,10 +230,13 @@ async def _approve(deps: Deps, stored: StoredCase, today: date) -> None:
              total_cny=str(voucher.total_cny) if voucher else None)
 
 
-def count_overdue(deps: Deps, open_cases: list[StoredCase], today: date) -> None:
+def count_overdue(deps: Deps, entries: list[CaseEntry], today: date) -> None:
     """The gauge of open cases past the warning mark and past the limit (十)."""
+    spans = Counter((e.opened_at.date(), e.notice_starts_on, e.notice_ends_on)
+                    for e in entries if e.status in deadlines.OPEN_STATUSES)
+    days = {span: deadlines.elapsed(span[0], today, span[1], span[2]) for span in spans}
     for mark in (deps.warning_working_days, deps.limit_working_days):
-        past = sum(deadlines.is_past(s.case, today, mark) for s in open_cases)
+        past = sum(n for span, n in spans.items() if (d := days[span]) is not None and d > mark)
         metrics.CASES_OVER_LIMIT.labels(mark=str(mark)).set(past)
 
 

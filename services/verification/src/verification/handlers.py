@@ -132,6 +132,7 @@ async def _recheck(doc: dict[str, Any], now: datetime, deps: Deps, publisher: Pu
     out = verdict_event(doc["_id"], application.applicant.uscc, result, doc["cause"], attempt, now)
     await publisher.publish(out)
     await deps.store.save_case(doc["_id"], {**fields, "pending": False, "outcome": result.outcome,
-                                            "emitted": [*doc["emitted"], out.to_document()]})
+                                            "emitted": [*doc["emitted"], out.to_document()]},
+                               settled=True)
     metrics.VERDICTS.labels(check="verification", outcome=result.outcome).inc()
     log.info("verification_rechecked", application_id=doc["_id"], outcome=result.outcome)

@@ -43,6 +43,25 @@ class RecordProcessor:
         self._backoff_cap_s = backoff_cap_s
         self._attempts: dict[tuple[str, int, int], int] = {}
 
+    async def process_batch(self, records: Sequence[object], handler: Handler) -> None:
+        """Handle a batch: one applicant's records one at a time in their order, applicants side
+        by side. Raises (after every group has settled) if any record must come again; the
+        subscriber then rewinds the batch, and the records already handled are handled again as
+        the idempotent no-ops they are then."""
+        groups: dict[object, list[object]] = {}
+        for record in records:
+            groups.setdefault(_ordering_key(record), []).append(record)
+
+        async def in_order(group: list[object]) -> None:
+            for record in group:
+                await self.process(record, handler)
+
+        outcomes = await asyncio.gather(*(in_order(g) for g in groups.values()),
+                                        return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+
     async def process(self, record: object, handler: Handler) -> None:
         """Handle one record; raises only for transient trouble, so the record comes again."""
         topic = str(getattr(record, "topic", ""))
@@ -76,9 +95,9 @@ class RecordProcessor:
         except PermanentError as exc:
             await self._park(topic, key, body, headers, exc, self._attempts.get(slot, 0) + 1)
             outcome = "parked"
-        except TRANSIENT:
-            raise
         except Exception as exc:  # a bug or an unforeseen input: a few tries, then park it
+            if is_transient(exc):
+                raise
             attempts = self._attempts.get(slot, 0) + 1
             self._attempts[slot] = attempts
             if attempts < self._max_attempts:
@@ -99,8 +118,8 @@ class RecordProcessor:
                 for event in await handler(inbound):
                     await self._publisher.publish(event)
                 return
-            except TRANSIENT as exc:
-                if loop.time() + delay > deadline:
+            except Exception as exc:
+                if not is_transient(exc) or loop.time() + delay > deadline:
                     raise
                 log.warning("transient_error", topic=inbound.topic, error=repr(exc), retry_in=delay)
                 metrics.TRANSIENT_RETRIES.labels(topic=inbound.topic).inc()
@@ -126,6 +145,15 @@ class RecordProcessor:
                   error=str(exc)[:500], attempts=attempts)
 
 
+def _ordering_key(record: object) -> object:
+    """What must be handled in order: one applicant's records (the key), or without a key the
+    records of one partition."""
+    key = getattr(record, "key", None)
+    if key:
+        return key
+    return (getattr(record, "topic", ""), getattr(record, "partition", -1))
+
+
 def _position(record: object) -> tuple[str, int, int]:
     return (
         str(getattr(record, "topic", "")),
@@ -135,9 +163,21 @@ def _position(record: object) -> tuple[str, int, int]:
 
 
 def is_transient_store_error(exc: BaseException) -> bool:
-    """Mongo errors worth retrying (the server is away) versus refusals."""
-    return isinstance(exc, ConnectionFailure) or (
-        isinstance(exc, OperationFailure) and exc.has_error_label("RetryableWriteError")
-    )
+    """Mongo errors worth retrying (the server is away or busy) versus refusals."""
+    if isinstance(exc, ConnectionFailure):
+        return True
+    if not isinstance(exc, OperationFailure):
+        return False
+    return (exc.has_error_label("RetryableWriteError")
+            or exc.has_error_label("TransientTransactionError")
+            or exc.code in _BUSY_CODES or "database is locked" in str(exc))
 
 
+def is_transient(exc: BaseException) -> bool:
+    """Trouble that passes by itself: the record is tried again, never parked for it."""
+    return isinstance(exc, TRANSIENT) or is_transient_store_error(exc)
+
+
+# Server busy or stepping down (MongoDB), and the local store's lock timeout (reported as
+# an InternalError whose message says "database is locked").
+_BUSY_CODES = frozenset({6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436})

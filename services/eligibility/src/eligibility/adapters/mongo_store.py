@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 from decimal import Decimal
 from typing import Any
 
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
+from vouchers_shared.guarded import replace_if
 from vouchers_shared.store import Document
 
 from eligibility.domain.ledger import Ledger
@@ -20,19 +20,23 @@ class ConcurrentUpdate(Exception):
 
 
 class EligibilityStore:
-    def __init__(self, client: AsyncMongoClient[Document]) -> None:
-        db = client[DATABASE]
+    def __init__(self, client: AsyncMongoClient[Document], database: str = DATABASE) -> None:
+        db = client[database]
         self.applications = db["applications"]
         self.ledgers = db["ledgers"]
+        self.contract_index = db["applicant_contracts"]
 
     async def ensure_indexes(self) -> None:
         await self.applications.create_index([("applicant_uscc", ASCENDING),
                                               ("program_year", ASCENDING)])
 
-    async def remember(self, application_id: str, fields: Document) -> None:
-        """Store the application once; later deliveries keep the first copy."""
-        with contextlib.suppress(DuplicateKeyError):
+    async def remember(self, application_id: str, fields: Document) -> bool:
+        """Store the application once; later deliveries keep the first copy. False if stored before."""
+        try:
             await self.applications.insert_one({"_id": application_id, **fields})
+        except DuplicateKeyError:
+            return False
+        return True
 
     async def application(self, application_id: str) -> Document | None:
         return await self.applications.find_one({"_id": application_id})
@@ -51,20 +55,31 @@ class EligibilityStore:
         "Earlier" is the order the rule book handles one applicant's applications in (one
         partition, one at a time), not their filing instants: two applications filed at the
         same moment reach the topic in either order, and comparing instants then let both of
-        them count a contract they share.
+        them count a contract they share. Read from the applicant's index document by id, so
+        the cost does not grow with the number of applications stored.
         """
-        cursor = self.applications.find(
-            {"applicant_uscc": applicant_uscc, "program_year": program_year,
-             "finally_rejected": {"$ne": True}, "emitted.rules": {"$exists": True},
-             "_id": {"$ne": before["_id"]}},
-            {"contracts": 1},
-        )
+        index = await self.contract_index.find_one({"_id": _ledger_id(applicant_uscc, program_year)})
+        rejected = set((index or {}).get("rejected", {}))
         seen: set[tuple[str, str]] = set()
-        async for doc in cursor:
-            seen.update(tuple(c.split("|", 1)) for c in doc.get("contracts", []))
+        for application_id, contracts in (index or {}).get("assessed", {}).items():
+            if application_id != before["_id"] and application_id not in rejected:
+                seen.update(tuple(c.split("|", 1)) for c in contracts)
         return seen
 
-    async def mark_finally_rejected(self, application_id: str) -> None:
+    async def mark_assessed(self, application_id: str, applicant_uscc: str, program_year: int,
+                            contracts: list[str]) -> None:
+        """Enter the application in its applicant's index once the rule book has assessed it
+        (idempotent: a redelivery sets the same entry again)."""
+        await self.contract_index.update_one(
+            {"_id": _ledger_id(applicant_uscc, program_year)},
+            {"$set": {f"assessed.{application_id}": contracts}}, upsert=True)
+
+    async def mark_finally_rejected(self, application_id: str, applicant_uscc: str,
+                                    program_year: int) -> None:
+        """A finally rejected application no longer holds its contracts."""
+        await self.contract_index.update_one(
+            {"_id": _ledger_id(applicant_uscc, program_year)},
+            {"$set": {f"rejected.{application_id}": True}}, upsert=True)
         await self.applications.update_one({"_id": application_id},
                                            {"$set": {"finally_rejected": True}})
 
@@ -86,8 +101,7 @@ class EligibilityStore:
             except DuplicateKeyError as exc:
                 raise ConcurrentUpdate(doc["_id"]) from exc
             return
-        result = await self.ledgers.replace_one({"_id": doc["_id"], "revision": before.revision}, doc)
-        if result.matched_count != 1:
+        if not await replace_if(self.ledgers, doc["_id"], {"revision": before.revision}, doc):
             raise ConcurrentUpdate(doc["_id"])
 
 

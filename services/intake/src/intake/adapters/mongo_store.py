@@ -1,8 +1,16 @@
-"""Intake's documents: applications with their outbox, idempotency keys, the status read model."""
+"""Intake's documents: applications with their outbox, idempotency keys, the status read model.
+
+An application's outbox is inside its document, written in the one insert that files it. Beside
+it, a small marker in `outbox_markers` (written just before, removed once published) names what
+is still unpublished, so the relay reads only pending work by id, never the applications at
+large: a MongoDB-protocol store without a usable index on `outbox_pending` (FerretDB) would
+otherwise read every application each round.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import contextlib
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, AsyncMongoClient
@@ -12,6 +20,9 @@ from vouchers_shared.store import Document
 from intake.domain.status import StatusView
 
 DATABASE = "vouchers_intake"
+# A marker this long past due without its application belongs to a request that died between
+# the two inserts; far longer than any request may take.
+ABANDONED = timedelta(minutes=10)
 
 
 class IntakeStore:
@@ -21,10 +32,10 @@ class IntakeStore:
         self.idempotency = db["idempotency_keys"]
         self.status = db["application_status"]
         self.relay_claims = db["outbox_relay_claims"]
+        self.outbox_markers = db["outbox_markers"]
 
     async def ensure_indexes(self) -> None:
-        await self.applications.create_index([("outbox_pending", ASCENDING),
-                                              ("outbox_due_at", ASCENDING)])
+        await self.outbox_markers.create_index([("due_at", ASCENDING)])
         await self.applications.create_index([("applicant_uscc", ASCENDING)])
         await self.status.create_index([("applicant_uscc", ASCENDING), ("status", ASCENDING)])
         await self.status.create_index([("status", ASCENDING)])
@@ -45,7 +56,16 @@ class IntakeStore:
         return await self.idempotency.find_one({"_id": scope_key})
 
     async def insert_application(self, document: Document) -> bool:
-        """Insert once; an application id seen before (a retried request) inserts nothing."""
+        """Insert once; an application id seen before (a retried request) inserts nothing.
+
+        The outbox marker goes first: a crash between the two leaves a marker without its
+        application, which the relay drops once it is long overdue, never an application whose
+        outbox nobody would relay.
+        """
+        if document.get("outbox_pending"):
+            with contextlib.suppress(DuplicateKeyError):
+                await self.outbox_markers.insert_one(
+                    {"_id": document["_id"], "due_at": document.get("outbox_due_at") or datetime.now(UTC)})
         try:
             await self.applications.insert_one(document)
         except DuplicateKeyError:
@@ -59,12 +79,12 @@ class IntakeStore:
         await self.applications.update_one(
             {"_id": application_id}, {"$set": {"outbox_pending": False, "published_at": at}}
         )
+        await self.outbox_markers.delete_one({"_id": application_id})
 
     async def due_outboxes(self, now: datetime, limit: int = 100) -> list[str]:
         """Applications whose outbox is still unpublished at its due time (wall-clock)."""
-        cursor = self.applications.find(
-            {"outbox_pending": True, "outbox_due_at": {"$lte": now}}, {"_id": 1},
-        ).sort("outbox_due_at", ASCENDING).limit(limit)
+        cursor = self.outbox_markers.find({"due_at": {"$lte": now}}, {"_id": 1}) \
+            .sort("due_at", ASCENDING).limit(limit)
         return [doc["_id"] async for doc in cursor]
 
     async def claim_outbox(self, application_id: str, now: datetime,
@@ -79,6 +99,11 @@ class IntakeStore:
             return None
         doc = await self.applications.find_one({"_id": application_id})
         if doc is None or not doc.get("outbox_pending"):
+            marker = await self.outbox_markers.find_one({"_id": application_id})
+            if doc is not None or (marker is not None and marker["due_at"] < now - ABANDONED):
+                # Published (the marker outlived its delete) or never filed (the request died
+                # between the marker and the application): nothing left to relay.
+                await self.outbox_markers.delete_one({"_id": application_id})
             await self.release_claim(application_id)
             return None
         return doc
@@ -105,7 +130,7 @@ class IntakeStore:
         await self.relay_claims.delete_one({"_id": application_id})
 
     async def backlog(self) -> int:
-        return await self.applications.count_documents({"outbox_pending": True})
+        return await self.outbox_markers.count_documents({})
 
     async def load_view(self, application_id: str) -> StatusView | None:
         doc = await self.status.find_one({"_id": application_id})

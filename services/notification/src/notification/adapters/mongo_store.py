@@ -3,19 +3,30 @@
 A letter is queued inside its case's document, in the same write as the decision it announces,
 then handed over to the `letters` collection under an id derived from that decision. From then
 on only the sender writes the letter's document, so delivery state never races with the case.
+
+Beside the cases, `case_index` holds a small entry for every case that is open or has events
+or letters still to pass on: what the periodic sweep needs to choose what to do, read without
+reading the cases themselves (FerretDB answers any query but one by `_id` by reading the whole
+collection). An entry is written before its case and removed only after its case is final and
+idle, so every case the sweep must see has one; an entry that says more than its case is a
+hint the sweep checks against the case and repairs.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 from vouchers_shared.errors import TransientError
+from vouchers_shared.guarded import find_if, replace_if, update_if
 from vouchers_shared.store import Document
 
-from notification.domain.case import Case
+from notification.domain.case import FINAL_STATUSES, Case
 
 DATABASE = "vouchers_notification"
 
@@ -24,23 +35,40 @@ class StoredCase:
     """A case with what travels beside it: applicant details, events and letters to hand over."""
 
     def __init__(self, case: Case, info: Document, outbox: list[Document], letters: list[Document],
-                 revision: int) -> None:
+                 revision: int, entry: Document | None = None) -> None:
         self.case, self.info, self.outbox, self.letters, self.revision = (
             case, info, outbox, letters, revision)
+        self.entry = entry  # the index entry as last written for this revision
+
+
+@dataclass(frozen=True)
+class CaseEntry:
+    """What the sweep reads about a case, from `case_index`."""
+
+    application_id: str
+    status: str
+    opened_at: datetime
+    notice_starts_on: date | None
+    notice_ends_on: date | None
+    pending: bool  # events or letters still to pass on
+
+    @property
+    def idle(self) -> bool:
+        return self.status in FINAL_STATUSES and not self.pending
 
 
 class NotificationStore:
-    def __init__(self, client: AsyncMongoClient[Document]) -> None:
-        db = client[DATABASE]
+    def __init__(self, client: AsyncMongoClient[Document], database: str = DATABASE) -> None:
+        db = client[database]
         self.cases, self.notices, self.objections = db["cases"], db["notices"], db["objections"]
         self.letters = db["letters"]
+        self.index = db["case_index"]
+        self.letters_due = db["letters_due"]  # a marker per letter not yet sent, by letter id
 
     async def ensure_indexes(self) -> None:
         await self.cases.create_index([("status", ASCENDING)])
-        await self.cases.create_index([("has_outbox", ASCENDING)])
-        await self.cases.create_index([("letters_pending", ASCENDING)])
         await self.objections.create_index([("application_id", ASCENDING)])
-        await self.letters.create_index([("sent", ASCENDING), ("next_attempt_at", ASCENDING)])
+        await self.letters_due.create_index([("next_attempt_at", ASCENDING)])
         await self.letters.create_index([("application_id", ASCENDING)])
 
     async def load(self, application_id: str) -> StoredCase | None:
@@ -54,51 +82,82 @@ class NotificationStore:
                "has_outbox": bool(stored.outbox), "letters": stored.letters,
                "letters_pending": any(not x.get("handed_over") for x in stored.letters),
                "revision": stored.revision + 1}
+        entry = _entry(doc)
+        if entry != stored.entry:
+            await self.index.replace_one({"_id": doc["_id"]}, entry, upsert=True)
         if stored.revision == 0:
             try:
                 await self.cases.insert_one(doc)
             except DuplicateKeyError as exc:
                 raise TransientError(f"case {doc['_id']} was created concurrently") from exc
         else:
-            result = await self.cases.replace_one({"_id": doc["_id"], "revision": stored.revision}, doc)
-            if result.matched_count != 1:
+            if not await replace_if(self.cases, doc["_id"], {"revision": stored.revision}, doc):
+                if (current := await self.cases.find_one({"_id": doc["_id"]})) is not None:
+                    await self.index.replace_one({"_id": doc["_id"]}, _entry(current), upsert=True)
                 raise TransientError(f"case {doc['_id']} changed concurrently")
         stored.revision += 1
+        if entry != stored.entry and _as_entry(entry).idle:
+            await self.forget(stored.case.application_id)
+        stored.entry = entry
 
     async def with_status(self, *statuses: str) -> list[StoredCase]:
+        """Every case in `statuses` (reads the whole collection on FerretDB: for operators)."""
         return [_stored(d) async for d in self.cases.find({"status": {"$in": list(statuses)}})]
 
-    async def with_outbox(self) -> list[StoredCase]:
-        return [_stored(d) async for d in self.cases.find({"has_outbox": True}).limit(200)]
+    async def entries(self) -> list[CaseEntry]:
+        """Every case that is open or has something to pass on, as the index has it."""
+        return [_as_entry(d) async for d in self.index.find({})]
 
-    async def with_letters_pending(self) -> list[StoredCase]:
-        """Cases with a letter queued but not yet handed over to the letters collection."""
-        return [_stored(d) async for d in self.cases.find({"letters_pending": True}).limit(200)]
+    @staticmethod
+    def entry_of(stored: StoredCase) -> CaseEntry | None:
+        return None if stored.entry is None else _as_entry(stored.entry)
+
+    async def reindex(self, stored: StoredCase) -> None:
+        """Write the case's entry as the case has it (an entry the sweep found out of date)."""
+        if stored.entry is not None:
+            await self.index.replace_one({"_id": stored.entry["_id"]}, stored.entry, upsert=True)
+
+    async def forget(self, application_id: str) -> None:
+        """Drop a final, idle case from the index."""
+        await self.index.delete_one({"_id": application_id})
 
     # --- letters ----------------------------------------------------------------------
 
     async def hand_over_letter(self, letter: Document) -> None:
-        """Store a letter for sending; a letter handed over before is left as it is."""
-        try:
+        """Store a letter for sending; a letter handed over before is left as it is. Its marker
+        in `letters_due` goes first, so no unsent letter is ever without one."""
+        with contextlib.suppress(DuplicateKeyError):
+            await self.letters_due.insert_one({"_id": letter["_id"],
+                                               "next_attempt_at": letter["next_attempt_at"]})
+        with contextlib.suppress(DuplicateKeyError):
             await self.letters.insert_one(letter)
-        except DuplicateKeyError:
-            return
 
     async def due_letters(self, now: datetime, limit: int = 50) -> list[Document]:
-        query = {"sent": False, "next_attempt_at": {"$lte": now}}
-        return [d async for d in self.letters.find(query).sort("next_attempt_at", ASCENDING).limit(limit)]
+        """Unsent letters due by `now`, found through their markers; a marker whose letter was
+        sent (or never stored, by a hand-over cut short) is dropped on the way."""
+        markers = [m async for m in self.letters_due.find({"next_attempt_at": {"$lte": now}})
+                   .sort("next_attempt_at", ASCENDING).limit(limit)]
+        due = []
+        for marker in markers:
+            letter = await self.letters.find_one({"_id": marker["_id"]})
+            if letter is None or letter.get("sent"):
+                await self.letters_due.delete_one({"_id": marker["_id"]})
+            else:
+                due.append(letter)
+        return due
 
     async def claim_letter(self, letter_id: str, token: str, now: datetime, until: datetime) -> bool:
         """Take the letter for one sending round unless another sender holds an unexpired lease."""
-        free = {"$or": [{"claim": None}, {"claim.until": {"$lt": now}}]}
-        result = await self.letters.update_one(
-            {"_id": letter_id, "sent": False, **free},
-            {"$set": {"claim": {"token": token, "until": until}}})
-        if result.matched_count != 1:
+        def free(doc: Document) -> bool:
+            claim = doc.get("claim")
+            return doc.get("sent") is False and (claim is None or claim["until"] < now)
+
+        where = {"sent": False, "$or": [{"claim": None}, {"claim.until": {"$lt": now}}]}
+        if not await update_if(self.letters, letter_id, where, free,
+                               {"$set": {"claim": {"token": token, "until": until}}}):
             return False
         # The store may not make the update above atomic: read back whose lease won.
-        held = await self.letters.find_one({"_id": letter_id, "claim.token": token}, {"_id": 1})
-        return held is not None
+        return await find_if(self.letters, letter_id, _held_by(token)) is not None
 
     async def record_attempt(self, letter_id: str, token: str, attempt: Document,
                              delivered_via: str | None) -> None:
@@ -106,12 +165,17 @@ class NotificationStore:
         update: dict[str, Any] = {"$push": {"attempts": attempt}}
         if delivered_via is not None:
             update["$addToSet"] = {"channels_done": delivered_via}
-        await self.letters.update_one({"_id": letter_id, "claim.token": token}, update)
+        await update_if(self.letters, letter_id, {"claim.token": token}, _held_by(token), update)
 
     async def release_letter(self, letter_id: str, token: str, fields: Document) -> None:
         """End the sending round: set `fields` (sent, next attempt) and give the lease up."""
-        await self.letters.update_one({"_id": letter_id, "claim.token": token},
-                                      {"$set": {**fields, "claim": None}})
+        await update_if(self.letters, letter_id, {"claim.token": token}, _held_by(token),
+                        {"$set": {**fields, "claim": None}})
+        if fields.get("sent"):
+            await self.letters_due.delete_one({"_id": letter_id})
+        elif "next_attempt_at" in fields:
+            await self.letters_due.update_one({"_id": letter_id},
+                                              {"$set": {"next_attempt_at": fields["next_attempt_at"]}})
 
     async def letters_of(self, application_id: str) -> list[Document]:
         return [d async for d in self.letters.find({"application_id": application_id})]
@@ -134,6 +198,29 @@ class NotificationStore:
         return await self.objections.find_one({"_id": objection_id})
 
 
+def _held_by(token: str) -> Callable[[Document], bool]:
+    return lambda doc: (doc.get("claim") or {}).get("token") == token
+
+
 def _stored(doc: dict[str, Any]) -> StoredCase:
     return StoredCase(Case.model_validate(doc["case"]), doc.get("info", {}), doc.get("outbox", []),
-                      doc.get("letters", []), int(doc.get("revision", 0)))
+                      doc.get("letters", []), int(doc.get("revision", 0)), _entry(doc))
+
+
+def _entry(doc: dict[str, Any]) -> Document:
+    """The index entry of a case document (dates as ISO text, as in the case itself)."""
+    case = doc["case"]
+    return {"_id": doc["_id"], "status": doc["status"], "opened_at": case["opened_at"],
+            "notice_starts_on": case.get("notice_starts_on"),
+            "notice_ends_on": case.get("notice_ends_on"),
+            "pending": bool(doc.get("has_outbox") or doc.get("letters_pending"))}
+
+
+def _as_entry(doc: Document) -> CaseEntry:
+    def day(value: Any) -> date | None:
+        return None if value is None else date.fromisoformat(str(value))
+
+    return CaseEntry(application_id=str(doc["_id"]), status=str(doc["status"]),
+                     opened_at=datetime.fromisoformat(str(doc["opened_at"])),
+                     notice_starts_on=day(doc.get("notice_starts_on")),
+                     notice_ends_on=day(doc.get("notice_ends_on")), pending=bool(doc.get("pending")))

@@ -31,12 +31,18 @@ def closed_on(case: Case) -> date | None:
 
 def working_days_elapsed(case: Case, today: date) -> int | None:
     """Working days since acceptance, the notice period left out; None in an unknown year."""
-    end = closed_on(case) or today
+    return elapsed(case.opened_at.date(), closed_on(case) or today,
+                   case.notice_starts_on, case.notice_ends_on)
+
+
+def elapsed(opened_on: date, end: date, notice_starts_on: date | None,
+            notice_ends_on: date | None) -> int | None:
+    """Working days from `opened_on` to `end`, a notice period left out; None in an unknown year."""
     notice = None
-    if case.notice_starts_on is not None and case.notice_ends_on is not None:
-        notice = (case.notice_starts_on, case.notice_ends_on)
+    if notice_starts_on is not None and notice_ends_on is not None:
+        notice = (notice_starts_on, notice_ends_on)
     try:
-        return workdays.working_days_outside(case.opened_at.date(), end, notice)
+        return workdays.working_days_outside(opened_on, end, notice)
     except workdays.CalendarYearUnknown:
         return None
 

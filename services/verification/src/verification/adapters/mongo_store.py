@@ -1,9 +1,13 @@
-"""Verification's documents: one per application (with what it emitted) and consent records."""
+"""Verification's documents: one per application (with what it emitted) and consent records.
+
+A case waiting on the CPA platform also has a marker in `rechecks` (its id and next attempt),
+written before the case and removed after it, so the periodic recheck reads only the waiting
+cases, each by id, never the whole collection."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
@@ -12,28 +16,48 @@ from vouchers_shared.store import Document
 from verification.domain.model import ConsentRecord
 
 DATABASE = "vouchers_verification"
+# A marker this long past due without its case belongs to a handler that stopped in between.
+ORPHANED = timedelta(hours=1)
 
 
 class VerificationStore:
-    def __init__(self, client: AsyncMongoClient[Document]) -> None:
-        db = client[DATABASE]
+    def __init__(self, client: AsyncMongoClient[Document], database: str = DATABASE) -> None:
+        db = client[database]
         self.cases = db["cases"]
         self.consents = db["consent_records"]
+        self.rechecks = db["rechecks"]
 
     async def ensure_indexes(self) -> None:
-        await self.cases.create_index([("pending", ASCENDING), ("next_attempt_at", ASCENDING)])
+        await self.rechecks.create_index([("next_attempt_at", ASCENDING)])
         await self.consents.create_index([("applicant_uscc", ASCENDING)])
         await self.consents.create_index([("application_id", ASCENDING)])
 
     async def case(self, application_id: str) -> Document | None:
         return await self.cases.find_one({"_id": application_id})
 
-    async def save_case(self, application_id: str, fields: Document) -> None:
+    async def save_case(self, application_id: str, fields: Document, *, settled: bool = False) -> None:
+        """Set `fields`; a case (still) waiting gets its marker first, a case a recheck
+        `settled` loses it after."""
+        if fields.get("pending") or (not settled and "next_attempt_at" in fields):
+            await self.rechecks.update_one({"_id": application_id},
+                                           {"$set": {"next_attempt_at": fields["next_attempt_at"]}},
+                                           upsert=True)
         await self.cases.update_one({"_id": application_id}, {"$set": fields}, upsert=True)
+        if settled:
+            await self.rechecks.delete_one({"_id": application_id})
 
     async def due(self, now: datetime, limit: int = 50) -> list[Document]:
-        cursor = self.cases.find({"pending": True, "next_attempt_at": {"$lte": now}}).limit(limit)
-        return [doc async for doc in cursor]
+        """Cases waiting on the platform whose next attempt is due; stale markers are dropped."""
+        markers = [m async for m in self.rechecks.find({"next_attempt_at": {"$lte": now}})
+                   .sort("next_attempt_at", ASCENDING).limit(limit)]
+        due = []
+        for marker in markers:
+            case = await self.cases.find_one({"_id": marker["_id"]})
+            if case is not None and case.get("pending"):
+                due.append(case)
+            elif case is not None or marker["next_attempt_at"] < now - ORPHANED:
+                await self.rechecks.delete_one({"_id": marker["_id"]})
+        return due
 
     async def record(self, record: ConsentRecord) -> bool:
         """Insert once per (application, document); a redelivery keeps the first record."""
