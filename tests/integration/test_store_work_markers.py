@@ -151,3 +151,18 @@ async def test_a_guarded_replace_writes_only_over_the_revision_it_read(
     assert await replace_if(collection, "doc", {"revision": 1}, {"revision": 2, "value": "second"})
     assert await collection.find_one({"_id": "doc"}) == {"_id": "doc", "revision": 2, "value": "second"}
     assert await collection.count_documents({}) == 1
+
+
+async def test_a_marker_whose_letter_is_not_stored_yet_is_kept_until_long_overdue(
+        client: AsyncMongoClient[Document], database: str) -> None:
+    store = NotificationStore(client, database)
+    now = datetime.now(UTC)
+    # A hand-over under way: the marker is in, its letter not yet.
+    await store.letters_due.insert_one({"_id": "L-coming", "next_attempt_at": now})
+    await store.letters_due.insert_one({"_id": "L-lost", "next_attempt_at": now - timedelta(hours=2)})
+
+    assert await store.due_letters(now) == []
+    assert [m["_id"] async for m in store.letters_due.find()] == ["L-coming"]
+    await store.letters.insert_one({"_id": "L-coming", "sent": False, "claim": None,
+                                    "next_attempt_at": now, "letter": {}})
+    assert [d["_id"] for d in await store.due_letters(now)] == ["L-coming"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, AsyncMongoClient
@@ -29,6 +29,8 @@ from vouchers_shared.store import Document
 from notification.domain.case import FINAL_STATUSES, Case
 
 DATABASE = "vouchers_notification"
+# A letter marker this long past due without its letter belongs to a hand-over cut short.
+ORPHANED_MARKER = timedelta(hours=1)
 
 
 class StoredCase:
@@ -133,17 +135,19 @@ class NotificationStore:
             await self.letters.insert_one(letter)
 
     async def due_letters(self, now: datetime, limit: int = 50) -> list[Document]:
-        """Unsent letters due by `now`, found through their markers; a marker whose letter was
-        sent (or never stored, by a hand-over cut short) is dropped on the way."""
+        """Unsent letters due by `now`, found through their markers. A marker whose letter was
+        sent is dropped on the way; so is one whose letter never came (a hand-over cut short,
+        which the case's next flush repeats), but only long after: a letter may be on its way
+        into the store right now, just behind its marker."""
         markers = [m async for m in self.letters_due.find({"next_attempt_at": {"$lte": now}})
                    .sort("next_attempt_at", ASCENDING).limit(limit)]
         due = []
         for marker in markers:
             letter = await self.letters.find_one({"_id": marker["_id"]})
-            if letter is None or letter.get("sent"):
-                await self.letters_due.delete_one({"_id": marker["_id"]})
-            else:
+            if letter is not None and not letter.get("sent"):
                 due.append(letter)
+            elif letter is not None or marker["next_attempt_at"] < now - ORPHANED_MARKER:
+                await self.letters_due.delete_one({"_id": marker["_id"]})
         return due
 
     async def claim_letter(self, letter_id: str, token: str, now: datetime, until: datetime) -> bool:
