@@ -28,10 +28,10 @@ import httpx
 import pytest
 import suitectl
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client.parser import text_string_to_metric_families
 from vouchers_shared import topics
 
+from tests.support.events import partition_numbers
 from tests.support.samples import application_for, make_uscc
 from tests.support.suite import Suite, wait_for
 
@@ -80,7 +80,7 @@ async def _verdict_ids(bootstrap: str, subjects: set[str]) -> dict[str, list[str
     await consumer.start()
     try:
         partitions = [TopicPartition(topics.VERIFICATION, p)
-                      for p in await _partition_numbers(bootstrap, topics.VERIFICATION)]
+                      for p in await partition_numbers(bootstrap, topics.VERIFICATION)]
         assert len(partitions) == 12
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
@@ -96,16 +96,6 @@ async def _verdict_ids(bootstrap: str, subjects: set[str]) -> dict[str, list[str
         return dict(found)
     finally:
         await consumer.stop()
-
-
-async def _partition_numbers(bootstrap: str, topic: str) -> list[int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        (described,) = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    return sorted(int(p["partition"]) for p in described["partitions"])
 
 
 class Filer:

@@ -40,7 +40,7 @@ def records_about(bootstrap: str, topic: str, subject: str) -> list[Record]:
 
 
 async def _records_about(bootstrap: str, topic: str, subject: str) -> list[Record]:
-    partitions = [TopicPartition(topic, p) for p in await _partitions(bootstrap, topic)]
+    partitions = [TopicPartition(topic, p) for p in await partition_numbers(bootstrap, topic)]
     if not partitions:
         return []
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
@@ -63,7 +63,8 @@ async def _records_about(bootstrap: str, topic: str, subject: str) -> list[Recor
         await consumer.stop()
 
 
-async def _partitions(bootstrap: str, topic: str) -> list[int]:
+async def partition_numbers(bootstrap: str, topic: str) -> list[int]:
+    """The topic's partitions, as the cluster describes them."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
