@@ -297,3 +297,20 @@ async def test_refdata_keeps_the_newest_snapshot(client: AsyncMongoClient[Docume
         assert await RefdataStore(client, database).current(["providers"]) == {"providers": newer}
     finally:
         await client.drop_database(database)
+
+
+async def test_refdata_stored_before_the_version_pointer_is_still_found(
+        client: AsyncMongoClient[Document]) -> None:
+    database = f"test_refdata_{uuid.uuid4().hex[:12]}"
+    items = [{"uscc": make_uscc(uuid.uuid4().int % 10**7), "name": "算力服务有限公司", "batch": 2}]
+    snapshot = build_snapshot("providers", items, "operator-1", AT)
+    try:
+        # A snapshot as an earlier release stored it: its document, no version pointer.
+        await client[database]["refdata"].insert_one({"_id": "providers", **snapshot.model_dump()})
+
+        store = RefdataStore(client, database)
+        assert await store.current(["providers"]) == {"providers": snapshot}
+        pointer = await client[database]["refdata_versions"].find_one({"_id": "versions"})
+        assert pointer == {"_id": "versions", "providers": snapshot.version}
+    finally:
+        await client.drop_database(database)

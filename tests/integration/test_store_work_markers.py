@@ -18,7 +18,7 @@ from pymongo import AsyncMongoClient
 from verification.adapters.mongo_store import VerificationStore
 from vouchers_shared.guarded import replace_if
 from vouchers_shared.settings import CommonSettings
-from vouchers_shared.store import Document, connect
+from vouchers_shared.store import Document, connect, is_ferretdb
 
 from tests.support.infra import Infra
 from tests.support.samples import make_uscc
@@ -166,3 +166,15 @@ async def test_a_marker_whose_letter_is_not_stored_yet_is_kept_until_long_overdu
     await store.letters.insert_one({"_id": "L-coming", "sent": False, "claim": None,
                                     "next_attempt_at": now, "letter": {}})
     assert [d["_id"] for d in await store.due_letters(now)] == ["L-coming"]
+
+
+async def test_secondary_indexes_exist_only_where_the_server_uses_them(
+        client: AsyncMongoClient[Document], database: str) -> None:
+    store = NotificationStore(client, database)
+    await store.ensure_indexes()
+    await store.cases.insert_one({"_id": "A", "status": "checking"})
+    names = set(await store.cases.index_information())
+    if await is_ferretdb(client):
+        assert names == {"_id_"}  # FerretDB would only maintain them, never use them
+    else:
+        assert names == {"_id_", "status_1"}

@@ -16,20 +16,14 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from vouchers_shared.store import Document
+from vouchers_shared.store import Document, is_ferretdb
 
 Condition = Callable[[Document], bool]
-_CHECKED_HERE: dict[int, bool] = {}  # id(client) -> the store is FerretDB
 
 
 async def checked_here(collection: AsyncCollection[Document]) -> bool:
-    """True when conditions must be checked by the client (a FerretDB store), asked once."""
-    client = collection.database.client
-    if (known := _CHECKED_HERE.get(id(client))) is not None:
-        return known
-    info = await client.admin.command("buildInfo")
-    _CHECKED_HERE[id(client)] = "ferretdbVersion" in info
-    return _CHECKED_HERE[id(client)]
+    """True when conditions must be checked by the client (a FerretDB store)."""
+    return await is_ferretdb(collection.database.client)
 
 
 async def replace_if(collection: AsyncCollection[Document], doc_id: Any, where: Document,

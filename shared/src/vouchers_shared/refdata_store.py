@@ -46,7 +46,14 @@ class RefdataStore:
         return newer
 
     async def versions(self) -> dict[str, str]:
-        doc = await self._versions.find_one({"_id": VERSIONS}) or {}
+        doc = await self._versions.find_one({"_id": VERSIONS})
+        if doc is None:
+            # Snapshots stored before there was a pointer: read their versions once, keep them.
+            found = {str(d["_id"]): str(d["version"])
+                     async for d in self._collection.find({}, {"version": 1})}
+            if found:
+                await self._versions.update_one({"_id": VERSIONS}, {"$set": found}, upsert=True)
+            return found
         return {kind: str(version) for kind, version in doc.items() if kind != "_id"}
 
     async def current(self, kinds: Sequence[str]) -> dict[str, Snapshot]:

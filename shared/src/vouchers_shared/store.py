@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
 
 from vouchers_shared.settings import CommonSettings
 
@@ -32,3 +33,23 @@ async def ping(client: AsyncMongoClient[Document]) -> bool:
     except Exception:  # readiness only reports; the reason is in the store's own log
         return False
     return True
+
+
+_FERRETDB: dict[int, bool] = {}  # id(client) -> the server is FerretDB
+
+
+async def is_ferretdb(client: AsyncMongoClient[Document]) -> bool:
+    """True for FerretDB (asked once per client). On SQLite it answers only a filter that is
+    exactly `{"_id": x}` by index, and it makes no conditional write atomic."""
+    if (known := _FERRETDB.get(id(client))) is None:
+        info = await client.admin.command("buildInfo")
+        known = _FERRETDB[id(client)] = "ferretdbVersion" in info
+    return known
+
+
+async def ensure_index(collection: AsyncCollection[Document], keys: list[tuple[str, int]]) -> None:
+    """A secondary index where the server uses one (MongoDB). FerretDB would only maintain it:
+    it never uses one for a query, and each index costs every write another parse of the
+    whole document."""
+    if not await is_ferretdb(collection.database.client):
+        await collection.create_index(keys)

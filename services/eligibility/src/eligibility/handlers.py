@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -31,7 +31,14 @@ from eligibility.adapters.mongo_store import ConcurrentUpdate, EligibilityStore
 from eligibility.domain.coi import ReferenceGraph, assess_conflicts
 from eligibility.domain.ledger import ZERO
 from eligibility.domain.rulebook import EligibilityRefs, LedgerView, Verdict, assess
-from eligibility.refs import coi_inputs, eligibility_refs
+from eligibility.refs import (
+    TABLE_KINDS,
+    RefTables,
+    build_tables,
+    coi_inputs,
+    eligibility_refs,
+    tables_of,
+)
 
 SOURCE = "/vouchers/eligibility"
 log = structlog.get_logger()
@@ -44,6 +51,7 @@ class Deps:
     graph: Derived[ReferenceGraph]
     params: ProgramParams
     clock: Clock
+    tables: Derived[RefTables] = field(default_factory=lambda: Derived(build_tables))
 
 
 def _emit(topic: str, event_type: str, cause: Inbound, purpose: str,
@@ -70,8 +78,8 @@ async def on_submitted(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
     stored = await deps.store.application(event.application_id)
     if (again := _replay(stored, "coi")) is not None:
         return again
-    snapshots = await deps.refdata.current(("holdings", "officers", "providers"))
-    graph, providers = coi_inputs(snapshots, deps.graph)
+    snapshots = await deps.refdata.current(("holdings", "officers", *TABLE_KINDS))
+    graph, providers = coi_inputs(snapshots, deps.graph, deps.tables)
     coi = assess_conflicts(app, application_id=event.application_id, graph=graph,
                            registered_providers=providers,
                            threshold_pct=deps.params.related_party_threshold_pct,
@@ -106,8 +114,8 @@ async def on_coi_assessed(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
     if (again := _replay(doc, "rules")) is not None:
         return again
     app = Application.model_validate(doc["application"])
-    snapshots = await deps.refdata.current(("providers", "restrictions", "prior_year_unredeemed"))
-    refs = eligibility_refs(snapshots, app.program_year - 1,
+    snapshots = await deps.refdata.current(TABLE_KINDS)
+    refs = eligibility_refs(tables_of(snapshots, deps.tables), app.program_year - 1,
                             await deps.store.earlier_contracts(app.applicant.uscc,
                                                                app.program_year, doc))
     verdict, reserve = await _assess_and_reserve(app, coi, doc, refs, deps)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Set
+from collections.abc import Mapping, Set
+from dataclasses import dataclass
 from decimal import Decimal
 
 from vouchers_shared.refdata import (
@@ -26,30 +27,53 @@ def build_graph(snapshots: dict[str, Snapshot]) -> ReferenceGraph:
     return ReferenceGraph.build(holdings, officers, versions_of(snapshots))
 
 
-def coi_inputs(snapshots: dict[str, Snapshot],
-               graph: Derived[ReferenceGraph]) -> tuple[ReferenceGraph, frozenset[str]]:
-    """The ownership graph (rebuilt only when a snapshot changed) and the provider registry."""
-    graph_snapshots = {k: v for k, v in snapshots.items() if k in ("holdings", "officers")}
-    providers = frozenset(i.uscc for i in _items(snapshots, "providers")
-                          if isinstance(i, ProviderItem))
-    return graph.get(graph_snapshots), providers
+TABLE_KINDS = ("providers", "restrictions", "prior_year_unredeemed")
 
 
-def eligibility_refs(snapshots: dict[str, Snapshot], prior_year: int,
-                     declared: Set[tuple[str, str]]) -> EligibilityRefs:
+@dataclass(frozen=True)
+class RefTables:
+    """The lookup tables of the rule book's reference data, built once per snapshot version."""
+
+    providers: Mapping[str, int]  # registered provider USCC -> batch
+    restrictions: Mapping[str, Set[str]]  # USCC -> the restriction lists it is on
+    prior_unredeemed: Mapping[int, Mapping[str, Decimal]]  # program year -> USCC -> CNY
+
+
+def build_tables(snapshots: dict[str, Snapshot]) -> RefTables:
     restrictions: dict[str, set[str]] = defaultdict(set)
     for item in _items(snapshots, "restrictions"):
         if isinstance(item, RestrictionItem):
             restrictions[item.uscc].add(item.list)
-    prior: dict[str, Decimal] = {}
+    prior: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for item in _items(snapshots, "prior_year_unredeemed"):
-        if isinstance(item, PriorYearUnredeemedItem) and item.program_year == prior_year:
-            prior[item.uscc] = prior.get(item.uscc, Decimal("0.00")) + item.unredeemed_cny
+        if isinstance(item, PriorYearUnredeemedItem):
+            year = prior[item.program_year]
+            year[item.uscc] = year.get(item.uscc, Decimal("0.00")) + item.unredeemed_cny
+    return RefTables(
+        providers={i.uscc: i.batch for i in _items(snapshots, "providers") if isinstance(i, ProviderItem)},
+        restrictions={uscc: frozenset(lists) for uscc, lists in restrictions.items()},
+        prior_unredeemed=dict(prior),
+    )
+
+
+def tables_of(snapshots: dict[str, Snapshot], tables: Derived[RefTables]) -> RefTables:
+    """The tables for these snapshots, rebuilt only when one of their versions changed."""
+    return tables.get({k: v for k, v in snapshots.items() if k in TABLE_KINDS})
+
+
+def coi_inputs(snapshots: dict[str, Snapshot], graph: Derived[ReferenceGraph],
+               tables: Derived[RefTables]) -> tuple[ReferenceGraph, frozenset[str]]:
+    """The ownership graph and the provider registry, each rebuilt only when a snapshot changed."""
+    graph_snapshots = {k: v for k, v in snapshots.items() if k in ("holdings", "officers")}
+    return graph.get(graph_snapshots), frozenset(tables_of(snapshots, tables).providers)
+
+
+def eligibility_refs(tables: RefTables, prior_year: int,
+                     declared: Set[tuple[str, str]]) -> EligibilityRefs:
     return EligibilityRefs(
-        providers={i.uscc: i.batch for i in _items(snapshots, "providers")
-                   if isinstance(i, ProviderItem)},
-        restrictions=dict(restrictions),
-        prior_year_unredeemed=prior,
+        providers=tables.providers,
+        restrictions=tables.restrictions,
+        prior_year_unredeemed=tables.prior_unredeemed.get(prior_year, {}),
         declared_contracts=frozenset(declared),
     )
 

@@ -13,8 +13,8 @@ from vouchers_shared.messaging.kafka import build_broker
 from vouchers_shared.messaging.publisher import Outgoing
 from vouchers_shared.messaging.subscribe import consume
 from vouchers_shared.program import load_program
-from vouchers_shared.refdata import AuditReportItem
-from vouchers_shared.refdata_store import RefdataStore, store_snapshot
+from vouchers_shared.refdata import AuditReportItem, Snapshot
+from vouchers_shared.refdata_store import Derived, RefdataStore, store_snapshot
 from vouchers_shared.runtime import Runtime, service_app
 
 from verification.adapters.cpa_platform import HttpCpaPlatform, RefdataCpaPlatform
@@ -40,12 +40,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         refdata = RefdataStore(runtime.mongo, DATABASE)
         http = _http_platform(settings)
 
+        registry = Derived(_registry)  # rebuilt only when a new audit_reports snapshot lands
+
         async def platform() -> Any:
             if http is not None:
                 return http
-            snapshot = (await refdata.current(("audit_reports",))).get("audit_reports")
-            items = [i for i in snapshot.parsed() if isinstance(i, AuditReportItem)] if snapshot else []
-            return RefdataCpaPlatform.from_items(items)
+            return registry.get(await refdata.current(("audit_reports",)))
 
         retry = RetrySettings(settings.qr_retry_max_attempts, settings.qr_retry_base_delay_s,
                               settings.qr_retry_cap_s)
@@ -101,3 +101,9 @@ def _consent_router(store: Any, tokens: TokenService) -> APIRouter:
         return {"items": [r.model_dump(mode="json") for r in records]}
 
     return router
+
+
+def _registry(snapshots: dict[str, Snapshot]) -> RefdataCpaPlatform:
+    snapshot = snapshots.get("audit_reports")
+    items = [i for i in snapshot.parsed() if isinstance(i, AuditReportItem)] if snapshot else []
+    return RefdataCpaPlatform.from_items(items)

@@ -8,7 +8,7 @@ from typing import Any
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 from vouchers_shared.guarded import replace_if
-from vouchers_shared.store import Document
+from vouchers_shared.store import Document, ensure_index
 
 from eligibility.domain.ledger import Ledger
 
@@ -27,7 +27,7 @@ class EligibilityStore:
         self.contract_index = db["applicant_contracts"]
 
     async def ensure_indexes(self) -> None:
-        await self.applications.create_index([("applicant_uscc", ASCENDING),
+        await ensure_index(self.applications, [("applicant_uscc", ASCENDING),
                                               ("program_year", ASCENDING)])
 
     async def remember(self, application_id: str, fields: Document) -> bool:

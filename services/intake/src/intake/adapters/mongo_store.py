@@ -15,7 +15,7 @@ from typing import Any
 
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
-from vouchers_shared.store import Document
+from vouchers_shared.store import Document, ensure_index
 
 from intake.domain.status import StatusView
 
@@ -35,10 +35,10 @@ class IntakeStore:
         self.outbox_markers = db["outbox_markers"]
 
     async def ensure_indexes(self) -> None:
-        await self.outbox_markers.create_index([("due_at", ASCENDING)])
-        await self.applications.create_index([("applicant_uscc", ASCENDING)])
-        await self.status.create_index([("applicant_uscc", ASCENDING), ("status", ASCENDING)])
-        await self.status.create_index([("status", ASCENDING)])
+        await ensure_index(self.outbox_markers, [("due_at", ASCENDING)])
+        await ensure_index(self.applications, [("applicant_uscc", ASCENDING)])
+        await ensure_index(self.status, [("applicant_uscc", ASCENDING), ("status", ASCENDING)])
+        await ensure_index(self.status, [("status", ASCENDING)])
 
     async def claim_key(self, scope_key: str, body_hash: str, application_id: str) -> Document:
         """Record an idempotency key; returns the record that holds the key (ours or earlier)."""

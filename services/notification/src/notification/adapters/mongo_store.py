@@ -24,7 +24,7 @@ from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 from vouchers_shared.errors import TransientError
 from vouchers_shared.guarded import find_if, replace_if, update_if
-from vouchers_shared.store import Document
+from vouchers_shared.store import Document, ensure_index
 
 from notification.domain.case import FINAL_STATUSES, Case
 
@@ -68,10 +68,10 @@ class NotificationStore:
         self.letters_due = db["letters_due"]  # a marker per letter not yet sent, by letter id
 
     async def ensure_indexes(self) -> None:
-        await self.cases.create_index([("status", ASCENDING)])
-        await self.objections.create_index([("application_id", ASCENDING)])
-        await self.letters_due.create_index([("next_attempt_at", ASCENDING)])
-        await self.letters.create_index([("application_id", ASCENDING)])
+        await ensure_index(self.cases, [("status", ASCENDING)])
+        await ensure_index(self.objections, [("application_id", ASCENDING)])
+        await ensure_index(self.letters_due, [("next_attempt_at", ASCENDING)])
+        await ensure_index(self.letters, [("application_id", ASCENDING)])
 
     async def load(self, application_id: str) -> StoredCase | None:
         doc = await self.cases.find_one({"_id": application_id})

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
-from vouchers_shared.store import Document
+from vouchers_shared.store import Document, ensure_index
 
 from verification.domain.model import ConsentRecord
 
@@ -28,9 +28,9 @@ class VerificationStore:
         self.rechecks = db["rechecks"]
 
     async def ensure_indexes(self) -> None:
-        await self.rechecks.create_index([("next_attempt_at", ASCENDING)])
-        await self.consents.create_index([("applicant_uscc", ASCENDING)])
-        await self.consents.create_index([("application_id", ASCENDING)])
+        await ensure_index(self.rechecks, [("next_attempt_at", ASCENDING)])
+        await ensure_index(self.consents, [("applicant_uscc", ASCENDING)])
+        await ensure_index(self.consents, [("application_id", ASCENDING)])
 
     async def case(self, application_id: str) -> Document | None:
         return await self.cases.find_one({"_id": application_id})
