@@ -21,15 +21,10 @@ from vouchers_shared.store import Document, is_ferretdb
 Condition = Callable[[Document], bool]
 
 
-async def checked_here(collection: AsyncCollection[Document]) -> bool:
-    """True when conditions must be checked by the client (a FerretDB store)."""
-    return await is_ferretdb(collection.database.client)
-
-
 async def replace_if(collection: AsyncCollection[Document], doc_id: Any, where: Document,
                      replacement: Document) -> bool:
     """Replace the document `doc_id` if its top-level fields still equal `where`."""
-    if not await checked_here(collection):
+    if not await is_ferretdb(collection.database.client):
         result = await collection.replace_one({"_id": doc_id, **where}, replacement)
         return result.matched_count == 1
     current = await collection.find_one({"_id": doc_id})
@@ -43,7 +38,7 @@ async def update_if(collection: AsyncCollection[Document], doc_id: Any, where: D
                     holds: Condition, update: Document) -> bool:
     """Apply `update` to the document `doc_id` if it matches the query `where`; `holds` says the
     same of a document as a predicate (checked here when the store cannot check `where` by id)."""
-    if not await checked_here(collection):
+    if not await is_ferretdb(collection.database.client):
         result = await collection.update_one({"_id": doc_id, **where}, update)
         return result.matched_count == 1
     current = await collection.find_one({"_id": doc_id})

@@ -24,6 +24,7 @@ from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 from vouchers_shared.errors import TransientError
 from vouchers_shared.guarded import find_if, replace_if, update_if
+from vouchers_shared.markers import due_targets
 from vouchers_shared.store import Document, ensure_index
 
 from notification.domain.case import FINAL_STATUSES, Case
@@ -86,7 +87,7 @@ class NotificationStore:
                "revision": stored.revision + 1}
         entry = _entry(doc)
         if entry != stored.entry:
-            await self.index.replace_one({"_id": doc["_id"]}, entry, upsert=True)
+            await self._put_entry(entry)
         if stored.revision == 0:
             try:
                 await self.cases.insert_one(doc)
@@ -95,7 +96,7 @@ class NotificationStore:
         else:
             if not await replace_if(self.cases, doc["_id"], {"revision": stored.revision}, doc):
                 if (current := await self.cases.find_one({"_id": doc["_id"]})) is not None:
-                    await self.index.replace_one({"_id": doc["_id"]}, _entry(current), upsert=True)
+                    await self._put_entry(_entry(current))
                 raise TransientError(f"case {doc['_id']} changed concurrently")
         stored.revision += 1
         if entry != stored.entry and _as_entry(entry).idle:
@@ -117,7 +118,10 @@ class NotificationStore:
     async def reindex(self, stored: StoredCase) -> None:
         """Write the case's entry as the case has it (an entry the sweep found out of date)."""
         if stored.entry is not None:
-            await self.index.replace_one({"_id": stored.entry["_id"]}, stored.entry, upsert=True)
+            await self._put_entry(stored.entry)
+
+    async def _put_entry(self, entry: Document) -> None:
+        await self.index.replace_one({"_id": entry["_id"]}, entry, upsert=True)
 
     async def forget(self, application_id: str) -> None:
         """Drop a final, idle case from the index."""
@@ -139,16 +143,9 @@ class NotificationStore:
         sent is dropped on the way; so is one whose letter never came (a hand-over cut short,
         which the case's next flush repeats), but only long after: a letter may be on its way
         into the store right now, just behind its marker."""
-        markers = [m async for m in self.letters_due.find({"next_attempt_at": {"$lte": now}})
-                   .sort("next_attempt_at", ASCENDING).limit(limit)]
-        due = []
-        for marker in markers:
-            letter = await self.letters.find_one({"_id": marker["_id"]})
-            if letter is not None and not letter.get("sent"):
-                due.append(letter)
-            elif letter is not None or marker["next_attempt_at"] < now - ORPHANED_MARKER:
-                await self.letters_due.delete_one({"_id": marker["_id"]})
-        return due
+        return await due_targets(self.letters_due, self.letters, due_field="next_attempt_at", now=now,
+                                 limit=limit, waiting=lambda letter: not letter.get("sent"),
+                                 orphaned_after=ORPHANED_MARKER)
 
     async def claim_letter(self, letter_id: str, token: str, now: datetime, until: datetime) -> bool:
         """Take the letter for one sending round unless another sender holds an unexpired lease."""

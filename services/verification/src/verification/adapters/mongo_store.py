@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
+from vouchers_shared.markers import due_targets
 from vouchers_shared.store import Document, ensure_index
 
 from verification.domain.model import ConsentRecord
@@ -48,16 +49,9 @@ class VerificationStore:
 
     async def due(self, now: datetime, limit: int = 50) -> list[Document]:
         """Cases waiting on the platform whose next attempt is due; stale markers are dropped."""
-        markers = [m async for m in self.rechecks.find({"next_attempt_at": {"$lte": now}})
-                   .sort("next_attempt_at", ASCENDING).limit(limit)]
-        due = []
-        for marker in markers:
-            case = await self.cases.find_one({"_id": marker["_id"]})
-            if case is not None and case.get("pending"):
-                due.append(case)
-            elif case is not None or marker["next_attempt_at"] < now - ORPHANED:
-                await self.rechecks.delete_one({"_id": marker["_id"]})
-        return due
+        return await due_targets(self.rechecks, self.cases, due_field="next_attempt_at", now=now,
+                                 limit=limit, waiting=lambda case: bool(case.get("pending")),
+                                 orphaned_after=ORPHANED)
 
     async def record(self, record: ConsentRecord) -> bool:
         """Insert once per (application, document); a redelivery keeps the first record."""
