@@ -43,6 +43,7 @@ from vouchers_shared.events import (
     NoticePublished,
     ObjectionRaised,
     ObjectionResolved,
+    ReviewPassed,
     VerificationCompleted,
     Voucher,
     VoucherApproved,
@@ -134,6 +135,12 @@ def case_decided(contract: EventContract) -> Outgoing:
     return generic(contract, NOTIFICATION_SOURCE, payload)
 
 
+def review_passed(contract: EventContract) -> Outgoing:
+    payload = ReviewPassed(application_id=APPLICATION_ID, applicant_uscc=USCC, review_id="rev-1",
+                           decided_at=AT, decided_by="operator-1", note="核实无误")
+    return generic(contract, NOTIFICATION_SOURCE, payload)
+
+
 def voucher_approved(contract: EventContract) -> Outgoing:
     payload = VoucherApproved(application_id=APPLICATION_ID, applicant_uscc=USCC, notice_id="N-1",
                               approved_on=date(2026, 6, 3), total_cny=Decimal("600000.00"),
@@ -166,6 +173,7 @@ BUILDERS: dict[str, Callable[[EventContract], Outgoing]] = {
     topics.ELIGIBILITY_ASSESSED: eligibility,
     topics.VERIFICATION_COMPLETED: verification,
     topics.CASE_DECIDED: case_decided,
+    topics.REVIEW_PASSED: review_passed,
     topics.VOUCHER_APPROVED: voucher_approved,
     topics.NOTICE_PUBLISHED: notice_published,
     topics.OBJECTION_RAISED: objection_raised,

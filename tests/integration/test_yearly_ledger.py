@@ -34,10 +34,10 @@ from tests.support.suite import Suite, wait_for
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.timeout(300)]
 
 CAP = Decimal("10000000.00")
-CONCURRENT, PRIOR, REDELIVERED, RELEASED, DUPLICATE, DUPLICATE_AT_ONCE = (
-    make_uscc(4_000_000 + n) for n in range(1, 7)
+CONCURRENT, PRIOR, REDELIVERED, RELEASED, DUPLICATE, DUPLICATE_AT_ONCE, PRIOR_REJECTED = (
+    make_uscc(4_000_000 + n) for n in range(1, 8)
 )
-APPLICANTS = (CONCURRENT, PRIOR, REDELIVERED, RELEASED, DUPLICATE, DUPLICATE_AT_ONCE)
+APPLICANTS = (CONCURRENT, PRIOR, REDELIVERED, RELEASED, DUPLICATE, DUPLICATE_AT_ONCE, PRIOR_REJECTED)
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +49,7 @@ def ledger_suite(suite: Suite) -> Suite:
         {"uscc": PRIOR, "program_year": 2025, "unredeemed_cny": "9500000.00"},
         # Two years back does not count against this year's cap.
         {"uscc": PRIOR, "program_year": 2024, "unredeemed_cny": "3000000.00"},
+        {"uscc": PRIOR_REJECTED, "program_year": 2025, "unredeemed_cny": "3000000.00"},
     ])
     return suite
 
@@ -141,6 +142,37 @@ def test_a_final_rejection_releases_the_reservation(ledger_suite: Suite) -> None
     # The room is back: another 8M fits whole (without the release only 2M would).
     second = file(ledger_suite, application(RELEASED, [("HT-REL-2", "16000000.00")]))
     assert total(wait_eligible(ledger_suite, second)) == Decimal("8000000.00")
+
+
+def reject(suite: Suite, application_id: str, uscc: str) -> None:
+    rejection = CaseDecided(application_id=application_id, applicant_uscc=uscc, status="rejected",
+                            final=True, reasons=["资格审查未通过"], decided_at=datetime.now(UTC))
+    publish(suite.infra.kafka_bootstrap, Outgoing(
+        topic=topics.DECISIONS, key=uscc, payload=rejection,
+        envelope=Envelope.new(topics.CASE_DECIDED, "/vouchers/notification", application_id)))
+
+
+def test_a_first_application_rejected_with_a_prior_year_amount_is_released_without_stalling(
+        ledger_suite: Suite) -> None:
+    # Below the 500k minimum: it fails and reserves nothing, but the ledger is opened with the
+    # prior-year amount. Its release then once met a ledger it could never write.
+    first = file(ledger_suite, application(PRIOR_REJECTED, [("HT-PR-1", "100000.00")]))
+    view = wait_check(ledger_suite, first, "eligibility")
+    assert view["checks"]["eligibility"]["outcome"] == "fail"
+    opened = wait_for("the ledger opened with the prior-year amount",
+                      lambda: ledger(ledger_suite, PRIOR_REJECTED) or None, timeout=30)
+    assert Decimal(opened["prior_unredeemed_cny"]) == Decimal("3000000.00")
+    assert opened["revision"] >= 1
+
+    reject(ledger_suite, first, PRIOR_REJECTED)
+
+    book = wait_for("the release recorded", lambda: (
+        b if first in (b := ledger(ledger_suite, PRIOR_REJECTED)).get("released", {}) else None),
+        timeout=60)
+    assert book["revision"] > opened["revision"]
+    # The partition goes on: the applicant's next application is assessed, against 7M of room.
+    second = file(ledger_suite, application(PRIOR_REJECTED, [("HT-PR-2", "16000000.00")]))
+    assert total(wait_eligible(ledger_suite, second)) == Decimal("7000000.00")
 
 
 def test_a_contract_declared_again_by_the_same_applicant_is_left_out(ledger_suite: Suite) -> None:

@@ -185,13 +185,32 @@ def test_a_coi_conflict_on_one_of_two_contracts_with_eligibility_passing_awaits_
     assert decision.status == "awaiting_notice"
 
 
-def test_a_coi_review_holds_the_case_for_an_operator() -> None:
+def test_a_coi_review_eligibility_weighed_as_a_counted_contract_holds_the_case() -> None:
     held = finding("COI-RELATED-PARTY", "review", "HT-1")
     coi = verdict("conflict_of_interest", "review", "c-1", findings=(held,))
-    decision = decide(with_verdicts(ELIG_PASS, coi, VERIFIED), at(31), TIMEOUT)
+    elig = verdict("eligibility", "review", "e-1", findings=(held, finding("AMT-RATE")))
+    decision = decide(with_verdicts(elig, coi, VERIFIED), at(31), TIMEOUT)
     assert decision is not None
     assert decision.status == "needs_review"
     assert decision.review_findings == (held,)
+
+
+def test_a_coi_review_of_a_contract_eligibility_left_out_does_not_hold_the_case() -> None:
+    # An unregistered provider: nothing is known of it, so its conflict verdict is `review`;
+    # the rule book has excluded the contract, and eligibility passes on the others.
+    held = finding("COI-RELATED-PARTY", "review", "HT-9")
+    coi = verdict("conflict_of_interest", "review", "c-1", findings=(held,))
+    decision = decide(with_verdicts(ELIG_PASS, coi, VERIFIED), at(31), TIMEOUT)
+    assert decision is not None
+    assert decision.status == "awaiting_notice"
+
+
+def test_a_coi_review_holds_the_case_while_eligibility_has_not_answered() -> None:
+    held = finding("COI-RELATED-PARTY", "review", "HT-1")
+    coi = verdict("conflict_of_interest", "review", "c-1", findings=(held,))
+    decision = decide(with_verdicts(coi, VERIFIED), OPENED + TIMEOUT, TIMEOUT)
+    assert decision is not None
+    assert decision.status == "needs_review"
     assert any("conflict_of_interest" in r for r in decision.reasons)
 
 

@@ -115,12 +115,14 @@ def test_resolving_an_objection_that_is_not_open_is_refused() -> None:
         dismiss_objection(objected(), objection_id="O-9", by="op", note=None, at=at(850))
 
 
-def test_an_operator_pass_sends_a_held_case_to_the_notice() -> None:
-    case, decision = pass_review(held(), by="op-1", note="地址已核实", at=at(700))
-    assert case.status == "awaiting_notice"
-    assert decision.status == "awaiting_notice"
-    assert decision.decided_by == "op-1"
-    assert decision.to_event("x").note == "地址已核实"
+def test_an_operator_pass_holds_the_case_until_its_voucher_is_reserved() -> None:
+    case, review = pass_review(held(), by="op-1", note="地址已核实", at=at(700))
+    assert case.status == "needs_review"
+    assert case.review_pass == review
+    assert review.by == "op-1"
+    assert review.note == "地址已核实"
+    assert case.timeline[-1].by == "op-1"
+    assert decide(case, at(701), TIMEOUT) is None  # nothing moves before eligibility answers
 
 
 def test_an_operator_reject_lists_the_findings_held_for_review() -> None:

@@ -65,6 +65,9 @@ class EligibilityAssessed(Event):
     voucher: Voucher | None = None
     refdata_versions: dict[str, str] = Field(default_factory=dict)
     assessed_at: datetime
+    settles_review: str | None = None
+    """Set on the verdict that answers an operator's passed review (`review.passed`): the
+    voucher reserved against the yearly room left at that moment, or the failure when none is."""
 
 
 class VerificationCompleted(Event):
@@ -86,6 +89,15 @@ class CaseDecided(Event):
     reasons: list[str] = Field(default_factory=list)
     decided_at: datetime
     decided_by: str = "system"
+    note: str | None = None
+
+
+class ReviewPassed(Event):
+    """An operator passed a case held for review; eligibility now reserves its voucher."""
+
+    review_id: str
+    decided_at: datetime
+    decided_by: str
     note: str | None = None
 
 

@@ -29,6 +29,7 @@ from vouchers_shared.events import (
     NoticePublished,
     ObjectionRaised,
     ObjectionResolved,
+    ReviewPassed,
     VerificationCompleted,
     VoucherApproved,
 )
@@ -79,6 +80,7 @@ CONTRACTS: tuple[EventContract, ...] = (
     EventContract(topics.ELIGIBILITY_ASSESSED, (topics.ELIGIBILITY,), EligibilityAssessed),
     EventContract(topics.VERIFICATION_COMPLETED, (topics.VERIFICATION,), VerificationCompleted),
     EventContract(topics.CASE_DECIDED, (topics.DECISIONS,), CaseDecided),
+    EventContract(topics.REVIEW_PASSED, (topics.DECISIONS,), ReviewPassed),
     EventContract(topics.VOUCHER_APPROVED, (topics.DECISIONS,), VoucherApproved),
     EventContract(topics.NOTICE_PUBLISHED, (topics.NOTICES,), NoticePublished),
     EventContract(topics.OBJECTION_RAISED, (topics.NOTICES,), ObjectionRaised),

@@ -16,7 +16,7 @@ from vouchers_shared.runtime import Runtime, service_app
 
 from eligibility.adapters.mongo_store import DATABASE, EligibilityStore
 from eligibility.config import Settings
-from eligibility.handlers import Deps, on_coi_assessed, on_decision, on_submitted
+from eligibility.handlers import Deps, on_rules_or_decision, on_submitted
 from eligibility.refs import build_graph
 
 SERVICE = "eligibility"
@@ -51,12 +51,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     consume(broker, topics.APPLICATIONS, group_id="eligibility-coi", processor=processor,
             handler=bound(on_submitted), title="eligibility-coi",
             description="Conflict-of-interest check of each submitted application")
-    consume(broker, topics.COI, group_id="eligibility-rules", processor=processor,
-            handler=bound(on_coi_assessed), title="eligibility-rules",
-            description="Rule book and yearly ledger, after the conflict-of-interest verdict")
-    consume(broker, topics.DECISIONS, group_id="eligibility-ledger", processor=processor,
-            handler=bound(on_decision), title="eligibility-ledger",
-            description="Releases reservations of rejected cases, grants approved vouchers")
+    # One group writes the yearly ledgers: the rule book's reservations and the decisions that
+    # release, grant or settle them reach one process, one applicant at a time (range assignor).
+    consume(broker, topics.COI, topics.DECISIONS, group_id="eligibility-rules", processor=processor,
+            handler=bound(on_rules_or_decision), title="eligibility-rules",
+            description="Rule book and yearly ledger: reservations after the conflict-of-interest "
+                        "verdict; releases, grants and reviewed reservations after decisions")
     consume(broker, *(topics.refdata_topic(k) for k in REFDATA_KINDS), group_id="eligibility-refdata",
             processor=processor, handler=lambda: refdata, title="eligibility-refdata",
             description="Reference data this service needs, into its own database")

@@ -18,6 +18,7 @@ from vouchers_shared.events import (
     CaseDecided,
     CoiAssessed,
     EligibilityAssessed,
+    ReviewPassed,
     VoucherApproved,
 )
 from vouchers_shared.messaging.envelope import Envelope, derived_event_id
@@ -28,9 +29,11 @@ from vouchers_shared.program import ProgramParams
 from vouchers_shared.refdata_store import Derived, RefdataStore, versions_of
 
 from eligibility.adapters.mongo_store import ConcurrentUpdate, EligibilityStore
+from eligibility.domain.amounts import Room
 from eligibility.domain.coi import ReferenceGraph, assess_conflicts
-from eligibility.domain.ledger import ZERO
+from eligibility.domain.ledger import ZERO, UnreservedGrant
 from eligibility.domain.rulebook import EligibilityRefs, LedgerView, Verdict, assess
+from eligibility.domain.settlement import settle_review
 from eligibility.refs import (
     TABLE_KINDS,
     RefTables,
@@ -162,7 +165,8 @@ def _count(event: EligibilityAssessed, reserved: Decimal) -> None:
 
 
 async def on_decision(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
-    """A final rejection releases the reservation; an approval turns it into a grant."""
+    """A final rejection releases the reservation; an approval turns it into a grant; a passed
+    review reserves the voucher against the room left now."""
     kind = inbound.envelope.type
     if kind == topics.CASE_DECIDED:
         decided = inbound.parse(CaseDecided)
@@ -171,9 +175,73 @@ async def on_decision(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
     elif kind == topics.VOUCHER_APPROVED:
         approved = inbound.parse(VoucherApproved)
         await _change_ledger(approved.application_id, deps, grant=approved.total_cny)
+    elif kind == topics.REVIEW_PASSED:
+        return await _settle_review(inbound, deps)
     else:
         raise PoisonMessage(f"unexpected event type {kind!r} on {inbound.topic}")
     return ()
+
+
+async def on_rules_or_decision(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
+    """The ledger's one writer: the rule book's reservations and the decisions that release,
+    grant or settle them, one applicant's records at a time (one partition of each topic)."""
+    if inbound.topic == topics.COI:
+        return await on_coi_assessed(inbound, deps)
+    return await on_decision(inbound, deps)
+
+
+async def _settle_review(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
+    passed = inbound.parse(ReviewPassed)
+    doc = await deps.store.application(passed.application_id)
+    if doc is None or not isinstance((doc.get("emitted") or {}).get("rules"), list):
+        raise PermanentError(f"review passed for {passed.application_id}, which the rule book "
+                             "has not assessed")
+    stage = f"review:{passed.review_id}"
+    if (again := _replay(doc, stage)) is not None:
+        return again
+    app = Application.model_validate(doc["application"])
+    proposed = EligibilityAssessed.model_validate_json(
+        Outgoing.from_document(doc["emitted"]["rules"][0]).body())
+    stored = await deps.store.ledger(app.applicant.uscc, app.program_year)
+    held = stored.reservation(passed.application_id)
+    if held is not None or passed.application_id in stored.released:
+        # Reserved when it was assessed (the review was about something else), or finally
+        # rejected already: the voucher stands as the ledger has it.
+        verdict = _as_reserved(proposed, held)
+        after = stored
+    else:
+        snapshots = await deps.refdata.current(TABLE_KINDS)
+        refs = eligibility_refs(tables_of(snapshots, deps.tables), app.program_year - 1, frozenset())
+        prior = max(stored.prior_unredeemed_cny, refs.prior_year_unredeemed.get(app.applicant.uscc, ZERO))
+        room = Room(deps.params.annual_cap_cny, prior, stored.others_committed(passed.application_id))
+        verdict = settle_review(app, application_id=passed.application_id,
+                                proposed=proposed.findings, voucher=proposed.voucher,
+                                outcome=proposed.outcome, room=room, params=deps.params)
+        after = stored.model_copy(update={"prior_unredeemed_cny": prior}).reserve(
+            passed.application_id, verdict.reserve_cny, deps.params.annual_cap_cny)
+    try:
+        await deps.store.save_ledger(stored, after)
+    except ConcurrentUpdate as exc:
+        raise TransientError(f"ledger {exc} moved under us") from exc
+    event = proposed.model_copy(update={
+        "outcome": verdict.outcome, "findings": verdict.findings, "voucher": verdict.voucher,
+        "assessed_at": deps.clock.now(), "settles_review": passed.review_id})
+    out = _emit(topics.ELIGIBILITY, topics.ELIGIBILITY_ASSESSED, inbound, stage, event,
+                event.assessed_at)
+    await deps.store.record(passed.application_id, stage, [out.to_document()])
+    _count(event, verdict.reserve_cny if after is not stored else ZERO)
+    return [out]
+
+
+def _as_reserved(proposed: EligibilityAssessed, held: Decimal | None) -> Verdict:
+    """The rule book's verdict as the ledger holds it: passing when something is reserved."""
+    voucher = proposed.voucher if held is not None else None
+    if voucher is not None and voucher.total_cny != held:
+        raise PermanentError(f"{proposed.application_id}: the ledger holds {held}, the verdict "
+                             f"says {voucher.total_cny}")
+    return Verdict(application_id=proposed.application_id,
+                   outcome="pass" if voucher is not None else "fail",
+                   findings=proposed.findings, voucher=voucher, reserve_cny=ZERO)
 
 
 async def _change_ledger(application_id: str, deps: Deps, *, release: bool = False,
@@ -182,7 +250,12 @@ async def _change_ledger(application_id: str, deps: Deps, *, release: bool = Fal
     if doc is None:
         raise PermanentError(f"decision for unknown application {application_id}")
     before = await deps.store.ledger(str(doc["applicant_uscc"]), int(doc["program_year"]))
-    after = before.release(application_id) if release else before.grant(application_id, grant or ZERO)
+    try:
+        after = before.release(application_id) if release else before.grant(application_id,
+                                                                             grant or ZERO)
+    except UnreservedGrant as exc:
+        metrics.UNRESERVED_GRANTS.inc()
+        raise PermanentError(f"grant refused: {exc}") from exc
     try:
         await deps.store.save_ledger(before, after)
     except ConcurrentUpdate as exc:

@@ -14,6 +14,8 @@ from notification import operations
 from notification.domain.notice_page import NoticeEntry, NoticeView, render_notice_page, render_notices_index
 from notification.handlers import Deps
 
+REVIEW_SETTLE_WAIT_S = 10.0
+
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -50,15 +52,29 @@ def build_router(deps: Callable[[], Deps], tokens: TokenService, notice_days: in
     operator = Depends(requires(lambda: tokens, "operator"))
     overseer = Depends(requires(lambda: tokens, "operator", "auditor"))
 
-    @router.post("/v1/applications/{application_id}/review")
+    @router.post("/v1/applications/{application_id}/review",
+                 responses={202: {"description": "Passed; the voucher is still being reserved"}})
     async def review(application_id: str, body: ReviewRequest,
-                     who: Annotated[Principal, operator]) -> dict[str, Any]:
-        """Settle a needs_review application, recording who and when."""
+                     who: Annotated[Principal, operator]) -> Any:
+        """Settle a needs_review application, recording who and when.
+
+        A pass first reserves the voucher against the applicant's yearly room left now (三(一)2);
+        the answer waits a little for that: 200 with the status the case moved to
+        (`awaiting_notice`, or `rejected` when no room is left), or 202 while still reserving.
+        """
         try:
             stored = await operations.review(deps(), application_id, body.decision, body.note, who.subject)
         except DomainRuleError as exc:
             raise _refused(exc) from exc
-        return {"application_id": application_id, "status": stored.case.status}
+        if body.decision == "reject":
+            return {"application_id": application_id, "status": stored.case.status}
+        status = await operations.status_after_review(deps(), application_id, REVIEW_SETTLE_WAIT_S)
+        if status == "needs_review":
+            return JSONResponse(status_code=202, content={
+                "application_id": application_id, "status": status, "review": "passed",
+                "detail": "the voucher is being reserved against the yearly room left; the case "
+                          "moves on to the public notice once it is"})
+        return {"application_id": application_id, "status": status}
 
     @router.post("/v1/notices", status_code=201)
     async def open_notice(_who: Annotated[Principal, operator]) -> dict[str, object]:

@@ -34,6 +34,14 @@ class UnknownObjectionError(CaseError):
         super().__init__(f"application {application_id}: no open objection {objection_id}")
 
 
+class ReviewSettlingError(CaseError):
+    """A review cannot be passed now: a check has failed, or the voucher is not settled yet."""
+
+    def __init__(self, application_id: str, why: str) -> None:
+        self.application_id = application_id
+        super().__init__(f"application {application_id}: cannot pass review: {why}")
+
+
 class OutsideNoticePeriodError(CaseError):
     """The step needs a date inside (objection) or after (approval) the notice period."""
 

@@ -10,13 +10,14 @@ from vouchers_shared.events import (
     NoticePublished,
     ObjectionRaised,
     ObjectionResolved,
+    ReviewPassed,
     VoucherApproved,
 )
 from vouchers_shared.messaging.envelope import Envelope
 from vouchers_shared.messaging.publisher import Outgoing
 
 from notification.adapters.mongo_store import StoredCase
-from notification.domain.case import Decision
+from notification.domain.case import Decision, ReviewPass
 from notification.domain.letters import Letter
 
 SOURCE = "/vouchers/notification"
@@ -34,6 +35,16 @@ def _event(topic: str, event_type: str, event_id: str, stored: StoredCase, paylo
 def queue_decision(stored: StoredCase, decision: Decision) -> None:
     stored.outbox.append(_event(topics.DECISIONS, topics.CASE_DECIDED, decision.decision_id, stored,
                                 decision.to_event(stored.case.applicant_uscc), decision.decided_at))
+
+
+def queue_review_passed(stored: StoredCase, review: ReviewPass) -> None:
+    """Ask eligibility to reserve the reviewed case's voucher (answered by `settles_review`)."""
+    case = stored.case
+    payload = ReviewPassed(application_id=case.application_id, applicant_uscc=case.applicant_uscc,
+                           review_id=review.review_id, decided_at=review.at, decided_by=review.by,
+                           note=review.note)
+    stored.outbox.append(_event(topics.DECISIONS, topics.REVIEW_PASSED, review.review_id, stored,
+                                payload, review.at))
 
 
 def queue_notice(stored: StoredCase, notice_id: str, starts: date, ends: date, at: datetime) -> None:

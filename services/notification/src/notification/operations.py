@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -16,7 +18,12 @@ from notification.adapters.mongo_store import CaseEntry, StoredCase
 from notification.domain import deadlines, lifecycle
 from notification.domain.case import FINAL_STATUSES
 from notification.errors import CaseError
-from notification.events_out import queue_approval, queue_notice, queue_objection
+from notification.events_out import (
+    queue_approval,
+    queue_notice,
+    queue_objection,
+    queue_review_passed,
+)
 from notification.handlers import Deps, flush, queue_approval_letter, record_decision, settle
 
 log = structlog.get_logger()
@@ -69,11 +76,27 @@ async def _change(deps: Deps, application_id: str, step: Callable[[StoredCase], 
 async def review(deps: Deps, application_id: str, decision: str, note: str, by: str) -> StoredCase:
     """Settle a needs_review case; the decision records who and when."""
     def step(stored: StoredCase) -> None:
-        do = lifecycle.pass_review if decision == "pass" else lifecycle.reject_on_review
-        stored.case, settled = do(stored.case, by=by, note=note, at=deps.clock.now())
+        if decision == "pass":
+            stored.case, passed = lifecycle.pass_review(stored.case, by=by, note=note,
+                                                        at=deps.clock.now())
+            queue_review_passed(stored, passed)
+            return
+        stored.case, settled = lifecycle.reject_on_review(stored.case, by=by, note=note,
+                                                          at=deps.clock.now())
         record_decision(stored, settled)
 
     return await _change(deps, application_id, step)
+
+
+async def status_after_review(deps: Deps, application_id: str, within_s: float) -> str:
+    """The case's status once a passed review has been answered by eligibility, or still
+    `needs_review` after `within_s`."""
+    deadline = time.monotonic() + within_s
+    while True:
+        status = (await _case(deps, application_id)).case.status
+        if status != "needs_review" or time.monotonic() >= deadline:
+            return status
+        await asyncio.sleep(0.1)
 
 
 async def open_notice(deps: Deps, working_days: int) -> dict[str, object]:

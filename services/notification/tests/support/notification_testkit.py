@@ -62,14 +62,18 @@ def verdict(
     event_id: str,
     minutes: int = 5,
     findings: tuple[Finding, ...] = (),
+    settles_review: str | None = None,
+    total: str = "720000.00",
 ) -> Verdict:
+    """A check's verdict; eligibility's carries a voucher unless it failed (a review proposes one)."""
     return Verdict(
         check=check,
         outcome=outcome,
         findings=findings,
         event_id=event_id,
         at=at(minutes),
-        voucher=voucher() if check == "eligibility" and outcome == "pass" else None,
+        voucher=voucher(total) if check == "eligibility" and outcome in ("pass", "review") else None,
+        settles_review=settles_review,
     )
 
 

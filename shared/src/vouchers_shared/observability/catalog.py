@@ -21,8 +21,8 @@ PUBLISHED_EVENTS: dict[str, tuple[str, ...]] = {
     "intake": (topics.APPLICATION_SUBMITTED, topics.REFDATA_LOADED),
     "eligibility": (topics.COI_ASSESSED, topics.ELIGIBILITY_ASSESSED),
     "verification": (topics.VERIFICATION_COMPLETED,),
-    "notification": (topics.CASE_DECIDED, topics.VOUCHER_APPROVED, topics.NOTICE_PUBLISHED,
-                     topics.OBJECTION_RAISED, topics.OBJECTION_RESOLVED),
+    "notification": (topics.CASE_DECIDED, topics.REVIEW_PASSED, topics.VOUCHER_APPROVED,
+                     topics.NOTICE_PUBLISHED, topics.OBJECTION_RAISED, topics.OBJECTION_RESOLVED),
 }
 
 

@@ -44,6 +44,10 @@ VOUCHERS_RELEASED_CNY = Counter(
 VOUCHERS_GRANTED_CNY = Counter(
     "vouchers_granted_cny_total", "CNY granted as approved vouchers"
 )
+UNRESERVED_GRANTS = Counter(
+    "vouchers_unreserved_grants_total",
+    "Approvals refused by the ledger: no reservation behind them, or another amount",
+)
 APPLICATIONS_BY_STATUS = Gauge(
     "vouchers_applications", "Applications by current status", ["status"]
 )

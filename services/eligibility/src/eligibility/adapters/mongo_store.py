@@ -90,17 +90,23 @@ class EligibilityStore:
         return Ledger.model_validate(_decimals(doc))
 
     async def save_ledger(self, before: Ledger, after: Ledger) -> None:
-        """Write `after` only if the stored ledger is still at `before`'s revision."""
+        """Write `after` only if the stored ledger is still at `before`'s revision.
+
+        Every write stores the next revision, so a stored ledger is at revision 1 or more and
+        revision 0 means "not stored yet": the first write is an insert, which a concurrent
+        first write makes fail. (A ledger stored at revision 0 by an older version is
+        replaced under the same guard, so it is never stuck.)
+        """
         if after is before:
             return
         doc = {"_id": _ledger_id(after.applicant_uscc, after.program_year),
-               **after.model_dump(mode="json")}
+               **after.model_dump(mode="json"), "revision": before.revision + 1}
         if before.revision == 0:
             try:
                 await self.ledgers.insert_one(doc)
-            except DuplicateKeyError as exc:
-                raise ConcurrentUpdate(doc["_id"]) from exc
-            return
+                return
+            except DuplicateKeyError:
+                pass
         if not await replace_if(self.ledgers, doc["_id"], {"revision": before.revision}, doc):
             raise ConcurrentUpdate(doc["_id"])
 

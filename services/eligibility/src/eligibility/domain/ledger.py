@@ -60,12 +60,27 @@ class Ledger(BaseModel):
                                        "released": {**self.released, application_id: amount},
                                        "revision": self.revision + 1})
 
+    def reservation(self, application_id: str) -> Decimal | None:
+        """What is reserved or granted for the application, or None when nothing is."""
+        if application_id in self.granted:
+            return self.granted[application_id]
+        return self.reserved.get(application_id)
+
     def grant(self, application_id: str, amount: Decimal) -> Ledger:
-        """An approval turns the reservation into a grant."""
+        """An approval turns the reservation into a grant of exactly the amount reserved.
+
+        A grant is never recorded without a reservation behind it, nor for another amount:
+        either would let the yearly cap be passed unseen.
+        """
         if application_id in self.granted:
             return self
+        if application_id not in self.reserved:
+            raise UnreservedGrant(f"{application_id}: approved for {amount} with nothing reserved")
+        if self.reserved[application_id] != amount:
+            raise UnreservedGrant(f"{application_id}: approved for {amount}, "
+                                  f"{self.reserved[application_id]} reserved")
         reserved = dict(self.reserved)
-        reserved.pop(application_id, None)
+        reserved.pop(application_id)
         return self.model_copy(update={"reserved": reserved,
                                        "granted": {**self.granted, application_id: amount},
                                        "revision": self.revision + 1})
@@ -73,3 +88,7 @@ class Ledger(BaseModel):
 
 class OverCap(Exception):
     """A reservation that would take the applicant over its yearly cap."""
+
+
+class UnreservedGrant(Exception):
+    """An approval whose amount is not what the ledger reserved for it."""

@@ -29,6 +29,7 @@ TIMELINE_WORDS = {
     topics.ELIGIBILITY_ASSESSED: "eligibility_assessed",
     topics.VERIFICATION_COMPLETED: "verification_completed",
     topics.CASE_DECIDED: "case_decided",
+    topics.REVIEW_PASSED: "review_passed",
     topics.NOTICE_PUBLISHED: "public_notice_opened",
     topics.OBJECTION_RAISED: "objection_raised",
     topics.OBJECTION_RESOLVED: "objection_resolved",

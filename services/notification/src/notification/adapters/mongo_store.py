@@ -67,6 +67,7 @@ class NotificationStore:
         self.letters = db["letters"]
         self.index = db["case_index"]
         self.letters_due = db["letters_due"]  # a marker per letter not yet sent, by letter id
+        self.letter_leases = db["letter_leases"]  # a sending round's lease: unique per time slot
 
     async def ensure_indexes(self) -> None:
         await ensure_index(self.cases, [("status", ASCENDING)])
@@ -148,17 +149,30 @@ class NotificationStore:
                                  orphaned_after=ORPHANED_MARKER)
 
     async def claim_letter(self, letter_id: str, token: str, now: datetime, until: datetime) -> bool:
-        """Take the letter for one sending round unless another sender holds an unexpired lease."""
-        def free(doc: Document) -> bool:
-            claim = doc.get("claim")
-            return doc.get("sent") is False and (claim is None or claim["until"] < now)
+        """Take the letter for one sending round unless another sender holds its lease.
 
-        where = {"sent": False, "$or": [{"claim": None}, {"claim.until": {"$lt": now}}]}
-        if not await update_if(self.letters, letter_id, where, free,
-                               {"$set": {"claim": {"token": token, "until": until}}}):
+        The lease is two consecutive time slots of the lease's length, each taken by inserting
+        a document with a unique id: an insert either wins or fails with a duplicate key, on
+        every store, whatever the number of senders racing. A sender whose round began in slot
+        e holds e and e + 1, so it keeps the letter at least one whole lease; the next sender
+        can take it from slot e + 2 on. The letter is read again after the slots are won: a
+        round that another sender finished meanwhile (sent, or rescheduled) is not repeated.
+        """
+        slot_s = max((until - now).total_seconds(), 1.0)
+        slot = int(now.timestamp() // slot_s)
+        for taken in (slot, slot + 1):
+            try:
+                await self.letter_leases.insert_one({"_id": f"{letter_id}#{taken}", "token": token,
+                                                     "at": now})
+            except DuplicateKeyError:
+                return False
+        current = await self.letters.find_one({"_id": letter_id})
+        if current is None or current.get("sent") or current.get("next_attempt_at", now) > now:
             return False
-        # The store may not make the update above atomic: read back whose lease won.
-        return await find_if(self.letters, letter_id, _held_by(token)) is not None
+        await self.letters.update_one({"_id": letter_id},
+                                      {"$set": {"claim": {"token": token, "until": until,
+                                                          "slots": [slot, slot + 1]}}})
+        return True
 
     async def record_attempt(self, letter_id: str, token: str, attempt: Document,
                              delivered_via: str | None) -> None:
@@ -170,8 +184,12 @@ class NotificationStore:
 
     async def release_letter(self, letter_id: str, token: str, fields: Document) -> None:
         """End the sending round: set `fields` (sent, next attempt) and give the lease up."""
+        current = await find_if(self.letters, letter_id, _held_by(token))
         await update_if(self.letters, letter_id, {"claim.token": token}, _held_by(token),
                         {"$set": {**fields, "claim": None}})
+        if current is not None:  # the round is over: its slots are free for the next one
+            for slot in current["claim"].get("slots", []):
+                await self.letter_leases.delete_one({"_id": f"{letter_id}#{slot}"})
         if fields.get("sent"):
             await self.letters_due.delete_one({"_id": letter_id})
         elif "next_attempt_at" in fields:

@@ -16,7 +16,17 @@ How the verdicts are read:
   the operator reviews the whole case and a later failure is not missed.
 - A check still missing or `pending` once `check_timeout` has passed since the case opened
   holds the case for review, the missing check named in the reasons.
-- Once decided, the case keeps recording verdicts, but only the status machine moves it on.
+- The conflict-of-interest verdict holds the case only while eligibility has not answered:
+  eligibility already weighs each contract's conflict verdict, and holds the application only
+  for a contract that would count. A contract left out by another rule (an unregistered
+  provider, about which nothing is known) decides nothing either way.
+- Once decided, the case keeps recording verdicts. A failing verdict that arrives late (after
+  a timeout sent the case to review, after an operator passed it, during its public notice)
+  rejects the case like one on time: nothing makes an application with a failed check
+  approvable. Only an approved case stays approved; a failure then is left to operators.
+- A passed review reserves the voucher first: the case stays `needs_review` until eligibility
+  answers the review (`settles_review`) with the voucher reserved against the yearly room left
+  at that moment, then goes on to the notice, or is rejected when no room is left.
 """
 
 from __future__ import annotations
@@ -43,6 +53,9 @@ Status = Literal[
     "approved",
 ]
 FINAL_STATUSES: Final = frozenset({"rejected", "approved"})
+# Past the checks but not final: a failing verdict arriving now still rejects the case.
+DECIDED_OPEN: Final = frozenset({"needs_review", "awaiting_notice", "in_public_notice",
+                                 "objection_raised"})
 
 
 class StatusChange(BaseModel):
@@ -93,6 +106,17 @@ class Decision(BaseModel):
         )
 
 
+class ReviewPass(BaseModel):
+    """An operator's pass of a case held for review, waiting for its voucher to be reserved."""
+
+    model_config = ConfigDict(frozen=True)
+
+    review_id: str
+    by: str
+    at: Instant
+    note: str | None = None
+
+
 class Case(BaseModel):
     """One application as the notification service follows it from checks to approval."""
 
@@ -110,6 +134,7 @@ class Case(BaseModel):
     notice_ends_on: date | None = None
     open_objections: tuple[str, ...] = ()
     approved_on: date | None = None
+    review_pass: ReviewPass | None = None
     timeline: tuple[StatusChange, ...] = ()
 
     @property
@@ -153,6 +178,8 @@ def decide(case: Case, now: datetime, check_timeout: timedelta) -> Decision | No
     """The case's decision from its verdicts, or None while it is still waiting for checks."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    if case.status in DECIDED_OPEN:
+        return _after_checks(case, now)
     if case.status != "checking":
         return None
     verdicts = case.verdicts
@@ -162,19 +189,49 @@ def decide(case: Case, now: datetime, check_timeout: timedelta) -> Decision | No
     waiting = [c for c in CHECKS if c not in verdicts or verdicts[c].pending]
     if waiting and not timed_out:
         return None
-    held = [v for v in verdicts.values() if v.held_for_review]
+    held = [v for v in verdicts.values() if v.held_for_review and not _weighed_by_eligibility(case, v)]
     if held or waiting:
         return _review(case, now, held, waiting, check_timeout)
     return _decision(case, "awaiting_notice", now, reasons=("三项审查均已通过，待社会公示",))
 
 
+def _weighed_by_eligibility(case: Case, verdict: Verdict) -> bool:
+    # Eligibility's verdict includes each counted contract's conflict verdict.
+    eligibility = case.verdicts.get("eligibility")
+    return verdict.check == "conflict_of_interest" and eligibility is not None and not eligibility.pending
+
+
+def _after_checks(case: Case, now: datetime) -> Decision | None:
+    """A late failing verdict rejects; a reserved review moves on to the notice."""
+    if any(v.failed for v in case.verdicts.values()):
+        return _rejection(case, now, late=True)
+    review = case.review_pass
+    settled = case.verdicts.get("eligibility")
+    if (case.status != "needs_review" or review is None or settled is None
+            or settled.settles_review != review.review_id or settled.outcome != "pass"):
+        return None
+    return Decision(
+        decision_id=make_decision_id(case.application_id, "awaiting_notice", review.review_id),
+        application_id=case.application_id, status="awaiting_notice",
+        reasons=("经人工复核通过，训力券额度已按剩余年度额度核定，待社会公示",), decided_at=now,
+        decided_by=review.by, note=review.note)
+
+
 def apply_decision(case: Case, decision: Decision) -> Case:
-    """The case moved to the status its system decision names."""
-    if case.status != "checking" or decision.application_id != case.application_id:
-        raise IllegalTransitionError(case.application_id, case.status, "apply a decision", ["checking"])
-    change = StatusChange(at=decision.decided_at, status=decision.status, decision_id=decision.decision_id,
-                          reasons=decision.reasons)
-    return case.moved_to(change, decision_id=decision.decision_id)
+    """The case moved to the status its decision names (a system or a settled review decision)."""
+    allowed = ("checking", *sorted(DECIDED_OPEN))
+    after_checks = case.status in DECIDED_OPEN and (
+        decision.status == "rejected"
+        or (case.status == "needs_review" and case.review_pass is not None
+            and decision.status == "awaiting_notice"))
+    if (case.status != "checking" and not after_checks) or decision.application_id != case.application_id:
+        raise IllegalTransitionError(case.application_id, case.status, "apply a decision", allowed)
+    change = StatusChange(at=decision.decided_at, status=decision.status, by=decision.decided_by,
+                          note=decision.note, decision_id=decision.decision_id, reasons=decision.reasons)
+    updates: dict[str, object] = {"decision_id": decision.decision_id}
+    if decision.status == "rejected":
+        updates["open_objections"] = ()
+    return case.moved_to(change, **updates)
 
 
 def _basis(case: Case) -> tuple[str, ...]:
@@ -193,9 +250,10 @@ def _decision(case: Case, status: CaseStatus, now: datetime, **fields: object) -
     )
 
 
-def _rejection(case: Case, now: datetime) -> Decision:
+def _rejection(case: Case, now: datetime, *, late: bool = False) -> Decision:
     failing = [c for c in CHECKS if c in case.verdicts and case.verdicts[c].failed]
-    reasons = [f"{CHECK_LABELS[c]}未通过" for c in failing]
+    reasons = [f"{CHECK_LABELS[c]}未通过" + ("（审查结论于转入下一环节后收到）" if late else "")
+               for c in failing]
     reasons += [
         f"作出决定时{CHECK_LABELS[c]}尚未完成"
         for c in CHECKS

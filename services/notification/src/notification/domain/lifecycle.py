@@ -1,6 +1,7 @@
 """The case's status machine after its first decision: one function per step.
 
-    needs_review     --pass_review-->        awaiting_notice
+    needs_review     --pass_review-->        needs_review       (voucher to be reserved)
+    needs_review     --(reserved)-->         awaiting_notice    (case.decide, on eligibility's answer)
     needs_review     --reject_on_review-->   rejected
     awaiting_notice  --open_notice-->        in_public_notice
     in_public_notice --raise_objection-->    objection_raised   (while the notice runs)
@@ -18,11 +19,19 @@ from datetime import date, datetime
 
 from vouchers_shared.findings import Finding
 
-from notification.domain.case import Case, Decision, StatusChange, make_decision_id, unique
-from notification.domain.verdicts import CHECKS
+from notification.domain.case import (
+    Case,
+    Decision,
+    ReviewPass,
+    StatusChange,
+    make_decision_id,
+    unique,
+)
+from notification.domain.verdicts import CHECK_LABELS, CHECKS
 from notification.errors import (
     IllegalTransitionError,
     OutsideNoticePeriodError,
+    ReviewSettlingError,
     UnknownObjectionError,
 )
 
@@ -49,19 +58,26 @@ def _settle(case: Case, decision: Decision) -> tuple[Case, Decision]:
     return case.moved_to(change, decision_id=decision.decision_id), decision
 
 
-def pass_review(case: Case, *, by: str, note: str | None, at: datetime) -> tuple[Case, Decision]:
-    """An operator clears a case held for review: it goes on to the next public notice."""
+def pass_review(case: Case, *, by: str, note: str | None, at: datetime) -> tuple[Case, ReviewPass]:
+    """An operator clears a case held for review. It goes on to the notice once eligibility has
+    reserved its voucher against the yearly room left now (三(一)2), so no review can take an
+    applicant past its cap; refused while a check has failed or no voucher is computed yet."""
     _require(case, "pass review", "needs_review")
-    decision = Decision(
-        decision_id=make_decision_id(case.application_id, "review", "pass", by, at.isoformat()),
-        application_id=case.application_id,
-        status="awaiting_notice",
-        reasons=("经人工复核通过，待社会公示",),
-        decided_at=at,
-        decided_by=by,
-        note=note,
-    )
-    return _settle(case, decision)
+    if case.review_pass is not None:
+        raise ReviewSettlingError(case.application_id, "its review was passed already; the voucher "
+                                  "is being reserved")
+    failing = [CHECK_LABELS[c] for c in CHECKS if c in case.verdicts and case.verdicts[c].failed]
+    if failing:
+        raise ReviewSettlingError(case.application_id, f"a check has failed ({', '.join(failing)}): "
+                                  "it can only be rejected")
+    eligibility = case.verdicts.get("eligibility")
+    if eligibility is None or eligibility.pending or eligibility.voucher is None:
+        raise ReviewSettlingError(case.application_id, "eligibility has not computed a voucher yet")
+    review = ReviewPass(review_id=make_decision_id(case.application_id, "review", "pass", by,
+                                                   at.isoformat()), by=by, at=at, note=note)
+    change = StatusChange(at=at, status="needs_review", by=by, note=note, decision_id=review.review_id,
+                          reasons=("经人工复核通过，待按剩余年度额度核定训力券",))
+    return case.moved_to(change, review_pass=review), review
 
 
 def reject_on_review(case: Case, *, by: str, note: str | None, at: datetime) -> tuple[Case, Decision]:

@@ -51,6 +51,8 @@ class Verdict(BaseModel):
     event_id: str
     at: Instant
     voucher: Voucher | None = None
+    settles_review: str | None = None
+    """The passed review this (eligibility) verdict answers with the voucher reserved for it."""
 
     @model_validator(mode="after")
     def _outcome_belongs_to_check(self) -> Verdict:
@@ -90,6 +92,7 @@ def eligibility_verdict(event: EligibilityAssessed, event_id: str) -> Verdict:
         event_id=event_id,
         at=event.assessed_at,
         voucher=event.voucher,
+        settles_review=event.settles_review,
     )
 
 
