@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 from vouchers_shared.application import Applicant, Application, Contract
 from vouchers_shared.events import ContractVoucher
@@ -121,26 +123,29 @@ class Allocation:
     rate: Decimal
     eligible_spend: Decimal
     uncapped: Decimal
+    """The sum of amount × rate over the contracts, rounded down once, before the cap."""
     total: Decimal
     by_contract: tuple[ContractVoucher, ...]
 
 
 def allocate(contracts: Sequence[Contract], rate: Decimal, room: Decimal) -> Allocation:
-    """Each contract's amount × rate rounded down to the fen, cut back to the room if needed."""
-    # Rounded per contract, not on the sum: the guide caps each deduction at a share of its
-    # own contract (单次抵扣不超过服务合同金额的50%), so each contract's voucher is a whole fen
-    # at most that share, and the total is their sum.
+    """The sum of amount × rate rounded down to the fen once, cut back to the room, shared out."""
+    # Rounded once per application, as AMT-ANNUAL-CAP states it (parameter voucher_rounding):
+    # the contracts are declared together (汇总申报) and the voucher is one amount. Each
+    # contract's share of it is apportioned in whole fen so the shares add up to the total; a
+    # share may therefore exceed its own amount × rate by a fraction of a fen, the total never.
     keys = [contract_key(c) for c in contracts]
     if len(set(keys)) != len(keys):
         raise ValueError("each contract may be allocated once")
-    uncapped = {contract_key(c): round_down_to_fen(c.amount_cny * rate) for c in contracts}
-    raw = sum(uncapped.values(), ZERO)
-    shares = uncapped if raw <= room else _share_out(uncapped, raw, max(ZERO, room))
+    exact = {contract_key(c): c.amount_cny * rate for c in contracts}
+    uncapped = round_down_to_fen(sum(exact.values(), ZERO))
+    total = min(uncapped, round_down_to_fen(max(ZERO, room)))
+    shares = _share_out(exact, total)
     return Allocation(
         rate=rate,
         eligible_spend=sum((c.amount_cny for c in contracts), ZERO),
-        uncapped=raw,
-        total=sum(shares.values(), ZERO),
+        uncapped=uncapped,
+        total=total,
         by_contract=tuple(
             ContractVoucher(
                 contract_no=c.contract_no,
@@ -152,19 +157,20 @@ def allocate(contracts: Sequence[Contract], rate: Decimal, room: Decimal) -> All
     )
 
 
-def _share_out(
-    uncapped: dict[ContractKey, Decimal], raw: Decimal, room: Decimal
-) -> dict[ContractKey, Decimal]:
-    """Cut every contract by the same proportion so the shares add up to exactly the room."""
-    # In whole fen, exactly: each gets floor(room × own / raw); the fen left over go one each to
-    # the largest remainders, ties by (provider, contract number), so the listing order of the
-    # contracts never matters. Each share stays at or below its uncapped amount.
-    fen = {k: int(v / FEN) for k, v in uncapped.items()}
-    raw_fen, room_fen = int(raw / FEN), int(room / FEN)
-    share = {k: room_fen * f // raw_fen for k, f in fen.items()}
-    remainder = {k: room_fen * f % raw_fen for k, f in fen.items()}
-    left_over = room_fen - sum(share.values())
-    ranked = sorted((k for k in fen if fen[k] > 0), key=lambda k: (-remainder[k], k))
+def _share_out(weights: dict[ContractKey, Decimal], total: Decimal) -> dict[ContractKey, Decimal]:
+    """Share `total` out in proportion to the weights, in whole fen adding up to it exactly."""
+    # Largest remainder: each gets the whole fen of total × own / all; the fen left over go one
+    # each to the largest remainders, ties by (provider, contract number), so the listing order
+    # of the contracts never matters. Fractions keep every proportion exact. No share exceeds
+    # its weight rounded up to the fen, since the total is at most the sum of the weights.
+    whole = sum(weights.values(), ZERO)
+    total_fen = int(total / FEN)
+    if whole <= 0:
+        return dict.fromkeys(weights, ZERO)
+    quota = {k: Fraction(total_fen) * Fraction(w) / Fraction(whole) for k, w in weights.items()}
+    share = {k: math.floor(q) for k, q in quota.items()}
+    left_over = total_fen - sum(share.values())
+    ranked = sorted((k for k in weights if weights[k] > 0), key=lambda k: (share[k] - quota[k], k))
     for k in ranked[:left_over]:
         share[k] += 1
     return {k: Decimal(f) * FEN for k, f in share.items()}
