@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
-from eligibility.domain.amounts import allocate, anniversary
+from eligibility.domain.amounts import allocate
 from eligibility.domain.rulebook import LedgerView
 from eligibility_testkit import (
     APPLICANT,
@@ -64,18 +63,18 @@ def test_a_young_university_stays_at_50_percent() -> None:
     assert verdict.voucher.total_cny == Decimal("600000.00")
 
 
-@pytest.mark.parametrize(
-    ("start", "years", "anniversary_on"),
-    [
-        (date(2025, 4, 30), 1, date(2026, 4, 30)),
-        (date(2024, 2, 29), 1, date(2025, 2, 28)),
-        (date(2024, 2, 29), 4, date(2028, 2, 29)),
-    ],
-)
-def test_a_29_february_registration_comes_of_age_on_28_february(
-    start: date, years: int, anniversary_on: date
+@pytest.mark.parametrize("registered_on", ["2025-05-01", "2025-12-01", "2026-04-30"])
+def test_a_public_institution_registered_under_a_year_ago_gets_the_standard_rate(
+    registered_on: str,
 ) -> None:
-    assert anniversary(start, years) == anniversary_on
+    # A public institution (事业单位) is not a 企业, even filed with org_type enterprise.
+    app = application(applicant={"public_institution": True, "registered_on": registered_on})
+    verdict = run(app)
+    found = finding(verdict, "AMT-RATE")
+    assert found.observed == "0.50"
+    assert "事业单位" in found.message
+    assert verdict.voucher is not None
+    assert verdict.voucher.total_cny == Decimal("600000.00")
 
 
 # 三(一)2: 费用达到50万元（含）以上

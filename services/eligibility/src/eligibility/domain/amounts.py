@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
@@ -13,6 +12,7 @@ from vouchers_shared.application import Applicant, Application, Contract
 from vouchers_shared.events import ContractVoucher
 from vouchers_shared.program import ProgramParams
 from vouchers_shared.types import FEN, round_down_to_fen
+from vouchers_shared.young_enterprise import YoungEnterprise
 
 from eligibility.domain.contract_rules import ContractKey, contract_key
 from eligibility.domain.outcome import Outcome, cny, day, rule, shown
@@ -20,30 +20,9 @@ from eligibility.domain.outcome import Outcome, cny, day, rule, shown
 ZERO = Decimal("0.00")
 
 
-def anniversary(d: date, years: int) -> date:
-    """The same day `years` later; a 29 February falls on 28 February in a common year."""
-    # A period counted in years ends on the corresponding day, or on the month's last day when
-    # that month has no such day (the civil-law rule for 周年).
-    try:
-        return d.replace(year=d.year + years)
-    except ValueError:
-        return d.replace(year=d.year + years, day=28)
-
-
-def is_young_enterprise(applicant: Applicant, params: ProgramParams) -> bool:
-    """An enterprise registered less than the program's age limit before the guide came out."""
-    # Only `enterprise` reads as 企业; universities and institutes keep the standard rate
-    # however young. Registered on 2025-04-30 is exactly one full year on 2026-04-30: standard.
-    # An enterprise registered after the guide came out is, a fortiori, under one year old.
-    if applicant.org_type != "enterprise":
-        return False
-    full_age_on = anniversary(applicant.registered_on, params.young_enterprise_max_age_years)
-    return full_age_on > params.guide_published_on
-
-
 def applicable_rate(applicant: Applicant, params: ProgramParams) -> Decimal:
     """The share of each contract the voucher may cover."""
-    young = is_young_enterprise(applicant, params)
+    young = YoungEnterprise.of(params).includes(applicant)
     return params.young_enterprise_rate if young else params.standard_rate
 
 
@@ -55,17 +34,25 @@ def deduction_rate(app: Application, params: ProgramParams) -> Outcome:
     published = day(params.guide_published_on)
     details: dict[str, str | None] = {
         "observed": f"{rate:.2f}",
-        "limit": f"{params.young_enterprise_rate:.2f} for an enterprise under "
+        "limit": f"{params.young_enterprise_rate:.2f} for an enterprise (not a public "
+        f"institution) under "
         f"{params.young_enterprise_max_age_years} year(s) on {published}, "
         f"else {params.standard_rate:.2f}",
         "clause": params.clause("young_enterprise_rate"),
     }
-    if is_young_enterprise(a, params):
+    young = YoungEnterprise.of(params)
+    if young.includes(a):
         return Outcome.ok(
             f"企业于{day(a.registered_on)}注册，至指南发布之日（{published}）未满一周年，"
             f"抵扣比例为{rate:.0%}。",
             f"Registered on {day(a.registered_on)}, less than a year before the guide was "
             f"published ({published}): rate {rate:.0%}.", **details,
+        )
+    if a.public_institution and young.registered_young(a.registered_on):
+        return Outcome.ok(
+            f"申请单位为事业单位，不属于企业，注册未满一周年亦不适用提高比例，抵扣比例为{rate:.0%}。",
+            f"A public institution is not an enterprise, however recently registered: rate "
+            f"{rate:.0%}.", **details,
         )
     return Outcome.ok(
         f"抵扣比例为{rate:.0%}（注册时间未满一周年的企业方可提高至"
