@@ -76,7 +76,7 @@ lint: bootstrap
 	.venv/bin/ruff check .
 
 TYPECHECK_PATHS = shared/src $(wildcard services/*/src) deploy/local/suitectl.py deploy/local/demo.py \
-	tests/conftest.py $(wildcard tests/support tests/integration tests/e2e tests/observability \
+	tests/conftest.py $(wildcard tests/support tests/contract tests/integration tests/e2e tests/observability \
 	tests/faults tests/scale tests/deploy deploy/bench deploy/grafana/dashboards.py)
 
 typecheck: bootstrap

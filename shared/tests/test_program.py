@@ -27,7 +27,7 @@ CST = timezone(timedelta(hours=8))
 P = load_program(2026)
 ASSUMED = {
     "guide_published_on", "processing_warning_working_days", "public_notice_working_days",
-    "related_party_threshold_pct", "related_party_max_hops",
+    "related_party_threshold_pct", "related_party_max_hops", "voucher_rounding",
 }
 
 
@@ -94,6 +94,8 @@ def test_parameters_the_guide_does_not_state_are_marked_as_assumptions_with_a_re
     assert (P.guide_published_on, P.public_notice_working_days) == (date(2026, 4, 30), 5)
     assert (P.processing_warning_working_days, P.related_party_threshold_pct) == (50, Decimal(20))
     assert P.related_party_max_hops == 4
+    assert P.voucher_rounding == "down to 0.01 on the application total"
+    assert P.clause("voucher_rounding") == "三(一)2"
 
 
 def guide_clauses() -> dict[int, str]:
@@ -243,6 +245,8 @@ BROKEN: list[tuple[str, Callable[[Doc], None], str]] = [
      "filing_closes_at"),
     ("instant without a UTC offset", set_value("filing_opens_at", "2026-05-06T00:00:00"),
      "filing_opens_at"),
+    ("a rounding the rule book does not apply", set_value("voucher_rounding", "per contract"),
+     "voucher_rounding"),
     ("count as a string", set_value("processing_limit_working_days", "60"),
      "processing_limit_working_days"),
     ("count as a bool", set_value("related_party_max_hops", True), "related_party_max_hops"),

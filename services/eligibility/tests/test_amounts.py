@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
-from eligibility.domain.amounts import allocate, anniversary
+from eligibility.domain.amounts import allocate
 from eligibility.domain.rulebook import LedgerView
 from eligibility_testkit import (
     APPLICANT,
@@ -64,18 +63,18 @@ def test_a_young_university_stays_at_50_percent() -> None:
     assert verdict.voucher.total_cny == Decimal("600000.00")
 
 
-@pytest.mark.parametrize(
-    ("start", "years", "anniversary_on"),
-    [
-        (date(2025, 4, 30), 1, date(2026, 4, 30)),
-        (date(2024, 2, 29), 1, date(2025, 2, 28)),
-        (date(2024, 2, 29), 4, date(2028, 2, 29)),
-    ],
-)
-def test_a_29_february_registration_comes_of_age_on_28_february(
-    start: date, years: int, anniversary_on: date
+@pytest.mark.parametrize("registered_on", ["2025-05-01", "2025-12-01", "2026-04-30"])
+def test_a_public_institution_registered_under_a_year_ago_gets_the_standard_rate(
+    registered_on: str,
 ) -> None:
-    assert anniversary(start, years) == anniversary_on
+    # A public institution (事业单位) is not a 企业, even filed with org_type enterprise.
+    app = application(applicant={"public_institution": True, "registered_on": registered_on})
+    verdict = run(app)
+    found = finding(verdict, "AMT-RATE")
+    assert found.observed == "0.50"
+    assert "事业单位" in found.message
+    assert verdict.voucher is not None
+    assert verdict.voucher.total_cny == Decimal("600000.00")
 
 
 # 三(一)2: 费用达到50万元（含）以上
@@ -126,15 +125,46 @@ def test_a_computed_voucher_is_rounded_down_to_the_fen() -> None:
     assert verdict.voucher.total_cny == Decimal("499999.99")  # 499,999.998 rounded down
 
 
-def test_the_voucher_is_rounded_down_per_contract_not_on_the_sum() -> None:
-    two = [contract(contract_no="HT-1", amount_cny="1000000.01"),
-           contract(contract_no="HT-2", amount_cny="1000000.01")]
-    verdict = run(application(contracts=two))
-    # each 500,000.005 → 500,000.00; rounding the sum 1,000,000.01 would have given one fen more
-    assert voucher_by_contract(verdict) == {"HT-1": Decimal("500000.00"),
-                                            "HT-2": Decimal("500000.00")}
+# Rounded once, on the application total (rules-2026.md AMT-ANNUAL-CAP: the sum over passing
+# contracts of amount × rate, rounded down; parameter voucher_rounding). Rounding each contract
+# first would lose up to a fen per contract; the shares are then the total apportioned in fen.
+@pytest.mark.parametrize(
+    ("registered_on", "amounts", "total", "shares"),
+    [
+        # 0.60 × 200,000.01 = 120,000.006 three times: the sum 360,000.018 → 360,000.01, where
+        # per contract it would be 3 × 120,000.00 = 360,000.00. Equal remainders: the fen goes
+        # to the first contract number.
+        ("2025-09-01", ["200000.01", "200000.01", "200000.01"], "360000.01",
+         ["120000.01", "120000.00", "120000.00"]),
+        # 0.50 × 1,000,000.01 = 500,000.005 twice: the sum is 1,000,000.01 exactly.
+        ("2019-06-18", ["1000000.01", "1000000.01"], "1000000.01", ["500000.01", "500000.00"]),
+        # 0.60 × 166,666.67 = 100,000.002 twice and 0.60 × 166,666.68 = 100,000.008: the sum
+        # 300,000.012 → 300,000.01; the fen goes to the largest remainder, the last contract.
+        ("2025-09-01", ["166666.67", "166666.67", "166666.68"], "300000.01",
+         ["100000.00", "100000.00", "100000.01"]),
+        # 0.60 × 500,000.04 = 300,000.024 and 0.60 × 500,000.03 = 300,000.018: the sum
+        # 600,000.042 → 600,000.04, one fen more than 300,000.02 + 300,000.01 per contract.
+        ("2025-09-01", ["500000.04", "500000.03"], "600000.04", ["300000.02", "300000.02"]),
+    ],
+)
+def test_the_voucher_is_rounded_down_once_on_the_application_total(
+    registered_on: str, amounts: list[str], total: str, shares: list[str]
+) -> None:
+    filed = [contract(contract_no=f"HT-{i}", amount_cny=a) for i, a in enumerate(amounts)]
+    verdict = run(application(applicant={"registered_on": registered_on}, contracts=filed))
     assert verdict.voucher is not None
-    assert verdict.voucher.total_cny == Decimal("1000000.00")
+    assert verdict.voucher.total_cny == Decimal(total)
+    assert verdict.reserve_cny == Decimal(total)
+    assert voucher_by_contract(verdict) == {f"HT-{i}": Decimal(s) for i, s in enumerate(shares)}
+    assert finding(verdict, "AMT-ANNUAL-CAP").observed == total
+
+
+def test_a_share_never_exceeds_its_contracts_amount_times_the_rate_by_a_whole_fen() -> None:
+    filed = [Contract.model_validate(contract(contract_no=f"HT-{i}", amount_cny="200000.01"))
+             for i in range(3)]
+    alloc = allocate(filed, Decimal("0.60"), Decimal("10000000.00"))
+    for c in alloc.by_contract:
+        assert c.voucher_cny - c.amount_cny * Decimal("0.60") < Decimal("0.01")
 
 
 # 三(一)2: 同一需求方每一年度累计申请的训力券额度最高1000万元

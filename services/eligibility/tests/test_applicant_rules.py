@@ -26,6 +26,7 @@ from eligibility_testkit import (
     finding,
     make_uscc,
     refs,
+    registered,
     run,
 )
 
@@ -134,8 +135,14 @@ def test_an_application_through_an_intermediary_fails_and_another_account_is_rev
 
 # 四(二): 不能同时获得训力券服务机构入库资格和训力券
 def test_a_registered_provider_cannot_also_receive_vouchers() -> None:
-    found = not_a_provider(application(), {**PROVIDERS, APPLICANT: 2})
-    assert (found.clause, found.result) == ("四(二)", "fail")
+    found = not_a_provider(application(), {**PROVIDERS, **registered({"uscc": APPLICANT, "batch": 2})})
+    assert (found.clause, found.result, found.observed) == ("四(二)", "fail", "batch 2")
+
+
+def test_a_provider_admitted_again_for_new_service_items_is_still_one_registered_provider() -> None:
+    row = {"uscc": APPLICANT, "batch": 1, "admissions": [{"batch": 3, "service_types": ["inference"]}]}
+    found = not_a_provider(application(), {**PROVIDERS, **registered(row)})
+    assert (found.result, found.observed) == ("fail", "batch 1")
 
 
 def test_an_applicant_not_in_the_provider_registry_passes() -> None:
@@ -143,7 +150,8 @@ def test_an_applicant_not_in_the_provider_registry_passes() -> None:
 
 
 def test_a_registered_provider_applying_fails_the_whole_application() -> None:
-    verdict = run(application(), references=refs(providers={**PROVIDERS, APPLICANT: 1}))
+    providers = {**PROVIDERS, **registered({"uscc": APPLICANT, "batch": 1})}
+    verdict = run(application(), references=refs(providers=providers))
     assert verdict.outcome == "fail"
     assert "ELIG-NOT-A-PROVIDER" in verdict.failed_rules()
     assert verdict.voucher is None

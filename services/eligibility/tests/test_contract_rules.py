@@ -23,11 +23,14 @@ from eligibility_testkit import (
     application,
     contract,
     finding,
+    make_uscc,
     refs,
+    registered,
     run,
     voucher_by_contract,
 )
 from vouchers_shared.application import Contract
+from vouchers_shared.refdata import ProviderBatches
 
 # 三(二)注: 第一批 2024年12月9日, 第二批 2025年4月7日, 第三批 2025年11月14日, 均至2026年12月31日
 OPENS = {1: date(2024, 12, 9), 2: date(2025, 4, 7), 3: date(2025, 11, 14)}
@@ -122,6 +125,81 @@ def test_an_unregistered_provider_excludes_the_contract_and_its_window_cannot_be
     assert "批次未知" in window.message
     assert finding(verdict, "AMT-MIN-SPEND").observed == "0.00"
     assert verdict.outcome == "fail"
+
+
+# 三(二)注: 与第二批/第三批已入库服务机构（包含新增服务事项）签订的服务合同: a provider may be
+# admitted again in a later batch for a new service item, and a contract keeps the window of the
+# batch that admitted its own service item.
+ADMITTED_AGAIN = make_uscc("440308", 12)
+
+
+def admitted_again(first: int, added: int, *later: int) -> dict[str, ProviderBatches]:
+    """ADMITTED_AGAIN: training (and everything else) in `first`, inference added in `added`."""
+    admissions = [{"batch": b, "service_types": ["inference"]} for b in (added, *later)]
+    return registered({"uscc": ADMITTED_AGAIN, "batch": first, "admissions": admissions})
+
+
+def item_window_cases() -> list[tuple[int, int, str, int, date, str]]:
+    cases = []
+    for first in (1, 2):
+        for added in range(first + 1, 4):
+            for service_type, batch in (("training", first), ("inference", added)):
+                cases += [
+                    (first, added, service_type, batch, OPENS[batch] - DAY, "fail"),
+                    (first, added, service_type, batch, OPENS[batch], "pass"),
+                    (first, added, service_type, batch, CLOSES, "pass"),
+                ]
+    return cases
+
+
+def item_contract(service_type: str, signed_on: date, start: date | None = None) -> Contract:
+    return one(provider_uscc=ADMITTED_AGAIN, service_type=service_type,
+               training_kind="sft" if service_type == "training" else None,
+               signed_on=signed_on.isoformat(), service_start=(start or signed_on).isoformat(),
+               service_end=CLOSES.isoformat())
+
+
+@pytest.mark.parametrize(("first", "added", "service_type", "batch", "signed_on", "expected"),
+                         item_window_cases())
+def test_a_contract_keeps_the_window_of_the_batch_that_admitted_its_service_item(
+    first: int, added: int, service_type: str, batch: int, signed_on: date, expected: str
+) -> None:
+    providers = admitted_again(first, added)
+    c = item_contract(service_type, signed_on)
+    window, period = signing_window(c, providers, PARAMS), service_period(c, providers, PARAMS)
+    assert (window.result, period.result) == (expected, expected)
+    assert window.limit == f"{OPENS[batch].isoformat()} .. {CLOSES.isoformat()}"
+    assert f"第{batch}批" in window.message
+    assert provider_registered(c, providers).observed == f"batch {batch}"
+
+
+def test_an_inference_contract_signed_before_its_items_batch_opened_is_excluded() -> None:
+    # Admitted in batch 1 for training, in batch 2 (opened 2025-04-07) for inference: on
+    # 2025-03-01 the provider could sign training contracts, not inference ones.
+    training = contract(contract_no="HT-T", provider_uscc=ADMITTED_AGAIN, signed_on="2025-03-01",
+                        service_start="2025-03-01", amount_cny="600000.00")
+    inference = contract(contract_no="HT-I", provider_uscc=ADMITTED_AGAIN, signed_on="2025-03-01",
+                         service_start="2025-04-07", service_type="inference",
+                         training_kind=None, amount_cny="900000.00")
+    verdict = run(application(contracts=[training, inference]),
+                  references=refs(providers={**PROVIDERS, **admitted_again(1, 2)}))
+    assert finding(verdict, "CON-SIGNING-WINDOW", "HT-T").result == "pass"
+    assert finding(verdict, "CON-SIGNING-WINDOW", "HT-I").result == "fail"
+    assert "推理服务事项入库批次" in finding(verdict, "CON-SIGNING-WINDOW", "HT-I").message
+    assert voucher_by_contract(verdict) == {"HT-T": Decimal("300000.00")}
+    assert finding(verdict, "AMT-MIN-SPEND").observed == "600000.00"
+
+
+@pytest.mark.parametrize("later", [(3,), ()])
+def test_an_item_admitted_in_several_batches_keeps_the_earliest_batchs_window(
+    later: tuple[int, ...]
+) -> None:
+    # Inference named in batch 2 and again in batch 3: its window is batch 2's, the widest,
+    # whichever order the admissions are listed in.
+    providers = {**admitted_again(1, 3, 2, *later)}
+    c = item_contract("inference", OPENS[2], OPENS[2])
+    assert signing_window(c, providers, PARAMS).result == "pass"
+    assert provider_registered(c, providers).observed == "batch 2"
 
 
 @pytest.mark.parametrize(("uscc", "expected"), [(PROVIDER_1, "pass"), (UNREGISTERED, "fail")])

@@ -11,7 +11,12 @@ import pytest
 from eligibility.domain.rulebook import EligibilityRefs, LedgerView, Verdict, assess
 from eligibility_testkit import IN_WINDOW, PARAMS, coi_answer, coi_finding
 from vouchers_shared.application import Application
-from vouchers_shared.refdata import PriorYearUnredeemedItem, ProviderItem, RestrictionItem
+from vouchers_shared.refdata import (
+    PriorYearUnredeemedItem,
+    ProviderItem,
+    RestrictionItem,
+    provider_register,
+)
 
 SAMPLE = Path(__file__).resolve().parents[3] / "deploy" / "sample"
 EXAMPLES = sorted(p.stem for p in (SAMPLE / "applications").glob("*.json"))
@@ -29,7 +34,7 @@ def sample_refs() -> EligibilityRefs:
         restrictions.setdefault(r.uscc, set()).add(r.list)
     prior = [PriorYearUnredeemedItem.model_validate(x) for x in data["prior_year_unredeemed"]]
     return EligibilityRefs(
-        providers={p.uscc: p.batch for p in map(ProviderItem.model_validate, data["providers"])},
+        providers=provider_register([ProviderItem.model_validate(p) for p in data["providers"]]),
         restrictions=restrictions,
         prior_year_unredeemed={p.uscc: p.unredeemed_cny for p in prior if p.program_year == 2025},
     )

@@ -13,7 +13,7 @@ from vouchers_shared.findings import Finding
 
 QR = "CPA-2025-5K00010T"
 USCC = "91440305MA5K00010T"
-CUTOFF = PARAMS_2026.young_enterprise_cutoff
+CUTOFF = PARAMS_2026.young_enterprise.first_young_registration
 ELEVEN_MONTHS_BEFORE_GUIDE = date(2025, 5, 30)
 
 
@@ -73,7 +73,8 @@ def test_a_2023_audit_report_is_refused() -> None:
 
 
 def test_the_accepted_fiscal_years_come_from_the_program_parameters() -> None:
-    later_program = MaterialParams(audit_fiscal_years=(2026, 2025), young_enterprise_cutoff=CUTOFF)
+    later_program = MaterialParams(audit_fiscal_years=(2026, 2025),
+                                   young_enterprise=PARAMS_2026.young_enterprise)
     builder = AppBuilder.example().change("audit_report", fiscal_year=2024)
 
     assert one(run(builder, params=later_program), "MAT-FINANCIAL").result == "fail"

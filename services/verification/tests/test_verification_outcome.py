@@ -90,4 +90,4 @@ def test_the_verdict_fits_the_shared_verification_event() -> None:
 
 def test_parameters_without_an_accepted_fiscal_year_are_refused() -> None:
     with pytest.raises(ValueError, match="at least one"):
-        MaterialParams(audit_fiscal_years=(), young_enterprise_cutoff=PARAMS_2026.young_enterprise_cutoff)
+        MaterialParams(audit_fiscal_years=(), young_enterprise=PARAMS_2026.young_enterprise)

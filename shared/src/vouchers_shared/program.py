@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
@@ -20,6 +20,9 @@ DEFAULT_PROGRAM_YEAR = 2026
 _ENTRY_KEYS = frozenset({"value", "clause", "text", "assumed"})
 _MONEY_RE = re.compile(MONEY_PATTERN)
 _DECIMAL_RE = re.compile(PCT_PATTERN)
+VoucherRounding = Literal["down to 0.01 on the application total"]
+"""How a computed voucher is rounded: the sum of amount × rate, once per application."""
+_ROUNDING: VoucherRounding = "down to 0.01 on the application total"
 
 
 class ProgramFileError(ValueError):
@@ -72,6 +75,7 @@ class ProgramParams(BaseModel):
     young_enterprise_max_age_years: int
     guide_published_on: date
     annual_cap_cny: Decimal
+    voucher_rounding: VoucherRounding
     other_funding_max_ratio: Decimal
     provider_batch_windows: dict[int, DateWindow]
     filing_opens_at: datetime
@@ -151,6 +155,12 @@ def _instant(v: Any) -> datetime:
     return at.astimezone(SHANGHAI)
 
 
+def _rounding(v: Any) -> VoucherRounding:
+    if v != _ROUNDING:
+        raise ValueError(f"{v!r} is not a rounding the rule book applies; write {_ROUNDING!r}")
+    return _ROUNDING
+
+
 def _windows(v: Any) -> dict[int, DateWindow]:
     if not isinstance(v, dict) or not v:
         raise ValueError("must map each provider batch number to {opens, closes}")
@@ -188,6 +198,7 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "young_enterprise_max_age_years": _count,
     "guide_published_on": _date,
     "annual_cap_cny": _money,
+    "voucher_rounding": _rounding,
     "other_funding_max_ratio": _ratio,
     "provider_batch_windows": _windows,
     "filing_opens_at": _instant,

@@ -9,11 +9,13 @@ from decimal import Decimal
 
 from vouchers_shared.refdata import (
     HoldingItem,
+    Item,
     OfficerItem,
     PriorYearUnredeemedItem,
-    ProviderItem,
+    ProviderBatches,
     RestrictionItem,
     Snapshot,
+    provider_register,
 )
 from vouchers_shared.refdata_store import Derived, versions_of
 
@@ -34,7 +36,7 @@ TABLE_KINDS = ("providers", "restrictions", "prior_year_unredeemed")
 class RefTables:
     """The lookup tables of the rule book's reference data, built once per snapshot version."""
 
-    providers: Mapping[str, int]  # registered provider USCC -> batch
+    providers: Mapping[str, ProviderBatches]  # registered provider USCC -> batch per item
     restrictions: Mapping[str, Set[str]]  # USCC -> the restriction lists it is on
     prior_unredeemed: Mapping[int, Mapping[str, Decimal]]  # program year -> USCC -> CNY
 
@@ -50,7 +52,7 @@ def build_tables(snapshots: dict[str, Snapshot]) -> RefTables:
             year = prior[item.program_year]
             year[item.uscc] = year.get(item.uscc, Decimal("0.00")) + item.unredeemed_cny
     return RefTables(
-        providers={i.uscc: i.batch for i in _items(snapshots, "providers") if isinstance(i, ProviderItem)},
+        providers=provider_register(_items(snapshots, "providers")),
         restrictions={uscc: frozenset(lists) for uscc, lists in restrictions.items()},
         prior_unredeemed=dict(prior),
     )
@@ -78,6 +80,6 @@ def eligibility_refs(tables: RefTables, prior_year: int,
     )
 
 
-def _items(snapshots: dict[str, Snapshot], kind: str) -> list[object]:
+def _items(snapshots: dict[str, Snapshot], kind: str) -> list[Item]:
     snapshot = snapshots.get(kind)
     return list(snapshot.parsed()) if snapshot is not None else []

@@ -13,6 +13,7 @@ from vouchers_shared.application import Application
 from vouchers_shared.events import CoiAssessed, ContractCoi
 from vouchers_shared.findings import Finding
 from vouchers_shared.program import load_program
+from vouchers_shared.refdata import ProviderBatches, ProviderItem, provider_register
 
 PARAMS = load_program(2026)
 CST = timezone(timedelta(hours=8))
@@ -30,7 +31,15 @@ PROVIDER_1 = make_uscc("440304", 1)
 PROVIDER_2 = make_uscc("440305", 2)
 PROVIDER_3 = make_uscc("440306", 3)
 UNREGISTERED = make_uscc("440307", 9)
-PROVIDERS = {PROVIDER_1: 1, PROVIDER_2: 2, PROVIDER_3: 3}
+
+
+def registered(*rows: dict[str, Any]) -> dict[str, ProviderBatches]:
+    """The provider register of `providers` reference-data rows, as the service builds it."""
+    return provider_register([ProviderItem.model_validate({"name": "服务机构", **r}) for r in rows])
+
+
+PROVIDERS = registered({"uscc": PROVIDER_1, "batch": 1}, {"uscc": PROVIDER_2, "batch": 2},
+                       {"uscc": PROVIDER_3, "batch": 3})
 BATCH_PROVIDER = {1: PROVIDER_1, 2: PROVIDER_2, 3: PROVIDER_3}
 SHA = "0" * 64
 

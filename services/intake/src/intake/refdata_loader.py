@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from vouchers_shared import topics
 from vouchers_shared.messaging.envelope import Envelope
 from vouchers_shared.messaging.publisher import Outgoing, Publisher
-from vouchers_shared.refdata import ITEM_LISTS, ITEM_MODELS, MAX_ITEMS, Snapshot
+from vouchers_shared.refdata import ITEM_LISTS, ITEM_MODELS, MAX_ITEMS, Snapshot, table_problems
 
 from intake.http_errors import field_path
 
@@ -40,6 +40,12 @@ def build_snapshot(kind: str, items: list[Any], loaded_by: str, now: datetime) -
              "code": str(e["type"]), "message": str(e["msg"])}
             for e in exc.errors()[:200]
         ]) from exc
+    problems = table_problems(kind, parsed)
+    if problems:
+        raise RefdataRefused(422, [
+            {"field": f"[{p.index}].{p.field}", "code": p.code, "message": p.message}
+            for p in problems[:200]
+        ])
     canonical = [item.model_dump(mode="json") for item in parsed]
     digest = hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()[:12]
     version = f"{now.astimezone(UTC).strftime('%Y%m%dT%H%M%S%fZ')}-{digest}"

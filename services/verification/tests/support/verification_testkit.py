@@ -16,12 +16,14 @@ from urllib.parse import unquote
 from stdnum.cn import uscc as stdnum_uscc
 from verification.domain.model import MaterialParams
 from vouchers_shared.application import Application
+from vouchers_shared.young_enterprise import YoungEnterprise
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "data" / "examples"
 
 # Program year 2026: the guide published 2026-04-30, so "less than one year" starts 2025-05-01.
 GUIDE_PUBLISHED_ON = date(2026, 4, 30)
-PARAMS_2026 = MaterialParams(audit_fiscal_years=(2025, 2024), young_enterprise_cutoff=date(2025, 5, 1))
+PARAMS_2026 = MaterialParams(audit_fiscal_years=(2025, 2024),
+                             young_enterprise=YoungEnterprise(GUIDE_PUBLISHED_ON, 1))
 
 
 def with_check_digit(first17: str) -> str:

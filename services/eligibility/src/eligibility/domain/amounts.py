@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 from vouchers_shared.application import Applicant, Application, Contract
 from vouchers_shared.events import ContractVoucher
 from vouchers_shared.program import ProgramParams
 from vouchers_shared.types import FEN, round_down_to_fen
+from vouchers_shared.young_enterprise import YoungEnterprise
 
 from eligibility.domain.contract_rules import ContractKey, contract_key
 from eligibility.domain.outcome import Outcome, cny, day, rule, shown
@@ -18,30 +20,9 @@ from eligibility.domain.outcome import Outcome, cny, day, rule, shown
 ZERO = Decimal("0.00")
 
 
-def anniversary(d: date, years: int) -> date:
-    """The same day `years` later; a 29 February falls on 28 February in a common year."""
-    # A period counted in years ends on the corresponding day, or on the month's last day when
-    # that month has no such day (the civil-law rule for 周年).
-    try:
-        return d.replace(year=d.year + years)
-    except ValueError:
-        return d.replace(year=d.year + years, day=28)
-
-
-def is_young_enterprise(applicant: Applicant, params: ProgramParams) -> bool:
-    """An enterprise registered less than the program's age limit before the guide came out."""
-    # Only `enterprise` reads as 企业; universities and institutes keep the standard rate
-    # however young. Registered on 2025-04-30 is exactly one full year on 2026-04-30: standard.
-    # An enterprise registered after the guide came out is, a fortiori, under one year old.
-    if applicant.org_type != "enterprise":
-        return False
-    full_age_on = anniversary(applicant.registered_on, params.young_enterprise_max_age_years)
-    return full_age_on > params.guide_published_on
-
-
 def applicable_rate(applicant: Applicant, params: ProgramParams) -> Decimal:
     """The share of each contract the voucher may cover."""
-    young = is_young_enterprise(applicant, params)
+    young = YoungEnterprise.of(params).includes(applicant)
     return params.young_enterprise_rate if young else params.standard_rate
 
 
@@ -53,17 +34,25 @@ def deduction_rate(app: Application, params: ProgramParams) -> Outcome:
     published = day(params.guide_published_on)
     details: dict[str, str | None] = {
         "observed": f"{rate:.2f}",
-        "limit": f"{params.young_enterprise_rate:.2f} for an enterprise under "
+        "limit": f"{params.young_enterprise_rate:.2f} for an enterprise (not a public "
+        f"institution) under "
         f"{params.young_enterprise_max_age_years} year(s) on {published}, "
         f"else {params.standard_rate:.2f}",
         "clause": params.clause("young_enterprise_rate"),
     }
-    if is_young_enterprise(a, params):
+    young = YoungEnterprise.of(params)
+    if young.includes(a):
         return Outcome.ok(
             f"企业于{day(a.registered_on)}注册，至指南发布之日（{published}）未满一周年，"
             f"抵扣比例为{rate:.0%}。",
             f"Registered on {day(a.registered_on)}, less than a year before the guide was "
             f"published ({published}): rate {rate:.0%}.", **details,
+        )
+    if a.public_institution and young.registered_young(a.registered_on):
+        return Outcome.ok(
+            f"申请单位为事业单位，不属于企业，注册未满一周年亦不适用提高比例，抵扣比例为{rate:.0%}。",
+            f"A public institution is not an enterprise, however recently registered: rate "
+            f"{rate:.0%}.", **details,
         )
     return Outcome.ok(
         f"抵扣比例为{rate:.0%}（注册时间未满一周年的企业方可提高至"
@@ -121,26 +110,29 @@ class Allocation:
     rate: Decimal
     eligible_spend: Decimal
     uncapped: Decimal
+    """The sum of amount × rate over the contracts, rounded down once, before the cap."""
     total: Decimal
     by_contract: tuple[ContractVoucher, ...]
 
 
 def allocate(contracts: Sequence[Contract], rate: Decimal, room: Decimal) -> Allocation:
-    """Each contract's amount × rate rounded down to the fen, cut back to the room if needed."""
-    # Rounded per contract, not on the sum: the guide caps each deduction at a share of its
-    # own contract (单次抵扣不超过服务合同金额的50%), so each contract's voucher is a whole fen
-    # at most that share, and the total is their sum.
+    """The sum of amount × rate rounded down to the fen once, cut back to the room, shared out."""
+    # Rounded once per application, as AMT-ANNUAL-CAP states it (parameter voucher_rounding):
+    # the contracts are declared together (汇总申报) and the voucher is one amount. Each
+    # contract's share of it is apportioned in whole fen so the shares add up to the total; a
+    # share may therefore exceed its own amount × rate by a fraction of a fen, the total never.
     keys = [contract_key(c) for c in contracts]
     if len(set(keys)) != len(keys):
         raise ValueError("each contract may be allocated once")
-    uncapped = {contract_key(c): round_down_to_fen(c.amount_cny * rate) for c in contracts}
-    raw = sum(uncapped.values(), ZERO)
-    shares = uncapped if raw <= room else _share_out(uncapped, raw, max(ZERO, room))
+    exact = {contract_key(c): c.amount_cny * rate for c in contracts}
+    uncapped = round_down_to_fen(sum(exact.values(), ZERO))
+    total = min(uncapped, round_down_to_fen(max(ZERO, room)))
+    shares = _share_out(exact, total)
     return Allocation(
         rate=rate,
         eligible_spend=sum((c.amount_cny for c in contracts), ZERO),
-        uncapped=raw,
-        total=sum(shares.values(), ZERO),
+        uncapped=uncapped,
+        total=total,
         by_contract=tuple(
             ContractVoucher(
                 contract_no=c.contract_no,
@@ -152,19 +144,20 @@ def allocate(contracts: Sequence[Contract], rate: Decimal, room: Decimal) -> All
     )
 
 
-def _share_out(
-    uncapped: dict[ContractKey, Decimal], raw: Decimal, room: Decimal
-) -> dict[ContractKey, Decimal]:
-    """Cut every contract by the same proportion so the shares add up to exactly the room."""
-    # In whole fen, exactly: each gets floor(room × own / raw); the fen left over go one each to
-    # the largest remainders, ties by (provider, contract number), so the listing order of the
-    # contracts never matters. Each share stays at or below its uncapped amount.
-    fen = {k: int(v / FEN) for k, v in uncapped.items()}
-    raw_fen, room_fen = int(raw / FEN), int(room / FEN)
-    share = {k: room_fen * f // raw_fen for k, f in fen.items()}
-    remainder = {k: room_fen * f % raw_fen for k, f in fen.items()}
-    left_over = room_fen - sum(share.values())
-    ranked = sorted((k for k in fen if fen[k] > 0), key=lambda k: (-remainder[k], k))
+def _share_out(weights: dict[ContractKey, Decimal], total: Decimal) -> dict[ContractKey, Decimal]:
+    """Share `total` out in proportion to the weights, in whole fen adding up to it exactly."""
+    # Largest remainder: each gets the whole fen of total × own / all; the fen left over go one
+    # each to the largest remainders, ties by (provider, contract number), so the listing order
+    # of the contracts never matters. Fractions keep every proportion exact. No share exceeds
+    # its weight rounded up to the fen, since the total is at most the sum of the weights.
+    whole = sum(weights.values(), ZERO)
+    total_fen = int(total / FEN)
+    if whole <= 0:
+        return dict.fromkeys(weights, ZERO)
+    quota = {k: Fraction(total_fen) * Fraction(w) / Fraction(whole) for k, w in weights.items()}
+    share = {k: math.floor(q) for k, q in quota.items()}
+    left_over = total_fen - sum(share.values())
+    ranked = sorted((k for k in weights if weights[k] > 0), key=lambda k: (share[k] - quota[k], k))
     for k in ranked[:left_over]:
         share[k] += 1
     return {k: Decimal(f) * FEN for k, f in share.items()}

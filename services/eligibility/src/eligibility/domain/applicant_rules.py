@@ -8,6 +8,7 @@ from datetime import datetime
 from vouchers_shared.application import Application
 from vouchers_shared.findings import Finding
 from vouchers_shared.program import ProgramParams
+from vouchers_shared.refdata import ProviderBatches
 from vouchers_shared.types import USCC_REGION_SHENZHEN, uscc_region
 
 from eligibility.domain.outcome import Outcome, day, rule
@@ -129,14 +130,15 @@ def self_filed(app: Application) -> Outcome:
 
 
 @rule("ELIG-NOT-A-PROVIDER", clause="四(二)", kind="applicant")
-def not_a_provider(app: Application, providers: Mapping[str, int]) -> Outcome:
+def not_a_provider(app: Application, providers: Mapping[str, ProviderBatches]) -> Outcome:
     """The applicant is not itself a registered voucher service provider."""
-    batch = providers.get(app.applicant.uscc)
-    if batch is None:
+    admitted = providers.get(app.applicant.uscc)
+    if admitted is None:
         return Outcome.ok(
             "申请单位不是训力券入库服务机构。", "The applicant is not a registered provider.",
             observed="not registered", limit="not registered",
         )
+    batch = admitted.first_batch
     return Outcome.fail(
         f"申请单位是第{batch}批训力券入库服务机构，不能同时获得入库资格和训力券。",
         f"The applicant is a registered provider (batch {batch}) and cannot also hold vouchers.",
@@ -188,7 +190,7 @@ def applicant_findings(
     app: Application,
     *,
     submitted_at: datetime,
-    providers: Mapping[str, int],
+    providers: Mapping[str, ProviderBatches],
     restrictions: Mapping[str, Set[str]],
     params: ProgramParams,
 ) -> list[Finding]:

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence, Set
 from vouchers_shared.application import Contract
 from vouchers_shared.findings import Finding
 from vouchers_shared.program import DateWindow, ProgramParams
+from vouchers_shared.refdata import ProviderBatches
 
 from eligibility.domain.outcome import Outcome, cny, day, rule, shown
 
@@ -18,6 +19,9 @@ TRAINING_KINDS = ("pretraining", "sft", "rl", "other")
 TRAINING_KIND_NAMES = {
     "pretraining": "预训练", "sft": "有监督微调", "rl": "强化学习", "other": "其他训练",
 }
+SERVICE_TYPE_NAMES = {"training": "训练", "inference": "推理"}
+Providers = Mapping[str, ProviderBatches]
+"""Registered provider USCC → the batch in which each of its service items was admitted."""
 
 
 def contract_key(c: Contract) -> ContractKey:
@@ -32,10 +36,22 @@ def repeated_keys(contracts: Sequence[Contract]) -> frozenset[ContractKey]:
 
 
 def _batch_window(
-    c: Contract, providers: Mapping[str, int], params: ProgramParams
+    c: Contract, providers: Providers, params: ProgramParams
 ) -> tuple[int | None, DateWindow | None]:
-    batch = providers.get(c.provider_uscc)
+    # The window is that of the batch that admitted the contract's service item: a provider
+    # admitted in batch 1 for training and again in batch 2 for inference (包含新增服务事项)
+    # signs inference contracts in the batch 2 window.
+    admitted = providers.get(c.provider_uscc)
+    batch = admitted.batch_of(c.service_type) if admitted is not None else None
     return batch, (params.provider_batch_windows.get(batch) if batch is not None else None)
+
+
+def _batch_words(c: Contract, batch: int) -> tuple[str, str]:
+    """The batch named with the service item it admitted, Chinese and English."""
+    return (
+        f"第{batch}批（{SERVICE_TYPE_NAMES[c.service_type]}服务事项入库批次）",
+        f"batch {batch} (which admitted the provider's {c.service_type} service)",
+    )
 
 
 def _no_window(batch: int | None, what_zh: str, what_en: str, observed: str) -> Outcome:
@@ -57,48 +73,51 @@ def _no_window(batch: int | None, what_zh: str, what_en: str, observed: str) -> 
 
 
 @rule("CON-PROVIDER-REGISTERED", clause="三(二)注", kind="contract")
-def provider_registered(c: Contract, providers: Mapping[str, int]) -> Outcome:
+def provider_registered(c: Contract, providers: Providers) -> Outcome:
     """The provider is in the registry of voucher service providers."""
-    batch = providers.get(c.provider_uscc)
-    if batch is None:
+    admitted = providers.get(c.provider_uscc)
+    if admitted is None:
         return Outcome.fail(
             f"服务机构{c.provider_name}（{c.provider_uscc}）不是训力券入库服务机构。",
             f"The provider {c.provider_uscc} is not a registered voucher service provider.",
             observed=c.provider_uscc, limit="registered provider",
         )
-    return Outcome.ok(
-        f"服务机构为第{batch}批入库服务机构。", f"The provider is registered (batch {batch}).",
-        observed=f"batch {batch}", limit="registered provider",
-    )
+    batch, first = admitted.batch_of(c.service_type), admitted.first_batch
+    zh, en = f"服务机构为第{first}批入库服务机构", f"The provider is registered (batch {first}"
+    if batch != first:
+        zh += f"，{SERVICE_TYPE_NAMES[c.service_type]}服务事项于第{batch}批新增入库"
+        en += f"; its {c.service_type} service was added in batch {batch}"
+    return Outcome.ok(zh + "。", en + ").", observed=f"batch {batch}", limit="registered provider")
 
 
 @rule("CON-SIGNING-WINDOW", clause="三(二)注", kind="contract")
-def signing_window(c: Contract, providers: Mapping[str, int], params: ProgramParams) -> Outcome:
-    """The contract was signed inside the window of its provider's batch."""
+def signing_window(c: Contract, providers: Providers, params: ProgramParams) -> Outcome:
+    """The contract was signed inside the window of the batch that admitted its service item."""
     batch, window = _batch_window(c, providers, params)
-    if window is None:
+    if window is None or batch is None:
         return _no_window(batch, "签订时间", "signing date", day(c.signed_on))
     span = f"{day(window.opens)} .. {day(window.closes)}"
     details: dict[str, str | None] = {"observed": day(c.signed_on), "limit": span}
+    zh, en = _batch_words(c, batch)
     if window.contains(c.signed_on):
         return Outcome.ok(
-            f"合同签订于{day(c.signed_on)}，在第{batch}批服务机构的合同时间内。",
-            f"Signed on {day(c.signed_on)}, inside the batch {batch} window.", **details,
+            f"合同签订于{day(c.signed_on)}，在{zh}服务机构的合同时间内。",
+            f"Signed on {day(c.signed_on)}, inside the window of {en}.", **details,
         )
     return Outcome.fail(
-        f"合同签订于{day(c.signed_on)}，不在第{batch}批服务机构的合同时间"
+        f"合同签订于{day(c.signed_on)}，不在{zh}服务机构的合同时间"
         f"（{day(window.opens)}至{day(window.closes)}）内。",
-        f"Signed on {day(c.signed_on)}, outside the batch {batch} window "
+        f"Signed on {day(c.signed_on)}, outside the window of {en} "
         f"({day(window.opens)} to {day(window.closes)}).", **details,
     )
 
 
 @rule("CON-SERVICE-PERIOD", clause="三(二)注", kind="contract")
-def service_period(c: Contract, providers: Mapping[str, int], params: ProgramParams) -> Outcome:
-    """The service starts and ends inside the window of the provider's batch."""
+def service_period(c: Contract, providers: Providers, params: ProgramParams) -> Outcome:
+    """The service starts and ends inside the window of the batch that admitted its item."""
     batch, window = _batch_window(c, providers, params)
     period = f"{day(c.service_start)} .. {day(c.service_end)}"
-    if window is None:
+    if window is None or batch is None:
         return _no_window(batch, "服务期", "service period", period)
     details: dict[str, str | None] = {
         "observed": period, "limit": f"{day(window.opens)} .. {day(window.closes)}",
@@ -109,15 +128,16 @@ def service_period(c: Contract, providers: Mapping[str, int], params: ProgramPar
         return Outcome.fail(
             "服务结束日期早于开始日期。", "The service ends before it starts.", **details
         )
+    zh, en = _batch_words(c, batch)
     if window.contains(c.service_start) and window.contains(c.service_end):
         return Outcome.ok(
-            f"服务期在第{batch}批服务机构的合同时间内完成。",
-            f"The service runs inside the batch {batch} window.", **details,
+            f"服务期在{zh}服务机构的合同时间内完成。",
+            f"The service runs inside the window of {en}.", **details,
         )
     return Outcome.fail(
-        f"服务期（{day(c.service_start)}至{day(c.service_end)}）超出第{batch}批服务机构的"
+        f"服务期（{day(c.service_start)}至{day(c.service_end)}）超出{zh}服务机构的"
         f"合同时间（{day(window.opens)}至{day(window.closes)}）。",
-        f"The service ({period}) does not lie inside the batch {batch} window.", **details,
+        f"The service ({period}) does not lie inside the window of {en}.", **details,
     )
 
 
@@ -214,7 +234,7 @@ def not_duplicate(
 def contract_findings(
     c: Contract,
     *,
-    providers: Mapping[str, int],
+    providers: Providers,
     declared_elsewhere: Set[ContractKey],
     repeated_here: Set[ContractKey],
     params: ProgramParams,

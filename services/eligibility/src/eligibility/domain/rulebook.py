@@ -13,6 +13,7 @@ from vouchers_shared.application import Application, Contract
 from vouchers_shared.events import ContractCoi, Voucher
 from vouchers_shared.findings import Finding
 from vouchers_shared.program import ProgramParams
+from vouchers_shared.refdata import ProviderBatches
 from vouchers_shared.types import Money
 
 from eligibility.domain.amounts import (
@@ -56,8 +57,8 @@ class CoiInput(Protocol):
 class EligibilityRefs:
     """Reference data for one assessment: providers, restrictions, prior years, contracts."""
 
-    providers: Mapping[str, int] = field(default_factory=dict)
-    """Registered provider USCC → batch number."""
+    providers: Mapping[str, ProviderBatches] = field(default_factory=dict)
+    """Registered provider USCC → the batch in which each of its service items was admitted."""
     restrictions: Mapping[str, Set[str]] = field(default_factory=dict)
     """USCC → names of the restriction lists it is on."""
     prior_year_unredeemed: Mapping[str, Decimal] = field(default_factory=dict)

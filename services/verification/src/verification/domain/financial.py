@@ -25,12 +25,7 @@ class FinancialBasis:
 
 def is_young_enterprise(app: Application, params: MaterialParams) -> bool:
     """An enterprise registered less than one year before the guide was published."""
-    applicant = app.applicant
-    return (
-        applicant.org_type == "enterprise"
-        and not applicant.public_institution
-        and applicant.registered_on >= params.young_enterprise_cutoff
-    )
+    return params.young_enterprise.includes(app.applicant)
 
 
 def _audit_report(app: Application, params: MaterialParams) -> FinancialBasis | None:
@@ -120,7 +115,7 @@ def _audit_reasons(app: Application, params: MaterialParams) -> list[tuple[str, 
 
 
 def _capital_reason(app: Application, params: MaterialParams) -> tuple[str, str]:
-    cutoff = params.young_enterprise_cutoff
+    cutoff = params.young_enterprise.first_young_registration
     registered = app.applicant.registered_on
     return (
         f"验资报告仅适用于注册未满一年的企业（须于 {cutoff} 或之后注册，本单位注册于 {registered}）",

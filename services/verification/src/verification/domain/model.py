@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
 from enum import StrEnum
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 from vouchers_shared.findings import Finding
 from vouchers_shared.program import ProgramParams
+from vouchers_shared.young_enterprise import YoungEnterprise
 
 VerificationOutcome = Literal["pending", "verified", "failed", "review"]
 
@@ -38,13 +38,13 @@ class MaterialParams:
 
     `audit_fiscal_years`: the fiscal years an audit report may cover, most preferred first
     (2026: 2025, then 2024 for applicants whose 2025 accounts are not audited yet).
-    `young_enterprise_cutoff`: an enterprise registered on or after this date is less than one
-    year old at the guide's publication (2026: 2025-05-01) and may give a capital
-    verification report instead of an audit report.
+    `young_enterprise`: who is an enterprise registered less than one year before the guide's
+    publication (2026: on or after 2025-05-01), which may give a capital verification report
+    instead of an audit report; the same test eligibility applies for the rate.
     """
 
     audit_fiscal_years: tuple[int, ...]
-    young_enterprise_cutoff: date
+    young_enterprise: YoungEnterprise
 
     def __post_init__(self) -> None:
         if not self.audit_fiscal_years:
@@ -57,29 +57,8 @@ class MaterialParams:
         """The material parameters of a loaded program year."""
         return cls(
             audit_fiscal_years=program.audit_fiscal_years,
-            young_enterprise_cutoff=young_enterprise_cutoff(
-                program.guide_published_on, program.young_enterprise_max_age_years
-            ),
+            young_enterprise=YoungEnterprise.of(program),
         )
-
-
-def _anniversary(d: date, years: int) -> date:
-    # A period counted in years ends on the same day, or on 28 February for a 29 February start.
-    try:
-        return d.replace(year=d.year + years)
-    except ValueError:
-        return d.replace(year=d.year + years, day=28)
-
-
-def young_enterprise_cutoff(guide_published_on: date, max_age_years: int) -> date:
-    """The first registration date still short of `max_age_years` full years at publication.
-
-    For 2026 (published 2026-04-30, one year): 2025-05-01; 2025-04-30 is a full year already.
-    """
-    day = _anniversary(guide_published_on, -max_age_years)
-    while _anniversary(day, max_age_years) <= guide_published_on:
-        day += timedelta(days=1)
-    return day
 
 
 class VerificationResult(BaseModel):
