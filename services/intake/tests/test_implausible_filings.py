@@ -3,92 +3,13 @@ true at the filing instant or what no service can compute with; nothing is store
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Callable
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from fastapi import FastAPI
-from intake.api import ApiDeps, build_router
-from intake.http_errors import install_error_handlers
-from intake.refdata_loader import RefdataLoader
-from intake.submission import Submissions
-from vouchers_shared.auth import TokenService
-from vouchers_shared.clock import FixedClock
-from vouchers_shared.messaging.publisher import Outgoing
-from vouchers_shared.program import load_program
+from intake_testkit import Intake, sample_application
 
-SAMPLE = Path(__file__).resolve().parents[3] / "deploy" / "sample" / "applications" / "approvable.json"
-FILED_AT = datetime.fromisoformat("2026-05-20T10:00:00+08:00")
 Spoil = Callable[[dict[str, Any]], None]
-
-
-class FakeStore:
-    """Intake's documents in memory: what the filing path writes and reads."""
-
-    def __init__(self) -> None:
-        self.applications: dict[str, dict[str, Any]] = {}
-        self.keys: dict[str, dict[str, Any]] = {}
-
-    async def key_record(self, scope_key: str) -> dict[str, Any] | None:
-        return self.keys.get(scope_key)
-
-    async def claim_key(self, scope_key: str, body_hash: str, application_id: str) -> dict[str, Any]:
-        return self.keys.setdefault(scope_key, {"_id": scope_key, "body_hash": body_hash,
-                                                "application_id": application_id})
-
-    async def insert_application(self, document: dict[str, Any]) -> bool:
-        if document["_id"] in self.applications:
-            return False
-        self.applications[document["_id"]] = document
-        return True
-
-    async def application(self, application_id: str) -> dict[str, Any] | None:
-        return self.applications.get(application_id)
-
-    async def mark_published(self, application_id: str, at: datetime) -> None:
-        self.applications[application_id]["outbox_pending"] = False
-
-
-class FakePublisher:
-    def __init__(self) -> None:
-        self.raw: list[str] = []
-        self.published: list[Outgoing] = []
-
-    async def publish(self, event: Outgoing) -> None:
-        self.published.append(event)
-
-    async def publish_raw(self, topic: str, key: str | None, body: bytes, headers: dict[str, str]) -> None:
-        self.raw.append(topic)
-
-
-class Intake:
-    def __init__(self) -> None:
-        self.store, self.publisher = FakeStore(), FakePublisher()
-        self.tokens = TokenService("test-key-of-at-least-thirty-two-bytes")
-        clock = FixedClock(FILED_AT)
-        submissions = Submissions(self.store, self.publisher, clock, load_program(2026))  # type: ignore[arg-type]
-        deps = ApiDeps(self.store, submissions, RefdataLoader(self.publisher),  # type: ignore[arg-type]
-                       self.tokens, clock)
-        self.app = FastAPI()
-        self.app.include_router(build_router(lambda: deps, local_mode=False))
-        install_error_handlers(self.app)
-
-    async def file(self, application: dict[str, Any]) -> httpx.Response:
-        token = self.tokens.issue("submitter", application["applicant"]["uscc"])
-        transport = httpx.ASGITransport(app=self.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://intake",
-                                     headers={"Authorization": f"Bearer {token}"}) as client:
-            return await client.post("/v1/applications", json=application)
-
-
-def sample() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(SAMPLE.read_text("utf-8"))["application"]
-    return copy.deepcopy(data)
 
 
 def _registered_after_filing(app: dict[str, Any]) -> None:
@@ -148,7 +69,7 @@ REFUSED: dict[str, tuple[Spoil, str, str]] = {
 async def test_a_plausible_application_is_filed_stored_and_published() -> None:
     intake = Intake()
 
-    response = await intake.file(sample())
+    response = await intake.file(sample_application())
 
     assert response.status_code == 202, response.text
     assert list(intake.store.applications) == [response.json()["application_id"]]
@@ -158,7 +79,7 @@ async def test_a_plausible_application_is_filed_stored_and_published() -> None:
 @pytest.mark.parametrize("case", list(REFUSED))
 async def test_an_implausible_application_is_a_422_naming_its_field_and_nothing_is_filed(case: str) -> None:
     spoil, field, code = REFUSED[case]
-    application = sample()
+    application = sample_application()
     spoil(application)
     intake = Intake()
 
@@ -174,7 +95,7 @@ async def test_an_implausible_application_is_a_422_naming_its_field_and_nothing_
 
 
 async def test_every_implausible_claim_of_a_body_is_listed() -> None:
-    application = sample()
+    application = sample_application()
     for spoil in (_registered_after_filing, _signed_after_filing, _amount_beyond_reason):
         spoil(application)
 
