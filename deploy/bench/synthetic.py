@@ -89,13 +89,17 @@ class Generator:
             self._providers.append((uscc, batch))
             self.registry.providers.append({"uscc": uscc, "name": f"深圳市算力服务{i:02d}有限公司",
                                             "batch": batch})
+        taken: dict[str, int] = dict.fromkeys((p for p, _ in self._providers), 0)
         for i in range(HOLDERS):
             holder = make_uscc(HOLDER_SERIAL + i, "440304")
             for provider, _batch in self.rng.sample(self._providers, 2):
+                pct = min(self.rng.randint(20, 45), 100 - taken[provider])
+                if pct < 20:
+                    continue  # the holders of one provider hold at most 100% of it together
+                taken[provider] += pct
                 self._held.setdefault(provider, holder)
                 self.registry.holdings.append({"holder_id": holder, "holder_kind": "company",
-                                               "held_uscc": provider,
-                                               "pct": f"{self.rng.randint(20, 45)}.00"})
+                                               "held_uscc": provider, "pct": f"{pct}.00"})
 
     def filings(self, count: int) -> list[Filing]:
         kinds, weights = zip(*MIX, strict=True)

@@ -94,3 +94,25 @@ def test_amounts_take_ascii_digits_only(amount: str) -> None:
 
     with pytest.raises(ValidationError, match="decimal string"):
         Application.model_validate(with_(change))
+
+
+def test_the_fy2025_audit_declaration_defaults_to_not_made_and_is_written_out_only_when_made() -> None:
+    plain = Application.model_validate(sample())
+
+    def declare(app: dict[str, Any]) -> None:
+        app["declarations"]["fy2025_audit_incomplete"] = True
+
+    declared = Application.model_validate(with_(declare))
+
+    assert plain.declarations.fy2025_audit_incomplete is False
+    assert "fy2025_audit_incomplete" not in plain.model_dump_json()  # the message as before the field
+    assert declared.declarations.fy2025_audit_incomplete is True
+    assert Application.model_validate_json(declared.model_dump_json()) == declared
+
+
+def test_the_fy2025_audit_declaration_is_a_real_boolean() -> None:
+    def declare(app: dict[str, Any]) -> None:
+        app["declarations"]["fy2025_audit_incomplete"] = "true"
+
+    with pytest.raises(ValidationError):
+        Application.model_validate(with_(declare))

@@ -181,6 +181,27 @@ async def test_every_problem_of_a_body_is_listed(infra: Infra, intake: InProcess
     assert await stored_for(infra, uscc) == []
 
 
+async def test_dates_that_cannot_be_true_at_filing_are_a_422_and_nothing_is_filed(
+    infra: Infra, intake: InProcessIntake
+) -> None:
+    uscc = applicant(17)
+    application = application_for(uscc)
+    application["applicant"]["registered_on"] = "9999-06-01"
+    application["contracts"][0]["signed_on"] = "2026-05-21"  # the day after filing
+
+    response = await file(intake, application, key="k-17")
+
+    assert response.status_code == 422, response.text
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("applicant.registered_on", "REGISTERED_AFTER_FILING"),
+        ("contracts[0].signed_on", "SIGNED_AFTER_FILING"),
+    ]
+    assert await stored_for(infra, uscc) == []
+    assert await published_for(infra, uscc) == 0
+    async with intake_db(infra) as db:
+        assert await db["idempotency_keys"].find_one({"_id": f"{uscc}:k-17"}) is None
+
+
 async def test_broken_json_is_a_422(infra: Infra, intake: InProcessIntake) -> None:
     uscc = applicant(15)
     text = json.dumps(application_for(uscc), ensure_ascii=False)[:-40]

@@ -34,14 +34,31 @@ async def test_a_code_counts_only_for_the_uscc_and_year_it_is_registered_to(
     assert await platform().is_registered(qr_code, uscc, fiscal_year) is registered
 
 
-def test_reference_data_registering_one_code_to_two_applicants_is_refused() -> None:
+@pytest.mark.parametrize("other", [(OTHER_ENTERPRISE_USCC, 2025), (USCC, 2024)])
+async def test_a_code_registered_twice_differently_gets_no_answer_and_every_other_code_does(
+    other: tuple[str, int],
+) -> None:
+    # Such a snapshot is refused at loading now; one stored before must not break every check.
     items = [
         AuditReportItem(qr_code=QR, uscc=USCC, fiscal_year=2025),
-        AuditReportItem(qr_code=QR, uscc=OTHER_ENTERPRISE_USCC, fiscal_year=2025),
+        AuditReportItem(qr_code="CPA-2025-OTHER", uscc=OTHER_ENTERPRISE_USCC, fiscal_year=2025),
+        AuditReportItem(qr_code=QR, uscc=other[0], fiscal_year=other[1]),
     ]
 
-    with pytest.raises(ValueError, match="registered twice"):
-        RefdataCpaPlatform.from_items(items)
+    twice = RefdataCpaPlatform.from_items(items)
+
+    for uscc, year in ((USCC, 2025), other):
+        with pytest.raises(PlatformUnavailable, match="registered more than once"):
+            await twice.is_registered(QR, uscc, year)
+    assert await twice.is_registered("CPA-2025-OTHER", OTHER_ENTERPRISE_USCC, 2025) is True
+    queries = [QrQuery(qr_code=QR, uscc=USCC, fiscal_year=2025)]
+    assert await collect_answers(twice, queries) == {QR: QrAnswer.UNAVAILABLE}
+
+
+async def test_the_same_registration_listed_twice_answers_as_once() -> None:
+    row = AuditReportItem(qr_code=QR, uscc=USCC, fiscal_year=2025)
+
+    assert await RefdataCpaPlatform.from_items([row, row]).is_registered(QR, USCC, 2025) is True
 
 
 class SilentPlatform:

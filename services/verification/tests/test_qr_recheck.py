@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from verification.app import audit_registry
 from verification.domain.model import ConsentRecord
 from verification.errors import PlatformUnavailable
 from verification.handlers import Deps, RetrySettings, on_submitted, recheck_due
@@ -16,9 +17,12 @@ from vouchers_shared.events import ApplicationSubmitted
 from vouchers_shared.messaging.envelope import Envelope
 from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.publisher import Outgoing
+from vouchers_shared.refdata import Snapshot
+from vouchers_shared.refdata_store import Derived
 
 START = datetime(2026, 5, 20, 10, 0, tzinfo=SHANGHAI)
 QR = "CPA-2025-5K00010T"
+USCC = "91440305MA5K00010T"
 
 
 class FakeStore:
@@ -171,3 +175,31 @@ async def test_a_redelivered_submission_gives_the_same_verdict_and_one_consent_r
     assert [e.body() for e in again] == [e.body() for e in first]
     assert len(store.consents) == 1
 
+
+
+async def test_a_stored_snapshot_registering_a_code_twice_holds_that_check_then_reviews_it() -> None:
+    # A snapshot stored before such data was refused at loading: the registry is built from it
+    # as the service builds it, the code it registers twice waits and goes to an operator.
+    snapshot = Snapshot(kind="audit_reports", version="v-old", loaded_at=START, loaded_by="cli", items=[
+        {"qr_code": QR, "uscc": USCC, "fiscal_year": 2025},
+        {"qr_code": QR, "uscc": OTHER_ENTERPRISE_USCC, "fiscal_year": 2025},
+    ])
+    clock = FixedClock(START)
+    d, store = deps(Platform(), clock, max_attempts=3)
+    registry = Derived(audit_registry)
+
+    async def platform() -> Any:
+        return registry.get({"audit_reports": snapshot})
+
+    d.platform = platform
+    publisher = FakePublisher()
+
+    (first,) = await on_submitted(submitted(AppBuilder.example().build(), "app-1"), d)
+    for _ in range(5):
+        clock.at += timedelta(hours=1)
+        await recheck_due(d, publisher)
+
+    assert qr_result(first) == "pending"
+    (last,) = publisher.published
+    assert (last.payload.outcome, qr_result(last)) == ("review", "review")  # type: ignore[union-attr]
+    assert store.cases["app-1"]["pending"] is False

@@ -126,6 +126,15 @@ class Declarations(Strict):
     self_filed: StrictBool
     filed_by_project_lead: StrictBool
     truthful: StrictBool
+    # Written out only when declared, so an application that does not declare it is the very
+    # same message (and the same idempotency body hash) as before the field existed.
+    fy2025_audit_incomplete: StrictBool = Field(
+        default=False,
+        exclude_if=lambda declared: declared is False,
+        description="The applicant has not completed its FY2025 financial audit (未完成2025年度财务"
+        "审计报告, 五(六)): only then does an FY2024 audit report count, and then no FY2025 "
+        "audit report may be filed beside it.",
+    )
 
 
 class Material(Strict):

@@ -12,6 +12,7 @@ from vouchers_shared.errors import PoisonMessage
 from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.publisher import Outgoing
 from vouchers_shared.refdata import ITEM_MODELS, Snapshot
+from vouchers_shared.refdata_checks import snapshot_problems
 from vouchers_shared.store import Document
 from vouchers_shared.topics import REFDATA_LOADED
 
@@ -100,7 +101,12 @@ async def store_snapshot(inbound: Inbound, store: RefdataStore,
     if snapshot.kind not in ITEM_MODELS:
         raise PoisonMessage(f"unknown reference-data kind {snapshot.kind!r}")
     if snapshot.kind in wanted:
-        snapshot.parsed()  # refuse a snapshot whose items do not validate
+        # Refuse a snapshot whose items do not validate, or do not hold together (one loaded
+        # before intake checked that): the snapshot already kept stays in force.
+        problems = snapshot_problems(snapshot.kind, snapshot.parsed())
+        if problems:
+            raise PoisonMessage(f"{snapshot.kind} snapshot {snapshot.version} refused: "
+                                + "; ".join(p.message for p in problems[:5]))
         await store.save(snapshot)
     return ()
 

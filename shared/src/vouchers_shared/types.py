@@ -76,6 +76,14 @@ Rate = Annotated[
     WithJsonSchema({"type": "string", "examples": ["0.50"]}),
 ]
 
+def is_uscc(value: str) -> bool:
+    """Whether `value` is a unified social credit code with a valid check digit, as written."""
+    try:
+        return _uscc(value) == value
+    except ValueError:
+        return False
+
+
 Uscc = Annotated[
     str,
     AfterValidator(_uscc),

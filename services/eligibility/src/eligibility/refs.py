@@ -7,6 +7,7 @@ from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from decimal import Decimal
 
+import structlog
 from vouchers_shared.refdata import (
     HoldingItem,
     Item,
@@ -21,6 +22,8 @@ from vouchers_shared.refdata_store import Derived, versions_of
 
 from eligibility.domain.coi import ReferenceGraph
 from eligibility.domain.rulebook import EligibilityRefs
+
+log = structlog.get_logger()
 
 
 def build_graph(snapshots: dict[str, Snapshot]) -> ReferenceGraph:
@@ -49,13 +52,23 @@ def build_tables(snapshots: dict[str, Snapshot]) -> RefTables:
     prior: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for item in _items(snapshots, "prior_year_unredeemed"):
         if isinstance(item, PriorYearUnredeemedItem):
-            year = prior[item.program_year]
-            year[item.uscc] = year.get(item.uscc, Decimal("0.00")) + item.unredeemed_cny
+            _add_prior(prior[item.program_year], item)
     return RefTables(
         providers=provider_register(_items(snapshots, "providers")),
         restrictions={uscc: frozenset(lists) for uscc, lists in restrictions.items()},
         prior_unredeemed=dict(prior),
     )
+
+
+def _add_prior(year: dict[str, Decimal], item: PriorYearUnredeemedItem) -> None:
+    """One amount per applicant and year: a repeated row counts once. Two different amounts (in a
+    snapshot loaded before such rows were refused) keep the larger, which leaves the applicant
+    no more room than either row would."""
+    known = year.get(item.uscc)
+    if known is not None and known != item.unredeemed_cny:
+        log.error("prior_year_unredeemed_conflict", uscc=item.uscc, program_year=item.program_year,
+                  amounts=sorted(str(a) for a in (known, item.unredeemed_cny)))
+    year[item.uscc] = item.unredeemed_cny if known is None else max(known, item.unredeemed_cny)
 
 
 def tables_of(snapshots: dict[str, Snapshot], tables: Derived[RefTables]) -> RefTables:

@@ -63,8 +63,7 @@ def build_router(deps: Callable[[], ApiDeps], *, local_mode: bool) -> APIRouter:
         try:
             filed = await deps().submissions.file(application, who, idempotency_key)
         except SubmissionRefused as refused:
-            return errors_response(refused.status, [{"field": refused.field, "code": refused.code,
-                                                     "message": refused.message}])
+            return errors_response(refused.status, refused.errors)
         return JSONResponse({"application_id": filed.application_id, "status": filed.status},
                             status_code=202)
 

@@ -12,10 +12,12 @@ from vouchers_shared import topics
 from vouchers_shared.messaging.envelope import Envelope
 from vouchers_shared.messaging.publisher import Outgoing, Publisher
 from vouchers_shared.refdata import ITEM_LISTS, ITEM_MODELS, MAX_ITEMS, Snapshot, table_problems
+from vouchers_shared.refdata_checks import snapshot_problems
 
 from intake.http_errors import field_path
 
 SOURCE = "/vouchers/refdata"
+MAX_ERRORS = 200
 
 
 class RefdataRefused(Exception):
@@ -25,7 +27,8 @@ class RefdataRefused(Exception):
 
 
 def build_snapshot(kind: str, items: list[Any], loaded_by: str, now: datetime) -> Snapshot:
-    """Validate every item of `kind`; every problem is listed, nothing is half-loaded."""
+    """Validate every item of `kind`, then the items together (`refdata_checks`); every problem
+    is listed, naming its rows, and nothing is half-loaded."""
     if kind not in ITEM_MODELS:
         raise RefdataRefused(404, [{"field": "kind", "code": "UNKNOWN_KIND",
                                     "message": f"kinds are {', '.join(ITEM_MODELS)}"}])
@@ -38,14 +41,17 @@ def build_snapshot(kind: str, items: list[Any], loaded_by: str, now: datetime) -
         raise RefdataRefused(422, [
             {"field": field_path(e["loc"]),
              "code": str(e["type"]), "message": str(e["msg"])}
-            for e in exc.errors()[:200]
+            for e in exc.errors()[:MAX_ERRORS]
         ]) from exc
-    problems = table_problems(kind, parsed)
-    if problems:
+    rows = table_problems(kind, parsed)
+    if rows:
         raise RefdataRefused(422, [
             {"field": f"[{p.index}].{p.field}", "code": p.code, "message": p.message}
-            for p in problems[:200]
+            for p in rows[:MAX_ERRORS]
         ])
+    problems = snapshot_problems(kind, parsed)
+    if problems:
+        raise RefdataRefused(422, [p.as_error() for p in problems[:MAX_ERRORS]])
     canonical = [item.model_dump(mode="json") for item in parsed]
     digest = hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()[:12]
     version = f"{now.astimezone(UTC).strftime('%Y%m%dT%H%M%S%fZ')}-{digest}"

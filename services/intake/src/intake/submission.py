@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +16,7 @@ from vouchers_shared.clock import Clock
 from vouchers_shared.events import ApplicationSubmitted
 from vouchers_shared.messaging.envelope import Envelope
 from vouchers_shared.messaging.publisher import Outgoing, Publisher
+from vouchers_shared.plausibility import Implausible, implausible
 from vouchers_shared.program import ProgramParams
 from vouchers_shared.store import Document
 
@@ -25,11 +27,20 @@ log = structlog.get_logger()
 
 
 class SubmissionRefused(Exception):
-    """A valid body that may not be filed now; carries the documented error code."""
+    """A valid body that may not be filed now; carries the documented error code(s)."""
 
-    def __init__(self, status: int, code: str, field: str, message: str) -> None:
+    def __init__(self, status: int, code: str, field: str, message: str,
+                 more: Sequence[Implausible] = ()) -> None:
         super().__init__(message)
         self.status, self.code, self.field, self.message = status, code, field, message
+        self.errors = [{"field": field, "code": code, "message": message},
+                       *(problem.as_error() for problem in more)]
+
+    @classmethod
+    def implausible(cls, problems: Sequence[Implausible]) -> SubmissionRefused:
+        """A 422 listing every claim that cannot be true or cannot be computed with."""
+        first, *rest = problems
+        return cls(422, first.code, first.field, first.message, rest)
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,13 @@ class Submissions:
             )
         return now
 
+    @staticmethod
+    def check_plausible(application: Application, now: datetime) -> None:
+        """Refuses dates that cannot be true at `now` and figures no service can compute with."""
+        problems = implausible(application, now)
+        if problems:
+            raise SubmissionRefused.implausible(problems)
+
     async def file(self, application: Application, who: Principal, key: str | None) -> Filed:
         self.check_may_file(application, who)
         digest = body_hash(application)
@@ -88,6 +106,7 @@ class Submissions:
             if earlier is not None:
                 return earlier  # the first answer, even once the window has closed
         now = self.check_window()
+        self.check_plausible(application, now)
         application_id = new_application_id(application.program_year)
         if scope is not None:
             record = await self._store.claim_key(scope, digest, application_id)

@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         refdata = RefdataStore(runtime.mongo, DATABASE)
         http = _http_platform(settings)
 
-        registry = Derived(_registry)  # rebuilt only when a new audit_reports snapshot lands
+        registry = Derived(audit_registry)  # rebuilt only when a new audit_reports snapshot lands
 
         async def platform() -> Any:
             if http is not None:
@@ -103,7 +103,7 @@ def _consent_router(store: Any, tokens: TokenService) -> APIRouter:
     return router
 
 
-def _registry(snapshots: dict[str, Snapshot]) -> RefdataCpaPlatform:
+def audit_registry(snapshots: dict[str, Snapshot]) -> RefdataCpaPlatform:
     snapshot = snapshots.get("audit_reports")
     items = [i for i in snapshot.parsed() if isinstance(i, AuditReportItem)] if snapshot else []
     return RefdataCpaPlatform.from_items(items)

@@ -72,6 +72,10 @@ class AppBuilder:
         self.data["project"].update(changes)
         return self
 
+    def declare(self, **changes: Any) -> Self:
+        self.data["declarations"].update(changes)
+        return self
+
     def without(self, *kinds: str) -> Self:
         self.data["materials"] = [m for m in self.data["materials"] if m["kind"] not in kinds]
         return self

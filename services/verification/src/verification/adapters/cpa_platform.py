@@ -43,23 +43,37 @@ log = logging.getLogger(__name__)
 
 
 class RefdataCpaPlatform:
-    """Answers from the loaded `audit_reports` reference data: qr_code → (uscc, fiscal_year)."""
+    """Answers from the loaded `audit_reports` reference data: qr_code → (uscc, fiscal_year).
 
-    def __init__(self, registry: Mapping[str, tuple[str, int]]) -> None:
+    A code the data registers twice differently (a snapshot loaded before such data was
+    refused) cannot be answered either way: asked about it, the platform gives no answer, so
+    that one check waits and then goes to an operator, and every other code still answers."""
+
+    def __init__(self, registry: Mapping[str, tuple[str, int]],
+                 ambiguous: Iterable[str] = ()) -> None:
         self._registry = dict(registry)
+        self._ambiguous = frozenset(ambiguous)
 
     @classmethod
     def from_items(cls, items: Iterable[AuditReportItem]) -> RefdataCpaPlatform:
-        """Build from reference-data items; a QR code registered twice differently is refused."""
+        """Build from reference-data items; a code registered twice differently is set aside."""
         registry: dict[str, tuple[str, int]] = {}
+        ambiguous: set[str] = set()
         for item in items:
             entry = (item.uscc, item.fiscal_year)
             if registry.setdefault(item.qr_code, entry) != entry:
-                raise ValueError(f"audit_reports: QR code {item.qr_code!r} registered twice")
-        return cls(registry)
+                ambiguous.add(item.qr_code)
+        for code in sorted(ambiguous):
+            log.error("audit_reports: QR code %r is registered to more than one USCC or fiscal "
+                      "year; it is answered as unavailable until the data is corrected", code)
+            del registry[code]
+        return cls(registry, ambiguous)
 
     async def is_registered(self, qr_code: str, uscc: str, fiscal_year: int) -> bool:
         """True when the reference data registers the code to this USCC and fiscal year."""
+        if qr_code in self._ambiguous:
+            raise PlatformUnavailable(f"QR code {qr_code!r} is registered more than once, "
+                                      "differently, in the audit_reports reference data")
         return self._registry.get(qr_code) == (uscc, fiscal_year)
 
 

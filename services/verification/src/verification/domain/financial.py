@@ -8,6 +8,7 @@ from typing import Literal
 from vouchers_shared.application import Application, Material
 from vouchers_shared.findings import Finding
 
+from verification.domain.audit_choice import DECLARATION, AuditChoice, choose_audit_report
 from verification.domain.model import MaterialParams, QrQuery
 from verification.domain.rulebook import finding
 
@@ -29,14 +30,12 @@ def is_young_enterprise(app: Application, params: MaterialParams) -> bool:
 
 
 def _audit_report(app: Application, params: MaterialParams) -> FinancialBasis | None:
-    """The audit report of the most preferred accepted fiscal year that carries a QR code."""
-    years = params.audit_fiscal_years
-    for year in years:
-        for report in app.materials_of("audit_report"):
-            if report.fiscal_year == year and report.qr_code:
-                query = QrQuery(qr_code=report.qr_code, uscc=app.applicant.uscc, fiscal_year=year)
-                return FinancialBasis("audit_report", report, query)
-    return None
+    """The audit report that counts (see `audit_choice`), with its QR code to check."""
+    report = choose_audit_report(app, params).used
+    if report is None or report.qr_code is None or report.fiscal_year is None:
+        return None
+    query = QrQuery(qr_code=report.qr_code, uscc=app.applicant.uscc, fiscal_year=report.fiscal_year)
+    return FinancialBasis("audit_report", report, query)
 
 
 def financial_basis(app: Application, params: MaterialParams) -> FinancialBasis:
@@ -60,17 +59,6 @@ def qr_queries(app: Application, *, params: MaterialParams) -> list[QrQuery]:
     return [basis.qr] if basis.qr is not None else []
 
 
-def _years_text(params: MaterialParams) -> tuple[str, str]:
-    first, *rest = params.audit_fiscal_years
-    zh = f"须为 {first} 年度"
-    en = f"must cover FY{first}"
-    if rest:
-        others = "、".join(str(y) for y in rest)
-        zh += f"（未完成 {first} 年度审计的，可提交 {others} 年度）"
-        en += f" (or FY{'/'.join(str(y) for y in rest)} where FY{first} is not audited yet)"
-    return zh, en
-
-
 def _summary(app: Application) -> str:
     parts: list[str] = []
     for m in app.materials:
@@ -78,40 +66,21 @@ def _summary(app: Application) -> str:
             parts.append(f"audit_report FY{m.fiscal_year} qr={'yes' if m.qr_code else 'no'}")
         elif m.kind in ("capital_verification_report", "financial_final_accounts"):
             parts.append(m.kind)
+    if app.declarations.fy2025_audit_incomplete:
+        parts.append("fy2025_audit_incomplete=true")
     return "; ".join(parts) or "absent"
 
 
 def _limit(app: Application, params: MaterialParams) -> str:
     if app.applicant.public_institution:
         return "financial_final_accounts"
-    years = "|".join(f"FY{y}" for y in params.audit_fiscal_years)
-    limit = f"audit_report {years} with qr_code"
+    preferred, *later = params.audit_fiscal_years
+    limit = f"audit_report FY{preferred} with qr_code"
+    if later:
+        limit += f" (FY{'|'.join(map(str, later))} if fy2025_audit_incomplete)"
     if is_young_enterprise(app, params):
         limit += " or capital_verification_report"
     return limit
-
-
-def _audit_reasons(app: Application, params: MaterialParams) -> list[tuple[str, str]]:
-    reports = app.materials_of("audit_report")
-    accepted = [r for r in reports if r.fiscal_year in params.audit_fiscal_years]
-    if accepted:
-        year = accepted[0].fiscal_year
-        return [
-            (
-                f"{year} 年度财务审计报告无二维验证码（未备案），不予采用",
-                f"the FY{year} audit report carries no QR verification code and cannot be used",
-            )
-        ]
-    if reports:
-        given = "、".join(str(r.fiscal_year) for r in reports)
-        zh, en = _years_text(params)
-        return [
-            (
-                f"财务审计报告年度为 {given}，{zh}",
-                f"the audit report covers FY{given}; it {en}",
-            )
-        ]
-    return [("未提交财务审计报告", "no audit report was submitted")]
 
 
 def _capital_reason(app: Application, params: MaterialParams) -> tuple[str, str]:
@@ -132,7 +101,7 @@ def _reasons(app: Application, params: MaterialParams) -> list[tuple[str, str]]:
                 "a public institution must give its reviewed financial final accounts",
             )
         ]
-    reasons = _audit_reasons(app, params)
+    reasons = list(choose_audit_report(app, params).not_used)
     if app.materials_of("capital_verification_report"):
         reasons.append(_capital_reason(app, params))
     return reasons
@@ -148,6 +117,18 @@ _PASS_TEXT: dict[BasisKind, tuple[str, str]] = {
         "An enterprise registered less than one year ago gave a capital verification report.",
     ),
 }
+
+
+def _audit_pass_text(year: int, choice: AuditChoice, params: MaterialParams) -> tuple[str, str]:
+    zh = f"采用含二维验证码的 {year} 年度财务审计报告"
+    en = f"The FY{year} audit report with a QR verification code is used"
+    if choice.declared_incomplete:
+        preferred = params.audit_fiscal_years[0]
+        zh += f"（申请单位声明未完成 {preferred} 年度财务审计）"
+        en += f", the applicant declaring its FY{preferred} audit not completed ({DECLARATION})"
+    zh += "".join(f"；{r[0]}" for r in choice.not_used) + "。"
+    en += "".join(f"; {r[1]}" for r in choice.not_used) + "."
+    return zh, en
 
 
 def financial(app: Application, params: MaterialParams) -> Finding:
@@ -166,11 +147,7 @@ def financial(app: Application, params: MaterialParams) -> Finding:
             limit=limit,
         )
     if basis.qr is not None:
-        year = basis.qr.fiscal_year
-        zh, en = (
-            f"已提交含二维验证码的 {year} 年度财务审计报告。",
-            f"The FY{year} audit report with a QR verification code was submitted.",
-        )
+        zh, en = _audit_pass_text(basis.qr.fiscal_year, choose_audit_report(app, params), params)
     else:
         zh, en = _PASS_TEXT[basis.kind]
     return finding("MAT-FINANCIAL", "pass", zh, en, observed=observed, limit=limit)
