@@ -46,6 +46,7 @@ PID_DIR = RUN_DIR / "pids"
 LOG_DIR = RUN_DIR / "logs"
 DATA_DIR = RUN_DIR / "data"
 MAIL_DIR = RUN_DIR / "mail"
+CLOCK_FILE = PID_DIR / "clock"  # the anchored VOUCHER_CLOCK of the services `up` started
 
 KAFKA_PORT = 9092
 KAFKA_CONTROLLER_PORT = 9093
@@ -627,6 +628,23 @@ def service_settings(env: Mapping[str, str]) -> dict[str, str]:
     }
 
 
+def suite_clock(setting: str | None) -> str:
+    """The one VOUCHER_CLOCK every service `up` starts gets: a plain instant anchored to the
+    wall clock once (vouchers_shared.clock), so all the services read the same program time.
+    While a service still runs on an anchor for the same instant, that anchor is kept (a service
+    started again joins the others); otherwise time starts at the instant now."""
+    from vouchers_shared.clock import keep_or_anchor
+
+    running = any(running_pid(s.name) is not None for s in SERVICES)
+    kept = CLOCK_FILE.read_text().strip() if running and CLOCK_FILE.is_file() else None
+    resolved = keep_or_anchor(setting, kept)
+    PID_DIR.mkdir(parents=True, exist_ok=True)
+    CLOCK_FILE.write_text(f"{resolved}\n")
+    if resolved:
+        say(f"program clock: VOUCHER_CLOCK={resolved}")
+    return resolved
+
+
 def _ensure(
     name: str, start: Callable[[], ManagedProcess], settings: Mapping[str, str] | None = None
 ) -> ManagedProcess:
@@ -672,6 +690,7 @@ def up(infra_only: bool = False) -> None:
     if not infra_only:
         env = suite_env()
         settings = service_settings({**os.environ, **env})
+        env["VOUCHER_CLOCK"] = suite_clock(settings.get("VOUCHER_CLOCK"))
         services = [
             _ensure(s.name, partial(start_service, s.name, env, LOG_DIR / f"{s.name}.log"), settings)
             for s in SERVICES
@@ -715,6 +734,7 @@ def down(grace: float = STOP_GRACE_S) -> None:
         list(pool.map(lambda name: _stop_named(name, grace), service_names))
     for name in ("mail", "store", "kafka"):
         _stop_named(name, grace)
+    CLOCK_FILE.unlink(missing_ok=True)
     busy = [p for p in _suite_ports() if port_open("127.0.0.1", p, timeout=0.2)]
     if busy:
         say(f"warning: ports still answering (not started by suitectl): {busy}")

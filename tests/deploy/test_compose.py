@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -72,3 +73,41 @@ def test_stop_grace_outlasts_request_and_message_draining(compose: dict[str, Any
 def test_kafka_creates_twelve_partitions_by_default(compose: dict[str, Any]) -> None:
     environment = compose["services"]["kafka"]["environment"]
     assert int(environment["KAFKA_NUM_PARTITIONS"]) == CommonSettings().kafka_topic_partitions == 12
+
+
+def test_every_service_reads_the_one_anchored_program_clock_the_clock_service_writes(
+        compose: dict[str, Any]) -> None:
+    clock = compose["services"]["clock"]
+    (written,) = [a for a in clock["entrypoint"] if a.startswith("/")]
+    (volume,) = clock["volumes"]
+    assert clock["environment"]["VOUCHER_CLOCK"] == "${VOUCHER_CLOCK:-}"
+    assert volume == f"program-clock:{Path(written).parent}"
+    assert "program-clock" in compose["volumes"]
+    for name in SERVICES:
+        service = compose["services"][name]
+        assert service["depends_on"]["clock"]["condition"] == "service_completed_successfully"
+        assert f"program-clock:{Path(written).parent}:ro" in service["volumes"]
+        assert f"cat {written}" in service["entrypoint"][2]
+        assert service["command"] == ["python", "-m", name]
+        assert f'CMD ["python", "-m", "{name}"]' in (REPO / f"services/{name}/Dockerfile").read_text()
+
+
+def test_two_services_started_apart_read_the_same_anchored_clock(compose: dict[str, Any], tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compose entrypoints run here by sh, on what `clock` wrote, a while apart."""
+    written = tmp_path / "voucher_clock"
+    monkeypatch.setenv("VOUCHER_CLOCK", "2026-05-20T10:00:00+08:00")
+    done = subprocess.run([sys.executable, "-m", "vouchers_shared.clock", "--write", str(written)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    script = compose["services"]["intake"]["entrypoint"][2].replace("$$", "$")
+    script = script.replace("/run/vouchers-clock/voucher_clock", str(written))
+    read = "import os; print(os.environ['VOUCHER_CLOCK'])"
+    seen = []
+    for _ in range(2):
+        run = subprocess.run(["sh", "-c", script, "--", sys.executable, "-c", read],
+                             capture_output=True, text=True, timeout=60, check=False)
+        seen.append(run.stdout.strip())
+        time.sleep(1.1)
+    assert seen[0] == seen[1] == written.read_text().strip()
+    assert seen[0].startswith("2026-05-20T10:00:00+08:00@")

@@ -274,6 +274,30 @@ async def test_notification_refuses_a_stale_case_write(
     assert (loaded.case.status, loaded.revision) == ("needs_review", 2)
 
 
+async def test_notification_stores_an_objection_once_and_withdraws_an_application_once(
+        client: AsyncMongoClient[Document], cleanup: Cleanup, ids: tuple[str, str]) -> None:
+    application_id, _ = ids
+    store = NotificationStore(client)
+    objection_id, notice_id = f"OBJ-{uuid.uuid4().hex[:16].upper()}", f"GS-{uuid.uuid4().hex[:8]}"
+    cleanup(store.objections, {"_id": objection_id})
+    cleanup(store.notices, {"_id": notice_id})
+    objection = {"_id": objection_id, "application_id": application_id, "reason": "理由", "resolved": None}
+    assert await store.add_objection(objection)
+    assert not await store.add_objection({**objection, "reason": "另一理由"})
+    await store.resolve_objection(objection_id, {"upheld": False, "by": "op", "at": AT})
+    found = await store.objection(objection_id)
+    assert found is not None
+    assert (found["reason"], found["resolved"]["at"]) == ("理由", AT)
+    await store.save_notice({"_id": notice_id, "entries": [{"application_id": application_id}]})
+    await store.withdraw_from_notice(notice_id, application_id)
+    await store.withdraw_from_notice(notice_id, application_id)
+    notice = await store.notice(notice_id)
+    assert notice is not None
+    assert notice["withdrawn"] == [application_id]
+    await store.drop_objection(objection_id)
+    assert await store.objection(objection_id) is None
+
+
 # --- reference data --------------------------------------------------------------------------
 
 

@@ -49,7 +49,7 @@ def replica(suite: Suite, tmp_path: Path) -> Iterator[suitectl.ManagedProcess]:
     """A second verification process on the suite's settings, in the same consumer group."""
     (port,) = suitectl.free_ports(1)
     env = {**suite.env, "VERIFICATION_HTTP_PORT": str(port),
-           "VOUCHER_CLOCK": suite.program_now("verification").isoformat()}
+           "VOUCHER_CLOCK": suite.clocks["verification"]}  # the same program clock as the first
     proc = suitectl.start_service("verification", env, tmp_path / "verification-2.log")
     try:
         suitectl.wait_ready(proc, timeout=120.0)

@@ -82,7 +82,7 @@ class FaultRig:
     def start(self, *names: str) -> None:
         """Start the services again on their settings and on the program time they had reached."""
         self.suite._start({n: {**self.suite.running_env[n],
-                               "VOUCHER_CLOCK": self.suite.program_now(n).isoformat()}
+                               "VOUCHER_CLOCK": self.suite.clocks.get(n) or self.suite.first_clock or ""}
                            for n in names})
 
     def fresh_store(self) -> None:

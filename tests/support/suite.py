@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
@@ -18,7 +18,7 @@ import suitectl
 from aiosmtpd.controller import Controller
 from pymongo import MongoClient
 from vouchers_shared.auth import TokenService
-from vouchers_shared.clock import SHANGHAI
+from vouchers_shared.clock import ProgramClock, anchored
 from vouchers_shared.settings import LOCAL_PLACEHOLDER_KEY
 
 from tests.support.infra import Infra
@@ -48,9 +48,10 @@ class Suite:
     env: dict[str, str] = field(default_factory=dict)  # the settings the suite was started with
     procs: dict[str, suitectl.ManagedProcess] = field(default_factory=dict)
     running_env: dict[str, dict[str, str]] = field(default_factory=dict)
-    # Each service's program clock: the instant it was started on, and time.monotonic() then.
-    clocks: dict[str, tuple[datetime, float]] = field(default_factory=dict)
-    first_clock: tuple[datetime, float] | None = None  # the clock the suite was started on
+    # Each service's program clock: its VOUCHER_CLOCK, anchored to the wall clock (one setting
+    # for all the services started together, so they read the same program time).
+    clocks: dict[str, str] = field(default_factory=dict)
+    first_clock: str | None = None  # the clock the suite was started on
 
     def client(self, service: str, role: str = "operator", uscc: str | None = None) -> httpx.Client:
         token = self.tokens.issue(role, uscc)  # type: ignore[arg-type]
@@ -61,9 +62,8 @@ class Suite:
         return MongoClient(self.infra.mongodb_url, tz_aware=True)
 
     def program_now(self, service: str = "intake") -> datetime:
-        """A service's program time (within the few seconds a service takes to start)."""
-        instant, started = self.clocks.get(service) or self.first_clock or (datetime.now(SHANGHAI), 0.0)
-        return instant + timedelta(seconds=time.monotonic() - started)
+        """A service's program time, as the service itself reads it."""
+        return ProgramClock.from_setting(self.clocks.get(service) or self.first_clock).now()
 
     def restart(self, overrides: Mapping[str, str] | None = None, *, on: Collection[str] = SERVICE_NAMES,
                 stopped: Collection[str] = (), clock: str | None = None) -> None:
@@ -76,9 +76,8 @@ class Suite:
         """
         wanted = {name: {**self.env, **(overrides or {} if name in on else {})}
                   for name in SERVICE_NAMES if name not in stopped}
-        now = time.monotonic()
-        clocks = {name: (datetime.fromisoformat(clock), now) for name in on if clock is not None}
-        self._apply(wanted, clocks)
+        resolved = anchored(clock)  # once, for every service restarted on it
+        self._apply(wanted, {name: resolved for name in on if resolved is not None})
 
     def restore(self) -> None:
         """Every service on the suite's own settings and on the time its first clock has reached."""
@@ -87,8 +86,7 @@ class Suite:
         self._apply({name: dict(self.env) for name in SERVICE_NAMES},
                     {name: self.first_clock for name in off})
 
-    def _apply(self, wanted: Mapping[str, dict[str, str]], clocks: Mapping[str, tuple[datetime, float]]
-               ) -> None:
+    def _apply(self, wanted: Mapping[str, dict[str, str]], clocks: Mapping[str, str]) -> None:
         def changes(name: str) -> bool:
             if name not in wanted:
                 return name in self.procs
@@ -102,7 +100,7 @@ class Suite:
         for name in changed:
             self.running_env.pop(name, None)
         self.clocks.update(clocks)
-        self._start({n: {**wanted[n], "VOUCHER_CLOCK": self.program_now(n).isoformat()}
+        self._start({n: {**wanted[n], "VOUCHER_CLOCK": self.clocks.get(n) or self.first_clock or ""}
                      for n in changed if n in wanted})
 
     def _start(self, envs: Mapping[str, dict[str, str]]) -> None:
@@ -141,15 +139,15 @@ def run_suite(infra: Infra, workdir: Path, clock: str, extra_env: dict[str, str]
     smtp_port, *ports = suitectl.free_ports(5)
     controller = Controller(mail, hostname="127.0.0.1", port=smtp_port)
     controller.start()
+    started = anchored(clock) or ""  # one program clock for all the services
     env = {
         "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap, "MONGODB_URL": infra.mongodb_url,
-        "VOUCHER_CLOCK": clock, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
+        "VOUCHER_CLOCK": started, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
         "SWEEP_INTERVAL_S": "0.5", "OUTBOX_RELAY_INTERVAL_S": "0.5",
         **{f"{n.upper()}_HTTP_PORT": str(p) for n, p in zip(SERVICE_NAMES, ports, strict=True)},
         **(extra_env or {}),
     }
     urls = {n: f"http://127.0.0.1:{p}" for n, p in zip(SERVICE_NAMES, ports, strict=True)}
-    started = (datetime.fromisoformat(clock), time.monotonic())
     suite = Suite(infra, urls, mail, workdir, env=env, clocks=dict.fromkeys(SERVICE_NAMES, started),
                   first_clock=started)
     with ExitStack() as stack:

@@ -3,7 +3,9 @@
 import httpx
 import pytest
 from fastapi import Body, FastAPI, Request
-from intake.http_errors import BodySizeLimit, field_path, install_error_handlers
+from intake.http_errors import field_path, install_error_handlers, too_large
+from pydantic import BaseModel
+from vouchers_shared.body_limit import BodySizeLimit
 
 
 @pytest.mark.parametrize(
@@ -26,8 +28,17 @@ def _echo_app(limit: int) -> FastAPI:
     async def echo(request: Request) -> dict[str, int]:
         return {"bytes": len(await request.body())}
 
-    app.add_middleware(BodySizeLimit, limit=limit)
+    @app.post("/model")
+    async def model(body: Titled) -> dict[str, int]:
+        return {"chars": len(body.title)}
+
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, limit=limit, answer=too_large)
     return app
+
+
+class Titled(BaseModel):
+    title: str
 
 
 async def test_a_body_over_the_limit_is_refused_with_413() -> None:
@@ -49,6 +60,21 @@ async def test_a_streamed_body_without_length_is_counted_too() -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         response = await client.post("/echo", content=chunks())
     assert response.status_code == 413
+
+
+async def test_a_streamed_body_over_the_limit_is_a_413_where_fastapi_parses_it_too() -> None:
+    async def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"title": "'
+        for _ in range(5):
+            yield b"y" * 300
+        yield b'"}'
+
+    transport = httpx.ASGITransport(app=_echo_app(1000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.post("/model", content=chunks(),
+                                     headers={"Content-Type": "application/json"})
+    assert response.status_code == 413  # not FastAPI's 400 "error parsing the body"
+    assert response.json()["errors"][0]["code"] == "BODY_TOO_LARGE"
 
 
 async def test_broken_json_names_the_character_not_a_field() -> None:

@@ -11,6 +11,7 @@ from notification.domain.case import Case, apply_decision, decide, record
 from notification.domain.lifecycle import (
     approve,
     dismiss_objection,
+    dismiss_objections,
     open_notice,
     pass_review,
     raise_objection,
@@ -20,6 +21,7 @@ from notification.domain.lifecycle import (
 from notification.errors import (
     CaseError,
     IllegalTransitionError,
+    ObjectionLimitError,
     OutsideNoticePeriodError,
     UnknownObjectionError,
 )
@@ -123,6 +125,42 @@ def test_an_operator_pass_holds_the_case_until_its_voucher_is_reserved() -> None
     assert review.note == "地址已核实"
     assert case.timeline[-1].by == "op-1"
     assert decide(case, at(701), TIMEOUT) is None  # nothing moves before eligibility answers
+
+
+def with_objections(count: int, most_open: int | None = None) -> Case:
+    case = in_notice()
+    for n in range(1, count + 1):
+        case = raise_objection(case, objection_id=f"O-{n}", on=ENDS, at=at(800 + n), most_open=most_open)
+    return case
+
+
+def test_past_the_most_open_objections_another_is_refused_until_one_is_resolved() -> None:
+    case = with_objections(3, most_open=3)
+    with pytest.raises(ObjectionLimitError, match="3 条异议待处理"):
+        raise_objection(case, objection_id="O-4", on=ENDS, at=at(900), most_open=3)
+    assert raise_objection(case, objection_id="O-2", on=ENDS, at=at(900), most_open=3) is case  # filed before
+    case = dismiss_objection(case, objection_id="O-1", by="op", note=None, at=at(910))
+    case = raise_objection(case, objection_id="O-4", on=ENDS, at=at(920), most_open=3)
+    assert case.open_objections == ("O-2", "O-3", "O-4")
+
+
+def test_dismissing_several_at_once_is_one_step_naming_each() -> None:
+    before = with_objections(3)
+    case = dismiss_objections(before, objection_ids=["O-1", "O-3", "O-1"], by="op", note="均不成立",
+                              at=at(900))
+    assert case.open_objections == ("O-2",)
+    assert case.status == "objection_raised"
+    assert len(case.timeline) == len(before.timeline) + 1
+    step = case.timeline[-1]
+    assert (step.by, step.note, step.reasons) == ("op", "均不成立", ("异议 O-1 不成立", "异议 O-3 不成立"))
+    last = dismiss_objections(case, objection_ids=["O-2"], by="op", note=None, at=at(910))
+    assert (last.status, last.open_objections) == ("in_public_notice", ())
+
+
+def test_a_dismissal_naming_one_objection_not_open_changes_nothing() -> None:
+    with pytest.raises(UnknownObjectionError, match="O-7, O-9"):
+        dismiss_objections(with_objections(2), objection_ids=["O-1", "O-7", "O-9"], by="op", note=None,
+                           at=at(900))
 
 
 def test_an_operator_reject_lists_the_findings_held_for_review() -> None:

@@ -30,6 +30,7 @@ class CommonSettings(BaseSettings):
     vouchers_token_key: str = LOCAL_PLACEHOLDER_KEY
     log_level: str = "INFO"
     graceful_timeout_s: float = 20.0
+    http_max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="413 past this")
 
     @model_validator(mode="after")
     def _no_placeholder_secrets_outside_local_mode(self) -> CommonSettings:

@@ -11,12 +11,13 @@ from pydantic import BaseModel, Field
 from vouchers_shared.application import Application
 from vouchers_shared.auth import Principal, Role, TokenService, requires
 from vouchers_shared.clock import Clock
+from vouchers_shared.rate_limit import RateLimiter
 from vouchers_shared.types import Uscc
 
 from intake.adapters.mongo_store import IntakeStore
 from intake.domain.status import OFFICIAL_WORDING, StatusView
 from intake.http_errors import errors_response
-from intake.rate_limit import RateLimiter
+from intake.rate_limit import refusal
 from intake.refdata_loader import RefdataLoader, RefdataRefused
 from intake.submission import SubmissionRefused, Submissions
 from intake.views import render
@@ -58,7 +59,7 @@ def build_router(deps: Callable[[], ApiDeps], *, local_mode: bool) -> APIRouter:
     ) -> Any:
         """File an application (七(二)); the same Idempotency-Key and body files nothing new."""
         limiter = deps().limiter
-        if limiter is not None and (refused := limiter.refusal(who.subject)) is not None:
+        if limiter is not None and (refused := refusal(limiter, who.subject)) is not None:
             return refused
         try:
             filed = await deps().submissions.file(application, who, idempotency_key)

@@ -14,14 +14,14 @@ from vouchers_shared.messaging.kafka import build_broker
 from vouchers_shared.messaging.subscribe import consume
 from vouchers_shared.observability.metrics import APPLICATIONS_BY_STATUS
 from vouchers_shared.program import load_program
+from vouchers_shared.rate_limit import RateLimiter
 from vouchers_shared.runtime import Runtime, service_app
 
 from intake.adapters.mongo_store import IntakeStore
 from intake.api import ApiDeps, build_router
 from intake.config import Settings
 from intake.domain.status import OFFICIAL_WORDING
-from intake.http_errors import BodySizeLimit, install_error_handlers
-from intake.rate_limit import RateLimiter
+from intake.http_errors import install_error_handlers, too_large
 from intake.read_model import READ_MODEL_TOPICS, project
 from intake.refdata_loader import RefdataLoader
 from intake.relay import relay_once
@@ -66,13 +66,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
 
     app, runtime = service_app(SERVICE, settings, broker, on_start=on_start,
                                routers=[build_router(deps, local_mode=settings.vouchers_local_mode)],
-                               title="Compute vouchers: intake")
+                               title="Compute vouchers: intake", too_large_answer=too_large)
     if read_model:
         consume(broker, *READ_MODEL_TOPICS, group_id="intake-status",
                 processor=lambda: runtime().processor, handler=lambda: handle,
                 title="intake-status", description="Status read model behind GET /v1/applications")
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit)
     return app
 
 

@@ -10,9 +10,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-MAX_BODY_BYTES = 1024 * 1024
+from vouchers_shared.body_limit import BODY_TOO_LARGE, too_large_message
 
 
 def field_path(loc: Sequence[Any]) -> str:
@@ -59,40 +57,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http_error)
 
 
-class BodySizeLimit:
-    """Refuses a body over the limit with 413 before any of it is parsed."""
-
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(scope, receive, send)
-            return
-        seen = 0
-
-        async def counting_receive() -> Message:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.limit:
-                raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, counting_receive, send)
-        except _TooLarge:
-            await self._refuse(scope, receive, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = errors_response(413, [{"field": "", "code": "BODY_TOO_LARGE",
-                                           "message": f"a body may be at most {self.limit} bytes"}])
-        await response(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass
+def too_large(limit: int) -> Response:
+    """The 413 of the shared body limit, in the documented shape."""
+    return errors_response(413, [{"field": "", "code": BODY_TOO_LARGE, "message": too_large_message(limit)}])

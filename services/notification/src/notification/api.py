@@ -1,17 +1,21 @@
 """Notification's HTTP API: operator review, notice batches, objections, the public notice pages."""
 
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Self
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from vouchers_shared import workdays
+from vouchers_shared.application import LongText, Text
 from vouchers_shared.auth import Principal, TokenService, requires
 from vouchers_shared.errors import DomainRuleError
+from vouchers_shared.rate_limit import RateLimiter
 
-from notification import operations
-from notification.domain.notice_page import NoticeEntry, NoticeView, render_notice_page, render_notices_index
+from notification import objections, operations
+from notification.domain.notice_page import notice_view, render_notice_page, render_notices_index
+from notification.domain.objections import normal_contact
 from notification.handlers import Deps
 
 REVIEW_SETTLE_WAIT_S = 10.0
@@ -26,10 +30,16 @@ class ReviewRequest(Body):
     note: str = Field(min_length=1, max_length=2000)
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
 class ObjectionRequest(Body):
     application_id: str = Field(min_length=1, max_length=64)
-    reason: str = Field(min_length=1, max_length=5000)
-    contact: str = Field(min_length=1, max_length=200)
+    reason: Annotated[LongText, AfterValidator(_not_blank)] = Field(min_length=1, max_length=2000)
+    contact: Annotated[Text, AfterValidator(_not_blank)] = Field(min_length=1, max_length=200)
 
 
 class ResolveRequest(Body):
@@ -37,8 +47,47 @@ class ResolveRequest(Body):
     note: str = Field(min_length=1, max_length=2000)
 
 
+class DismissRequest(Body):
+    """Either the objections named, or every open objection of one application."""
+
+    objection_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        default=None, min_length=1, max_length=1000)
+    application_id: str | None = Field(default=None, min_length=1, max_length=64)
+    note: str = Field(min_length=1, max_length=2000)
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> Self:
+        if (self.objection_ids is None) == (self.application_id is None):
+            raise ValueError("give either objection_ids or application_id, not both")
+        return self
+
+
+@dataclass(frozen=True)
+class ObjectionPolicy:
+    """How much the public may object: per client address and per contact, and how many
+    objections an application may hold open at once (the rest refused until some are resolved)."""
+
+    per_client: RateLimiter
+    per_contact: RateLimiter
+    most_open: int
+
+
 def _refused(exc: DomainRuleError) -> HTTPException:
-    return HTTPException(404 if isinstance(exc, operations.NotFound) else 409, detail=str(exc))
+    status = 404 if isinstance(exc, operations.NotFound) else 409
+    code = getattr(exc, "code", None)
+    return HTTPException(status, detail={"code": code, "message": str(exc)} if code else str(exc))
+
+
+def _too_many(limiter: RateLimiter, subject: str, zh: str, en: str) -> HTTPException | None:
+    """The 429 for a `subject` past its rate, with Retry-After; None while it may go on."""
+    retry_after = limiter.retry_after(subject)
+    if retry_after is None:
+        return None
+    return HTTPException(429, headers={"Retry-After": str(retry_after)}, detail={
+        "code": "RATE_LIMITED",
+        "message": f"异议提交过于频繁：每个{zh}每分钟至多 {limiter.per_minute} 条，请 {retry_after} 秒后再试 "
+                   f"(at most {limiter.per_minute} objections a minute per {en}; "
+                   f"try again in {retry_after} s)"})
 
 
 def _calendar_unknown(exc: workdays.CalendarYearUnknown) -> HTTPException:
@@ -47,7 +96,8 @@ def _calendar_unknown(exc: workdays.CalendarYearUnknown) -> HTTPException:
         "message": f"公示期无法计算：{exc.year}年的法定工作日安排尚未公布，不作推测。{exc}"})
 
 
-def build_router(deps: Callable[[], Deps], tokens: TokenService, notice_days: int) -> APIRouter:
+def build_router(deps: Callable[[], Deps], tokens: TokenService, notice_days: int,
+                 policy: ObjectionPolicy) -> APIRouter:
     router = APIRouter()
     operator = Depends(requires(lambda: tokens, "operator"))
     overseer = Depends(requires(lambda: tokens, "operator", "auditor"))
@@ -103,30 +153,58 @@ def build_router(deps: Callable[[], Deps], tokens: TokenService, notice_days: in
         except DomainRuleError as exc:
             raise _refused(exc) from exc
 
-    @router.post("/v1/notices/{notice_id}/objections", status_code=201)
-    async def object_to(notice_id: str, body: ObjectionRequest) -> dict[str, str]:
-        """Anyone may object during the notice period (征求意见)."""
+    @router.post("/v1/notices/{notice_id}/objections", status_code=201, response_model=None,
+                 responses={200: {"description": "filed before: the first objection's id"},
+                            409: {}, 413: {}, 429: {}})
+    async def object_to(notice_id: str, body: ObjectionRequest,
+                        request: Request) -> dict[str, str] | JSONResponse:
+        """Anyone may object during the notice period (征求意见), within the rates per client and
+        per contact; the same objection again answers 200 with the first one's id."""
+        client = request.client.host if request.client else "unknown"
+        refused = (_too_many(policy.per_client, client, "客户端地址", "client address")
+                   or _too_many(policy.per_contact, normal_contact(body.contact), "联系方式", "contact"))
+        if refused is not None:
+            raise refused
         try:
-            objection_id = await operations.object_to(deps(), notice_id, body.application_id,
-                                                      body.reason, body.contact)
+            filed = await objections.object_to(deps(), notice_id, body.application_id, body.reason,
+                                               body.contact, most_open=policy.most_open)
         except DomainRuleError as exc:
             raise _refused(exc) from exc
-        return {"objection_id": objection_id, "status": "objection_raised"}
+        if not filed.new:
+            return JSONResponse({"objection_id": filed.objection_id, "status": "already_filed"})
+        return {"objection_id": filed.objection_id, "status": "objection_raised"}
 
     @router.post("/v1/objections/{objection_id}/resolve")
     async def resolve(objection_id: str, body: ResolveRequest,
                       who: Annotated[Principal, operator]) -> dict[str, Any]:
         """Upheld rejects the application; dismissed returns it to the notice."""
         try:
-            stored = await operations.resolve(deps(), objection_id, body.upheld, body.note, who.subject)
+            if body.upheld:
+                stored = await objections.uphold(deps(), objection_id, body.note, who.subject)
+                return {"application_id": stored.case.application_id, "status": stored.case.status}
+            (done,) = await objections.dismiss(deps(), objection_ids=[objection_id], note=body.note,
+                                               by=who.subject)
         except DomainRuleError as exc:
             raise _refused(exc) from exc
-        return {"application_id": stored.case.application_id, "status": stored.case.status}
+        return {"application_id": done.application_id, "status": done.status}
+
+    @router.post("/v1/objections/dismiss")
+    async def dismiss(body: DismissRequest, who: Annotated[Principal, operator]) -> dict[str, Any]:
+        """Dismiss many objections at once: those named, or every open one of an application;
+        each is named on its case's timeline. All must be open, or none is dismissed."""
+        try:
+            done = await objections.dismiss(deps(), objection_ids=body.objection_ids or (),
+                                            application_id=body.application_id, note=body.note,
+                                            by=who.subject)
+        except DomainRuleError as exc:
+            raise _refused(exc) from exc
+        return {"dismissed": [{"application_id": d.application_id, "status": d.status,
+                               "objection_ids": list(d.objection_ids)} for d in done]}
 
     @router.get("/notices", response_model=None)
     async def notices(format: str = "html") -> HTMLResponse | JSONResponse:
         """Every public notice, as a page or as JSON."""
-        views = [_view(n) for n in await deps().store.all_notices()]
+        views = [notice_view(n) for n in await deps().store.all_notices()]
         if format == "json":
             return JSONResponse({"items": [v.model_dump(mode="json") for v in views]})
         return HTMLResponse(render_notices_index(views))
@@ -137,15 +215,10 @@ def build_router(deps: Callable[[], Deps], tokens: TokenService, notice_days: in
         doc = await deps().store.notice(notice_id)
         if doc is None:
             raise HTTPException(404, detail="no such notice")
-        view = _view(doc)
+        view = notice_view(doc)
         if format == "json":
             return JSONResponse(view.model_dump(mode="json"))
         return HTMLResponse(render_notice_page(view))
 
     return router
 
-
-def _view(doc: dict[str, Any]) -> NoticeView:
-    return NoticeView(notice_id=doc["_id"], starts_on=doc["starts_on"], ends_on=doc["ends_on"],
-                      working_days=doc["working_days"],
-                      entries=tuple(NoticeEntry.model_validate(e) for e in doc["entries"]))

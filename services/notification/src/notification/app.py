@@ -14,12 +14,13 @@ from vouchers_shared.messaging.kafka import build_broker
 from vouchers_shared.messaging.publisher import Outgoing
 from vouchers_shared.messaging.subscribe import consume
 from vouchers_shared.program import load_program
+from vouchers_shared.rate_limit import RateLimiter
 from vouchers_shared.runtime import Runtime, service_app
 
 from notification import operations
 from notification.adapters.channels import SmtpChannel, WebhookChannel
 from notification.adapters.mongo_store import NotificationStore
-from notification.api import build_router
+from notification.api import ObjectionPolicy, build_router
 from notification.config import Settings
 from notification.handlers import Deps, on_event
 from notification.letter_sender import Channel, RetryPolicy, send_due
@@ -55,13 +56,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return on_event(inbound, holder["deps"])
 
     router = build_router(lambda: holder["deps"], TokenService(settings.vouchers_token_key),
-                          params.public_notice_working_days)
+                          params.public_notice_working_days, _objection_policy(settings))
     app, runtime = service_app(SERVICE, settings, broker, on_start=on_start, routers=[router],
                                title="Compute vouchers: notification")
     consume(broker, *CASE_TOPICS, group_id="notification-cases", processor=lambda: runtime().processor,
             handler=lambda: handle, title="notification-cases",
             description="Joins the three verdicts per application into a case and decides")
     return app
+
+
+def _objection_policy(settings: Settings) -> ObjectionPolicy:
+    return ObjectionPolicy(per_client=RateLimiter(settings.objections_per_minute_per_client),
+                           per_contact=RateLimiter(settings.objections_per_minute_per_contact),
+                           most_open=settings.open_objections_per_application)
 
 
 def _channels(settings: Settings) -> dict[str, Channel]:

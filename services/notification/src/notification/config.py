@@ -21,3 +21,7 @@ class Settings(CommonSettings):
     sweep_interval_s: float = Field(default=5.0, gt=0)
     letter_retry_first_s: float = Field(default=2.0, gt=0, description="first wait after a failed send")
     letter_retry_max_s: float = Field(default=300.0, gt=0, description="longest wait between sends")
+    objections_per_minute_per_client: int = Field(default=10, ge=1, description="per client address")
+    objections_per_minute_per_contact: int = Field(default=3, ge=1, description="per contact given")
+    open_objections_per_application: int = Field(default=20, ge=1, le=500,
+                                                 description="more are refused (409) until some are resolved")

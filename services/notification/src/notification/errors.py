@@ -42,6 +42,21 @@ class ReviewSettlingError(CaseError):
         super().__init__(f"application {application_id}: cannot pass review: {why}")
 
 
+class ObjectionLimitError(CaseError):
+    """The application already holds as many open objections as it may."""
+
+    code = "OBJECTION_LIMIT_REACHED"
+
+    def __init__(self, application_id: str, most_open: int) -> None:
+        self.application_id = application_id
+        self.most_open = most_open
+        super().__init__(
+            f"申请 {application_id} 已有 {most_open} 条异议待处理，已达上限，待处理后方可再提出异议 "
+            f"(application {application_id} already holds {most_open} open objections, the most it may; "
+            "more are accepted once some are resolved)"
+        )
+
+
 class OutsideNoticePeriodError(CaseError):
     """The step needs a date inside (objection) or after (approval) the notice period."""
 

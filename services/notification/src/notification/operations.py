@@ -1,4 +1,5 @@
-"""What operators and the public do: review, notice batches, objections; and the periodic sweeps."""
+"""What operators do: review, notice batches, case listings; and the periodic sweeps (objections:
+`notification.objections`)."""
 
 from __future__ import annotations
 
@@ -18,12 +19,7 @@ from notification.adapters.mongo_store import CaseEntry, StoredCase
 from notification.domain import deadlines, lifecycle
 from notification.domain.case import FINAL_STATUSES
 from notification.errors import CaseError
-from notification.events_out import (
-    queue_approval,
-    queue_notice,
-    queue_objection,
-    queue_review_passed,
-)
+from notification.events_out import queue_approval, queue_notice, queue_review_passed
 from notification.handlers import Deps, flush, queue_approval_letter, record_decision, settle
 
 log = structlog.get_logger()
@@ -142,52 +138,6 @@ def _entry(stored: StoredCase) -> dict[str, str]:
             "applicant_name": stored.info.get("applicant_name", ""),
             "project_title": stored.info.get("project_title", ""),
             "voucher_cny": str(voucher.total_cny) if voucher else "0.00"}
-
-
-async def object_to(deps: Deps, notice_id: str, application_id: str, reason: str,
-                    contact: str) -> str:
-    """Anyone objects to an application on a running notice; the case waits for an operator."""
-    notice = await deps.store.notice(notice_id)
-    if notice is None or application_id not in {e["application_id"] for e in notice["entries"]}:
-        raise NotFound(f"application {application_id} is not in notice {notice_id}")
-    objection_id = f"OBJ-{uuid.uuid4().hex[:10].upper()}"
-    now = deps.clock.now()
-
-    def step(stored: StoredCase) -> None:
-        stored.case = lifecycle.raise_objection(stored.case, objection_id=objection_id, on=now.date(),
-                                                at=now)
-        queue_objection(stored, notice_id, objection_id, now)
-
-    stored = await _case(deps, application_id)
-    step(stored)  # refused (outside the period, case final) before anything is stored
-    await deps.store.save_objection({"_id": objection_id, "notice_id": notice_id, "reason": reason,
-                                     "application_id": application_id, "contact": contact,
-                                     "raised_at": now, "resolved": None})
-    await _change(deps, application_id, step)
-    return objection_id
-
-
-async def resolve(deps: Deps, objection_id: str, upheld: bool, note: str, by: str) -> StoredCase:
-    """Upheld rejects the application (final); dismissed returns it to the notice."""
-    objection = await deps.store.objection(objection_id)
-    if objection is None:
-        raise NotFound(f"no objection {objection_id}")
-    now = deps.clock.now()
-
-    def step(stored: StoredCase) -> None:
-        if upheld:
-            stored.case, decision = lifecycle.uphold_objection(
-                stored.case, objection_id=objection_id, by=by, note=note, at=now)
-            record_decision(stored, decision)
-        else:
-            stored.case = lifecycle.dismiss_objection(stored.case, objection_id=objection_id, by=by,
-                                                      note=note, at=now)
-        queue_objection(stored, objection["notice_id"], objection_id, now, upheld=upheld, by=by)
-
-    stored = await _change(deps, objection["application_id"], step)
-    await deps.store.save_objection({**objection, "resolved": {"upheld": upheld, "note": note,
-                                                               "by": by, "at": now}})
-    return stored
 
 
 async def sweep(deps: Deps) -> None:

@@ -1,5 +1,8 @@
 """Notification's documents: cases (with outbox and queued letters), letters, notices, objections.
 
+An objection is a document of its own (reason, contact, when, how resolved); its case keeps
+only the ids of the open ones, so objections never grow the case's document beyond that.
+
 A letter is queued inside its case's document, in the same write as the decision it announces,
 then handed over to the `letters` collection under an id derived from that decision. From then
 on only the sender writes the letter's document, so delivery state never races with the case.
@@ -210,8 +213,24 @@ class NotificationStore:
     async def all_notices(self) -> list[Document]:
         return [d async for d in self.notices.find({}).sort("starts_on", ASCENDING)]
 
-    async def save_objection(self, objection: Document) -> None:
-        await self.objections.replace_one({"_id": objection["_id"]}, objection, upsert=True)
+    async def withdraw_from_notice(self, notice_id: str, application_id: str) -> None:
+        """The notice no longer lists the application (rejected on an upheld objection)."""
+        await self.notices.update_one({"_id": notice_id}, {"$addToSet": {"withdrawn": application_id}})
+
+    async def add_objection(self, objection: Document) -> bool:
+        """Store a new objection; False (nothing written) when one with its id is there already."""
+        try:
+            await self.objections.insert_one(objection)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def drop_objection(self, objection_id: str) -> None:
+        """Remove an objection the case refused after it was stored."""
+        await self.objections.delete_one({"_id": objection_id})
+
+    async def resolve_objection(self, objection_id: str, resolution: Document) -> None:
+        await self.objections.update_one({"_id": objection_id}, {"$set": {"resolved": resolution}})
 
     async def objection(self, objection_id: str) -> Document | None:
         return await self.objections.find_one({"_id": objection_id})

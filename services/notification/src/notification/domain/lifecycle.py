@@ -6,7 +6,7 @@
     awaiting_notice  --open_notice-->        in_public_notice
     in_public_notice --raise_objection-->    objection_raised   (while the notice runs)
     objection_raised --raise_objection-->    objection_raised   (another objection)
-    objection_raised --dismiss_objection-->  in_public_notice   (once none is left open)
+    objection_raised --dismiss_objections--> in_public_notice   (once none is left open)
     objection_raised --uphold_objection-->   rejected
     in_public_notice --approve-->            approved           (after the notice has ended)
 
@@ -15,6 +15,7 @@ Every other step is refused with `IllegalTransitionError`; `rejected` and `appro
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from vouchers_shared.findings import Finding
@@ -30,6 +31,7 @@ from notification.domain.case import (
 from notification.domain.verdicts import CHECK_LABELS, CHECKS
 from notification.errors import (
     IllegalTransitionError,
+    ObjectionLimitError,
     OutsideNoticePeriodError,
     ReviewSettlingError,
     UnknownObjectionError,
@@ -106,8 +108,13 @@ def open_notice(case: Case, *, notice_id: str, starts_on: date, ends_on: date, a
     return case.moved_to(change, notice_id=notice_id, notice_starts_on=starts_on, notice_ends_on=ends_on)
 
 
-def raise_objection(case: Case, *, objection_id: str, on: date, at: datetime) -> Case:
-    """An objection filed during the notice holds the case; filing it twice changes nothing."""
+def raise_objection(case: Case, *, objection_id: str, on: date, at: datetime,
+                    most_open: int | None = None) -> Case:
+    """An objection filed during the notice holds the case; filing it twice changes nothing.
+
+    The case keeps only the ids of its open objections (their text is stored apart), at most
+    `most_open` of them: past that an objection is refused until some are resolved.
+    """
     _require(case, "raise an objection", "in_public_notice", "objection_raised")
     if objection_id in case.open_objections:
         return case
@@ -116,6 +123,8 @@ def raise_objection(case: Case, *, objection_id: str, on: date, at: datetime) ->
         raise OutsideNoticePeriodError(
             f"application {case.application_id}: objections are accepted from {starts} to {ends}, not on {on}"
         )
+    if most_open is not None and len(case.open_objections) >= most_open:
+        raise ObjectionLimitError(case.application_id, most_open)
     change = StatusChange(at=at, status="objection_raised", note=f"异议 {objection_id}")
     return case.moved_to(change, open_objections=(*case.open_objections, objection_id))
 
@@ -128,10 +137,23 @@ def _require_open(case: Case, objection_id: str, action: str) -> None:
 
 def dismiss_objection(case: Case, *, objection_id: str, by: str, note: str | None, at: datetime) -> Case:
     """A dismissed objection returns the case to the notice once no other objection is open."""
-    _require_open(case, objection_id, "dismiss an objection")
-    still_open = tuple(o for o in case.open_objections if o != objection_id)
+    return dismiss_objections(case, objection_ids=(objection_id,), by=by, note=note, at=at)
+
+
+def dismiss_objections(case: Case, *, objection_ids: Sequence[str], by: str, note: str | None,
+                       at: datetime) -> Case:
+    """Several open objections dismissed at once: one step on the timeline naming each of them;
+    the case returns to the notice once none is left open. All are open, or nothing changes."""
+    ids = tuple(dict.fromkeys(objection_ids))
+    if not ids:
+        raise ValueError("no objection to dismiss")
+    _require(case, "dismiss an objection", "objection_raised")
+    if unknown := [o for o in ids if o not in case.open_objections]:
+        raise UnknownObjectionError(case.application_id, ", ".join(unknown))
+    still_open = tuple(o for o in case.open_objections if o not in ids)
     status = "objection_raised" if still_open else "in_public_notice"
-    change = StatusChange(at=at, status=status, by=by, note=note)
+    change = StatusChange(at=at, status=status, by=by, note=note,
+                          reasons=tuple(f"异议 {o} 不成立" for o in ids))
     return case.moved_to(change, open_objections=still_open)
 
 

@@ -4,13 +4,18 @@ A notice shows, for each application, the applicant organisation's name, the pro
 and the voucher amount. It never shows personal data: no names of people, no person ids, no
 phone numbers or e-mail addresses. `NoticeEntry` refuses any other field, and
 `NoticeEntry.from_application` is the one way to build it from a filed application.
+
+A notice lists only the applications still in it: one rejected on an upheld objection is
+withdrawn (its id added to the stored notice's `withdrawn`) and no longer listed, in the page
+or in its JSON; the page says how many were withdrawn.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from vouchers_shared.application import Application
@@ -52,6 +57,7 @@ class NoticeView(BaseModel):
     ends_on: date
     working_days: int
     entries: tuple[NoticeEntry, ...] = ()
+    withdrawn: int = 0  # applications withdrawn since the notice opened (an objection upheld)
 
     @model_validator(mode="after")
     def _period_in_order(self) -> NoticeView:
@@ -67,6 +73,22 @@ class NoticeView(BaseModel):
     @property
     def total_cny(self) -> Decimal:
         return sum((e.voucher_cny for e in self.entries), Decimal("0.00"))
+
+
+def notice_view(doc: Mapping[str, Any]) -> NoticeView:
+    """A stored notice as the public sees it: the applications withdrawn since left out."""
+    entries = [NoticeEntry.model_validate(e) for e in doc["entries"]]
+    withdrawn = set(doc.get("withdrawn") or ())
+    return NoticeView(notice_id=doc["_id"], starts_on=doc["starts_on"], ends_on=doc["ends_on"],
+                      working_days=doc["working_days"],
+                      entries=tuple(e for e in entries if e.application_id not in withdrawn),
+                      withdrawn=sum(1 for e in entries if e.application_id in withdrawn))
+
+
+def lists(doc: Mapping[str, Any], application_id: str) -> bool:
+    """The stored notice still lists `application_id` (it is in it and not withdrawn)."""
+    return (application_id in {e["application_id"] for e in doc["entries"]}
+            and application_id not in (doc.get("withdrawn") or ()))
 
 
 def render_notice_page(notice: NoticeView) -> str:

@@ -1,0 +1,153 @@
+"""A document store in memory, answering the few PyMongo calls the notification store makes.
+
+It says it is FerretDB, so the store checks its conditions on documents read by id, as it does
+on the local store; ids are unique; every document is copied in and out, as a real store would
+serialise it. It keeps the size of the largest write of each collection (`largest`), so a test
+can bound how a document grows.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, cast
+
+import bson
+from pymongo import AsyncMongoClient
+from pymongo.errors import DuplicateKeyError
+
+Document = dict[str, Any]
+
+
+def _matches(doc: Document, query: Document) -> bool:
+    for key, wanted in query.items():
+        if key == "$or":
+            if not any(_matches(doc, q) for q in wanted):
+                return False
+            continue
+        value = doc.get(key)
+        if isinstance(wanted, dict) and wanted and all(k.startswith("$") for k in wanted):
+            if not all(_holds(value, op, arg) for op, arg in wanted.items()):
+                return False
+        elif value != wanted:
+            return False
+    return True
+
+
+def _holds(value: Any, op: str, arg: Any) -> bool:
+    if op == "$in":
+        return value in arg
+    if op == "$lte":
+        return value is not None and value <= arg
+    if op == "$lt":
+        return value is not None and value < arg
+    raise NotImplementedError(op)
+
+
+class _Result:
+    def __init__(self, matched: int) -> None:
+        self.matched_count = matched
+
+
+class Cursor:
+    def __init__(self, docs: list[Document]) -> None:
+        self.docs = docs
+
+    def sort(self, field: str, direction: int) -> Cursor:
+        self.docs.sort(key=lambda d: str(d.get(field)), reverse=direction < 0)
+        return self
+
+    def limit(self, count: int) -> Cursor:
+        self.docs = self.docs[:count]
+        return self
+
+    def __aiter__(self) -> AsyncIterator[Document]:
+        return self._each()
+
+    async def _each(self) -> AsyncIterator[Document]:
+        for doc in self.docs:
+            yield doc
+
+
+class Collection:
+    def __init__(self, database: Database, name: str) -> None:
+        self.database, self.name = database, name
+        self.docs: dict[Any, Document] = {}
+        self.largest = 0
+
+    def _put(self, doc: Document) -> None:
+        self.largest = max(self.largest, len(bson.encode(doc)))
+        self.docs[doc["_id"]] = copy.deepcopy(doc)
+
+    def _found(self, query: Document) -> Iterator[Document]:
+        return (d for d in self.docs.values() if _matches(d, query))
+
+    async def find_one(self, query: Document) -> Document | None:
+        return next((copy.deepcopy(d) for d in self._found(query)), None)
+
+    def find(self, query: Document) -> Cursor:
+        return Cursor([copy.deepcopy(d) for d in self._found(query)])
+
+    async def insert_one(self, doc: Document) -> None:
+        if doc["_id"] in self.docs:
+            raise DuplicateKeyError(f"E11000 duplicate key {doc['_id']!r} in {self.name}")
+        self._put(doc)
+
+    async def replace_one(self, query: Document, doc: Document, upsert: bool = False) -> _Result:
+        current = next(self._found(query), None)
+        if current is None and not upsert:
+            return _Result(0)
+        self._put({**doc, "_id": current["_id"] if current else query["_id"]})
+        return _Result(1 if current else 0)
+
+    async def update_one(self, query: Document, update: Document) -> _Result:
+        current = next(self._found(query), None)
+        if current is None:
+            return _Result(0)
+        doc = copy.deepcopy(current)
+        for op, fields in update.items():
+            for key, value in fields.items():
+                if op == "$set":
+                    doc[key] = value
+                elif op == "$push":
+                    doc.setdefault(key, []).append(value)
+                elif op == "$addToSet":
+                    if value not in doc.setdefault(key, []):
+                        doc[key].append(value)
+                else:
+                    raise NotImplementedError(op)
+        self._put(doc)
+        return _Result(1)
+
+    async def delete_one(self, query: Document) -> None:
+        current = next(self._found(query), None)
+        if current is not None:
+            del self.docs[current["_id"]]
+
+    async def create_index(self, keys: Any) -> None:
+        return None
+
+
+class Database:
+    def __init__(self, client: MemoryMongo) -> None:
+        self.client = client
+        self.collections: dict[str, Collection] = {}
+
+    def __getitem__(self, name: str) -> Collection:
+        return self.collections.setdefault(name, Collection(self, name))
+
+    async def command(self, name: str) -> Document:
+        assert name in ("buildInfo", "ping"), name
+        return {"ok": 1, "ferretdbVersion": "in-memory"}
+
+
+class MemoryMongo:
+    def __init__(self) -> None:
+        self.databases: dict[str, Database] = {}
+        self.admin = Database(self)
+
+    def __getitem__(self, name: str) -> Database:
+        return self.databases.setdefault(name, Database(self))
+
+    def as_client(self) -> AsyncMongoClient[Document]:
+        return cast(AsyncMongoClient[Document], self)
