@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from aiokafka import TopicPartition
+from aiokafka.errors import IllegalStateError
 from vouchers_shared.messaging.consumer import Handler, RecordProcessor
 from vouchers_shared.messaging.envelope import Envelope
 from vouchers_shared.messaging.subscribe import settle_batch
@@ -41,10 +42,17 @@ class PartitionLog:
         return cls(records, {tp: 0 for tp in records}, {tp: 0 for tp in records})
 
     def seek(self, partition: TopicPartition, offset: int) -> None:
+        self._assigned(partition)
         self.position[partition] = offset
 
     def pause(self, *partitions: TopicPartition) -> None:
+        for partition in partitions:
+            self._assigned(partition)
         self.paused.update(partitions)
+
+    def _assigned(self, partition: TopicPartition) -> None:
+        if partition not in self.records:  # as aiokafka's consumer does
+            raise IllegalStateError(f"No current assignment for partition {partition}")
 
     def resume(self, *partitions: TopicPartition) -> None:
         self.paused.difference_update(partitions)

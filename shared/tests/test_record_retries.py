@@ -3,18 +3,21 @@ then one dead letter; only its partition is rewound, and an outage parks nothing
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections import Counter
 from collections.abc import Sequence
 
 import pytest
+from aiokafka import TopicPartition
 from aiokafka.errors import KafkaTimeoutError
 from pymongo.errors import AutoReconnect, OperationFailure
 from vouchers_shared.errors import PoisonMessage, TransientError
-from vouchers_shared.messaging.consumer import RecordProcessor
+from vouchers_shared.messaging.consumer import RecordProcessor, Rewind
 from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.publisher import Outgoing
 from vouchers_shared.messaging.retry import InfrastructureProbe, RetryPolicy
+from vouchers_shared.messaging.subscribe import hold_back
 
 from .partition_log import TOPIC, PartitionLog, run_subscriber
 from .test_record_processor import FakePublisher
@@ -183,6 +186,15 @@ async def test_a_dead_letter_that_cannot_be_written_waits_and_is_written_once() 
     assert log.all_committed()
     assert len(dead_letters(publisher)) == 1
     assert handler.calls["BAD@0:0"] == 1  # the handler is not run again to park it
+
+
+async def test_a_partition_revoked_during_the_batch_is_left_to_its_new_owner() -> None:
+    log = PartitionLog.of({0: ["A"]})
+    log.poll()
+    hold_back(log, [Rewind(TOPIC, 0, 0, 0.01, outage=False), Rewind(TOPIC, 5, 3, 0.01, outage=False)])
+    assert (log.paused, log.position[TopicPartition(TOPIC, 0)]) == ({TopicPartition(TOPIC, 0)}, 0)
+    await asyncio.sleep(0.05)
+    assert log.paused == set()  # resumed when its wait was over
 
 
 @pytest.mark.parametrize("failures", range(1, 12))

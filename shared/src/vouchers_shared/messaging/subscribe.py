@@ -46,9 +46,11 @@ async def settle_batch(processor: RecordProcessor, handler: Handler, topics: Seq
 def hold_back(consumer: Partitions, rewinds: Sequence[Rewind]) -> None:
     """Seek each partition back and pause it; it is resumed when its wait is over (unless it
     went to another process meanwhile; a partition assigned again starts unpaused)."""
-    loop = asyncio.get_running_loop()
+    loop, owned = asyncio.get_running_loop(), consumer.assignment()
     for rewind in rewinds:
         partition = TopicPartition(rewind.topic, rewind.partition)
+        if partition not in owned:
+            continue  # revoked during the batch: the new owner starts from the last commit
         consumer.seek(partition, rewind.offset)
         consumer.pause(partition)
         loop.call_later(rewind.wait_s, _resume, consumer, partition)
