@@ -16,7 +16,7 @@ from vouchers_shared.errors import PoisonMessage, TransientError
 from vouchers_shared.messaging.consumer import RecordProcessor, Rewind
 from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.publisher import Outgoing
-from vouchers_shared.messaging.retry import InfrastructureProbe, RetryPolicy
+from vouchers_shared.messaging.retry import FailureLog, InfrastructureProbe, RetryPolicy
 from vouchers_shared.messaging.subscribe import hold_back
 
 from .partition_log import TOPIC, PartitionLog, run_subscriber
@@ -164,6 +164,55 @@ async def test_while_the_store_is_down_nothing_is_parked_and_only_its_partitions
     assert log.all_committed()
     assert handler.calls["BAD@0:0"] == QUICK.max_attempts
     assert len(dead_letters(publisher)) == 1
+
+
+async def test_a_record_is_parked_when_its_time_budget_is_spent_whatever_its_attempts() -> None:
+    publisher = FakePublisher()
+    handler = Calls("BAD", TransientError("slow to fail"))
+    policy = RetryPolicy(max_attempts=1000, budget_s=0.15, backoff_first_s=0.02, backoff_max_s=0.04,
+                         in_place_s=0.05)
+    log = PartitionLog.of({0: ["BAD", "A"]})
+
+    await run_subscriber(RecordProcessor(publisher, "test", policy), handler, log, for_s=2.0)
+
+    assert log.all_committed()
+    (parked,) = dead_letters(publisher)
+    assert 2 < handler.calls["BAD@0:0"] < 20
+    assert parked["dlq_attempts"] == str(handler.calls["BAD@0:0"])
+
+
+async def test_waiting_out_an_outage_does_not_spend_a_records_time_budget() -> None:
+    probe = Probe(answering=True)
+    failures = FailureLog(RetryPolicy(max_attempts=1000, budget_s=0.2),
+                          InfrastructureProbe(probe, ttl_s=0))
+    position = (TOPIC, 0, 0)
+    await failures.count(position, TransientError("refused"))
+    probe.answering = False
+    for _ in range(3):  # 0.3 s of outage
+        await asyncio.sleep(0.1)
+        _, outage = await failures.count(position, AutoReconnect("down"))
+        assert outage
+    probe.answering = True
+    noted, outage = await failures.count(position, TransientError("refused"))
+    assert (noted.attempts, noted.outages, outage, noted.park_due) == (2, 3, False, False)
+    await asyncio.sleep(0.25)  # failing on its own past the budget
+    noted, _ = await failures.count(position, TransientError("refused"))
+    assert noted.park_due
+
+
+async def test_the_infrastructure_is_asked_once_for_failures_that_arrive_together() -> None:
+    asked = 0
+
+    async def slow_no() -> bool:
+        nonlocal asked
+        asked += 1
+        await asyncio.sleep(0.05)
+        return False
+
+    probe = InfrastructureProbe(slow_no, ttl_s=60)
+    answers = await asyncio.gather(*(probe.answers() for _ in range(20)))
+    assert await probe.answers() is False
+    assert (asked, set(answers)) == (1, {False})
 
 
 async def test_a_dead_letter_that_cannot_be_written_waits_and_is_written_once() -> None:

@@ -27,8 +27,9 @@ TRANSIENT = (TransientError, ConnectionFailure, KafkaError, OSError, asyncio.Tim
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """A record is given up after `max_attempts` counted failures or `budget_s` after its first,
-    whichever comes first. The wait after the n-th failure is between half and all of
+    """A record is given up after `max_attempts` counted failures, or once it has been failing
+    for `budget_s` since its first (waits that follow an outage left out), whichever comes
+    first. The wait after the n-th failure is between half and all of
     min(`backoff_max_s`, `backoff_first_s` * 2**(n-1)), the half above the floor random
     ("equal jitter"). A delivery sleeps in place while its waits add up to `in_place_s`; a
     longer wait is spent with the record's partition paused."""
@@ -95,9 +96,21 @@ class Failures:
 
     attempts: int = 0  # counted: the store and the broker answered
     outages: int = 0  # not counted: they did not
-    first_at: float = 0.0  # monotonic time of the first counted failure
+    failing_s: float = 0.0  # time since the first counted failure, less the waits after outages
     error: BaseException | None = None  # the last one, for the dead letter
     park_due: bool = False  # given up; the dead letter is still to be written
+    last_at: float | None = None  # monotonic time of the last failure
+    last_was_outage: bool = False
+
+    def note(self, error: BaseException, *, outage: bool) -> None:
+        now = time.monotonic()
+        if self.last_at is not None and not self.last_was_outage:
+            self.failing_s += now - self.last_at
+        self.last_at, self.last_was_outage, self.error = now, outage, error
+        if outage:
+            self.outages += 1
+        else:
+            self.attempts += 1
 
 
 class FailureLog:
@@ -121,23 +134,17 @@ class FailureLog:
     async def count(self, position: Position, exc: BaseException) -> tuple[Failures, bool]:
         """Note a failure; True with it when it is an outage's, not the record's."""
         failures = self._failures.setdefault(position, Failures())
-        failures.error = exc
         if isinstance(exc, PermanentError):
-            failures.attempts += 1
+            failures.note(exc, outage=False)
             failures.park_due = True
             return failures, False
-        if (is_transient(exc) and self._infrastructure is not None
-                and not await self._infrastructure.answers()):
-            failures.outages += 1
-            return failures, True
-        now = time.monotonic()
-        if failures.attempts == 0:
-            failures.first_at = now
-        failures.attempts += 1
-        failures.park_due = self.policy.gives_up(failures.attempts, now - failures.first_at)
-        if failures.park_due:
+        outage = (is_transient(exc) and self._infrastructure is not None
+                  and not await self._infrastructure.answers())
+        failures.note(exc, outage=outage)
+        if not outage and self.policy.gives_up(failures.attempts, failures.failing_s):
+            failures.park_due = True
             metrics.RETRIES_EXHAUSTED.labels(topic=position[0]).inc()
-        return failures, False
+        return failures, outage
 
 
 def is_transient_store_error(exc: BaseException) -> bool:
