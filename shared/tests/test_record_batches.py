@@ -1,5 +1,5 @@
-"""A batch of records: one applicant's in order, applicants side by side; store-busy trouble is
-retried, never parked."""
+"""A batch of records: one applicant's in order, applicants side by side; store-busy trouble that
+passes is retried in place, nothing parked."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from collections.abc import Sequence
 import pytest
 from pymongo.errors import OperationFailure
 from vouchers_shared.errors import TransientError
-from vouchers_shared.messaging.consumer import RecordProcessor, is_transient
+from vouchers_shared.messaging.consumer import RecordProcessor
 from vouchers_shared.messaging.envelope import Envelope
 from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.publisher import Outgoing
+from vouchers_shared.messaging.retry import RetryPolicy, is_transient
 
 from .test_record_processor import FakePublisher, Record
 
@@ -50,7 +51,7 @@ async def test_one_applicants_records_run_in_order_and_applicants_side_by_side()
     assert sorted(finished) == ["evt-1", "evt-2", "evt-3", "evt-4"]
 
 
-async def test_a_transient_failure_fails_the_batch_after_the_others_and_stops_its_applicant() -> None:
+async def test_a_record_to_retry_rewinds_its_partition_to_it_and_stops_its_applicant() -> None:
     handled: list[str] = []
 
     async def handler(inbound: Inbound) -> Sequence[Outgoing]:
@@ -59,12 +60,13 @@ async def test_a_transient_failure_fails_the_batch_after_the_others_and_stops_it
         handled.append(inbound.envelope.id)
         return ()
 
-    processor = RecordProcessor(FakePublisher(), "test", transient_budget_s=0.3)
-    batch = [record(APPLICANT_A, 1), record(APPLICANT_B, 2), record(APPLICANT_A, 3)]
-    with pytest.raises(TransientError):
-        await processor.process_batch(batch, handler)
-    # B's record was handled; A's second record waits for its first to succeed.
-    assert handled == ["evt-2"]
+    processor = RecordProcessor(FakePublisher(), "test", RetryPolicy(in_place_s=0.3))
+    batch = [record(APPLICANT_A, 1), record(APPLICANT_B, 2), record(APPLICANT_A, 3),
+             record(APPLICANT_B, 4, partition=1)]
+    (rewind,) = await processor.process_batch(batch, handler)
+    # B's records were handled; A's second record waits for its first to succeed.
+    assert handled == ["evt-2", "evt-4"]
+    assert (rewind.partition, rewind.offset) == (0, 1)
 
 
 async def test_a_busy_store_is_retried_in_place_and_nothing_is_parked() -> None:

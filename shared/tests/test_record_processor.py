@@ -1,17 +1,17 @@
-"""What happens to one record: published results, retried transient trouble, parked poison."""
+"""What happens to one record: published results, retried failures, parked poison."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import pytest
 from pymongo.errors import AutoReconnect
 from vouchers_shared.errors import PoisonMessage
 from vouchers_shared.messaging.consumer import RecordProcessor
 from vouchers_shared.messaging.envelope import Envelope
 from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.publisher import Outgoing
+from vouchers_shared.messaging.retry import InfrastructureProbe, RetryPolicy
 
 
 @dataclass
@@ -94,13 +94,8 @@ async def test_a_failing_handler_is_retried_then_parked_after_the_attempt_budget
         calls += 1
         raise KeyError("a bug")
 
-    processor = RecordProcessor(publisher, "test", max_attempts=3)
-    record = good_record()
-    for _ in range(2):  # the subscriber's nack makes the record come again
-        with pytest.raises(KeyError):
-            await processor.process(record, handler)
-        assert publisher.sent == []
-    await processor.process(record, handler)
+    policy = RetryPolicy(max_attempts=3, backoff_first_s=0.001, in_place_s=1.0)
+    assert await RecordProcessor(publisher, "test", policy).process(good_record(), handler) is None
     assert calls == 3
     assert publisher.sent[0][3]["dlq_attempts"] == "3"
 
@@ -119,13 +114,19 @@ async def test_a_store_that_comes_back_is_retried_in_place_without_parking() -> 
     assert publisher.sent == []
 
 
-async def test_a_store_that_stays_away_raises_so_the_record_is_not_committed() -> None:
+async def test_a_store_that_stays_away_hands_the_record_back_to_wait_with_its_partition() -> None:
     publisher = FakePublisher()
 
     async def handler(_inbound: Inbound) -> Sequence[Outgoing]:
         raise AutoReconnect("down")
 
-    processor = RecordProcessor(publisher, "test", transient_budget_s=0.3)
-    with pytest.raises(AutoReconnect):
-        await processor.process(good_record(), handler)
+    async def store_down() -> bool:
+        return False
+
+    policy = RetryPolicy(backoff_first_s=0.1, in_place_s=0.3)
+    processor = RecordProcessor(publisher, "test", policy, InfrastructureProbe(store_down))
+    rewind = await processor.process(good_record(), handler)
+    assert rewind is not None
+    assert (rewind.topic, rewind.partition, rewind.offset, rewind.outage) == (
+        "vouchers.applications.v1", 3, 42, True)
     assert publisher.sent == []

@@ -19,6 +19,7 @@ from vouchers_shared.clock import ProgramClock
 from vouchers_shared.messaging.consumer import RecordProcessor
 from vouchers_shared.messaging.kafka import ensure_topics
 from vouchers_shared.messaging.publisher import KafkaPublisher
+from vouchers_shared.messaging.retry import InfrastructureProbe, RetryPolicy
 from vouchers_shared.observability.catalog import document_publishers
 from vouchers_shared.observability.health import health_router
 from vouchers_shared.observability.http import HttpMetrics
@@ -29,6 +30,7 @@ from vouchers_shared.store import Document, connect, ping
 
 log = structlog.get_logger()
 BROKER_CLOSE_S = 3.0  # the producer's last flush once the consumers have stopped
+PROBE_TIMEOUT_S = 5.0  # as long as the store's server selection: an answer, not a hang
 
 
 @dataclass
@@ -110,6 +112,15 @@ async def _ensure_topics_when_kafka_answers(settings: CommonSettings) -> None:
     await ensure_topics(settings)
 
 
+def _store_and_broker_probe(mongo: AsyncMongoClient[Document], broker: KafkaBroker
+                            ) -> InfrastructureProbe:
+    """Both must answer for a failing record to be blamed for its failure."""
+    async def both_answer() -> bool:
+        return await ping(mongo) and bool(await broker.ping(timeout=PROBE_TIMEOUT_S))
+
+    return InfrastructureProbe(both_answer)
+
+
 def service_app(
     name: str,
     settings: CommonSettings,
@@ -134,8 +145,9 @@ def service_app(
         await _ensure_topics_when_kafka_answers(settings)
         mongo = connect(settings, name)
         publisher = KafkaPublisher(broker)
-        runtime = Runtime(name, settings, broker, mongo, publisher,
-                          RecordProcessor(publisher, name),
+        processor = RecordProcessor(publisher, name, RetryPolicy.from_settings(settings),
+                                    _store_and_broker_probe(mongo, broker))
+        runtime = Runtime(name, settings, broker, mongo, publisher, processor,
                           ProgramClock.from_setting(settings.voucher_clock))
         holder["runtime"] = runtime
         await on_start(runtime)

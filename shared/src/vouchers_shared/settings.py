@@ -31,6 +31,12 @@ class CommonSettings(BaseSettings):
     log_level: str = "INFO"
     graceful_timeout_s: float = 20.0
     http_max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="413 past this")
+    # A record that keeps failing while the store and broker answer (see messaging/retry.py).
+    consumer_max_attempts: int = Field(default=8, ge=1, le=1000)
+    consumer_retry_budget_s: float = Field(default=120.0, gt=0)
+    consumer_backoff_first_s: float = Field(default=0.2, gt=0)
+    consumer_backoff_max_s: float = Field(default=30.0, gt=0)
+    consumer_retry_in_place_s: float = Field(default=1.0, ge=0)
 
     @model_validator(mode="after")
     def _no_placeholder_secrets_outside_local_mode(self) -> CommonSettings:

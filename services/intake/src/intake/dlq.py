@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from vouchers_shared.messaging.dead_letter import DLQ_ID
 from vouchers_shared.messaging.inbound import decode_headers
 from vouchers_shared.messaging.kafka import MAX_MESSAGE_BYTES, admin_options
 from vouchers_shared.messaging.producer import StandalonePublisher
@@ -28,7 +29,25 @@ class Parked:
         return kept
 
 
-async def parked(settings: CommonSettings, topic: str) -> AsyncIterator[Parked]:
+def parked(settings: CommonSettings, topic: str) -> AsyncIterator[Parked]:
+    """Every record parked from `topic`, each once, from the beginning to the current end."""
+    return first_of_each_id(_dead_letters(settings, topic))
+
+
+async def first_of_each_id(records: AsyncIterable[Parked]) -> AsyncIterator[Parked]:
+    """A record parked again by a process that took over before the first one committed carries
+    the same `dlq_id`: only its first dead letter is kept (those without an id all are)."""
+    seen: set[str] = set()
+    async for record in records:
+        dlq_id = record.headers.get(DLQ_ID)
+        if dlq_id is not None:
+            if dlq_id in seen:
+                continue
+            seen.add(dlq_id)
+        yield record
+
+
+async def _dead_letters(settings: CommonSettings, topic: str) -> AsyncIterator[Parked]:
     """Every record on `topic`'s dead-letter topic, from the beginning to the current end."""
     assigned = [TopicPartition(dlq_topic(topic), p) for p in await _partitions(settings, dlq_topic(topic))]
     if not assigned:

@@ -1,148 +1,232 @@
-"""Run a handler for each record: publish what it returns, retry transient errors, park poison."""
+"""Run a handler for each record of a batch: publish what it returns, retry what fails a bounded
+number of times, park what cannot be processed on `<topic>.dlq`.
+
+Every record ends one of three ways, whatever fails (its headers, its body, the handler, the
+store, the broker): handled; parked at once (a PermanentError, PoisonMessage among them); or
+tried again with backoff and jitter until the RetryPolicy gives up, then parked with the error,
+the attempt count and its original headers. A TransientError or a busy store is retried the
+same way and within the same bound: an error that repeats while the store and the broker
+answer is the record's own (a deterministic error classed as transient would otherwise stall
+its partition for good).
+
+The one failure that is never counted: a transient one while the probe finds the store or the
+broker not answering. Then the infrastructure is unavailable, not the record bad, and parking
+would empty every topic into its dead-letter topic during an outage. Such a record waits with
+its partition paused (backoff up to its maximum, no busy loop) for as long as the outage
+lasts; other partitions go on as far as they can. A dead letter that cannot be written is such
+a wait too: a record is parked or it waits, it is never dropped.
+
+A delivery retries in place while its waits add up to `in_place_s` (a busy store passes in
+less). Past that, `process_batch` returns a Rewind for the record's partition: the subscriber
+seeks that partition back to its first unsettled record and pauses it for the wait, and the
+one commit of the batch takes the rest: other partitions whole, that one up to the record.
+
+Parking is idempotent within a process: records settled (handled or parked) above the point a
+partition is rewound to are remembered until the commit passes them, and skipped when they
+come again. That memory is lost with the process: a crash or a rebalance between parking and
+the commit makes another process try the record again and, if it fails again, park it again.
+Each dead letter therefore carries `dlq_id` (service, topic, partition, offset), the same
+whichever process writes it, and readers keep the first record of each id (`vouchers dlq`).
+Writing the dead letter and the offset as one would need a transactional producer and a
+commit per parked record.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
 
 import structlog
-from aiokafka.errors import KafkaError
-from pymongo.errors import ConnectionFailure, OperationFailure
 
-from vouchers_shared.errors import PermanentError, TransientError
+from vouchers_shared.messaging.dead_letter import dead_letter_headers
 from vouchers_shared.messaging.envelope import Envelope
 from vouchers_shared.messaging.inbound import Inbound, decode_headers
 from vouchers_shared.messaging.publisher import Outgoing, Publisher
+from vouchers_shared.messaging.retry import (
+    FailureLog,
+    Failures,
+    InfrastructureProbe,
+    Position,
+    RetryPolicy,
+    is_transient,
+)
 from vouchers_shared.observability import metrics
 from vouchers_shared.topics import dlq_topic
 
 Handler = Callable[[Inbound], Awaitable[Sequence[Outgoing]]]
-TRANSIENT = (TransientError, ConnectionFailure, KafkaError, OSError, asyncio.TimeoutError)
+Partition = tuple[str, int]  # topic, partition
 log = structlog.get_logger()
 REFDATA_PREFIX = "vouchers.refdata."
 
 
+@dataclass(frozen=True)
+class Rewind:
+    """Seek `partition` of `topic` back to `offset`, its first unsettled record, and pause it
+    for `wait_s`; `outage` when the store or the broker did not answer."""
+
+    topic: str
+    partition: int
+    offset: int
+    wait_s: float
+    outage: bool
+
+
 class RecordProcessor:
-    """Exactly what happens to one record; the subscriber acks after `process` returns."""
+    """What happens to each record of a batch; one per service, shared by its subscribers."""
 
     def __init__(
         self,
         publisher: Publisher,
         service: str,
-        *,
-        max_attempts: int = 3,
-        transient_budget_s: float = 30.0,
-        backoff_cap_s: float = 5.0,
+        policy: RetryPolicy | None = None,
+        infrastructure: InfrastructureProbe | None = None,
     ) -> None:
         self._publisher = publisher
         self._service = service
-        self._max_attempts = max_attempts
-        self._transient_budget_s = transient_budget_s
-        self._backoff_cap_s = backoff_cap_s
-        self._attempts: dict[tuple[str, int, int], int] = {}
+        self._failures = FailureLog(policy or RetryPolicy(), infrastructure)
+        self._settled: dict[Partition, set[int]] = {}  # above a rewind point, not committed
 
-    async def process_batch(self, records: Sequence[object], handler: Handler) -> None:
+    async def process_batch(self, records: Sequence[object], handler: Handler) -> list[Rewind]:
         """Handle a batch: one applicant's records one at a time in their order, applicants side
-        by side. Raises (after every group has settled) if any record must come again; the
-        subscriber then rewinds the batch, and the records already handled are handled again as
-        the idempotent no-ops they are then."""
+        by side. Returns the partitions to rewind: those holding a record that is not settled,
+        each back to its first such record (an applicant's later records wait behind it)."""
         groups: dict[object, list[object]] = {}
         for record in records:
             groups.setdefault(_ordering_key(record), []).append(record)
+        held: dict[Partition, Rewind] = {}
 
         async def in_order(group: list[object]) -> None:
-            for record in group:
-                await self.process(record, handler)
+            for index, record in enumerate(group):
+                rewind = await self.process(record, handler)
+                if rewind is not None:
+                    for waiting in group[index:]:
+                        _hold(held, rewind, _position(waiting))
+                    return
 
         outcomes = await asyncio.gather(*(in_order(g) for g in groups.values()),
                                         return_exceptions=True)
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
+        self._forget_committed(records, held)
+        return list(held.values())
 
-    async def process(self, record: object, handler: Handler) -> None:
-        """Handle one record; raises only for transient trouble, so the record comes again."""
-        topic = str(getattr(record, "topic", ""))
+    async def process(self, record: object, handler: Handler) -> Rewind | None:
+        """Settle one record, handled or parked; or say when it should come again."""
+        topic, partition, offset = position = _position(record)
+        if offset in self._settled.get((topic, partition), ()):
+            return None  # settled before its partition was rewound
         headers = decode_headers(getattr(record, "headers", ()))
         subject = None if topic.startswith(REFDATA_PREFIX) else headers.get("ce_subject")
         started = time.perf_counter()
-        result = "retry"
+        outcome: Literal["ok", "parked"] | Rewind | None = None
         with structlog.contextvars.bound_contextvars(
             application_id=subject, event_id=headers.get("ce_id"),
             correlation_id=headers.get("correlation_id"),
         ):
             try:
-                result = await self._handle(record, handler)
+                outcome = await self._settle(position, record, handler)
             finally:
+                result = outcome if isinstance(outcome, str) else "retry"
                 metrics.MESSAGES_HANDLED.labels(topic=topic, result=result).inc()
                 metrics.HANDLER_SECONDS.labels(topic=topic).observe(time.perf_counter() - started)
+        if isinstance(outcome, Rewind):
+            return outcome
+        self._failures.drop(position)
+        self._settled.setdefault((topic, partition), set()).add(offset)
+        return None
 
-    async def _handle(self, record: object, handler: Handler) -> str:
-        """`ok` or `parked`; raises for anything that should make the record come again."""
-        topic, partition, offset = _position(record)
-        headers = decode_headers(getattr(record, "headers", ()))
-        body = getattr(record, "value", b"") or b""
-        key_raw = getattr(record, "key", None)
-        key = key_raw.decode(errors="replace") if isinstance(key_raw, bytes) else key_raw
-        slot = (topic, partition, offset)
-        outcome = "ok"
-        try:
-            inbound = Inbound(topic, partition, offset, key, headers, body,
-                              Envelope.from_headers(headers))
-            await self._run_with_backoff(inbound, handler)
-        except PermanentError as exc:
-            await self._park(topic, key, body, headers, exc, self._attempts.get(slot, 0) + 1)
-            outcome = "parked"
-        except Exception as exc:  # a bug or an unforeseen input: a few tries, then park it
-            if is_transient(exc):
-                raise
-            attempts = self._attempts.get(slot, 0) + 1
-            self._attempts[slot] = attempts
-            if attempts < self._max_attempts:
-                log.warning("handler_failed", topic=topic, offset=offset, attempt=attempts,
-                            error=repr(exc))
-                raise
-            await self._park(topic, key, body, headers, exc, attempts)
-            outcome = "parked"
-        self._attempts.pop(slot, None)
-        return outcome
+    def forget(self, topics: Collection[str], owned: Collection[Partition]) -> None:
+        """Drop what is remembered of `topics`' partitions other than `owned`: their records
+        are another process's now."""
+        def gone(partition: Partition) -> bool:
+            return partition[0] in topics and partition not in owned
 
-    async def _run_with_backoff(self, inbound: Inbound, handler: Handler) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._transient_budget_s
-        delay = 0.1
+        self._failures.drop_where(lambda position: gone(position[:2]))
+        for partition in [p for p in self._settled if gone(p)]:
+            del self._settled[partition]
+
+    async def _settle(self, position: Position, record: object, handler: Handler
+                      ) -> Literal["ok", "parked"] | Rewind:
+        failures = self._failures.of(position)
+        if failures is not None and failures.park_due:
+            return await self._park(position, record, failures)  # its dead letter failed before
+        policy, slept = self._failures.policy, 0.0
         while True:
             try:
-                for event in await handler(inbound):
-                    await self._publisher.publish(event)
-                return
+                await self._run(position, record, handler)
+                return "ok"
             except Exception as exc:
-                if not is_transient(exc) or loop.time() + delay > deadline:
-                    raise
-                log.warning("transient_error", topic=inbound.topic, error=repr(exc), retry_in=delay)
-                metrics.TRANSIENT_RETRIES.labels(topic=inbound.topic).inc()
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._backoff_cap_s)
+                failures, outage = await self._failures.count(position, exc)
+            if failures.park_due:
+                return await self._park(position, record, failures)
+            wait = policy.wait_s(failures.outages if outage else failures.attempts)
+            _note_retry(position, failures, outage, wait)
+            if slept + wait > policy.in_place_s:
+                return Rewind(*position, wait, outage)
+            await asyncio.sleep(wait)
+            slept += wait
 
-    async def _park(
-        self, topic: str, key: str | None, body: bytes, headers: dict[str, str],
-        exc: BaseException, attempts: int,
-    ) -> None:
-        dlq_headers = {
-            **headers,
-            "dlq_error": str(exc)[:2000],
-            "dlq_error_class": type(exc).__name__,
-            "dlq_attempts": str(attempts),
-            "dlq_original_topic": topic,
-            "dlq_service": self._service,
-            "dlq_at": datetime.now(UTC).isoformat(),
-        }
-        await self._publisher.publish_raw(dlq_topic(topic), key, body, dlq_headers)
+    async def _run(self, position: Position, record: object, handler: Handler) -> None:
+        headers = decode_headers(getattr(record, "headers", ()))
+        inbound = Inbound(*position, _key(record), headers, getattr(record, "value", b"") or b"",
+                          Envelope.from_headers(headers))
+        for event in await handler(inbound):
+            await self._publisher.publish(event)
+
+    async def _park(self, position: Position, record: object, failures: Failures
+                    ) -> Literal["parked"] | Rewind:
+        topic, partition, offset = position
+        exc = failures.error or RuntimeError("no error recorded")
+        headers = dead_letter_headers(
+            decode_headers(getattr(record, "headers", ())), service=self._service, topic=topic,
+            partition=partition, offset=offset, error=exc, attempts=failures.attempts)
+        try:
+            await self._publisher.publish_raw(dlq_topic(topic), _key(record),
+                                              getattr(record, "value", b"") or b"", headers)
+        except Exception as failed:  # the broker is away: the record waits, it is not dropped
+            failures.outages += 1
+            log.warning("park_failed", topic=topic, offset=offset, error=repr(failed))
+            return Rewind(*position, self._failures.policy.wait_s(failures.outages), outage=True)
         metrics.DLQ_MESSAGES.labels(topic=topic).inc()
-        log.error("message_parked", topic=topic, error_class=type(exc).__name__,
-                  error=str(exc)[:500], attempts=attempts)
+        log.error("message_parked", topic=topic, partition=partition, offset=offset,
+                  error_class=type(exc).__name__, error=str(exc)[:500], attempts=failures.attempts)
+        return "parked"
+
+    def _forget_committed(self, records: Iterable[object], held: dict[Partition, Rewind]) -> None:
+        """The commit of this batch passes every record below a rewind point, and the whole
+        batch in the partitions not rewound: their settled records will not come again."""
+        for partition in {_position(r)[:2] for r in records}:
+            rewind = held.get(partition)
+            kept = {o for o in self._settled.get(partition, ())
+                    if rewind is not None and o > rewind.offset}
+            if kept:
+                self._settled[partition] = kept
+            else:
+                self._settled.pop(partition, None)
+
+
+def _note_retry(position: Position, failures: Failures, outage: bool, wait: float) -> None:
+    log.warning("handler_failed", topic=position[0], partition=position[1], offset=position[2],
+                attempt=failures.attempts, outage=outage, retry_in=round(wait, 3),
+                error=repr(failures.error))
+    if failures.error is not None and is_transient(failures.error):
+        metrics.TRANSIENT_RETRIES.labels(topic=position[0]).inc()
+
+
+def _hold(held: dict[Partition, Rewind], rewind: Rewind, position: Position) -> None:
+    """Rewind `position`'s partition at least to it, for at least as long as `rewind` says."""
+    topic, partition, offset = position
+    before = held.get((topic, partition))
+    if before is None:
+        held[(topic, partition)] = replace(rewind, topic=topic, partition=partition, offset=offset)
+        return
+    held[(topic, partition)] = replace(before, offset=min(offset, before.offset),
+                                       wait_s=max(rewind.wait_s, before.wait_s),
+                                       outage=rewind.outage and before.outage)
 
 
 def _ordering_key(record: object) -> object:
@@ -154,30 +238,14 @@ def _ordering_key(record: object) -> object:
     return (getattr(record, "topic", ""), getattr(record, "partition", -1))
 
 
-def _position(record: object) -> tuple[str, int, int]:
+def _key(record: object) -> str | None:
+    raw = getattr(record, "key", None)
+    return raw.decode(errors="replace") if isinstance(raw, bytes) else raw
+
+
+def _position(record: object) -> Position:
     return (
         str(getattr(record, "topic", "")),
         int(getattr(record, "partition", -1)),
         int(getattr(record, "offset", -1)),
     )
-
-
-def is_transient_store_error(exc: BaseException) -> bool:
-    """Mongo errors worth retrying (the server is away or busy) versus refusals."""
-    if isinstance(exc, ConnectionFailure):
-        return True
-    if not isinstance(exc, OperationFailure):
-        return False
-    return (exc.has_error_label("RetryableWriteError")
-            or exc.has_error_label("TransientTransactionError")
-            or exc.code in _BUSY_CODES or "database is locked" in str(exc))
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Trouble that passes by itself: the record is tried again, never parked for it."""
-    return isinstance(exc, TRANSIENT) or is_transient_store_error(exc)
-
-
-# Server busy or stepping down (MongoDB), and the local store's lock timeout (reported as
-# an InternalError whose message says "database is locked").
-_BUSY_CODES = frozenset({6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436})

@@ -2,20 +2,67 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, cast
 
+import structlog
+from aiokafka import TopicPartition
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 
-from vouchers_shared.messaging.consumer import Handler, RecordProcessor
+from vouchers_shared.messaging.consumer import Handler, RecordProcessor, Rewind
+from vouchers_shared.observability import metrics
 from vouchers_shared.observability.catalog import document_dead_letters
+
+log = structlog.get_logger()
 
 # Stated per subscriber as well as on the broker: an error leaves the offset uncommitted, so
 # the record is delivered again (after a seek), never lost as with ACK_FIRST's auto-commit.
 SUBSCRIBER_ACK_POLICY = AckPolicy.NACK_ON_ERROR
 # How long a poll waits for records when there are none; records that are there come at once.
 BATCH_WAIT_MS = 200
+
+
+class Partitions(Protocol):
+    """What the subscriber does with its consumer's partitions (AIOKafkaConsumer has these)."""
+
+    def seek(self, partition: Any, offset: int) -> None: ...
+    def pause(self, *partitions: Any) -> None: ...
+    def resume(self, *partitions: Any) -> None: ...
+    def assignment(self) -> set[Any]: ...
+
+
+async def settle_batch(processor: RecordProcessor, handler: Handler, topics: Sequence[str],
+                       records: Sequence[Any], consumer: Partitions) -> None:
+    """Process a batch, then rewind and pause the partitions left holding a record that must
+    come again. The subscriber's ack then commits the consumer's positions: the whole batch in
+    every other partition, and each rewound one up to its first record still to do."""
+    processor.forget(topics, {(tp.topic, tp.partition) for tp in consumer.assignment()})
+    hold_back(consumer, await processor.process_batch(records, handler))
+
+
+def hold_back(consumer: Partitions, rewinds: Sequence[Rewind]) -> None:
+    """Seek each partition back and pause it; it is resumed when its wait is over (unless it
+    went to another process meanwhile; a partition assigned again starts unpaused)."""
+    loop, owned = asyncio.get_running_loop(), consumer.assignment()
+    for rewind in rewinds:
+        partition = TopicPartition(rewind.topic, rewind.partition)
+        if partition not in owned:
+            continue  # revoked during the batch: the new owner starts from the last commit
+        consumer.seek(partition, rewind.offset)
+        consumer.pause(partition)
+        loop.call_later(rewind.wait_s, _resume, consumer, partition)
+        cause = "outage" if rewind.outage else "record"
+        metrics.PARTITION_PAUSES.labels(topic=rewind.topic, cause=cause).inc()
+        log.info("partition_paused", topic=rewind.topic, partition=rewind.partition,
+                 offset=rewind.offset, wait_s=round(rewind.wait_s, 3), cause=cause)
+
+
+def _resume(consumer: Partitions, partition: Any) -> None:
+    if partition in consumer.assignment():
+        consumer.resume(partition)
 
 
 async def raw_bodies(message: KafkaMessage) -> list[bytes]:
@@ -39,11 +86,13 @@ def consume(
     assignor gives one replica the same partition of each topic: one applicant's events, of
     whatever topic, are handled one at a time by one process. Records come in batches of up to
     `max_poll_records`: different applicants' records are handled side by side, one
-    applicant's in order, and the batch is committed once every record of it is done.
+    applicant's in order, and the batch is committed once, when every record of it is settled
+    or waits in a partition rewound to it (see `settle_batch`).
     """
 
     async def on_batch(bodies: list[bytes], message: KafkaMessage) -> None:
-        await processor().process_batch(message.raw_message, handler())
+        await settle_batch(processor(), handler(), topics, message.raw_message,
+                           cast(Partitions, message.consumer))
 
     document_dead_letters(broker, group_id, topics)
     broker.subscriber(

@@ -73,6 +73,6 @@ def document_dead_letters(broker: KafkaBroker, owner: str, subscribed: Iterable[
         broker.publisher(
             dlq, title=f"{owner}:{dlq}", include_in_schema=True, schema=bytes,
             description=(f"Records of {topic} that can never be processed: the original key, "
-                         "headers and bytes, with dlq_error, dlq_error_class, dlq_attempts, "
-                         "dlq_original_topic, dlq_service and dlq_at headers"),
+                         "headers and bytes, with dlq_id, dlq_error, dlq_error_class, "
+                         "dlq_attempts, dlq_original_topic, dlq_service and dlq_at headers"),
         )

@@ -109,14 +109,16 @@ def _describe_event_message(message: dict[str, Any], on_topic: list[EventContrac
 def _describe_dead_letter(message: dict[str, Any], address: str) -> None:
     headers = cloudevents_headers([], required=False)
     headers["properties"].update({
+        "dlq_id": {"type": "string", "description": "service/topic/partition/offset: the same "
+                   "each time one service parks one record; readers keep the first of each id"},
         "dlq_error": {"type": "string", "description": "the error, at most 2000 characters"},
         "dlq_error_class": {"type": "string"},
-        "dlq_attempts": {"type": "string", "description": "attempts made, as a decimal"},
+        "dlq_attempts": {"type": "string", "description": "failed attempts counted, as a decimal"},
         "dlq_original_topic": {"type": "string", "const": address.removesuffix(".dlq")},
         "dlq_service": {"type": "string"},
         "dlq_at": {"type": "string", "format": "date-time"},
     })
-    headers["required"] = ["dlq_error", "dlq_error_class", "dlq_attempts", "dlq_original_topic",
+    headers["required"] = ["dlq_id", "dlq_error", "dlq_error_class", "dlq_attempts", "dlq_original_topic",
                            "dlq_service", "dlq_at"]
     message["headers"] = headers
     message["summary"] = "A record that could not be processed, as it arrived (any bytes)"

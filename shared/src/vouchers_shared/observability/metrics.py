@@ -10,6 +10,15 @@ DLQ_MESSAGES = Counter(
 TRANSIENT_RETRIES = Counter(
     "vouchers_transient_retries_total", "Retries after the store or broker did not answer", ["topic"]
 )
+RETRIES_EXHAUSTED = Counter(
+    "vouchers_retries_exhausted_total",
+    "Records parked because they kept failing while the store and broker answered", ["topic"]
+)
+PARTITION_PAUSES = Counter(
+    "vouchers_partition_pauses_total",
+    "Partitions rewound and paused until a record is tried again, by cause (record or outage)",
+    ["topic", "cause"],
+)
 MESSAGES_HANDLED = Counter(
     "vouchers_messages_handled_total", "Messages handled by outcome", ["topic", "result"]
 )
