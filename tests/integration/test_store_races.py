@@ -2,8 +2,9 @@
 
 The local store applies a conditional update as a query followed by a write, so two writers can
 both see the condition hold. Whatever one of them must win alone is decided by an insert with a
-unique id, which the store refuses to repeat: a letter's sending round, and a yearly ledger's
-first write. Each test works in a database of its own.
+unique id, which the store refuses to repeat: a letter's sending round, a yearly ledger's first
+write, and the guard every conditional write holds (vouchers_shared.guarded). Each test works
+in a database of its own.
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from decimal import Decimal
 import pytest
 from eligibility.adapters.mongo_store import ConcurrentUpdate, EligibilityStore
 from eligibility.domain.ledger import Ledger
-from notification.adapters.mongo_store import NotificationStore
+from notification.adapters.mongo_store import NotificationStore, StoredCase
+from notification.domain.case import StatusChange, open_case
 from pymongo import AsyncMongoClient
+from vouchers_shared.errors import TransientError
+from vouchers_shared.guarded import SLOT, GuardBusy, guard, replace_if
 from vouchers_shared.settings import CommonSettings
 from vouchers_shared.store import Document, connect
 
@@ -123,3 +127,83 @@ async def test_a_ledger_stored_at_revision_zero_by_an_older_version_can_still_be
     assert after.revision == 1
     assert "app-rejected" in after.released
     assert after.prior_unredeemed_cny == Decimal("3000000.00")
+
+
+async def test_a_conditional_replace_is_won_by_one_writer_only(
+        clients: list[AsyncMongoClient[Document]], database: str) -> None:
+    collections = [c[database]["things"] for c in clients]
+    await collections[0].insert_one({"_id": "T", "revision": 1, "by": None})
+    for revision in range(1, ROUNDS + 1):
+        won = await asyncio.gather(*(
+            replace_if(col, "T", {"revision": revision}, {"revision": revision + 1, "by": i})
+            for i, col in enumerate(collections)))
+        assert sum(won) == 1, f"revision {revision}: {sum(won)} writers replaced it"
+        stored = await collections[0].find_one({"_id": "T"})
+        assert stored is not None
+        assert (stored["revision"], stored["by"]) == (revision + 1, won.index(True))
+
+
+async def test_one_of_several_writers_of_a_case_saves_and_the_others_are_told_to_read_again(
+        clients: list[AsyncMongoClient[Document]], database: str) -> None:
+    stores = [NotificationStore(c, database) for c in clients]
+    at = datetime(2026, 5, 20, 10, 0, tzinfo=UTC)
+    for n in range(ROUNDS // 5):
+        application_id = f"SZV2026-RACE{n:04d}{uuid.uuid4().hex[:8].upper()}"
+        await stores[0].save(StoredCase(open_case(application_id, make_uscc(n + 1), at), {}, [], [], 0))
+        loaded = [await s.load(application_id) for s in stores]
+
+        async def save(i: int, store: NotificationStore, stored: StoredCase | None) -> bool:
+            assert stored is not None
+            stored.case = stored.case.moved_to(StatusChange(at=at + timedelta(minutes=i),
+                                                            status="needs_review", by=f"writer-{i}"))
+            try:
+                await store.save(stored)
+            except TransientError:
+                return False
+            return True
+
+        pairs = enumerate(zip(stores, loaded, strict=True))
+        won = await asyncio.gather(*(save(i, s, c) for i, (s, c) in pairs))
+        assert sum(won) == 1, f"case {n}: {sum(won)} writers saved over one revision"
+        final = await stores[0].load(application_id)
+        assert final is not None
+        assert final.revision == 2
+        assert final.case.timeline[-1].by == f"writer-{won.index(True)}"
+
+
+async def test_ledger_writers_from_one_revision_cannot_both_reserve(
+        clients: list[AsyncMongoClient[Document]], database: str) -> None:
+    stores = [EligibilityStore(c, database) for c in clients]
+    uscc = make_uscc(uuid.uuid4().int % 10**7)
+    empty = Ledger(applicant_uscc=uscc, program_year=2026)
+    await stores[0].save_ledger(empty, empty.reserve("app-0", Decimal("2000000.00"), CAP))
+    for n in range(ROUNDS // 5):
+        before = [await s.ledger(uscc, 2026) for s in stores]
+
+        async def reserve(i: int, store: EligibilityStore, ledger: Ledger, n: int = n) -> bool:
+            try:
+                after = ledger.reserve(f"app-{n}-{i}", Decimal("1000000.00"), CAP)
+                await store.save_ledger(ledger, after)
+            except ConcurrentUpdate:
+                return False
+            return True
+
+        pairs = enumerate(zip(stores, before, strict=True))
+        won = await asyncio.gather(*(reserve(i, s, b) for i, (s, b) in pairs))
+        assert sum(won) == 1, f"round {n}: {sum(won)} reservations over one revision"
+    stored = await stores[0].ledger(uscc, 2026)
+    assert stored.committed() == Decimal("2000000.00") + Decimal("1000000.00") * (ROUNDS // 5)
+    assert stored.committed() <= CAP
+
+
+async def test_a_guard_left_by_a_writer_that_died_holds_until_its_slot_ends(
+        clients: list[AsyncMongoClient[Document]], database: str) -> None:
+    collection = clients[0][database]["things"]
+    start = (int(datetime.now(UTC).timestamp() // SLOT) + 10) * SLOT  # a slot's first second
+    died = guard(collection, "T", clock=lambda: start)
+    await died.__aenter__()  # taken and never given back
+    with pytest.raises(GuardBusy):
+        async with guard(collection, "T", wait_s=0.2, clock=lambda: start + SLOT / 2):
+            pass
+    async with guard(collection, "T", wait_s=0.2, clock=lambda: start + SLOT):
+        pass  # the next slot is free

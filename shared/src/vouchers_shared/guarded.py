@@ -1,24 +1,80 @@
-"""Compare-and-set writes that cost one lookup by id on every MongoDB-protocol store.
+"""Compare-and-set writes, atomic on every MongoDB-protocol store the suite supports.
 
 MongoDB applies a conditional write (`{"_id": x, "revision": n}`) atomically, through the id
-index. FerretDB 1.x on SQLite uses an index only for a filter that is exactly `{"_id": x}`:
-any other filter reads and parses every document of the collection, and the write is not
-atomic there anyway (it queries, then writes). So on FerretDB the condition is checked here,
-on the document read by id, and the write goes by id alone; on MongoDB the server checks it.
-Either way the caller's guarantee comes from handling one applicant at a time (one partition,
-one consumer); the condition is the second guard.
+index. FerretDB 1.x does not: it queries, then writes, so two writers can both find the
+condition true. And on SQLite it uses an index only for a filter that is exactly `{"_id": x}`.
+So on FerretDB the document is read by id, the condition checked here and the write made by
+id, all while this writer holds the document's guard: a document in `guard_leases` whose id
+names the document and a time slot. An insert with a unique id is atomic on every store, so
+only one writer can hold a slot, however many race for it.
+
+A guard lasts to the end of its slot; a writer that would start within `MARGIN` of that end
+takes the next slot too. The read, the check and the write take milliseconds, so the guard
+outlives them by far; a writer that dies holding one delays the others until its slot ends
+(`SLOT`), never longer. A writer that cannot have the guard within `WAIT` reports the store as
+busy (a transient error: the message is retried, the HTTP request answers 503).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
 
+from vouchers_shared.errors import TransientError
 from vouchers_shared.store import Document, is_ferretdb
 
 Condition = Callable[[Document], bool]
+LEASES = "guard_leases"
+SLOT = 30.0  # seconds a guard lasts at most
+MARGIN = 5.0  # a guard taken closer than this to its slot's end takes the next slot too
+WAIT = 5.0  # seconds a writer waits for a guard another writer holds
+
+
+class GuardBusy(TransientError):
+    """Another writer held the document's guard for longer than a writer waits."""
+
+
+@asynccontextmanager
+async def guard(collection: AsyncCollection[Document], doc_id: Any, *, wait_s: float = WAIT,
+                clock: Callable[[], float] = time.time) -> AsyncIterator[None]:
+    """Hold the document's guard for the duration of the block (see the module docstring)."""
+    leases = collection.database[LEASES]
+    deadline = time.monotonic() + wait_s
+    while True:
+        held = await _take(leases, f"{collection.name}/{doc_id}", clock())
+        if held:
+            break
+        if time.monotonic() >= deadline:
+            raise GuardBusy(f"{collection.name}/{doc_id} is being written by another writer")
+        await asyncio.sleep(random.uniform(0.005, 0.025))  # noqa: S311 - spreads retries only
+    try:
+        yield
+    finally:
+        for lease_id in held:
+            await leases.delete_one({"_id": lease_id})
+
+
+async def _take(leases: AsyncCollection[Document], name: str, now: float) -> list[str]:
+    slot = int(now // SLOT)
+    wanted = [slot, slot + 1] if (slot + 1) * SLOT - now < MARGIN else [slot]
+    taken: list[str] = []
+    for n in wanted:
+        lease_id = f"{name}#{n}"
+        try:
+            await leases.insert_one({"_id": lease_id, "at": now})
+        except DuplicateKeyError:
+            for done in taken:
+                await leases.delete_one({"_id": done})
+            return []
+        taken.append(lease_id)
+    return taken
 
 
 async def replace_if(collection: AsyncCollection[Document], doc_id: Any, where: Document,
@@ -27,11 +83,12 @@ async def replace_if(collection: AsyncCollection[Document], doc_id: Any, where: 
     if not await is_ferretdb(collection.database.client):
         result = await collection.replace_one({"_id": doc_id, **where}, replacement)
         return result.matched_count == 1
-    current = await collection.find_one({"_id": doc_id})
-    if current is None or any(current.get(k) != v for k, v in where.items()):
-        return False
-    await collection.replace_one({"_id": doc_id}, replacement)
-    return True
+    async with guard(collection, doc_id):
+        current = await collection.find_one({"_id": doc_id})
+        if current is None or any(current.get(k) != v for k, v in where.items()):
+            return False
+        await collection.replace_one({"_id": doc_id}, replacement)
+        return True
 
 
 async def update_if(collection: AsyncCollection[Document], doc_id: Any, where: Document,
@@ -41,11 +98,12 @@ async def update_if(collection: AsyncCollection[Document], doc_id: Any, where: D
     if not await is_ferretdb(collection.database.client):
         result = await collection.update_one({"_id": doc_id, **where}, update)
         return result.matched_count == 1
-    current = await collection.find_one({"_id": doc_id})
-    if current is None or not holds(current):
-        return False
-    await collection.update_one({"_id": doc_id}, update)
-    return True
+    async with guard(collection, doc_id):
+        current = await collection.find_one({"_id": doc_id})
+        if current is None or not holds(current):
+            return False
+        await collection.update_one({"_id": doc_id}, update)
+        return True
 
 
 async def find_if(collection: AsyncCollection[Document], doc_id: Any,
