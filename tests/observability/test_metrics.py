@@ -36,7 +36,7 @@ COMMON = ("faststream_received_messages", "faststream_received_processed_message
           "vouchers_http_request_seconds")
 GROUPS = {
     "intake": {"intake-status": 6},
-    "eligibility": {"eligibility-coi": 1, "eligibility-rules": 1, "eligibility-ledger": 1,
+    "eligibility": {"eligibility-coi": 1, "eligibility-rules": 2,
                     "eligibility-refdata": 5},
     "verification": {"verification": 1, "verification-refdata": 1},
     "notification": {"notification-cases": 4},
