@@ -11,6 +11,8 @@ import jwt
 from fastapi import Depends, HTTPException, Request, status
 from pydantic import BaseModel
 
+from vouchers_shared import signing_key
+
 Role = Literal["submitter", "operator", "auditor"]
 ISSUER = "vouchers"
 AUDIENCE = "vouchers-api"
@@ -30,6 +32,8 @@ class Principal(BaseModel):
 
 class TokenService:
     def __init__(self, key: str, ttl: timedelta = timedelta(hours=12)) -> None:
+        if (why := signing_key.refusal(key)) is not None:
+            raise ValueError(f"the token signing key {why}; {signing_key.HOW_TO_MAKE_ONE}")
         self._key = key
         self._ttl = ttl
 

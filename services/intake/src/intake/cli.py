@@ -44,10 +44,15 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = CommonSettings()
-    if args.command == "token":
-        print(TokenService(settings.vouchers_token_key).issue(args.role, args.uscc))
-    elif args.command == "tokens":
-        write_tokens(settings, args.path, args.applicants_from)
+    if args.command in ("token", "tokens"):
+        try:
+            if args.command == "token":
+                print(TokenService(settings.signing_key()).issue(args.role, args.uscc))
+            else:
+                write_tokens(settings, args.path, args.applicants_from)
+        except ValueError as exc:  # no key, a refused key, or an applicant the token cannot name
+            print(f"vouchers: {exc}", file=sys.stderr)
+            return 2
     elif args.command == "refdata":
         return asyncio.run(load_refdata(settings, args.kind, args.file))
     else:
@@ -56,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def write_tokens(settings: CommonSettings, path: Path, applications: list[Path]) -> None:
-    service = TokenService(settings.vouchers_token_key)
+    service = TokenService(settings.signing_key())
     usccs: set[str] = set()
     for file in applications:
         data: Any = json.loads(file.read_text(encoding="utf-8"))
