@@ -85,6 +85,21 @@ async def test_a_bad_or_expired_token_is_a_401(
     assert response.status_code == 401
 
 
+@pytest.mark.parametrize("uscc", [None, "", "91440305MA5K000000"], ids=["none", "empty", "invalid"])
+async def test_a_submitter_token_naming_no_valid_applicant_is_a_401_everywhere(
+    intake: RunningIntake, filed: dict[str, str], uscc: str | None
+) -> None:
+    claims = {} if uscc is None else {"uscc": uscc}
+    forged = forged_token(TOKEN_KEY, role="submitter", **claims)  # the suite's own key
+    async with intake.client(None, token=forged) as client:
+        answers = [await client.get("/v1/applications"),
+                   await client.get("/v1/applications", params={"page_size": 200}),
+                   await client.get(f"/v1/applications/{filed[A]}"),
+                   await client.post("/v1/applications", json=application_for(A))]
+
+    assert [a.status_code for a in answers] == [401, 401, 401, 401]
+
+
 async def test_a_submitter_reads_its_own_application(intake: RunningIntake, filed: dict[str, str]) -> None:
     async with intake.client("submitter", A) as client:
         response = await client.get(f"/v1/applications/{filed[A]}")
@@ -182,6 +197,8 @@ async def test_local_mode_issues_a_submitter_token_to_an_operator(
     async with intake.client("operator") as client:
         issued = await client.post("/v1/dev/tokens", json={"role": "submitter", "uscc": A})
         no_uscc = await client.post("/v1/dev/tokens", json={"role": "submitter"})
+        invalid = await client.post("/v1/dev/tokens", json={"role": "submitter",
+                                                            "uscc": "91440305MA5K000000"})
     async with intake.client("submitter", A) as submitter:
         by_submitter = await submitter.post("/v1/dev/tokens", json={"role": "operator"})
 
@@ -193,6 +210,8 @@ async def test_local_mode_issues_a_submitter_token_to_an_operator(
     assert (own.status_code, theirs.status_code) == (200, 404)
     assert no_uscc.status_code == 422
     assert no_uscc.json()["errors"][0]["field"] == "uscc"
+    assert invalid.status_code == 422
+    assert invalid.json()["errors"][0]["field"] == "uscc"
     assert by_submitter.status_code == 403
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from vouchers_shared.auth import TokenService
 from vouchers_shared.messaging.kafka import ensure_topics
 from vouchers_shared.messaging.producer import StandalonePublisher
@@ -43,7 +44,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = CommonSettings()
+    try:
+        settings = CommonSettings()
+    except ValidationError as exc:  # a refused setting, e.g. a key written in the repository
+        print(f"vouchers: {exc}", file=sys.stderr)
+        return 2
     if args.command in ("token", "tokens"):
         try:
             if args.command == "token":
