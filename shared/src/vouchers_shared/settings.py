@@ -35,6 +35,10 @@ class CommonSettings(BaseSettings):
     kafka_ssl_cafile: str | None = None
     kafka_topic_partitions: int = Field(default=12, ge=1, le=1000)
     kafka_replication_factor: int = Field(default=1, ge=1, le=7)
+    # A parked record carries the applicant's personal data, so a dead-letter topic keeps it no
+    # longer than it takes to look at it and replay it: the longest public holiday (8 days)
+    # and two working days after it.
+    kafka_dlq_retention_hours: int = Field(default=240, ge=1, le=24 * 90)
     mongodb_url: str = "mongodb://127.0.0.1:27017/?retryWrites=false"
     mongodb_tls: bool = False
     mongodb_tls_ca_file: str | None = None

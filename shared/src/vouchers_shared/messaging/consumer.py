@@ -16,6 +16,7 @@ from vouchers_shared.messaging.envelope import Envelope
 from vouchers_shared.messaging.inbound import Inbound, decode_headers
 from vouchers_shared.messaging.publisher import Outgoing, Publisher
 from vouchers_shared.observability import metrics
+from vouchers_shared.observability.logging import mask_text
 from vouchers_shared.topics import dlq_topic
 
 Handler = Callable[[Inbound], Awaitable[Sequence[Outgoing]]]
@@ -132,7 +133,7 @@ class RecordProcessor:
     ) -> None:
         dlq_headers = {
             **headers,
-            "dlq_error": str(exc)[:2000],
+            "dlq_error": mask_text(str(exc))[:2000],  # read by operators, kept for days
             "dlq_error_class": type(exc).__name__,
             "dlq_attempts": str(attempts),
             "dlq_original_topic": topic,
