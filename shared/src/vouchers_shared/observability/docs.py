@@ -29,7 +29,7 @@ from pydantic.json_schema import models_json_schema
 
 from vouchers_shared import signing_key
 from vouchers_shared.observability.catalog import contracts_on
-from vouchers_shared.schemas import EventContract
+from vouchers_shared.schemas import EventContract, open_objects
 from vouchers_shared.settings import CommonSettings
 
 DOCS_DIR = Path(__file__).resolve().parents[4] / "docs"
@@ -108,7 +108,7 @@ def _describe_event_message(message: dict[str, Any], on_topic: list[EventContrac
     models = list(dict.fromkeys(c.model for c in on_topic))
     refs, definitions = models_json_schema([(m, "serialization") for m in models],
                                            ref_template=SCHEMAS_REF)
-    schemas.update(definitions.get("$defs", {}))
+    schemas.update(open_objects(definitions.get("$defs", {})))
     payloads = [refs[(m, "serialization")] for m in models]
     types = [c.event_type for c in on_topic]
     message["payload"] = payloads[0] if len(payloads) == 1 else {"oneOf": payloads}
