@@ -1,4 +1,4 @@
-"""The token-signing key of a test session: random, as an installation's is, never a literal."""
+"""The token-signing key of one test run: random, as an installation's is, never a literal."""
 
 from __future__ import annotations
 
