@@ -57,7 +57,8 @@ browser:
 
 up: install
 	@$(SUITECTL) up
-	@.venv/bin/vouchers tokens .run/tokens.json --applicants-from deploy/sample/applications/*.json
+	@VOUCHERS_TOKEN_KEY="$$(cat .run/token.key)" .venv/bin/vouchers tokens .run/tokens.json \
+		--applicants-from deploy/sample/applications/*.json
 	@echo "bearer tokens for trying the API: .run/tokens.json"
 
 infra-up: install

@@ -40,7 +40,6 @@ for _path in (REPO, REPO / "deploy" / "local"):
 
 from vouchers_shared import topics  # noqa: E402
 from vouchers_shared.auth import TokenService  # noqa: E402
-from vouchers_shared.settings import LOCAL_PLACEHOLDER_KEY  # noqa: E402
 
 from deploy.bench import report  # noqa: E402
 from deploy.bench.ceiling import Shape, run_ceiling  # noqa: E402
@@ -159,7 +158,7 @@ def _shape(sizes: dict[str, Sizes]) -> Shape:
 
 
 async def measure(args: argparse.Namespace, suite: BenchSuite, gen: Generator) -> dict[str, Any]:
-    tokens = TokenService(LOCAL_PLACEHOLDER_KEY)
+    tokens = TokenService(suite.env["VOUCHERS_TOKEN_KEY"])
 
     def token_for(uscc: str) -> str:
         return tokens.issue("submitter", uscc)

@@ -23,6 +23,7 @@ from typing import Any
 import suitectl
 from aiosmtpd.controller import Controller
 from pymongo import MongoClient
+from vouchers_shared import signing_key
 from vouchers_shared.clock import anchored
 
 REPO = Path(__file__).resolve().parents[2]
@@ -144,6 +145,7 @@ def bench_suite(run_dir: Path, clock: str, profile: str | None = None) -> Iterat
         env = {"KAFKA_BOOTSTRAP_SERVERS": kafka.address, "MONGODB_URL": store.address,
                "VOUCHER_CLOCK": anchored(clock) or "",  # one program clock for all the services
                "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
+               "VOUCHERS_TOKEN_KEY": signing_key.generate(),  # this run's own
                **{s.port_env: str(p) for s, p in zip(suitectl.SERVICES, ports, strict=True)}}
         procs: dict[str, suitectl.ManagedProcess] = {"kafka": kafka, "store": store}
         profiles: dict[str, Path] = {}

@@ -47,6 +47,7 @@ LOG_DIR = RUN_DIR / "logs"
 DATA_DIR = RUN_DIR / "data"
 MAIL_DIR = RUN_DIR / "mail"
 CLOCK_FILE = PID_DIR / "clock"  # the anchored VOUCHER_CLOCK of the services `up` started
+TOKEN_KEY_FILE = RUN_DIR / "token.key"  # this installation's token-signing key; `clean` keeps it
 
 KAFKA_PORT = 9092
 KAFKA_CONTROLLER_PORT = 9093
@@ -549,11 +550,31 @@ def start_service(name: str, env: Mapping[str, str], log_file: Path) -> ManagedP
     return ManagedProcess(name, popen.pid, log_file, url, lambda: http_ready(url), popen)
 
 
+def installation_token_key(path: Path | None = None) -> str:
+    """The token-signing key of this installation (.run/token.key): random, made on the first
+    `up` (mode 0600) and kept for the next ones, so that tokens already handed out stay valid."""
+    from vouchers_shared import signing_key
+
+    path = path or TOKEN_KEY_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(signing_key.generate() + "\n")
+    path.chmod(0o600)  # a copy made readable to others since is narrowed again
+    key = path.read_text().strip()
+    if (why := signing_key.refusal(key)) is not None:
+        raise SuiteError(f"{path}: the key {why}; delete the file and `up` makes a new one")
+    return key
+
+
 def suite_env() -> dict[str, str]:
     """What `up` gives every service besides the caller's own environment."""
     env = {
         "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{KAFKA_PORT}",
         "MONGODB_URL": mongodb_url(),
+        "VOUCHERS_TOKEN_KEY": installation_token_key(),
+        "VOUCHERS_LOCAL_MODE": "true",  # POST /v1/dev/tokens, for trying the API
     }
     env.update({s.port_env: str(s.port) for s in SERVICES})
     return env
@@ -622,10 +643,13 @@ def _suite_process(name: str, pid: int) -> ManagedProcess:
 
 def service_settings(env: Mapping[str, str]) -> dict[str, str]:
     """The settings `up` passes through to the services (see interfaces.md)."""
-    keys = ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URL", "VOUCHER_")
-    return {
+    keys = ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URL", "VOUCHER_", "VOUCHERS_LOCAL_MODE")
+    settings = {
         k: v for k, v in sorted(env.items()) if k.startswith(("SMTP_", *keys)) or k.endswith("_HTTP_PORT")
     }
+    if key := env.get("VOUCHERS_TOKEN_KEY"):  # a new key restarts the services; it is not written
+        settings["VOUCHERS_TOKEN_KEY_SHA256"] = hashlib.sha256(key.encode()).hexdigest()
+    return settings
 
 
 def suite_clock(setting: str | None) -> str:

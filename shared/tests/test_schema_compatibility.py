@@ -183,16 +183,23 @@ def test_a_change_inside_a_referenced_definition_is_found_where_it_is_used() -> 
 
 
 def test_a_new_field_in_an_object_closed_to_unknown_fields_is_incompatible() -> None:
-    schema = committed(topics.APPLICATION_SUBMITTED)
+    # The events' own objects are all open (consumers ignore what they do not know); a schema
+    # that closes one still gets the rule.
+    schema = {"type": "object", "properties": {"contact": {"$ref": "#/$defs/Contact"}},
+              "$defs": {"Contact": {"type": "object", "additionalProperties": False,
+                                    "properties": {"name": {"type": "string"}}}}}
     changed = copy.deepcopy(schema)
-    contact = changed["$defs"]["Contact"]
-    assert contact["additionalProperties"] is False
-    contact["properties"]["wechat"] = {"anyOf": [{"type": "string"}, {"type": "null"}],
-                                       "default": None}
+    changed["$defs"]["Contact"]["properties"]["wechat"] = {
+        "anyOf": [{"type": "string"}, {"type": "null"}], "default": None}
 
     assert incompatibilities(schema, changed) == [
-        "$.application.applicant.contact.wechat: new field in an object closed to unknown fields "
+        "$.contact.wechat: new field in an object closed to unknown fields "
         "(consumers of the committed schema refuse it)"]
+
+
+@pytest.mark.parametrize("contract", contracts(), ids=lambda c: c.event_type)
+def test_no_object_of_an_event_is_closed_to_unknown_fields(contract: Any) -> None:
+    assert '"additionalProperties": false' not in json.dumps(committed(contract.event_type))
 
 
 # --- regenerating ------------------------------------------------------------------------

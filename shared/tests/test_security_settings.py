@@ -7,7 +7,6 @@ import ssl
 
 import pytest
 from faststream.security import BaseSecurity, SASLScram512
-from pydantic import ValidationError
 from vouchers_shared.messaging.kafka import admin_options, broker_security, build_broker
 from vouchers_shared.settings import CommonSettings
 from vouchers_shared.store import connect
@@ -56,9 +55,3 @@ async def test_mongodb_tls_setting_reaches_the_client() -> None:
         assert client.options.pool_options._ssl_context is not None
     finally:
         await client.close()
-
-
-def test_a_placeholder_signing_key_is_refused_outside_local_mode() -> None:
-    with pytest.raises(ValidationError, match="VOUCHERS_TOKEN_KEY"):
-        CommonSettings(vouchers_local_mode=False)
-    assert CommonSettings(vouchers_local_mode=False, vouchers_token_key="k" * 40).vouchers_local_mode is False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+from vouchers_shared import signing_key
 
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "deploy" / "k8s"
@@ -51,7 +53,8 @@ def by_kind(kind: str) -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="session")
 def consumer_groups() -> dict[str, dict[str, list[str]]]:
     """service -> {group id: [topics]}, as the services' own code subscribes them."""
-    done = subprocess.run([sys.executable, "-c", _LIST_GROUPS % (SERVICES,)], cwd=REPO,
+    env = {**os.environ, "VOUCHERS_TOKEN_KEY": signing_key.generate()}
+    done = subprocess.run([sys.executable, "-c", _LIST_GROUPS % (SERVICES,)], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     groups: dict[str, dict[str, list[str]]] = json.loads(done.stdout.strip().splitlines()[-1])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
+from vouchers_shared import signing_key
 from vouchers_shared.settings import CommonSettings
 
 from tests.deploy.conftest import REPO, SERVICES
@@ -57,9 +59,66 @@ def test_services_wait_for_healthy_kafka_and_store(compose: dict[str, Any]) -> N
     assert "healthcheck" in compose["services"]["mongo"]
 
 
+def interpolated(value: str, env: dict[str, str]) -> str:
+    """`value` with the Compose Specification's `${VAR}`, `${VAR:-default}` and `${VAR:?error}`
+    replaced from `env`; raises ValueError with the error text where compose stops."""
+
+    def one(match: re.Match[str]) -> str:
+        name, how, other = match.group(1), match.group(2), match.group(3)
+        given = env.get(name, "")
+        if how == ":?" and not given:
+            raise ValueError(other)
+        return given or (other if how == ":-" else "")
+
+    return re.sub(r"\$\{(\w+)(?:(:-|:\?)([^}]*))?\}", one, value)
+
+
+def published(compose: dict[str, Any]) -> dict[str, list[str]]:
+    return {name: service["ports"] for name, service in compose["services"].items() if "ports" in service}
+
+
 def test_services_publish_their_documented_ports(compose: dict[str, Any]) -> None:
+    env = {"VOUCHERS_TOKEN_KEY": signing_key.generate()}
     for name, port in PORTS.items():
-        assert f"{port}:{port}" in compose["services"][name]["ports"]
+        ports = [interpolated(p, env) for p in compose["services"][name]["ports"]]
+        assert f"127.0.0.1:{port}:{port}" in ports
+
+
+def test_every_published_port_answers_on_loopback_unless_told_otherwise(compose: dict[str, Any]) -> None:
+    ports = published(compose)
+    assert set(PORTS) <= set(ports)
+    for name, mappings in ports.items():
+        for mapping in mappings:
+            assert mapping.startswith("${VOUCHERS_BIND:-127.0.0.1}:"), (name, mapping)
+            assert interpolated(mapping, {}).startswith("127.0.0.1:"), (name, mapping)
+            assert interpolated(mapping, {"VOUCHERS_BIND": "10.0.0.5"}).startswith("10.0.0.5:")
+
+
+def test_the_services_do_not_start_without_a_token_key_of_their_own(compose: dict[str, Any]) -> None:
+    setting = "VOUCHERS_TOKEN_KEY"
+    assert setting.lower() in CommonSettings.model_fields  # the name the services read
+    for name in SERVICES:
+        environment = compose["services"][name]["environment"]
+        value = environment[setting]
+        assert re.fullmatch(r"\$\{VOUCHERS_TOKEN_KEY:\?[^}]+\}", value), (name, value)
+        with pytest.raises(ValueError, match="VOUCHERS_TOKEN_KEY"):
+            interpolated(value, {})
+        key = signing_key.generate()
+        assert interpolated(value, {setting: key}) == key
+
+
+def test_no_service_in_compose_is_given_a_key_or_local_mode(compose: dict[str, Any]) -> None:
+    for name in SERVICES:
+        environment = compose["services"][name]["environment"]
+        assert "VOUCHERS_LOCAL_MODE" not in environment  # off: no token endpoint
+        assert all("${" in str(v) or "KEY" not in k for k, v in environment.items()), name
+
+
+def test_the_interpolation_here_follows_compose() -> None:
+    assert interpolated("${A:-x}:${B}", {"B": "b"}) == "x:b"
+    assert interpolated("${A:-x}", {"A": "a"}) == "a"
+    with pytest.raises(ValueError, match="needed"):
+        interpolated("${A:?needed}", {"A": ""})
 
 
 def test_stop_grace_outlasts_request_and_message_draining(compose: dict[str, Any]) -> None:

@@ -49,13 +49,15 @@ def audit_reports(app: dict[str, Any], *reports: dict[str, Any]) -> dict[str, An
 
 
 def verdict(suite: Suite, app: dict[str, Any], check: str) -> dict[str, Any]:
-    return wait_check(suite, file(suite, app), check)
+    view: dict[str, Any] = wait_check(suite, file(suite, app), check)
+    return view
 
 
 def finding(view: dict[str, Any], check: str, rule: str, contract_no: str | None = None) -> dict[str, Any]:
-    (found,) = [f for f in view["checks"][check]["findings"]
-                if f["rule"] == rule and f.get("contract_no") == contract_no]
-    return found
+    found: list[dict[str, Any]] = [f for f in view["checks"][check]["findings"]
+                                   if f["rule"] == rule and f.get("contract_no") == contract_no]
+    assert len(found) == 1, found
+    return found[0]
 
 
 # --- 五(六), 声明二 ---------------------------------------------------------------------------

@@ -5,17 +5,23 @@ subject = application id, through the project's publisher), consumed with aiokaf
 by the official `cloudevents` SDK as well as by our own envelope parser. The events go to
 copies of the suite's topics (same name with a per-run suffix, same partitions and settings),
 so services of a suite running in the same session never receive these invented verdicts.
+
+Last, an application.submitted as a newer producer would send it (a field added in every
+object) goes to the suite's own topic, and every consumer handles it as usual.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -57,8 +63,10 @@ from vouchers_shared.messaging.publisher import Outgoing
 from vouchers_shared.schemas import EventContract, committed_schema, contracts
 from vouchers_shared.settings import CommonSettings
 
+from tests.support.events import Record, records_about, send_again
 from tests.support.infra import Infra
 from tests.support.samples import application_for, make_uscc
+from tests.support.suite import Suite, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -322,3 +330,51 @@ def test_one_applicants_events_share_a_partition_number_across_topics(
                   if d.record.key == USCC.encode()}
 
     assert len(partitions) == 1, partitions
+
+
+# --- a newer producer: fields this version does not know --------------------------------------
+
+
+def with_added_fields(node: Any) -> Any:
+    """The JSON with one more field in every object, however deep: what a producer one step
+    ahead sends once it has added an optional field anywhere."""
+    if isinstance(node, dict):
+        return {**{k: with_added_fields(v) for k, v in node.items()}, "added_later": {"since": "v1.1"}}
+    if isinstance(node, list):
+        return [with_added_fields(item) for item in node]
+    return node
+
+
+def test_an_application_submitted_with_fields_added_anywhere_is_processed_normally(suite: Suite) -> None:
+    uscc = make_uscc(uuid.uuid4().int % 10**7)
+    application_id = f"SZV2026-NEWER{RUN.upper()}"
+    event = submitted_event(Application.model_validate(application_for(uscc)), application_id,
+                            suite.program_now())
+    body = with_added_fields(json.loads(event.body()))
+    app = body["application"]
+    for place in (body, app, app["applicant"], *app["contracts"], *app["materials"]):
+        assert "added_later" in place  # the places a new optional field is likeliest
+
+    send_again(suite.infra.kafka_bootstrap, Record(topics.APPLICATIONS, uscc, event.headers(),
+                                                   json.dumps(body, ensure_ascii=False).encode()))
+
+    bootstrap = suite.infra.kafka_bootstrap
+    for topic, event_type in ((topics.COI, topics.COI_ASSESSED),
+                              (topics.ELIGIBILITY, topics.ELIGIBILITY_ASSESSED),
+                              (topics.VERIFICATION, topics.VERIFICATION_COMPLETED)):
+        verdicts = wait_for(f"{event_type} about the newer application",
+                            functools.partial(records_about, bootstrap, topic, application_id), timeout=120)
+        assert [r.type for r in verdicts] == [event_type]
+
+    steps = {"received", "conflict_of_interest_assessed", "eligibility_assessed", "verification_completed"}
+
+    def shown() -> dict[str, Any] | None:
+        with suite.client("intake", "auditor") as client:
+            response = client.get(f"/v1/applications/{application_id}")
+        view: dict[str, Any] = response.json() if response.status_code == 200 else {}
+        return view if steps <= {step["event"] for step in view.get("timeline", [])} else None
+
+    view = wait_for("the newer application in the read model", shown, timeout=60)
+    assert view["applicant_uscc"] == uscc
+    assert view["checks"]["conflict_of_interest"]["outcome"] == "clear"
+    assert records_about(bootstrap, topics.dlq_topic(topics.APPLICATIONS), application_id) == []

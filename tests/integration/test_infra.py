@@ -10,9 +10,13 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
+from vouchers_shared.messaging.kafka import ensure_topics
+from vouchers_shared.settings import CommonSettings
+from vouchers_shared.topics import dlq_topic
 
 from tests.support.infra import Infra
 
@@ -82,3 +86,23 @@ async def test_unique_index_rejects_a_duplicate(database: AsyncDatabase[dict[str
 
     with pytest.raises(DuplicateKeyError):
         await ledger.insert_one({"uscc": "91440300MA5G0XXXXX", "year": 2026})
+
+
+async def test_a_dead_letter_topic_is_created_with_the_chosen_retention(infra: Infra) -> None:
+    settings = CommonSettings(kafka_bootstrap_servers=infra.kafka_bootstrap, kafka_dlq_retention_hours=30)
+    parked_topic = dlq_topic(f"test.infra.{uuid.uuid4().hex[:12]}")
+    plain_topic = f"test.infra.{uuid.uuid4().hex[:12]}"
+
+    await ensure_topics(settings, (parked_topic, plain_topic))
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, t) for t in (parked_topic, plain_topic)])
+    finally:
+        await admin.close()
+    configs = {resource[3]: {entry[0]: entry[1] for entry in resource[4]}
+               for response in described for resource in response.resources}
+    assert configs[parked_topic]["retention.ms"] == str(30 * 3_600_000)
+    assert configs[plain_topic]["retention.ms"] == str(7 * 24 * 3_600_000)  # the broker's default

@@ -27,6 +27,7 @@ from tests.support.intake import (
     records_about,
     running_intake,
 )
+from tests.support.keys import TOKEN_KEY
 from tests.support.samples import application_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
@@ -273,7 +274,8 @@ def closed_intake(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Ite
     (port,) = suitectl.free_ports(1)
     log: Path = tmp_path_factory.mktemp("closed-intake") / "intake.log"
     env = {"KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap, "MONGODB_URL": infra.mongodb_url,
-           "VOUCHER_CLOCK": "2026-06-05T18:00:01+08:00", "INTAKE_HTTP_PORT": str(port)}
+           "VOUCHER_CLOCK": "2026-06-05T18:00:01+08:00", "INTAKE_HTTP_PORT": str(port),
+           "VOUCHERS_TOKEN_KEY": TOKEN_KEY}
     proc = suitectl.start_service("intake", env, log)
     try:
         suitectl.wait_ready(proc, timeout=120.0)

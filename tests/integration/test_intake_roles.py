@@ -7,26 +7,28 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from vouchers_shared import signing_key
 from vouchers_shared.auth import TokenService
-from vouchers_shared.settings import LOCAL_PLACEHOLDER_KEY
 
 from tests.support.infra import Infra
 from tests.support.intake import (
     RunningIntake,
     applicant,
     expired_token,
+    forged_token,
     intake_db,
     intake_settings,
     running_intake,
     suite_intake,
     wait_until,
 )
+from tests.support.keys import TOKEN_KEY
 from tests.support.samples import application_for, refdata
 from tests.support.suite import Suite
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 A, B = applicant(50), applicant(51)
-PRODUCTION_KEY = "k" * 40
+PRODUCTION_KEY = signing_key.generate()
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +72,7 @@ async def test_a_bad_or_expired_token_is_a_401(
 ) -> None:
     tokens = {
         "garbage": "not-a-token",
-        "foreign_key": TokenService("another-key-" + "x" * 40).issue("operator"),
+        "foreign_key": TokenService(signing_key.generate()).issue("operator"),
         "expired": expired_token(intake.tokens),
     }
     async with intake.client(None) as client:
@@ -81,6 +83,21 @@ async def test_a_bad_or_expired_token_is_a_401(
         response = await client.get(f"/v1/applications/{filed[A]}", headers=headers)
 
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("uscc", [None, "", "91440305MA5K000000"], ids=["none", "empty", "invalid"])
+async def test_a_submitter_token_naming_no_valid_applicant_is_a_401_everywhere(
+    intake: RunningIntake, filed: dict[str, str], uscc: str | None
+) -> None:
+    claims = {} if uscc is None else {"uscc": uscc}
+    forged = forged_token(TOKEN_KEY, role="submitter", **claims)  # the suite's own key
+    async with intake.client(None, token=forged) as client:
+        answers = [await client.get("/v1/applications"),
+                   await client.get("/v1/applications", params={"page_size": 200}),
+                   await client.get(f"/v1/applications/{filed[A]}"),
+                   await client.post("/v1/applications", json=application_for(A))]
+
+    assert [a.status_code for a in answers] == [401, 401, 401, 401]
 
 
 async def test_a_submitter_reads_its_own_application(intake: RunningIntake, filed: dict[str, str]) -> None:
@@ -180,6 +197,8 @@ async def test_local_mode_issues_a_submitter_token_to_an_operator(
     async with intake.client("operator") as client:
         issued = await client.post("/v1/dev/tokens", json={"role": "submitter", "uscc": A})
         no_uscc = await client.post("/v1/dev/tokens", json={"role": "submitter"})
+        invalid = await client.post("/v1/dev/tokens", json={"role": "submitter",
+                                                            "uscc": "91440305MA5K000000"})
     async with intake.client("submitter", A) as submitter:
         by_submitter = await submitter.post("/v1/dev/tokens", json={"role": "operator"})
 
@@ -191,6 +210,8 @@ async def test_local_mode_issues_a_submitter_token_to_an_operator(
     assert (own.status_code, theirs.status_code) == (200, 404)
     assert no_uscc.status_code == 422
     assert no_uscc.json()["errors"][0]["field"] == "uscc"
+    assert invalid.status_code == 422
+    assert invalid.json()["errors"][0]["field"] == "uscc"
     assert by_submitter.status_code == 403
 
 
@@ -200,7 +221,7 @@ async def test_outside_local_mode_there_is_no_token_endpoint(infra: Infra) -> No
         async with production.client("operator") as client:
             issuing = await client.post("/v1/dev/tokens", json={"role": "submitter", "uscc": A})
             listing = await client.get("/v1/applications", params={"applicant_uscc": A})
-        local = TokenService(LOCAL_PLACEHOLDER_KEY).issue("operator")
+        local = TokenService(TOKEN_KEY).issue("operator")
         async with production.client(None, token=local) as client:
             local_token = await client.get("/v1/applications")
         spec: dict[str, Any] = production.app.openapi()
@@ -211,8 +232,24 @@ async def test_outside_local_mode_there_is_no_token_endpoint(infra: Infra) -> No
     assert "/v1/dev/tokens" not in spec["paths"]
 
 
-def test_outside_local_mode_the_placeholder_or_a_short_key_is_refused(infra: Infra) -> None:
-    with pytest.raises(ValidationError, match="VOUCHERS_TOKEN_KEY"):
-        intake_settings(infra, vouchers_local_mode=False)
-    with pytest.raises(ValidationError, match="32 characters"):
-        intake_settings(infra, vouchers_local_mode=False, vouchers_token_key="short-key")
+@pytest.mark.parametrize("local_mode", [True, False], ids=["local mode", "production"])
+def test_in_either_mode_a_missing_committed_or_short_key_is_refused(infra: Infra, local_mode: bool) -> None:
+    with pytest.raises(ValidationError, match="VOUCHERS_TOKEN_KEY is not set"):
+        intake_settings(infra, vouchers_local_mode=local_mode, vouchers_token_key=None)
+    for committed in signing_key.COMMITTED:
+        with pytest.raises(ValidationError, match="written in the repository"):
+            intake_settings(infra, vouchers_local_mode=local_mode, vouchers_token_key=committed)
+    with pytest.raises(ValidationError, match="32 bytes"):
+        intake_settings(infra, vouchers_local_mode=local_mode, vouchers_token_key="short-key")
+
+
+@pytest.mark.parametrize("key", sorted(signing_key.COMMITTED))
+async def test_an_operator_token_signed_with_a_key_from_the_repository_is_a_401(
+    intake: RunningIntake, filed: dict[str, str], key: str
+) -> None:
+    forged = forged_token(key, role="operator")
+    async with intake.client(None, token=forged) as client:
+        listing = await client.get("/v1/applications")
+        issuing = await client.post("/v1/dev/tokens", json={"role": "submitter", "uscc": A})
+
+    assert (listing.status_code, issuing.status_code) == (401, 401)

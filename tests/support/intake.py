@@ -11,22 +11,27 @@ import asyncio
 import json
 import random
 import time
+import uuid
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
+import jwt
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from fastapi import FastAPI
 from intake.app import create_app
 from intake.config import Settings
+from jwt.warnings import InsecureKeyLengthWarning
 from pymongo import AsyncMongoClient
-from vouchers_shared.auth import Role, TokenService
+from vouchers_shared.auth import ALGORITHM, AUDIENCE, ISSUER, Role, TokenService
 from vouchers_shared.clock import SHANGHAI
 
 from tests.support.infra import Infra
+from tests.support.keys import TOKEN_KEY
 from tests.support.samples import make_uscc
 from tests.support.suite import Suite
 
@@ -104,6 +109,7 @@ def intake_settings(infra: Infra, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "kafka_bootstrap_servers": infra.kafka_bootstrap, "mongodb_url": infra.mongodb_url,
         "voucher_clock": "2026-05-20T10:00:00+08:00", "vouchers_local_mode": True,
+        "vouchers_token_key": TOKEN_KEY,
         "outbox_relay_interval_s": 0.5, "log_level": "WARNING", **overrides,
     }
     return Settings(**values)
@@ -120,7 +126,7 @@ async def running_intake(infra: Infra, clock: SettableClock | None = None, read_
     settings = intake_settings(infra, **overrides)
     app = create_app(settings, clock=clock, read_model=read_model)
     async with app.router.lifespan_context(app):
-        yield InProcessIntake(TokenService(settings.vouchers_token_key), app, settings)
+        yield InProcessIntake(TokenService(settings.signing_key()), app, settings)
 
 
 def suite_intake(suite: Suite) -> RunningIntake:
@@ -194,3 +200,14 @@ async def intake_db(infra: Infra) -> AsyncIterator[Any]:
 
 def expired_token(tokens: TokenService, role: Role = "operator") -> str:
     return tokens.issue(role, None, ttl=timedelta(seconds=-60))
+
+
+def forged_token(key: str, **claims: Any) -> str:
+    """A token with the claims the token code would never put together, signed with `key`
+    (which the token code may refuse to sign with) as an outsider holding it would sign it."""
+    now = datetime.now(UTC)
+    body = {"iss": ISSUER, "aud": AUDIENCE, "sub": f"forged:{claims.get('role')}", "iat": now,
+            "exp": now + timedelta(hours=1), "jti": uuid.uuid4().hex, **claims}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsecureKeyLengthWarning)  # a short key is the point
+        return jwt.encode(body, key, algorithm=ALGORITHM)

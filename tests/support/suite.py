@@ -19,9 +19,9 @@ from aiosmtpd.controller import Controller
 from pymongo import MongoClient
 from vouchers_shared.auth import TokenService
 from vouchers_shared.clock import ProgramClock, anchored
-from vouchers_shared.settings import LOCAL_PLACEHOLDER_KEY
 
 from tests.support.infra import Infra
+from tests.support.keys import TOKEN_KEY
 
 
 class MailSink:
@@ -44,7 +44,7 @@ class Suite:
     urls: dict[str, str]
     mail: MailSink
     logs: Path
-    tokens: TokenService = field(default_factory=lambda: TokenService(LOCAL_PLACEHOLDER_KEY))
+    tokens: TokenService  # signs with the key the services were given
     env: dict[str, str] = field(default_factory=dict)  # the settings the suite was started with
     procs: dict[str, suitectl.ManagedProcess] = field(default_factory=dict)
     running_env: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -143,13 +143,14 @@ def run_suite(infra: Infra, workdir: Path, clock: str, extra_env: dict[str, str]
     env = {
         "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap, "MONGODB_URL": infra.mongodb_url,
         "VOUCHER_CLOCK": started, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
-        "SWEEP_INTERVAL_S": "0.5", "OUTBOX_RELAY_INTERVAL_S": "0.5",
+        "SWEEP_INTERVAL_S": "0.5", "OUTBOX_RELAY_INTERVAL_S": "0.5", "VOUCHERS_TOKEN_KEY": TOKEN_KEY,
+        "VOUCHERS_LOCAL_MODE": "true",  # as `make up` runs it
         **{f"{n.upper()}_HTTP_PORT": str(p) for n, p in zip(SERVICE_NAMES, ports, strict=True)},
         **(extra_env or {}),
     }
     urls = {n: f"http://127.0.0.1:{p}" for n, p in zip(SERVICE_NAMES, ports, strict=True)}
-    suite = Suite(infra, urls, mail, workdir, env=env, clocks=dict.fromkeys(SERVICE_NAMES, started),
-                  first_clock=started)
+    suite = Suite(infra, urls, mail, workdir, TokenService(env["VOUCHERS_TOKEN_KEY"]), env=env,
+                  clocks=dict.fromkeys(SERVICE_NAMES, started), first_clock=started)
     with ExitStack() as stack:
         stack.callback(controller.stop)
         stack.callback(suite.stop_all)

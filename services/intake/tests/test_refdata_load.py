@@ -16,11 +16,12 @@ from intake import cli
 from intake.api import ApiDeps, build_router
 from intake.http_errors import install_error_handlers
 from intake.refdata_loader import RefdataLoader, RefdataRefused, build_snapshot
+from vouchers_shared import signing_key
 from vouchers_shared.auth import TokenService
 from vouchers_shared.messaging.publisher import Outgoing
 from vouchers_shared.settings import CommonSettings
 
-KEY = "k" * 40
+KEY = signing_key.generate()
 P1, P2 = "91440304MA5K00001E", "91440305MA5K000020"
 ADDED = {"uscc": P1, "name": "深圳市甲算力服务有限公司", "batch": 1,
          "admissions": [{"batch": 2, "service_types": ["inference"]}]}

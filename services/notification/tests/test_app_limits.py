@@ -10,6 +10,7 @@ import httpx
 import pytest
 from notification.app import create_app
 from notification.config import Settings
+from vouchers_shared import signing_key
 
 BIG = json.dumps({"application_id": "APP-1", "reason": "理" * (700 * 1024), "contact": "a@b.cn"}).encode()
 
@@ -21,7 +22,7 @@ async def _streamed() -> AsyncIterator[bytes]:
 
 @pytest.mark.parametrize("streamed", [False, True])
 async def test_the_objection_form_refuses_a_body_over_a_mebibyte_with_413(streamed: bool) -> None:
-    app = create_app(Settings())
+    app = create_app(Settings(vouchers_token_key=signing_key.generate()))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://n") as client:
         response = await client.post("/v1/notices/GS20260601-ABC123/objections",
                                      content=_streamed() if streamed else BIG,

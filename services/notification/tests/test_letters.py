@@ -90,6 +90,7 @@ def test_the_rejection_letter_lists_every_failed_rule_with_its_clause_and_reason
         reasons=["资格审查未通过", "材料核查未通过"],
         decided_on=date(2026, 6, 10),
         to="contact@example.cn",
+        own_people=(),
     )
     assert letter.kind == "rejection"
     for body in (letter.text, letter.html):
@@ -114,4 +115,5 @@ def test_a_rejection_without_any_reason_is_refused() -> None:
             reasons=[],
             decided_on=date(2026, 6, 10),
             to="contact@example.cn",
+            own_people=(),
         )

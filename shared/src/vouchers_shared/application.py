@@ -55,7 +55,11 @@ LongText = Annotated[str, AfterValidator(lambda value: _visible(value, allowed="
 
 
 class Strict(BaseModel):
-    """Refuses unknown fields and is immutable once validated."""
+    """Refuses unknown fields and is immutable once validated: what intake takes over HTTP.
+
+    An event embedding these models is read with `vouchers_shared.events.tolerant` instead,
+    which ignores the fields a newer producer added, at every level.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 

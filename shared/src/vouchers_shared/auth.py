@@ -9,7 +9,10 @@ from typing import Any, Literal
 
 import jwt
 from fastapi import Depends, HTTPException, Request, status
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from vouchers_shared import signing_key
+from vouchers_shared.types import Uscc
 
 Role = Literal["submitter", "operator", "auditor"]
 ISSUER = "vouchers"
@@ -18,11 +21,23 @@ ALGORITHM = "HS256"
 
 
 class Principal(BaseModel):
-    """Who is calling: a role, and for submitters the one applicant they act for."""
+    """Who is calling: a role, and for submitters the one applicant they act for.
+
+    A submitter without a valid applicant USCC is no principal at all: a token naming none is
+    neither issued nor accepted (it would otherwise read every applicant's applications).
+    """
+
+    model_config = ConfigDict(frozen=True)
 
     role: Role
     subject: str
-    uscc: str | None = None
+    uscc: Uscc | None = None
+
+    @model_validator(mode="after")
+    def _a_submitter_acts_for_one_applicant(self) -> Principal:
+        if self.role == "submitter" and not self.uscc:
+            raise ValueError("a submitter token is bound to one applicant USCC")
+        return self
 
     def may_see(self, applicant_uscc: str) -> bool:
         return self.role != "submitter" or self.uscc == applicant_uscc
@@ -30,26 +45,41 @@ class Principal(BaseModel):
 
 class TokenService:
     def __init__(self, key: str, ttl: timedelta = timedelta(hours=12)) -> None:
+        if (why := signing_key.refusal(key)) is not None:
+            raise ValueError(f"the token signing key {why}; {signing_key.HOW_TO_MAKE_ONE}")
         self._key = key
         self._ttl = ttl
 
     def issue(self, role: Role, uscc: str | None = None, ttl: timedelta | None = None) -> str:
-        if role == "submitter" and not uscc:
-            raise ValueError("a submitter token is bound to one applicant USCC")
+        """A signed token; `ValueError` for a submitter without a valid applicant USCC."""
+        who = _principal(role, f"{role}:{uscc or uuid.uuid4().hex[:8]}", uscc)
         now = datetime.now(UTC)
         claims: dict[str, Any] = {
-            "iss": ISSUER, "aud": AUDIENCE, "sub": f"{role}:{uscc or uuid.uuid4().hex[:8]}",
-            "role": role, "iat": now, "exp": now + (ttl or self._ttl), "jti": uuid.uuid4().hex,
+            "iss": ISSUER, "aud": AUDIENCE, "sub": who.subject, "role": who.role,
+            "iat": now, "exp": now + (ttl or self._ttl), "jti": uuid.uuid4().hex,
         }
-        if uscc:
-            claims["uscc"] = uscc
+        if who.uscc:
+            claims["uscc"] = who.uscc
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
 
     def verify(self, token: str) -> Principal:
-        """The caller, or `jwt.InvalidTokenError` for a bad, foreign or expired token."""
+        """The caller, or `jwt.InvalidTokenError` for a bad, foreign or expired token, and for
+        one whose claims make no principal (an unknown role, a submitter naming no applicant)."""
         claims = jwt.decode(token, self._key, algorithms=[ALGORITHM], audience=AUDIENCE,
                             issuer=ISSUER, options={"require": ["exp", "iat", "sub", "role"]})
-        return Principal(role=claims["role"], subject=claims["sub"], uscc=claims.get("uscc"))
+        try:
+            return _principal(claims["role"], claims["sub"], claims.get("uscc"))
+        except ValueError as exc:
+            raise jwt.InvalidTokenError(f"claims refused: {exc}") from exc
+
+
+def _principal(role: object, subject: object, uscc: object) -> Principal:
+    """The principal these claims make, or `ValueError` saying why they make none."""
+    try:
+        return Principal.model_validate({"role": role, "subject": subject, "uscc": uscc})
+    except ValidationError as exc:
+        problems = (str(e["msg"]).removeprefix("Value error, ") for e in exc.errors(include_input=False))
+        raise ValueError("; ".join(problems)) from None
 
 
 def _unauthorized(detail: str) -> HTTPException:

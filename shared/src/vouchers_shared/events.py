@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,9 +11,20 @@ from vouchers_shared.application import Application
 from vouchers_shared.findings import Finding
 from vouchers_shared.types import Money, Rate
 
+M = TypeVar("M", bound=BaseModel)
+
+
+def tolerant(model: type[M], data: Any) -> M:
+    """`data` read as `model` with every field this version does not know ignored, at every
+    level: how events, and the copies of them a service stores, are read. So a producer one
+    step ahead (an optional field added inside a vN, in the application it embeds too) never
+    sends an older consumer's records to the dead-letter topic, while intake still refuses
+    unknown fields in what it is sent over HTTP (the models' own, strict, configuration)."""
+    return model.model_validate(data, extra="ignore")
+
 
 class Event(BaseModel):
-    """Consumers ignore fields they do not know (schema evolution inside a vN)."""
+    """Consumers ignore fields they do not know (schema evolution inside a vN): see `tolerant`."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 

@@ -64,7 +64,7 @@ class EventContract:
 
     def schema(self) -> dict[str, Any]:
         """The payload's JSON schema as the producers write it, with where it travels."""
-        schema = self.model.model_json_schema(mode="serialization")
+        schema = open_objects(self.model.model_json_schema(mode="serialization"))
         return {
             "$schema": JSON_SCHEMA_DIALECT,
             "$id": self.path,
@@ -72,6 +72,19 @@ class EventContract:
             "x-kafka-topics": list(self.topics),
             **schema,
         }
+
+
+def open_objects(schema: Any) -> Any:
+    """`schema` with no object closed to unknown fields. Consumers read events with the fields
+    they do not know ignored at every level (`vouchers_shared.events.tolerant`), so inside a vN
+    a producer may add an optional field anywhere, in the application an event embeds too,
+    though intake refuses unknown fields in what it is sent over HTTP (docs/openapi)."""
+    if isinstance(schema, dict):
+        return {key: open_objects(value) for key, value in schema.items()
+                if not (key == "additionalProperties" and value is False)}
+    if isinstance(schema, list):
+        return [open_objects(item) for item in schema]
+    return schema
 
 
 CONTRACTS: tuple[EventContract, ...] = (

@@ -1,15 +1,29 @@
-"""Settings every service reads from the environment; each service extends this class."""
+"""Settings every service reads from the environment; each service extends `ServiceSettings`."""
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-LOCAL_PLACEHOLDER_KEY = "local-development-signing-key-not-for-production-use"
+from vouchers_shared import signing_key
+
+
+def _own_key(key: SecretStr) -> SecretStr:
+    why = signing_key.refusal(key.get_secret_value())
+    if why is not None:
+        raise ValueError(f"VOUCHERS_TOKEN_KEY {why}; {signing_key.HOW_TO_MAKE_ONE}")
+    return key
+
+
+SigningKey = Annotated[SecretStr, AfterValidator(_own_key)]
+"""A token-signing key of the installation's own (see `vouchers_shared.signing_key`)."""
 
 
 class CommonSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+    # Settings carry secrets: a refused value is named, never echoed into the error.
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", hide_input_in_errors=True)
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_security_protocol: str = Field(default="PLAINTEXT",
@@ -21,13 +35,17 @@ class CommonSettings(BaseSettings):
     kafka_ssl_cafile: str | None = None
     kafka_topic_partitions: int = Field(default=12, ge=1, le=1000)
     kafka_replication_factor: int = Field(default=1, ge=1, le=7)
+    # A parked record carries the applicant's personal data, so a dead-letter topic keeps it no
+    # longer than it takes to look at it and replay it: the longest public holiday (8 days)
+    # and two working days after it.
+    kafka_dlq_retention_hours: int = Field(default=240, ge=1, le=24 * 90)
     mongodb_url: str = "mongodb://127.0.0.1:27017/?retryWrites=false"
     mongodb_tls: bool = False
     mongodb_tls_ca_file: str | None = None
     voucher_program: str = "2026"
     voucher_clock: str | None = None
-    vouchers_local_mode: bool = True
-    vouchers_token_key: str = LOCAL_PLACEHOLDER_KEY
+    vouchers_local_mode: bool = False
+    vouchers_token_key: SigningKey | None = None
     log_level: str = "INFO"
     graceful_timeout_s: float = 20.0
     http_max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="413 past this")
@@ -38,10 +56,17 @@ class CommonSettings(BaseSettings):
     consumer_backoff_max_s: float = Field(default=30.0, gt=0)
     consumer_retry_in_place_s: float = Field(default=1.0, ge=0)
 
+    def signing_key(self) -> str:
+        """The token-signing key; refuses to go on without one."""
+        if self.vouchers_token_key is None:
+            raise ValueError(f"VOUCHERS_TOKEN_KEY is not set; {signing_key.HOW_TO_MAKE_ONE}")
+        return self.vouchers_token_key.get_secret_value()
+
+
+class ServiceSettings(CommonSettings):
+    """What a service process reads: it does not start without a token key of its own."""
+
     @model_validator(mode="after")
-    def _no_placeholder_secrets_outside_local_mode(self) -> CommonSettings:
-        if not self.vouchers_local_mode and self.vouchers_token_key == LOCAL_PLACEHOLDER_KEY:
-            raise ValueError("VOUCHERS_TOKEN_KEY must be set outside local mode")
-        if not self.vouchers_local_mode and len(self.vouchers_token_key) < 32:
-            raise ValueError("VOUCHERS_TOKEN_KEY must be at least 32 characters")
+    def _a_token_key_of_its_own(self) -> ServiceSettings:
+        self.signing_key()
         return self

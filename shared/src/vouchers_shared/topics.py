@@ -26,9 +26,16 @@ def refdata_topic(kind: str) -> str:
     return f"vouchers.refdata.{kind}.v1"
 
 
+DLQ_SUFFIX: Final = ".dlq"
+
+
 def dlq_topic(topic: str) -> str:
     """Where messages that can never be processed from `topic` are parked."""
-    return f"{topic}.dlq"
+    return f"{topic}{DLQ_SUFFIX}"
+
+
+def is_dlq_topic(topic: str) -> bool:
+    return topic.endswith(DLQ_SUFFIX)
 
 
 EVENT_TOPICS: Final = (APPLICATIONS, COI, ELIGIBILITY, VERIFICATION, DECISIONS, NOTICES)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from vouchers_shared.settings import CommonSettings
+from vouchers_shared.settings import ServiceSettings
 
 
-class Settings(CommonSettings):
+class Settings(ServiceSettings):
     eligibility_http_port: int = 8081
     eligibility_http_host: str = "127.0.0.1"

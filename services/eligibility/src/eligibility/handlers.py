@@ -20,6 +20,7 @@ from vouchers_shared.events import (
     EligibilityAssessed,
     ReviewPassed,
     VoucherApproved,
+    tolerant,
 )
 from vouchers_shared.messaging.envelope import Envelope, derived_event_id
 from vouchers_shared.messaging.inbound import Inbound
@@ -116,7 +117,7 @@ async def on_coi_assessed(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
         raise PermanentError(f"conflict verdict for unknown application {coi.application_id}")
     if (again := _replay(doc, "rules")) is not None:
         return again
-    app = Application.model_validate(doc["application"])
+    app = tolerant(Application, doc["application"])  # stored by this or a newer replica
     snapshots = await deps.refdata.current(TABLE_KINDS)
     refs = eligibility_refs(tables_of(snapshots, deps.tables), app.program_year - 1,
                             await deps.store.earlier_contracts(app.applicant.uscc,

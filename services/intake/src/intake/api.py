@@ -75,7 +75,7 @@ def build_router(deps: Callable[[], ApiDeps], *, local_mode: bool) -> APIRouter:
         view = await _view(deps(), application_id)
         if view is None or not who.may_see(view.applicant_uscc or ""):
             raise HTTPException(404, detail="no such application")
-        return render(view, deps().clock.today())
+        return render(view, deps().clock.today(), who)
 
     @router.get("/applications")
     async def list_applications(
@@ -97,7 +97,7 @@ def build_router(deps: Callable[[], ApiDeps], *, local_mode: bool) -> APIRouter:
             filters["status"] = status
         total, views = await deps().store.list_views(filters, (page - 1) * page_size, page_size)
         today = deps().clock.today()
-        return {"items": [render(v, today) for v in views], "total": total,
+        return {"items": [render(v, today, who) for v in views], "total": total,
                 "page": page, "page_size": page_size}
 
     @router.post("/refdata/{kind}", status_code=202)

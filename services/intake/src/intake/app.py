@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         submissions = Submissions(store, runtime.publisher, program_clock, params,
                                   timedelta(seconds=settings.outbox_relay_grace_s))
         holder["deps"] = ApiDeps(store, submissions, RefdataLoader(runtime.publisher),
-                                 TokenService(settings.vouchers_token_key), program_clock,
+                                 TokenService(settings.signing_key()), program_clock,
                                  RateLimiter(settings.submissions_per_minute_per_token))
         runtime.every("outbox-relay", settings.outbox_relay_interval_s,
                       lambda: relay_once(store, submissions, RELAY_LEASE), failed="outbox_relay_failed")

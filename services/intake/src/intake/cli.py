@@ -10,12 +10,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from vouchers_shared.auth import TokenService
 from vouchers_shared.messaging.kafka import ensure_topics
 from vouchers_shared.messaging.producer import StandalonePublisher
+from vouchers_shared.observability.logging import mask_value
 from vouchers_shared.settings import CommonSettings
 
-from intake.dlq import parked, replay
+from intake.dlq import Parked, parked, replay
 from intake.refdata_loader import RefdataRefused, build_snapshot, snapshot_event
 
 
@@ -43,11 +45,20 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = CommonSettings()
-    if args.command == "token":
-        print(TokenService(settings.vouchers_token_key).issue(args.role, args.uscc))
-    elif args.command == "tokens":
-        write_tokens(settings, args.path, args.applicants_from)
+    try:
+        settings = CommonSettings()
+    except ValidationError as exc:  # a refused setting, e.g. a key written in the repository
+        print(f"vouchers: {exc}", file=sys.stderr)
+        return 2
+    if args.command in ("token", "tokens"):
+        try:
+            if args.command == "token":
+                print(TokenService(settings.signing_key()).issue(args.role, args.uscc))
+            else:
+                write_tokens(settings, args.path, args.applicants_from)
+        except ValueError as exc:  # no key, a refused key, or an applicant the token cannot name
+            print(f"vouchers: {exc}", file=sys.stderr)
+            return 2
     elif args.command == "refdata":
         return asyncio.run(load_refdata(settings, args.kind, args.file))
     else:
@@ -56,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def write_tokens(settings: CommonSettings, path: Path, applications: list[Path]) -> None:
-    service = TokenService(settings.vouchers_token_key)
+    service = TokenService(settings.signing_key())
     usccs: set[str] = set()
     for file in applications:
         data: Any = json.loads(file.read_text(encoding="utf-8"))
@@ -96,14 +107,25 @@ async def dlq_command(settings: CommonSettings, action: str, topic: str,
     async for record in parked(settings, topic):
         if only is not None and (record.partition, record.offset) not in only:
             continue
-        row: dict[str, Any] = {"at": f"{record.partition}:{record.offset}", "key": record.key,
-                               "error": record.headers.get("dlq_error"),
-                               "attempts": record.headers.get("dlq_attempts")}
-        if action == "show":
-            row["headers"] = record.headers
-            row["body"] = record.body.decode(errors="replace")[:10_000]
-        print(json.dumps(row, ensure_ascii=False))
+        print(json.dumps(parked_row(record, full=action == "show"), ensure_ascii=False))
     return 0
+
+
+def parked_row(record: Parked, *, full: bool) -> dict[str, Any]:
+    """A parked record as `dlq list` (or, `full`, `dlq show`) prints it: what lands in terminals
+    and tickets has its personal data masked, as the logs have; `replay` sends the record whole."""
+    row: dict[str, Any] = {"at": f"{record.partition}:{record.offset}", "key": record.key,
+                           "error": record.headers.get("dlq_error"),
+                           "attempts": record.headers.get("dlq_attempts")}
+    if full:
+        row["headers"] = record.headers
+        try:
+            body = json.dumps(mask_value(json.loads(record.body)), ensure_ascii=False)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            body = record.body.decode(errors="replace")
+        row["body"] = body[:10_000]
+    masked: dict[str, Any] = mask_value(row)
+    return masked
 
 
 def _positions(values: list[str]) -> set[tuple[int, int]] | None:

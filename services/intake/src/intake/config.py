@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pydantic import Field
-from vouchers_shared.settings import CommonSettings
+from vouchers_shared.settings import ServiceSettings
 
 
-class Settings(CommonSettings):
+class Settings(ServiceSettings):
     intake_http_port: int = 8080
     intake_http_host: str = "127.0.0.1"
     outbox_relay_interval_s: float = Field(default=2.0, gt=0)

@@ -6,7 +6,9 @@ from datetime import date
 from typing import Any
 
 from vouchers_shared import workdays
+from vouchers_shared.auth import Principal
 from vouchers_shared.clock import SHANGHAI
+from vouchers_shared.disclosure import PeopleMask
 
 from intake.domain.status import OFFICIAL_WORDING, StatusView
 
@@ -27,10 +29,14 @@ def working_days_elapsed(view: StatusView, today: date) -> int | None:
         return None
 
 
-def render(view: StatusView, today: date) -> dict[str, Any]:
+def render(view: StatusView, today: date, who: Principal) -> dict[str, Any]:
+    """The application as `who` may read it: a submitter sees other people than its own
+    masked in the findings (vouchers_shared.disclosure); operators and auditors see all."""
+    mask = PeopleMask(view.people) if who.role == "submitter" else None
     checks = {
         name: (
-            {"outcome": view.checks[name].outcome, "findings": view.checks[name].findings,
+            {"outcome": view.checks[name].outcome,
+             "findings": mask.findings(view.checks[name].findings) if mask else view.checks[name].findings,
              "refdata_versions": view.checks[name].refdata_versions}
             if name in view.checks else {"outcome": "pending", "findings": [], "refdata_versions": {}}
         )

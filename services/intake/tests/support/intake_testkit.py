@@ -14,6 +14,7 @@ from intake.api import ApiDeps, build_router
 from intake.http_errors import install_error_handlers
 from intake.refdata_loader import RefdataLoader
 from intake.submission import Submissions
+from vouchers_shared import signing_key
 from vouchers_shared.auth import Role, TokenService
 from vouchers_shared.clock import FixedClock
 from vouchers_shared.messaging.publisher import Outgoing
@@ -78,7 +79,7 @@ class Intake:
 
     def __init__(self) -> None:
         self.store, self.publisher = FakeStore(), FakePublisher()
-        self.tokens = TokenService("test-key-of-at-least-thirty-two-bytes")
+        self.tokens = TokenService(signing_key.generate())
         clock = FixedClock(FILED_AT)
         submissions = Submissions(self.store, self.publisher, clock, load_program(2026))  # type: ignore[arg-type]
         deps = ApiDeps(self.store, submissions, RefdataLoader(self.publisher),  # type: ignore[arg-type]

@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def handle(inbound: Inbound) -> Awaitable[Sequence[Outgoing]]:
         return on_event(inbound, holder["deps"])
 
-    router = build_router(lambda: holder["deps"], TokenService(settings.vouchers_token_key),
+    router = build_router(lambda: holder["deps"], TokenService(settings.signing_key()),
                           params.public_notice_working_days, _objection_policy(settings))
     app, runtime = service_app(SERVICE, settings, broker, on_start=on_start, routers=[router],
                                title="Compute vouchers: notification")

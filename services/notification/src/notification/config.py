@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pydantic import Field
-from vouchers_shared.settings import CommonSettings
+from vouchers_shared.settings import ServiceSettings
 
 
-class Settings(CommonSettings):
+class Settings(ServiceSettings):
     notification_http_port: int = 8083
     notification_http_host: str = "127.0.0.1"
     smtp_host: str = "127.0.0.1"

@@ -9,6 +9,7 @@ from datetime import timedelta
 import structlog
 from vouchers_shared import topics
 from vouchers_shared.clock import Clock
+from vouchers_shared.disclosure import declared_people
 from vouchers_shared.errors import PoisonMessage
 from vouchers_shared.events import (
     ApplicationSubmitted,
@@ -80,7 +81,8 @@ async def _load(deps: Deps, application_id: str, uscc: str,
     if submitted is not None and not stored.info:
         app = submitted.application
         stored.info = {"applicant_name": app.applicant.name, "project_title": app.project.title,
-                       "email": app.applicant.contact.email}
+                       "email": app.applicant.contact.email,
+                       "people": sorted(declared_people(app.model_dump(mode="json")))}
         stored.case = stored.case.model_copy(update={"opened_at": submitted.submitted_at})
     return stored
 
@@ -104,7 +106,8 @@ def record_decision(stored: StoredCase, decision: Decision) -> None:
             decision_id=decision.decision_id, application_id=stored.case.application_id,
             applicant_name=stored.info["applicant_name"], project_title=stored.info["project_title"],
             failed_rules=decision.failed_rules, reasons=decision.reasons,
-            decided_on=decision.decided_at.date(), to=stored.info["email"]))
+            decided_on=decision.decided_at.date(), to=stored.info["email"],
+            own_people=stored.info.get("people", ())))  # none known (an older case): all masked
     log.info("case_decided", application_id=stored.case.application_id, status=decision.status)
 
 

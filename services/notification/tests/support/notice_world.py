@@ -16,12 +16,12 @@ from notification.api import ObjectionPolicy, build_router
 from notification.domain.case import apply_decision, decide, record
 from notification.handlers import Deps
 from notification_testkit import TIMEOUT, USCC, at, new_case, verdict
+from vouchers_shared import signing_key
 from vouchers_shared.auth import TokenService
 from vouchers_shared.body_limit import BodySizeLimit
 from vouchers_shared.clock import SHANGHAI
 from vouchers_shared.messaging.publisher import Outgoing
 from vouchers_shared.rate_limit import RateLimiter
-from vouchers_shared.settings import LOCAL_PLACEHOLDER_KEY
 
 NOTICE_OPENED = datetime(2026, 6, 1, 9, 0, tzinfo=SHANGHAI)  # a Monday: the period starts that day
 
@@ -67,7 +67,7 @@ class NoticeWorld:
     notice_id: str = ""
     application_ids: list[str] = field(default_factory=list)
     seconds: Seconds = field(default_factory=Seconds)
-    tokens: TokenService = field(default_factory=lambda: TokenService(LOCAL_PLACEHOLDER_KEY))
+    tokens: TokenService = field(default_factory=lambda: TokenService(signing_key.generate()))
 
     async def case(self, application_id: str) -> StoredCase:
         stored = await self.deps.store.load(application_id)

@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     params = MaterialParams.from_program(load_program(settings.voucher_program))
     broker = build_broker(settings, SERVICE)
     holder: dict[str, Any] = {}
-    tokens = TokenService(settings.vouchers_token_key)
+    tokens = TokenService(settings.signing_key())
 
     async def on_start(runtime: Runtime) -> None:
         store = VerificationStore(runtime.mongo)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pydantic import Field
-from vouchers_shared.settings import CommonSettings
+from vouchers_shared.settings import ServiceSettings
 
 
-class Settings(CommonSettings):
+class Settings(ServiceSettings):
     verification_http_port: int = 8082
     verification_http_host: str = "127.0.0.1"
     cpa_platform_url: str | None = Field(default=None, description="unset: answer from audit_reports")

@@ -14,7 +14,7 @@ from vouchers_shared import topics
 from vouchers_shared.application import Application
 from vouchers_shared.clock import Clock
 from vouchers_shared.errors import PoisonMessage
-from vouchers_shared.events import ApplicationSubmitted, VerificationCompleted
+from vouchers_shared.events import ApplicationSubmitted, VerificationCompleted, tolerant
 from vouchers_shared.messaging.envelope import Envelope, derived_event_id
 from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.publisher import Outgoing, Publisher
@@ -119,7 +119,7 @@ async def recheck_due(deps: Deps, publisher: Publisher) -> int:
 
 
 async def _recheck(doc: dict[str, Any], now: datetime, deps: Deps, publisher: Publisher) -> None:
-    application = Application.model_validate(doc["application"])
+    application = tolerant(Application, doc["application"])  # stored by this or a newer replica
     attempt = int(doc["attempts"]) + 1
     result = await _check(application, deps)
     fields: dict[str, Any] = {"attempts": attempt}

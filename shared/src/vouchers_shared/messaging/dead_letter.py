@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from vouchers_shared.observability.logging import mask_text
+
 DLQ_ID = "dlq_id"  # readers keep the first record of each id
 
 
@@ -20,7 +22,7 @@ def dead_letter_headers(
     return {
         **original,
         DLQ_ID: dead_letter_id(service, topic, partition, offset),
-        "dlq_error": str(error)[:2000],
+        "dlq_error": mask_text(str(error))[:2000],  # read by operators, kept for days
         "dlq_error_class": type(error).__name__,
         "dlq_attempts": str(attempts),
         "dlq_original_topic": topic,

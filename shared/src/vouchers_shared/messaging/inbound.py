@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from vouchers_shared.errors import PoisonMessage
+from vouchers_shared.events import tolerant
 from vouchers_shared.messaging.envelope import Envelope
 
 M = TypeVar("M", bound=BaseModel)
@@ -38,10 +39,11 @@ class Inbound:
             raise PoisonMessage(f"body is not JSON: {exc}") from exc
 
     def parse(self, model: type[M]) -> M:
-        """The body validated as `model`; a body that does not match is poison."""
+        """The body validated as `model`, unknown fields ignored at every level (a newer
+        producer's); a body that does not match is poison."""
         data = self.json()
         try:
-            return model.model_validate(data)
+            return tolerant(model, data)
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]

@@ -16,7 +16,7 @@ from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLS
 from prometheus_client import REGISTRY
 
 from vouchers_shared.settings import CommonSettings
-from vouchers_shared.topics import ALL_TOPICS, REFDATA_TOPICS
+from vouchers_shared.topics import ALL_TOPICS, REFDATA_TOPICS, is_dlq_topic
 
 log = structlog.get_logger()
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
@@ -78,7 +78,8 @@ def admin_options(settings: CommonSettings) -> dict[str, Any]:
 
 
 async def ensure_topics(settings: CommonSettings, topics: tuple[str, ...] = ALL_TOPICS) -> None:
-    """Create the suite's topics if missing: 12 partitions, reference data compacted."""
+    """Create the suite's topics if missing: 12 partitions, reference data compacted, dead
+    letters kept for a limited time (`topic_configs`); topics already there are left as they are."""
     admin = AIOKafkaAdminClient(**admin_options(settings))
     await admin.start()
     try:
@@ -88,7 +89,7 @@ async def ensure_topics(settings: CommonSettings, topics: tuple[str, ...] = ALL_
                 name=topic,
                 num_partitions=settings.kafka_topic_partitions,
                 replication_factor=settings.kafka_replication_factor,
-                topic_configs=_topic_configs(topic),
+                topic_configs=topic_configs(topic, settings),
             )
             for topic in topics
             if topic not in existing
@@ -101,8 +102,12 @@ async def ensure_topics(settings: CommonSettings, topics: tuple[str, ...] = ALL_
         await admin.close()
 
 
-def _topic_configs(topic: str) -> dict[str, str]:
+def topic_configs(topic: str, settings: CommonSettings) -> dict[str, str]:
+    """What a topic is created with: reference data compacted, dead letters kept for
+    KAFKA_DLQ_RETENTION_HOURS only (they hold personal data), the rest on the broker's retention."""
     configs = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
     if topic in REFDATA_TOPICS:
         configs["cleanup.policy"] = "compact"
+    if is_dlq_topic(topic):
+        configs["retention.ms"] = str(settings.kafka_dlq_retention_hours * 3_600_000)
     return configs

@@ -27,8 +27,9 @@ from fastapi import FastAPI
 from faststream.specification import AsyncAPI
 from pydantic.json_schema import models_json_schema
 
+from vouchers_shared import signing_key
 from vouchers_shared.observability.catalog import contracts_on
-from vouchers_shared.schemas import EventContract
+from vouchers_shared.schemas import EventContract, open_objects
 from vouchers_shared.settings import CommonSettings
 
 DOCS_DIR = Path(__file__).resolve().parents[4] / "docs"
@@ -39,8 +40,10 @@ KAFKA_BINDING_VERSION = "0.4.0"
 
 
 def build_app(service: str) -> FastAPI:
-    """The service's app on default settings, whatever the environment says."""
-    with _default_environment():
+    """The service's app on default settings, whatever the environment says, in local mode as
+    `make up` runs it (intake's POST /v1/dev/tokens documented) and with a key of its own."""
+    with _default_environment(), _environment(VOUCHERS_LOCAL_MODE="true",
+                                              VOUCHERS_TOKEN_KEY=signing_key.generate()):
         module = importlib.import_module(f"{service}.app")
         app: FastAPI = module.create_app()
     return app
@@ -58,6 +61,16 @@ def _default_environment() -> Iterator[None]:
         yield
     finally:
         os.environ.update(hidden)
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key in values:
+            del os.environ[key]
 
 
 def asyncapi(service: str) -> dict[str, Any]:
@@ -95,7 +108,7 @@ def _describe_event_message(message: dict[str, Any], on_topic: list[EventContrac
     models = list(dict.fromkeys(c.model for c in on_topic))
     refs, definitions = models_json_schema([(m, "serialization") for m in models],
                                            ref_template=SCHEMAS_REF)
-    schemas.update(definitions.get("$defs", {}))
+    schemas.update(open_objects(definitions.get("$defs", {})))
     payloads = [refs[(m, "serialization")] for m in models]
     types = [c.event_type for c in on_topic]
     message["payload"] = payloads[0] if len(payloads) == 1 else {"oneOf": payloads}

@@ -12,35 +12,58 @@ import logging
 import re
 import sys
 from collections.abc import MutableMapping
+from datetime import date
 from typing import Any
 
 import structlog
+from stdnum import numdb
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError as StdnumError
 from structlog.typing import Processor
 
 PERSONAL_KEYS = frozenset(
     {"name", "person_id", "person_ids", "mobile", "phone", "email", "contact", "contact_name",
      "legal_representative", "lead", "members", "officers", "shareholders", "holder_id",
-     "recipient", "recipients", "id_number"}
-)
+     "recipient", "recipients", "id_number", "evidence", "input"}
+)  # `evidence` names the people linking two companies; `input` is what a validation error got
 MASK = "***"
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
+# A mainland mobile number however it is written: 13800138000, 138-0013-8000, 138 0013 8000,
+# +86 138…, 0086-138…, (+86)138….
+_MOBILE = re.compile(r"(?<!\d)(?:\(?(?:\+|00)?86\)?[\s.-]?)?1[3-9]\d(?:[\s.-]?\d{4}){2}(?!\d)")
+# Resident id numbers: 18 characters (17 digits and a check character) or the 15 digits of the
+# first generation; which of them are ids decides `is_resident_id_number`.
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+# What a pydantic validation error was given (`input_value=…, input_type=…]`): the input itself.
+_INPUT_VALUE = re.compile(r"input_value=.*?(?=, input_type=)", re.DOTALL)
 _HANDLER_MARK = "_vouchers_json_handler"
 
 
 def is_resident_id_number(text: str) -> bool:
-    """GB 11643: 17 digits and an ISO 7064 MOD 11-2 check character (a USCC fails this)."""
-    if len(text) != 18 or not text[:17].isdigit():
+    """Whether `text` is a resident id number (GB 11643) as `stdnum.cn.ric` reads one, or would
+    be but for its check character: a mistyped number is still someone's. The 15-digit first
+    generation (two-digit year, no check character) counts too. A USCC never does: its first
+    six characters are no place of birth."""
+    number = text.upper()
+    if len(number) == 15 and number.isdigit():
+        number = number[:6] + "19" + number[6:]
+        number += ric.calc_check_digit(number + "0")
+    if len(number) != 18 or not number[:17].isdigit() or number[17] not in "0123456789X":
         return False
-    total = sum(int(d) * w for d, w in zip(text[:17], _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11] == text[17].upper()
+    if ric.is_valid(number):
+        return True
+    try:  # a wrong check character, or a place the table names only from a later year
+        born = ric.get_birth_date(number)
+    except StdnumError:
+        return False
+    places = numdb.get("cn/loc").info(number[:6])
+    return 1900 <= born.year <= date.today().year and any("province" in p for _, p in places)
 
 
 def mask_text(text: str) -> str:
-    """E-mail addresses, mainland mobile numbers and resident id numbers scrubbed from free text."""
+    """E-mail addresses, mainland mobile numbers, resident id numbers and the input quoted by
+    validation errors scrubbed from free text."""
+    text = _INPUT_VALUE.sub(f"input_value={MASK}", text)
     text = _EMAIL.sub("***@***", text)
     text = _MOBILE.sub("1**********", text)
     return _ID_NUMBER.sub(lambda m: MASK if is_resident_id_number(m.group()) else m.group(), text)

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 from vouchers_shared import topics
+from vouchers_shared.disclosure import declared_people
 
 OFFICIAL_WORDING = {
     "received": "待窗口受理",
@@ -58,6 +59,8 @@ class StatusView(BaseModel):
     program_year: int | None = None
     applicant_name: str | None = None
     project_title: str | None = None
+    people: list[str] = Field(default_factory=list)
+    """The person ids the application declares: the applicant's own people, shown to it in full."""
     submitted_at: datetime | None = None
     checks: dict[str, Check] = Field(default_factory=dict)
     voucher: dict[str, Any] | None = None
@@ -95,6 +98,7 @@ def _fold(view: StatusView, event_type: str, at: datetime, body: dict[str, Any])
         view.program_year = application["program_year"]
         view.applicant_name = application["applicant"]["name"]
         view.project_title = application["project"]["title"]
+        view.people = sorted(declared_people(application))
         view.submitted_at = datetime.fromisoformat(body["submitted_at"])
     elif event_type in CHECK_OF_EVENT:
         _fold_check(view, CHECK_OF_EVENT[event_type], at, body)

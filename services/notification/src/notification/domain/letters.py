@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
+from vouchers_shared.disclosure import PeopleMask
 from vouchers_shared.findings import Finding
 
 from notification.domain.templating import amount_in_capitals, amount_in_figures, environment
@@ -90,10 +91,16 @@ def render_rejection(
     reasons: Sequence[str],
     decided_on: date,
     to: str,
+    own_people: Collection[str],
 ) -> Letter:
-    """The rejection letter: every failed rule with its rule id, clause and reason."""
+    """The rejection letter: every failed rule with its rule id, clause and reason.
+
+    It goes to the applicant, so it shows the findings as the applicant may read them: its
+    `own_people` (those its application declares) in full, anyone else masked.
+    """
     if not failed_rules and not reasons:
         raise ValueError("a rejection letter must give at least one failed rule or reason")
+    shown = PeopleMask(own_people).findings(f.model_dump(mode="json") for f in failed_rules)
     subject = f"深圳市训力券申请结果通知（申请编号：{application_id}）"
     text, html = _render(
         "rejection",
@@ -102,7 +109,7 @@ def render_rejection(
             "application_id": application_id,
             "applicant_name": applicant_name,
             "project_title": project_title,
-            "failed_rules": list(failed_rules),
+            "failed_rules": [Finding.model_validate(f) for f in shown],
             "reasons": list(reasons),
             "decided_on": decided_on,
         },
