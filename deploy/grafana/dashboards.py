@@ -111,6 +111,8 @@ def _consumers(board: Board, service: str, groups: str) -> Board:
     handled = f"sum by (topic, result) (rate(vouchers_messages_handled_total{where}{RATE}))"
     parked = f"sum by (topic) (increase(vouchers_dlq_messages_total{where}[5m]))"
     retried = f"sum by (topic) (increase(vouchers_transient_retries_total{where}[5m]))"
+    exhausted = f"sum by (topic) (increase(vouchers_retries_exhausted_total{where}[5m]))"
+    paused = f"sum by (topic, cause) (increase(vouchers_partition_pauses_total{where}[5m]))"
     published = (f'sum by (destination) (rate(faststream_published_messages_total{{app_name="{service}"}}'
                  f"{RATE}))")
     return (
@@ -127,7 +129,10 @@ def _consumers(board: Board, service: str, groups: str) -> Board:
                 (_p("0.5", "vouchers_handler_seconds", "topic", where), "p50 {{topic}}"),
                 (_p("0.99", "vouchers_handler_seconds", "topic", where), "p99 {{topic}}"), unit="s")
         .series("Dead letters and transient retries (per 5 min)",
-                (parked, "parked from {{topic}}"), (retried, "retried {{topic}}"))
+                (parked, "parked from {{topic}}"), (retried, "retried {{topic}}"),
+                (exhausted, "retries ran out {{topic}}"))
+        .series("Partitions paused (per 5 min)", (paused, "{{topic}} {{cause}}"),
+                description="outage: the store or Kafka did not answer; record: a failing record's backoff")
         .series("Published per second (FastStream)", (published, "{{destination}}"), unit="ops")
     )
 
@@ -172,6 +177,8 @@ def overview() -> Board:
                unit="currencyCNY", description="on applicants' yearly ledgers, net of releases")
     board.stat("Granted (CNY)", "sum(vouchers_granted_cny_total)", unit="currencyCNY")
     board.stat("Dead letters (1h)", "sum(increase(vouchers_dlq_messages_total[1h]))")
+    board.stat("Grants without reservation (24h)", "sum(increase(vouchers_unreserved_grants_total[24h]))",
+               description="approvals the ledger refused: nothing or another amount reserved; must be 0")
     board.bars("Applications by status", BY_STATUS, "{{status}}")
     board.series("Verdicts per minute by check and outcome",
                  (_verdicts(".+", "check, outcome"), "{{check}} {{outcome}}"), stacked=True)
