@@ -16,6 +16,8 @@ from notification.domain.notice_page import (
 from notification_testkit import sample_application
 from pydantic import ValidationError
 
+DURING = date(2026, 10, 8)  # inside the period of `notice()`: the page holds the objection form
+
 
 def notice(notice_id: str = "N-2026-001", starts: date = date(2026, 9, 30)) -> NoticeView:
     app = sample_application()
@@ -38,7 +40,7 @@ def personal_data() -> list[str]:
 
 
 def test_the_notice_page_contains_no_personal_data() -> None:
-    page = render_notice_page(notice())
+    page = render_notice_page(notice(), today=DURING)
     for value in personal_data():
         assert value not in page, value
     assert not re.search(r"1[3-9]\d{9}", page)
@@ -46,7 +48,7 @@ def test_the_notice_page_contains_no_personal_data() -> None:
 
 
 def test_the_notice_page_shows_applicant_project_amount_and_period() -> None:
-    page = render_notice_page(notice())
+    page = render_notice_page(notice(), today=DURING)
     assert "深圳市示例智算科技有限公司" in page
     assert "面向制造业质检的视觉大模型训练" in page
     assert "¥720,000.00" in page
@@ -56,7 +58,7 @@ def test_the_notice_page_shows_applicant_project_amount_and_period() -> None:
 
 
 def test_the_notice_page_says_how_to_object() -> None:
-    page = render_notice_page(notice())
+    page = render_notice_page(notice(), today=DURING)
     assert "POST /v1/notices/N-2026-001/objections" in page
     assert '"application_id"' in page
     assert '"reason"' in page
@@ -65,10 +67,10 @@ def test_the_notice_page_says_how_to_object() -> None:
 
 
 def test_the_notice_page_is_accessible_chinese_html() -> None:
-    page = render_notice_page(notice())
+    page = render_notice_page(notice(), today=DURING)
     assert '<html lang="zh-CN">' in page
     assert "<caption>" in page
-    assert page.count('<th scope="col">') == 5
+    assert page.count('<th scope="col">') == 6  # the last one links each row to the form
     assert '<th scope="row">深圳市示例智算科技有限公司</th>' in page
     assert "<title>" in page
     assert "<main" in page
@@ -88,7 +90,7 @@ def test_the_notice_page_escapes_project_titles() -> None:
         working_days=5,
         entries=(entry,),
     )
-    page = render_notice_page(view)
+    page = render_notice_page(view, today=DURING)
     assert "<img" not in page
     assert "&lt;img" in page
 

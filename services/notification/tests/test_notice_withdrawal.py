@@ -11,6 +11,8 @@ import httpx
 from notice_world import NoticeWorld, notice_world
 from notification.domain.notice_page import lists, notice_view, render_notice_page, render_notices_index
 
+DURING = date(2026, 6, 2)  # the objection form is on the page, listing what is still in the notice
+
 
 def stored_notice(withdrawn: list[str] | None = None) -> dict[str, Any]:
     doc: dict[str, Any] = {
@@ -34,12 +36,12 @@ def test_a_notice_stored_before_withdrawals_existed_lists_everything() -> None:
     view = notice_view(stored_notice())
     assert len(view.entries) == 3
     assert view.withdrawn == 0
-    assert "撤销" not in render_notice_page(view)
+    assert "撤销" not in render_notice_page(view, today=DURING)
 
 
 def test_the_page_and_the_index_show_only_what_is_still_in_the_notice() -> None:
     view = notice_view(stored_notice(withdrawn=["APP-2"]))
-    page = render_notice_page(view)
+    page = render_notice_page(view, today=DURING)
     assert "第2号公司" not in page
     assert "APP-2" not in page
     assert "第1号公司" in page

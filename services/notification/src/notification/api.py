@@ -6,15 +6,15 @@ from typing import Annotated, Any, Literal, Self
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from vouchers_shared import workdays
-from vouchers_shared.application import LongText, Text
 from vouchers_shared.auth import Principal, TokenService, requires
 from vouchers_shared.errors import DomainRuleError
 from vouchers_shared.rate_limit import RateLimiter
 
 from notification import objections, operations
 from notification.domain.notice_page import notice_view, render_notice_page, render_notices_index
+from notification.domain.objection_form import ObjectionFields, ObjectionForm
 from notification.domain.objections import normal_contact
 from notification.handlers import Deps
 
@@ -30,16 +30,8 @@ class ReviewRequest(Body):
     note: str = Field(min_length=1, max_length=2000)
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value
-
-
-class ObjectionRequest(Body):
-    application_id: str = Field(min_length=1, max_length=64)
-    reason: Annotated[LongText, AfterValidator(_not_blank)] = Field(min_length=1, max_length=2000)
-    contact: Annotated[Text, AfterValidator(_not_blank)] = Field(min_length=1, max_length=200)
+class ObjectionRequest(ObjectionFields):
+    """An objection as the public files it (the notice page's form takes the same fields)."""
 
 
 class ResolveRequest(Body):
@@ -167,7 +159,8 @@ def build_router(deps: Callable[[], Deps], tokens: TokenService, notice_days: in
             raise refused
         try:
             filed = await objections.object_to(deps(), notice_id, body.application_id, body.reason,
-                                               body.contact, most_open=policy.most_open)
+                                               body.contact, objector=body.objector,
+                                               most_open=policy.most_open)
         except DomainRuleError as exc:
             raise _refused(exc) from exc
         if not filed.new:
@@ -210,15 +203,19 @@ def build_router(deps: Callable[[], Deps], tokens: TokenService, notice_days: in
         return HTMLResponse(render_notices_index(views))
 
     @router.get("/notices/{notice_id}", response_model=None)
-    async def notice(notice_id: str, format: str = "html") -> HTMLResponse | JSONResponse:
-        """One public notice: applicants, projects, voucher amounts, period, how to object."""
+    async def notice(notice_id: str, format: str = "html",
+                     application_id: Annotated[str, Query(max_length=64)] = ""
+                     ) -> HTMLResponse | JSONResponse:
+        """One public notice: applicants, projects, voucher amounts, period, and the objection
+        form while the period runs (`application_id` chosen in it when the notice lists it)."""
         doc = await deps().store.notice(notice_id)
         if doc is None:
             raise HTTPException(404, detail="no such notice")
         view = notice_view(doc)
         if format == "json":
             return JSONResponse(view.model_dump(mode="json"))
-        return HTMLResponse(render_notice_page(view))
+        return HTMLResponse(render_notice_page(view, today=deps().clock.today(),
+                                               form=ObjectionForm(application_id=application_id)))
 
     return router
 

@@ -9,6 +9,7 @@ import structlog
 from fastapi import FastAPI
 from vouchers_shared import topics
 from vouchers_shared.auth import TokenService
+from vouchers_shared.body_limit import too_large
 from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.kafka import build_broker
 from vouchers_shared.messaging.publisher import Outgoing
@@ -24,6 +25,7 @@ from notification.api import ObjectionPolicy, build_router
 from notification.config import Settings
 from notification.handlers import Deps, on_event
 from notification.letter_sender import Channel, RetryPolicy, send_due
+from notification.public_form import build_form_router, html_when_form_too_large
 
 SERVICE = "notification"
 log = structlog.get_logger()
@@ -55,10 +57,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def handle(inbound: Inbound) -> Awaitable[Sequence[Outgoing]]:
         return on_event(inbound, holder["deps"])
 
+    policy = _objection_policy(settings)  # one for the API and the notice page's form
     router = build_router(lambda: holder["deps"], TokenService(settings.signing_key()),
-                          params.public_notice_working_days, _objection_policy(settings))
-    app, runtime = service_app(SERVICE, settings, broker, on_start=on_start, routers=[router],
-                               title="Compute vouchers: notification")
+                          params.public_notice_working_days, policy)
+    form = build_form_router(lambda: holder["deps"], policy)
+    app, runtime = service_app(SERVICE, settings, broker, on_start=on_start, routers=[router, form],
+                               title="Compute vouchers: notification",
+                               too_large_answer=html_when_form_too_large(too_large))
     consume(broker, *CASE_TOPICS, group_id="notification-cases", processor=lambda: runtime().processor,
             handler=lambda: handle, title="notification-cases",
             description="Joins the three verdicts per application into a case and decides")

@@ -38,8 +38,9 @@ class Dismissed:
 
 
 async def object_to(deps: Deps, notice_id: str, application_id: str, reason: str, contact: str,
-                    *, most_open: int) -> Filed:
-    """Anyone objects to an application on a running notice; the case waits for an operator."""
+                    *, objector: str | None = None, most_open: int) -> Filed:
+    """Anyone objects to an application on a running notice; the case waits for an operator.
+    `objector` (a name or an organisation, if given) is kept with the objection, not in its id."""
     notice = await deps.store.notice(notice_id)
     if notice is None or not lists(notice, application_id):
         raise NotFound(f"application {application_id} is not in notice {notice_id}")
@@ -58,7 +59,7 @@ async def object_to(deps: Deps, notice_id: str, application_id: str, reason: str
     step(stored)  # refused (outside the period, case final, too many open) before anything is stored
     added = await deps.store.add_objection({"_id": oid, "notice_id": notice_id, "reason": reason,
                                             "application_id": application_id, "contact": contact,
-                                            "raised_at": now, "resolved": None})
+                                            "objector": objector, "raised_at": now, "resolved": None})
     try:
         await _change(deps, application_id, step)
     except CaseError:  # the case moved on meanwhile: the objection it refused is not kept

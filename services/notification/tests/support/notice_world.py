@@ -15,10 +15,11 @@ from notification.adapters.mongo_store import NotificationStore, StoredCase
 from notification.api import ObjectionPolicy, build_router
 from notification.domain.case import apply_decision, decide, record
 from notification.handlers import Deps
+from notification.public_form import build_form_router, html_when_form_too_large
 from notification_testkit import TIMEOUT, USCC, at, new_case, verdict
 from vouchers_shared import signing_key
 from vouchers_shared.auth import TokenService
-from vouchers_shared.body_limit import BodySizeLimit
+from vouchers_shared.body_limit import BodySizeLimit, too_large
 from vouchers_shared.clock import SHANGHAI
 from vouchers_shared.messaging.publisher import Outgoing
 from vouchers_shared.rate_limit import RateLimiter
@@ -81,7 +82,8 @@ class NoticeWorld:
                                  most_open=most_open)
         app = FastAPI()
         app.include_router(build_router(lambda: self.deps, self.tokens, 5, policy))
-        app.add_middleware(BodySizeLimit, limit=body_limit)
+        app.include_router(build_form_router(lambda: self.deps, policy))  # as notification.app does
+        app.add_middleware(BodySizeLimit, limit=body_limit, answer=html_when_form_too_large(too_large))
         return app
 
     def client(self, app: FastAPI, role: str | None = None, ip: str = "198.51.100.7") -> httpx.AsyncClient:

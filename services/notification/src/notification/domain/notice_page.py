@@ -8,6 +8,11 @@ phone numbers or e-mail addresses. `NoticeEntry` refuses any other field, and
 A notice lists only the applications still in it: one rejected on an upheld objection is
 withdrawn (its id added to the stored notice's `withdrawn`) and no longer listed, in the page
 or in its JSON; the page says how many were withdrawn.
+
+During its period the page offers the objection form (`objection_form`) for the applications
+it lists, each row linking to the form with its application chosen; before or after the period
+it says when objections are taken instead. The pages answering a filed form (the reference
+number, or why it was refused) show nothing of what the objector entered but the application.
 """
 
 from __future__ import annotations
@@ -15,13 +20,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from vouchers_shared.application import Application
 from vouchers_shared.types import Money
 
+from notification.domain.objection_form import FIELDS, FORM_ERROR, LABELS, MAX_LENGTHS, ObjectionForm
 from notification.domain.templating import environment
+
+Period = Literal["before", "running", "ended"]
 
 
 class NoticeEntry(BaseModel):
@@ -71,6 +79,17 @@ class NoticeView(BaseModel):
         return f"/v1/notices/{self.notice_id}/objections"
 
     @property
+    def form_path(self) -> str:
+        """Where the objection form on the page is sent (POST, form-encoded)."""
+        return f"/notices/{self.notice_id}/objections"
+
+    def period(self, today: date) -> Period:
+        """Where `today` stands to the notice period, its first and last day included."""
+        if today < self.starts_on:
+            return "before"
+        return "running" if today <= self.ends_on else "ended"
+
+    @property
     def total_cny(self) -> Decimal:
         return sum((e.voucher_cny for e in self.entries), Decimal("0.00"))
 
@@ -91,9 +110,29 @@ def lists(doc: Mapping[str, Any], application_id: str) -> bool:
             and application_id not in (doc.get("withdrawn") or ()))
 
 
-def render_notice_page(notice: NoticeView) -> str:
-    """The HTML page of one notice, with how to object during its period."""
-    return environment().get_template("notice.html.j2").render(notice=notice)
+def render_notice_page(notice: NoticeView, *, today: date, form: ObjectionForm | None = None) -> str:
+    """The HTML page of one notice, with the objection form while its period runs on `today`:
+    blank, or as filed with a message by each field in error. An application chosen in `form`
+    that the notice does not list is not chosen."""
+    form = form or ObjectionForm()
+    return environment().get_template("notice.html.j2").render(
+        notice=notice, period=notice.period(today), form=form,
+        offered=notice.period(today) == "running" and bool(notice.entries), fields=FIELDS, labels=LABELS,
+        max_lengths=MAX_LENGTHS, form_error=form.errors.get(FORM_ERROR))
+
+
+def render_objection_filed(notice: NoticeView, application_id: str, objection_id: str, *,
+                           new: bool) -> str:
+    """The answer to a filed form: the reference number (the first one's when filed before)
+    and what happens next."""
+    return environment().get_template("objection_filed.html.j2").render(
+        notice=notice, application_id=application_id, objection_id=objection_id, new=new)
+
+
+def render_objection_refused(title: str, message: str, notice_id: str | None = None) -> str:
+    """Why a filed form could not be taken, with the way back to the notice (or to them all)."""
+    return environment().get_template("objection_refused.html.j2").render(
+        title=title, message=message, notice_id=notice_id)
 
 
 def render_notices_index(notices: Sequence[NoticeView]) -> str:
