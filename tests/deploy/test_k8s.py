@@ -36,10 +36,10 @@ from tests.deploy.conftest import (
 VERSIONS = (kubernetes_validate.latest_version(), "1.32.0")
 TARGETS = ("base", *OVERLAYS, "kafka")
 # Custom resources: kubernetes-validate has no schema for them, so they are skipped here by
-# name and checked by hand (test_keda, test_kafka_acls).
+# name and checked by hand (test_keda, test_monitoring, test_kafka_acls).
 CUSTOM = {
     ("keda.sh/v1alpha1", "ScaledObject"), ("keda.sh/v1alpha1", "TriggerAuthentication"),
-    ("kafka.strimzi.io/v1beta2", "KafkaUser"),
+    ("monitoring.coreos.com/v1", "ServiceMonitor"), ("kafka.strimzi.io/v1beta2", "KafkaUser"),
 }
 PORTS = {"intake": 8080, "eligibility": 8081, "verification": 8082, "notification": 8083}
 NOT_SETTINGS = {"PYTHONDONTWRITEBYTECODE"}
