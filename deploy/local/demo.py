@@ -7,6 +7,10 @@
 4. restart the services on a program clock the day after the notice period ends
    (`VOUCHER_CLOCK=<later> suitectl.py up`), which closes the period;
 5. wait for the approvals, print the letters the local mail sink received, and a table.
+
+With `DEMO_ON=compose` (`make compose-demo`) the same steps run against `docker compose`: the
+tokens come from `DEMO_TOKENS`, step 4 is `docker compose up -d --wait` with the later
+`VOUCHER_CLOCK` (the `clock` service anchors it anew), and the letters are in Mailpit.
 """
 
 from __future__ import annotations
@@ -34,8 +38,13 @@ DECIDED = {"awaiting_notice", "rejected", "needs_review", "approved", "in_public
 DONE = {"rejected", "needs_review", "approved"}
 
 
+ON_COMPOSE = os.environ.get("DEMO_ON") == "compose"
+MAILPIT = "http://127.0.0.1:8025"
+
+
 def main() -> int:
-    tokens = json.loads((REPO / ".run" / "tokens.json").read_text(encoding="utf-8"))
+    tokens = json.loads(Path(os.environ.get("DEMO_TOKENS", REPO / ".run" / "tokens.json"))
+                        .read_text(encoding="utf-8"))
     operator = {"Authorization": f"Bearer {tokens['operator']}"}
     intake = httpx.Client(base_url=_url("INTAKE_HTTP_PORT", 8080), timeout=15.0, headers=operator)
     notification = httpx.Client(base_url=_url("NOTIFICATION_HTTP_PORT", 8083), timeout=15.0,
@@ -117,10 +126,16 @@ def _restart_after(ends_on: date) -> bool:
     """Restart the services on a program clock the day after the notice period ends."""
     clock = f"{(ends_on + timedelta(days=1)).isoformat()}T10:00:00+08:00"
     _section(f"the notice period has ended: restarting the services with VOUCHER_CLOCK={clock}")
-    restarted = subprocess.run(  # noqa: S603 - our own process manager, fixed arguments
-        [sys.executable, str(REPO / "deploy" / "local" / "suitectl.py"), "up"],
-        env={**os.environ, "VOUCHER_CLOCK": clock}, check=False)
+    restarted = subprocess.run(restart_command(), env={**os.environ, "VOUCHER_CLOCK": clock},  # noqa: S603
+                               check=False)
     return restarted.returncode == 0
+
+
+def restart_command() -> list[str]:
+    """What restarts the services on a new program clock: our process manager, or compose."""
+    if ON_COMPOSE:
+        return ["docker", "compose", "up", "-d", "--wait"]
+    return [sys.executable, str(REPO / "deploy" / "local" / "suitectl.py"), "up"]
 
 
 def _wait(client: httpx.Client, app_id: str, statuses: set[str], timeout: float) -> dict[str, Any]:
@@ -149,6 +164,10 @@ def _poll(probe: Callable[[], Any], timeout: float) -> Any:
 
 def _print_letters(app_ids: set[str]) -> None:
     """The letters about these applications, as the local mail sink (.run/mail) received them."""
+    if ON_COMPOSE:
+        _section(f"letters: in Mailpit, {MAILPIT}")
+        return
+
     def letters() -> list[Message] | None:
         found = [m for m in _mailbox() if any(a in _subject(m) for a in app_ids)]
         covered = {a for a in app_ids for m in found if a in _subject(m)}
