@@ -20,6 +20,7 @@ from vouchers_shared.auth import TokenService
 from vouchers_shared.body_limit import BodySizeLimit
 from vouchers_shared.clock import SHANGHAI
 from vouchers_shared.messaging.publisher import Outgoing
+from vouchers_shared.problem_answers import install_problem_answers
 from vouchers_shared.rate_limit import RateLimiter
 from vouchers_shared.settings import LOCAL_PLACEHOLDER_KEY
 
@@ -81,6 +82,7 @@ class NoticeWorld:
                                  most_open=most_open)
         app = FastAPI()
         app.include_router(build_router(lambda: self.deps, self.tokens, 5, policy))
+        install_problem_answers(app)  # as service_app does
         app.add_middleware(BodySizeLimit, limit=body_limit)
         return app
 
