@@ -2,7 +2,8 @@
 of every operation as `application/problem+json`.
 
 Besides what a route declares (`problem_responses`), an operation needing a token answers 401
-and 403, one taking input 422, and one taking a body 413 (the body limit of every service).
+and 403, one taking input 422, and one taking a body 413 (the body limit of every service). An
+error answer a route declares with a body of its own keeps it (the readiness probe's 503).
 """
 
 from __future__ import annotations
@@ -80,7 +81,15 @@ def _error_answers(operation: dict[str, Any]) -> None:
     for status in implied:
         responses.setdefault(str(status), {})
     for status, answer in responses.items():
-        if status.startswith(("4", "5")):
+        if status.startswith(("4", "5")) and not _answered_otherwise(answer):
             declared = answer.get("description")
             fastapi_default = declared in (None, "Validation Error")
             responses[status] = _problem_response(int(status), None if fastapi_default else declared)
+
+
+def _answered_otherwise(answer: dict[str, Any]) -> bool:
+    """An error answer the route gives a body of its own (readiness's 503 names what is down)."""
+    content = answer.get("content") or {}
+    schemas = [c.get("schema", {}).get("$ref", "") for c in content.values()]
+    return bool(content) and PROBLEM_MEDIA_TYPE not in content and not any(
+        ref.endswith("/HTTPValidationError") for ref in schemas)

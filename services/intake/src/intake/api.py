@@ -3,7 +3,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import JSONResponse
@@ -21,6 +21,7 @@ from intake.adapters.mongo_store import IntakeStore
 from intake.domain.status import OFFICIAL_WORDING, StatusView
 from intake.rate_limit import refusal
 from intake.refdata_loader import RefdataLoader
+from intake.responses import Accepted, ApplicationPage, ApplicationView, IssuedToken, RefdataLoaded
 from intake.submission import Submissions
 from intake.views import render
 
@@ -33,11 +34,6 @@ class ApiDeps:
     tokens: TokenService
     clock: Clock
     limiter: RateLimiter | None = None  # submissions per token subject; None: unlimited
-
-
-class Accepted(BaseModel):
-    application_id: str
-    status: Literal["received"] = "received"
 
 
 class TokenRequest(BaseModel):
@@ -72,7 +68,9 @@ def build_router(deps: Callable[[], ApiDeps], *, local_mode: bool) -> APIRouter:
         return JSONResponse({"application_id": filed.application_id, "status": filed.status},
                             status_code=202)
 
-    @router.get("/applications/{application_id}")
+    @router.get("/applications/{application_id}", response_model=ApplicationView,
+                responses=problem_responses(404, described={
+                    404: "No such application, or another applicant's (APPLICATION_NOT_FOUND)"}))
     async def read_application(application_id: str,
                                who: Annotated[Principal, reader]) -> dict[str, Any]:
         """One application with its checks, voucher, timeline and working days elapsed."""
@@ -82,7 +80,9 @@ def build_router(deps: Callable[[], ApiDeps], *, local_mode: bool) -> APIRouter:
             raise ProblemError(404, "APPLICATION_NOT_FOUND", Bilingual("没有此申请", "no such application"))
         return render(view, deps().clock.today())
 
-    @router.get("/applications")
+    @router.get("/applications", response_model=ApplicationPage, responses=problem_responses(403, described={
+        403: "A submitter asking for another applicant's (NOT_YOUR_APPLICANT), or a role that "
+             "may not read (ROLE_NOT_ALLOWED)"}))
     async def list_applications(
         who: Annotated[Principal, reader],
         applicant_uscc: str | None = None,
@@ -107,7 +107,13 @@ def build_router(deps: Callable[[], ApiDeps], *, local_mode: bool) -> APIRouter:
         return {"items": [render(v, today) for v in views], "total": total,
                 "page": page, "page_size": page_size}
 
-    @router.post("/refdata/{kind}", status_code=202)
+    @router.post("/refdata/{kind}", status_code=202, response_model=RefdataLoaded,
+                 responses=problem_responses(404, 413, 422, described={
+                     404: "No such kind (UNKNOWN_KIND)",
+                     413: "Over the limit of items per load (TOO_MANY_ITEMS) or of the body "
+                          "(BODY_TOO_LARGE)",
+                     422: "Items not valid, or not together (VALIDATION_FAILED): every item and "
+                          "field at fault in `errors`"}))
     async def load_refdata(kind: str, items: Annotated[list[dict[str, Any]], Field(max_length=200_000)],
                            who: Annotated[Principal, operator]) -> Any:
         """Replace one kind of reference data with a new versioned snapshot."""
@@ -117,7 +123,8 @@ def build_router(deps: Callable[[], ApiDeps], *, local_mode: bool) -> APIRouter:
     if not local_mode:
         return router  # outside local mode tokens come from the identity provider
 
-    @router.post("/dev/tokens")
+    @router.post("/dev/tokens", response_model=IssuedToken, responses=problem_responses(422, described={
+        422: "Not a valid request, or a submitter token without its USCC (USCC_REQUIRED)"}))
     async def issue_token(request: TokenRequest, _who: Annotated[Principal, operator]) -> Any:
         """Local mode only: issue a token for trying the API."""
         try:

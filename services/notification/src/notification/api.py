@@ -15,9 +15,19 @@ from vouchers_shared.problems import Bilingual, ProblemError, rate_limited
 from vouchers_shared.rate_limit import RateLimiter
 
 from notification import objections, operations
-from notification.domain.notice_page import notice_view, render_notice_page, render_notices_index
+from notification.domain.notice_page import NoticeView, notice_view, render_notice_page, render_notices_index
 from notification.domain.objections import normal_contact
 from notification.handlers import Deps
+from notification.responses import (
+    CaseDetail,
+    CaseList,
+    CaseStatus,
+    Dismissals,
+    NoticeIndex,
+    NoticeOpened,
+    ObjectionFiled,
+    ReviewPassedReserving,
+)
 
 REVIEW_SETTLE_WAIT_S = 10.0
 
@@ -89,6 +99,12 @@ def _calendar_unknown(exc: workdays.CalendarYearUnknown) -> ProblemError:
         f"公示期无法计算：{exc.year}年的法定工作日安排尚未公布，不作推测", str(exc)), year=exc.year)
 
 
+def _page_or_json(model: type[BaseModel]) -> dict[str, Any]:
+    """The public pages: HTML, or with `?format=json` the same as JSON."""
+    return {"description": "The page; with `?format=json`, the same as JSON", "model": model,
+            "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
 NOT_FOUND_OR_REFUSED = problem_responses(404, 409, described={
     404: "No such application or objection (NOT_FOUND)",
     409: "Not allowed in the case's status (ILLEGAL_TRANSITION, REVIEW_CANNOT_PASS, "
@@ -101,9 +117,9 @@ def build_router(deps: Callable[[], Deps], tokens: TokenService, notice_days: in
     operator = Depends(requires(lambda: tokens, "operator"))
     overseer = Depends(requires(lambda: tokens, "operator", "auditor"))
 
-    @router.post("/v1/applications/{application_id}/review",
-                 responses={202: {"description": "Passed; the voucher is still being reserved"},
-                            **NOT_FOUND_OR_REFUSED})
+    @router.post("/v1/applications/{application_id}/review", response_model=CaseStatus,
+                 responses={202: {"description": "Passed; the voucher is still being reserved",
+                                  "model": ReviewPassedReserving}, **NOT_FOUND_OR_REFUSED})
     async def review(application_id: str, body: ReviewRequest,
                      who: Annotated[Principal, operator]) -> Any:
         """Settle a needs_review application, recording who and when.
@@ -123,7 +139,8 @@ def build_router(deps: Callable[[], Deps], tokens: TokenService, notice_days: in
                           "moves on to the public notice once it is"})
         return {"application_id": application_id, "status": status}
 
-    @router.post("/v1/notices", status_code=201, responses=problem_responses(409, 422, described={
+    @router.post("/v1/notices", status_code=201, response_model=NoticeOpened,
+                 responses=problem_responses(409, 422, described={
         409: "No application awaits a public notice (NOTHING_TO_NOTICE)",
         422: "The period runs into a year whose working days are not published yet "
              "(WORKING_DAY_CALENDAR_UNKNOWN, with `year`)"}))
@@ -134,7 +151,7 @@ def build_router(deps: Callable[[], Deps], tokens: TokenService, notice_days: in
         except workdays.CalendarYearUnknown as exc:  # never guessed from the weekday
             raise _calendar_unknown(exc) from exc
 
-    @router.get("/v1/cases")
+    @router.get("/v1/cases", response_model=CaseList)
     async def cases(_who: Annotated[Principal, overseer],
                     overdue: Annotated[int | None, Query(ge=0, le=1000)] = None,
                     status: Annotated[str | None, Query(max_length=32)] = None,
@@ -143,21 +160,21 @@ def build_router(deps: Callable[[], Deps], tokens: TokenService, notice_days: in
         items = await operations.cases(deps(), overdue=overdue, status=status, limit=limit)
         return {"items": items, "today": deps().clock.today().isoformat()}
 
-    @router.get("/v1/cases/{application_id}", responses=problem_responses(404))
+    @router.get("/v1/cases/{application_id}", response_model=CaseDetail, responses=problem_responses(404))
     async def case(application_id: str, _who: Annotated[Principal, overseer]) -> dict[str, Any]:
         """One case: status, working days, timeline with who decided what and when, letters."""
         return await operations.case_detail(deps(), application_id)
 
-    @router.post("/v1/notices/{notice_id}/objections", status_code=201, response_model=None,
-                 responses={200: {"description": "filed before: the first objection's id"},
+    @router.post("/v1/notices/{notice_id}/objections", status_code=201, response_model=ObjectionFiled,
+                 responses={200: {"description": "filed before: the first objection's id",
+                                  "model": ObjectionFiled},
                             **problem_responses(404, 409, 429, described={
                                 404: "The application is not in this notice (NOT_FOUND)",
                                 409: "Too many open objections (OBJECTION_LIMIT_REACHED), or the "
                                      "notice period is over (OUTSIDE_NOTICE_PERIOD, ILLEGAL_TRANSITION)",
                                 429: "Too many objections from this client address or contact "
                                      "(RATE_LIMITED); `Retry-After` says when to try again"})})
-    async def object_to(notice_id: str, body: ObjectionRequest,
-                        request: Request) -> dict[str, str] | JSONResponse:
+    async def object_to(notice_id: str, body: ObjectionRequest, request: Request) -> Any:
         """Anyone may object during the notice period (征求意见), within the rates per client and
         per contact; the same objection again answers 200 with the first one's id."""
         client = request.client.host if request.client else "unknown"
@@ -171,7 +188,8 @@ def build_router(deps: Callable[[], Deps], tokens: TokenService, notice_days: in
             return JSONResponse({"objection_id": filed.objection_id, "status": "already_filed"})
         return {"objection_id": filed.objection_id, "status": "objection_raised"}
 
-    @router.post("/v1/objections/{objection_id}/resolve", responses=NOT_FOUND_OR_REFUSED)
+    @router.post("/v1/objections/{objection_id}/resolve", response_model=CaseStatus,
+                 responses=NOT_FOUND_OR_REFUSED)
     async def resolve(objection_id: str, body: ResolveRequest,
                       who: Annotated[Principal, operator]) -> dict[str, Any]:
         """Upheld rejects the application; dismissed returns it to the notice."""
@@ -182,7 +200,7 @@ def build_router(deps: Callable[[], Deps], tokens: TokenService, notice_days: in
                                            by=who.subject)
         return {"application_id": done.application_id, "status": done.status}
 
-    @router.post("/v1/objections/dismiss", responses=NOT_FOUND_OR_REFUSED)
+    @router.post("/v1/objections/dismiss", response_model=Dismissals, responses=NOT_FOUND_OR_REFUSED)
     async def dismiss(body: DismissRequest, who: Annotated[Principal, operator]) -> dict[str, Any]:
         """Dismiss many objections at once: those named, or every open one of an application;
         each is named on its case's timeline. All must be open, or none is dismissed."""
@@ -192,7 +210,7 @@ def build_router(deps: Callable[[], Deps], tokens: TokenService, notice_days: in
         return {"dismissed": [{"application_id": d.application_id, "status": d.status,
                                "objection_ids": list(d.objection_ids)} for d in done]}
 
-    @router.get("/notices", response_model=None)
+    @router.get("/notices", response_model=None, responses={200: _page_or_json(NoticeIndex)})
     async def notices(format: str = "html") -> HTMLResponse | JSONResponse:
         """Every public notice, as a page or as JSON."""
         views = [notice_view(n) for n in await deps().store.all_notices()]
@@ -200,8 +218,9 @@ def build_router(deps: Callable[[], Deps], tokens: TokenService, notice_days: in
             return JSONResponse({"items": [v.model_dump(mode="json") for v in views]})
         return HTMLResponse(render_notices_index(views))
 
-    @router.get("/notices/{notice_id}", response_model=None,
-                responses=problem_responses(404, described={404: "No such notice (NOTICE_NOT_FOUND)"}))
+    @router.get("/notices/{notice_id}", response_model=None, responses={
+        200: _page_or_json(NoticeView),
+        **problem_responses(404, described={404: "No such notice (NOTICE_NOT_FOUND)"})})
     async def notice(notice_id: str, format: str = "html") -> HTMLResponse | JSONResponse:
         """One public notice: applicants, projects, voucher amounts, period, how to object."""
         doc = await deps().store.notice(notice_id)
