@@ -169,6 +169,7 @@ async def test_a_domain_refusal_carries_its_code_and_says_it_in_the_language_ask
     body = _problem(response)
     assert (response.status_code, body["code"]) == (409, "BUS_GONE")
     assert (body["title"], body["detail"]) == (title, detail)
+    assert response.headers["Content-Language"] == ("en" if language else "zh")
     assert "errors" not in body
 
 

@@ -56,11 +56,11 @@ def domain_problem(exc: DomainRuleError) -> ProblemError:
 
 def _http_problem(exc: StarletteHTTPException) -> ProblemError:
     cause = exc.__cause__
-    if exc.status_code == 400 and isinstance(cause, RecursionError | UnicodeDecodeError):
+    if exc.status_code == 400 and cause is not None:
         # A body FastAPI could not even parse is invalid JSON too, answered like any other.
-        why = "it is nested too deeply" if isinstance(cause, RecursionError) else "it is not UTF-8"
-        return invalid([{"field": "", "code": "json_invalid",
-                         "message": f"the body cannot be read as JSON: {why}"}])
+        why = {RecursionError: "it is nested too deeply", UnicodeDecodeError: "it is not UTF-8"}
+        return invalid([{"field": "", "code": "json_invalid", "message": "the body cannot be read as "
+                         f"JSON: {why.get(type(cause), 'it cannot be parsed')}"}])
     status = exc.status_code
     said = str(exc.detail)
     try:

@@ -156,9 +156,10 @@ class ProblemError(HTTPException):
         return body
 
     def response(self, accept_language: str | None, instance: str) -> JSONResponse:
-        return JSONResponse(self.body(preferred_language(accept_language), instance),
-                            status_code=self.status_code, headers=self.headers,
-                            media_type=PROBLEM_MEDIA_TYPE)
+        language = preferred_language(accept_language)
+        headers = {**(self.headers or {}), "Content-Language": language, "Vary": "Accept-Language"}
+        return JSONResponse(self.body(language, instance), status_code=self.status_code,
+                            headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
 def rate_limited(retry_after: int, detail: Bilingual) -> ProblemError:
