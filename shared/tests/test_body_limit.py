@@ -63,14 +63,29 @@ async def test_a_body_at_the_limit_passes_and_one_byte_more_is_a_413() -> None:
     assert (await _post(app, "/echo", b"x" * 1000)).json() == {"bytes": 1000}
     refused = await _post(app, "/echo", b"x" * 1001)
     assert refused.status_code == 413
-    assert refused.json()["detail"]["code"] == "BODY_TOO_LARGE"
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["code"] == "BODY_TOO_LARGE"
+    assert refused.json()["status"] == 413
 
 
 @pytest.mark.parametrize("path", ["/echo", "/model"])
 async def test_a_streamed_body_without_length_is_counted_and_refused(path: str) -> None:
     response = await _post(_app(1000), path, _chunks(b'{"title": "', 5, b'"}'))
     assert response.status_code == 413, response.text  # never FastAPI's 400 "error parsing the body"
-    assert response.json()["detail"]["code"] == "BODY_TOO_LARGE"
+    assert response.json()["code"] == "BODY_TOO_LARGE"
+
+
+@pytest.mark.parametrize(("language", "detail"), [(None, "请求体至多 1000 字节"),
+                                                 ("en", "a request body may be at most 1000 bytes")])
+async def test_the_413_is_a_problem_in_the_language_asked_for(language: str | None, detail: str) -> None:
+    headers = {"Content-Type": "application/json", **({"Accept-Language": language} if language else {})}
+    transport = httpx.ASGITransport(app=_app(1000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        declared = await client.post("/echo", content=b"x" * 1001, headers=headers)
+        streamed = await client.post("/model", content=_chunks(b'{"title": "', 5, b'"}'), headers=headers)
+    for refused in (declared, streamed):
+        assert refused.json()["detail"] == detail
+        assert refused.json()["instance"] in ("/echo", "/model")
 
 
 async def test_a_streamed_body_under_the_limit_reaches_the_endpoint() -> None:

@@ -556,9 +556,9 @@ def test_a_notice_period_running_into_2027_is_refused_not_guessed(world: World, 
         refused = client.post("/v1/notices")
         after = client.get("/notices", params={"format": "json"}).json()["items"]
     assert refused.status_code == 422
-    detail = refused.json()["detail"]
-    assert detail["code"] == "WORKING_DAY_CALENDAR_UNKNOWN"
-    assert detail["year"] == 2027
-    assert "2027" in detail["message"]
+    problem = refused.json()
+    assert problem["code"] == "WORKING_DAY_CALENDAR_UNKNOWN"
+    assert problem["year"] == 2027
+    assert "2027" in problem["detail"]
     assert len(after) == len(before)
     assert world.case("late")["status"] == "awaiting_notice"

@@ -141,11 +141,16 @@ def test_every_bad_input_is_a_clear_4xx_and_nothing_is_stored(rig: FaultRig) -> 
 
 
 def _clear(response: httpx.Response) -> bool:
-    """The documented shape ({"errors": [{"field", "code", "message"}]}) with something said."""
+    """A problem (application/problem+json) with a code and something said; a 422 lists every
+    problem in `errors` ({"field", "code", "message"})."""
     try:
         body = response.json()
     except ValueError:
         return False
-    errors = body.get("errors") if isinstance(body, dict) else None
-    return isinstance(errors, list) and bool(errors) and all(
-        isinstance(e, dict) and e.get("code") and e.get("message") for e in errors)
+    if response.headers.get("content-type") != "application/problem+json" or not isinstance(body, dict):
+        return False
+    if not (body.get("code") and body.get("detail") and body.get("status") == response.status_code):
+        return False
+    errors = body.get("errors")
+    return response.status_code != 422 or (isinstance(errors, list) and bool(errors) and all(
+        isinstance(e, dict) and e.get("code") and e.get("message") for e in errors))

@@ -229,7 +229,7 @@ async def test_a_two_mebibyte_body_is_a_413(infra: Infra, intake: InProcessIntak
 
     assert len(response.request.content) > 2 * 1024 * 1024
     assert response.status_code == 413
-    assert response.json()["errors"][0]["code"] == "BODY_TOO_LARGE"
+    assert response.json()["code"] == "BODY_TOO_LARGE"
     assert await stored_for(infra, uscc) == []
     assert await published_for(infra, uscc) == 0
 
@@ -421,4 +421,9 @@ async def test_the_openapi_document_takes_the_application_as_the_filing_body(
     amount = schemas["Contract"]["properties"]["amount_cny"]
     assert amount["type"] == "string"
     assert "pattern" in amount
-    assert "202" in spec["paths"]["/v1/applications"]["post"]["responses"]
+    answers = spec["paths"]["/v1/applications"]["post"]["responses"]
+    assert "202" in answers
+    assert answers["422"]["content"] == {"application/problem+json": {
+        "schema": {"$ref": "#/components/schemas/Problem"}}}
+    assert spec["paths"]["/v1/applications"]["post"]["security"] == [{"bearer": []}]
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"

@@ -33,9 +33,8 @@ async def test_a_token_past_its_submissions_a_minute_is_answered_429_and_nothing
     assert [a.status_code for a in answers] == [202] * PER_MINUTE + [429]
     refused = answers[-1]
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
-    (error,) = refused.json()["errors"]
-    assert error["code"] == "RATE_LIMITED"
-    assert error["field"] == ""
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["code"] == "RATE_LIMITED"
 
     async with intake.client("submitter", other) as client:
         elsewhere = await client.post("/v1/applications", json=application_for(other))

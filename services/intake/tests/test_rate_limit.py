@@ -1,19 +1,19 @@
-"""Past its submissions a minute a token is answered 429 in intake's documented error shape."""
-
-import json
+"""Past its submissions a minute a token is answered a 429 problem, code RATE_LIMITED, with
+Retry-After."""
 
 from intake.rate_limit import refusal
 from vouchers_shared.rate_limit import RateLimiter
 
 
-def test_the_refusal_is_429_in_the_documented_shape_with_retry_after() -> None:
+def test_the_refusal_is_a_429_problem_with_retry_after() -> None:
     limiter = RateLimiter(2, clock=lambda: 1000.0)
     assert refusal(limiter, "submitter:A") is None
     assert refusal(limiter, "submitter:A") is None
     refused = refusal(limiter, "submitter:A")
     assert refused is not None
     assert refused.status_code == 429
-    assert refused.headers["Retry-After"] == "30"
-    (error,) = json.loads(bytes(refused.body))["errors"]
-    assert error["code"] == "RATE_LIMITED"
-    assert set(error) == {"field", "code", "message"}
+    assert refused.headers == {"Retry-After": "30"}
+    body = refused.body("en", "/v1/applications")
+    assert body["code"] == "RATE_LIMITED"
+    assert body["detail"] == "at most 2 submissions a minute per token; try again in 30 s"
+    assert "30 秒后" in str(refused.body("zh", "/v1/applications")["detail"])

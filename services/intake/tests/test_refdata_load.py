@@ -14,11 +14,11 @@ import pytest
 from fastapi import FastAPI
 from intake import cli
 from intake.api import ApiDeps, build_router
-from intake.http_errors import install_error_handlers
 from intake.refdata_loader import RefdataLoader, RefdataRefused, build_snapshot
 from vouchers_shared import signing_key
 from vouchers_shared.auth import TokenService
 from vouchers_shared.messaging.publisher import Outgoing
+from vouchers_shared.problem_answers import install_problem_answers
 from vouchers_shared.settings import CommonSettings
 
 KEY = signing_key.generate()
@@ -54,7 +54,7 @@ class RecordingPublisher:
 def test_a_provider_listed_twice_is_refused_naming_the_repeated_row() -> None:
     with pytest.raises(RefdataRefused) as refused:
         build_snapshot("providers", TWICE, "operator", datetime.now(UTC))
-    assert refused.value.status == 422
+    assert refused.value.http_status == 422
     [error] = refused.value.errors
     assert (error["field"], error["code"]) == ("[2].uscc", "DUPLICATE_PROVIDER")
     assert "row 0" in error["message"]
@@ -72,7 +72,7 @@ async def client() -> AsyncIterator[tuple[httpx.AsyncClient, RecordingPublisher]
     deps = ApiDeps(store=unused, submissions=unused, refdata=RefdataLoader(publisher),
                    tokens=TokenService(KEY), clock=unused)
     app = FastAPI()
-    install_error_handlers(app)
+    install_problem_answers(app)
     app.include_router(build_router(lambda: deps, local_mode=False))
     headers = {"Authorization": f"Bearer {TokenService(KEY).issue('operator')}"}
     transport = httpx.ASGITransport(app=app)

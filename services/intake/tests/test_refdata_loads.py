@@ -72,7 +72,7 @@ def test_a_load_the_services_cannot_rely_on_is_refused_naming_its_rows(case: str
     with pytest.raises(RefdataRefused) as refused:
         build_snapshot(kind, items, "test", datetime.now(UTC))
 
-    assert refused.value.status == 422
+    assert refused.value.http_status == 422
     assert [e["field"] for e in refused.value.errors] == fields
     assert [e["code"] for e in refused.value.errors] == codes
     assert all(e["message"] for e in refused.value.errors)

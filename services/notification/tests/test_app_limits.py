@@ -28,4 +28,4 @@ async def test_the_objection_form_refuses_a_body_over_a_mebibyte_with_413(stream
                                      content=_streamed() if streamed else BIG,
                                      headers={"Content-Type": "application/json"})
     assert response.status_code == 413
-    assert response.json()["detail"]["code"] == "BODY_TOO_LARGE"
+    assert response.json()["code"] == "BODY_TOO_LARGE"

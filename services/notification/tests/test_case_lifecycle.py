@@ -136,7 +136,7 @@ def with_objections(count: int, most_open: int | None = None) -> Case:
 
 def test_past_the_most_open_objections_another_is_refused_until_one_is_resolved() -> None:
     case = with_objections(3, most_open=3)
-    with pytest.raises(ObjectionLimitError, match="3 条异议待处理"):
+    with pytest.raises(ObjectionLimitError, match="already holds 3 open objections"):
         raise_objection(case, objection_id="O-4", on=ENDS, at=at(900), most_open=3)
     assert raise_objection(case, objection_id="O-2", on=ENDS, at=at(900), most_open=3) is case  # filed before
     case = dismiss_objection(case, objection_id="O-1", by="op", note=None, at=at(910))

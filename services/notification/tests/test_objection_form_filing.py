@@ -121,7 +121,7 @@ async def test_the_form_refuses_what_the_api_refuses_showing_it_again_by_its_fie
         by_api = await file_json(world, public, app_id, **{field: value})
         by_form = await file_form(world, public, app_id, **{field: value})
     assert by_api.status_code == by_form.status_code == 422
-    assert by_api.json()["detail"][0]["loc"] == ["body", field]
+    assert [e["field"] for e in by_api.json()["errors"]] == [field]
     assert f'id="objection-{field}-error"' in by_form.text
     assert by_form.text.count('class="error"') == 1
     assert 'value="深圳市某某咨询有限公司"' in by_form.text or field == "objector"
@@ -276,7 +276,7 @@ async def test_a_form_over_the_body_limit_is_a_413_page_and_the_api_keeps_its_js
     assert heading(page.text) == "提交的内容过多"
     assert f'href="/notices/{world.notice_id}"' in page.text
     assert api.status_code == 413
-    assert api.json()["detail"]["code"] == "BODY_TOO_LARGE"
+    assert api.json()["code"] == "BODY_TOO_LARGE"
     assert objection_docs(world) == {}
 
 

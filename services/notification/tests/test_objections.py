@@ -39,8 +39,9 @@ async def test_the_case_keeps_ids_only_and_stops_growing_at_the_cap_whatever_is_
                    for n in range(40)]
     assert [a.status_code for a in answers] == [201] * 5
     assert {r.status_code for r in refused} == {409}
-    assert refused[0].json()["detail"]["code"] == "OBJECTION_LIMIT_REACHED"
-    assert "已达上限" in refused[0].json()["detail"]["message"]
+    assert refused[0].json()["code"] == "OBJECTION_LIMIT_REACHED"
+    assert refused[0].headers["content-type"] == "application/problem+json"
+    assert "已达上限" in refused[0].json()["detail"]
     assert case_doc_size(world) == size_at_cap  # nothing past the cap reached the case
     stored = await world.case(app_id)
     assert list(stored.case.open_objections) == [a.json()["objection_id"] for a in answers]
@@ -70,8 +71,8 @@ async def test_a_client_address_past_its_rate_gets_429_with_retry_after_and_othe
         again = await object_to(world, busy, app_id, contact="c10@example.org")
     assert [a.status_code for a in answers] == [201, 201, 201, 429]
     assert answers[-1].headers["Retry-After"] == "20"
-    assert answers[-1].json()["detail"]["code"] == "RATE_LIMITED"
-    assert "client address" in answers[-1].json()["detail"]["message"]
+    assert answers[-1].json()["code"] == "RATE_LIMITED"
+    assert "客户端地址" in answers[-1].json()["detail"]
     assert elsewhere.status_code == 201
     assert again.status_code == 201
     assert len(objection_docs(world)) == 5
@@ -88,7 +89,7 @@ async def test_a_contact_past_its_rate_gets_429_from_any_address_however_it_is_w
             answers.append(await object_to(world, public, application_id, contact=contact, reason=f"理由{n}"))
     assert [a.status_code for a in answers] == [201, 201, 429]
     assert int(answers[-1].headers["Retry-After"]) >= 1
-    assert "contact" in answers[-1].json()["detail"]["message"]
+    assert "联系方式" in answers[-1].json()["detail"]
 
 
 async def test_the_same_objection_again_is_answered_with_the_first_and_nothing_new() -> None:
@@ -143,7 +144,8 @@ async def test_reason_and_contact_are_limited_in_length_and_characters(field: st
     async with world.client(world.app()) as public:
         response = await object_to(world, public, app_id, **{field: value})
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", field]
+    assert response.json()["code"] == "VALIDATION_FAILED"
+    assert [e["field"] for e in response.json()["errors"]] == [field]
     assert objection_docs(world) == {}
 
 
@@ -153,7 +155,7 @@ async def test_a_body_over_the_limit_is_a_413_and_nothing_is_filed() -> None:
     async with world.client(world.app(body_limit=4096)) as public:
         response = await object_to(world, public, app_id, reason="理" * 1500)  # 4.5 kB in UTF-8
     assert response.status_code == 413
-    assert response.json()["detail"]["code"] == "BODY_TOO_LARGE"
+    assert response.json()["code"] == "BODY_TOO_LARGE"
     assert objection_docs(world) == {}
 
 
@@ -212,8 +214,10 @@ async def test_a_bulk_dismissal_naming_one_objection_not_open_dismisses_none() -
         unknown = await operator.post("/v1/objections/dismiss",
                                       json={"objection_ids": [kept, "OBJ-0000000000000000"], "note": "x"})
     assert refused.status_code == 409
+    assert refused.json()["code"] == "OBJECTION_NOT_OPEN"
     assert done in refused.json()["detail"]
     assert unknown.status_code == 404
+    assert unknown.json()["code"] == "NOT_FOUND"
     assert (await world.case(app_id)).case.open_objections == (kept,)
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import jwt
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from vouchers_shared import signing_key
+from vouchers_shared.problems import Bilingual, ProblemError
 from vouchers_shared.types import Uscc
 
 Role = Literal["submitter", "operator", "auditor"]
@@ -82,27 +84,34 @@ def _principal(role: object, subject: object, uscc: object) -> Principal:
         raise ValueError("; ".join(problems)) from None
 
 
-def _unauthorized(detail: str) -> HTTPException:
-    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail,
-                         headers={"WWW-Authenticate": "Bearer"})
+# The OpenAPI documents declare it, so their Swagger page can authorize; `auto_error=False`
+# leaves a missing token to `requires`, which answers our own 401 problem.
+BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", bearerFormat="JWT",
+                    description="A token of `vouchers token …` (or, in local mode, "
+                                "`POST /v1/dev/tokens` on intake), sent as `Authorization: Bearer <token>`")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
+
+
+def _unauthorized(code: str, detail: Bilingual) -> ProblemError:
+    return ProblemError(401, code, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
 def requires(
     tokens: Callable[[], TokenService], *roles: Role
-) -> Callable[[Request], Coroutine[Any, Any, Principal]]:
+) -> Callable[[Request, HTTPAuthorizationCredentials | None], Coroutine[Any, Any, Principal]]:
     """A FastAPI dependency: 401 without a valid token, 403 for a role not in `roles`."""
 
-    async def principal(request: Request) -> Principal:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            raise _unauthorized("missing bearer token")
+    async def principal(request: Request, credentials: Credentials) -> Principal:
+        if credentials is None:
+            raise _unauthorized("TOKEN_MISSING", Bilingual("缺少 Bearer 令牌", "missing bearer token"))
         try:
-            who = tokens().verify(token.strip())
+            who = tokens().verify(credentials.credentials.strip())
         except jwt.InvalidTokenError as exc:
-            raise _unauthorized(f"invalid token: {exc}") from exc
+            invalid = Bilingual(f"令牌无效：{exc}", f"invalid token: {exc}")
+            raise _unauthorized("TOKEN_INVALID", invalid) from exc
         if who.role not in roles:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"role {who.role} may not do this")
+            raise ProblemError(403, "ROLE_NOT_ALLOWED", Bilingual(f"角色 {who.role} 无权执行此操作",
+                                                                  f"role {who.role} may not do this"))
         request.state.principal = who
         return who
 

@@ -3,38 +3,46 @@
 A body declared too long (Content-Length) is refused unread. A body sent without a length
 (chunked) is counted as it arrives; once it passes the limit the request is cut short and
 answered `413`, whatever the endpoint then makes of the body it could not finish reading
-(FastAPI would call it unparseable, `400`): that answer is dropped.
+(FastAPI would call it unparseable, `400`): that answer is dropped. The `413` is a problem
+(`vouchers_shared.problems`) with code BODY_TOO_LARGE.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi.responses import JSONResponse
-from starlette.responses import Response
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from vouchers_shared.problems import Bilingual, ProblemError
 
 MAX_BODY_BYTES = 1024 * 1024
 BODY_TOO_LARGE = "BODY_TOO_LARGE"
 
-TooLargeAnswer = Callable[[int], Response]
+
+def too_large(limit: int) -> ProblemError:
+    return ProblemError(413, BODY_TOO_LARGE, Bilingual(f"请求体至多 {limit} 字节",
+                                                       f"a request body may be at most {limit} bytes"))
 
 
-def too_large(limit: int) -> Response:
-    """The 413 in FastAPI's error shape (`{"detail": {...}}`), with a stable code."""
-    return JSONResponse({"detail": {"code": BODY_TOO_LARGE, "message": too_large_message(limit)}},
-                        status_code=413)
+TooLargeAnswer = Callable[[int], ASGIApp]
+"""The answer to a body over a limit: the 413 problem, or a service's own (a form's page)."""
 
 
-def too_large_message(limit: int) -> str:
-    return f"请求体过大：至多 {limit} 字节 (a body may be at most {limit} bytes)"
+def problem_answer(limit: int) -> ASGIApp:
+    """The 413 problem, in the language the request prefers."""
+    async def answer(scope: Scope, receive: Receive, send: Send) -> None:
+        language = Headers(scope=scope).get("accept-language")
+        await too_large(limit).response(language, scope.get("path", ""))(scope, receive, send)
+
+    return answer
 
 
 class BodySizeLimit:
     """Pure ASGI middleware refusing a request body over `limit` bytes with `answer(limit)`."""
 
     def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES,
-                 answer: TooLargeAnswer = too_large) -> None:
+                 answer: TooLargeAnswer = problem_answer) -> None:
         if limit < 1:
             raise ValueError("a body limit must be at least one byte")
         self.app, self.limit, self.answer = app, limit, answer

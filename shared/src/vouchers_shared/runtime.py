@@ -14,7 +14,7 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_exponential
 
-from vouchers_shared.body_limit import BodySizeLimit, TooLargeAnswer, too_large
+from vouchers_shared.body_limit import BodySizeLimit, TooLargeAnswer, problem_answer
 from vouchers_shared.clock import ProgramClock
 from vouchers_shared.messaging.consumer import RecordProcessor
 from vouchers_shared.messaging.kafka import ensure_topics
@@ -25,6 +25,7 @@ from vouchers_shared.observability.health import health_router
 from vouchers_shared.observability.http import HttpMetrics
 from vouchers_shared.observability.lag import watch_consumer_lag
 from vouchers_shared.observability.logging import configure_logging
+from vouchers_shared.problem_answers import install_problem_answers
 from vouchers_shared.settings import CommonSettings
 from vouchers_shared.store import Document, connect, ping
 
@@ -130,10 +131,11 @@ def service_app(
     on_stop: Hook | None = None,
     routers: Sequence[APIRouter] = (),
     title: str,
-    too_large_answer: TooLargeAnswer = too_large,
+    too_large_answer: TooLargeAnswer = problem_answer,
 ) -> tuple[FastAPI, Callable[[], Runtime]]:
-    """A FastAPI app running `broker` in its lifespan, with health and metrics endpoints; a
-    request body over HTTP_MAX_BODY_BYTES is answered `too_large_answer` (413) unread."""
+    """A FastAPI app running `broker` in its lifespan, with health and metrics endpoints; every
+    error is answered as a problem (`vouchers_shared.problems`), a request body over
+    HTTP_MAX_BODY_BYTES with a 413 unread (`too_large_answer`: the problem unless told)."""
     holder: dict[str, Runtime] = {}
 
     def current() -> Runtime:
@@ -180,6 +182,7 @@ def service_app(
     document_publishers(broker, name)
     app = FastAPI(title=title, lifespan=lifespan)
     app.state.broker = broker  # for the AsyncAPI document (vouchers_shared.observability.docs)
+    install_problem_answers(app)
     app.add_middleware(BodySizeLimit, limit=settings.http_max_body_bytes, answer=too_large_answer)
     app.add_middleware(HttpMetrics)  # outermost: refused bodies are counted too
     app.include_router(health_router(readiness))

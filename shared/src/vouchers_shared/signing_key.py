@@ -19,7 +19,7 @@ MIN_DISTINCT_CHARACTERS: Final = 10
 COMMITTED: Final = frozenset({
     "local-development-signing-key-not-for-production-use",
     "replace-me",
-    "test-key-of-at-least-thirty-two-bytes",
+    "key-of-at-least-thirty-two-bytes",
 })
 HOW_TO_MAKE_ONE: Final = "generate a random one, e.g. `openssl rand -base64 48`"
 

@@ -21,7 +21,6 @@ from intake.adapters.mongo_store import IntakeStore
 from intake.api import ApiDeps, build_router
 from intake.config import Settings
 from intake.domain.status import OFFICIAL_WORDING
-from intake.http_errors import install_error_handlers, too_large
 from intake.read_model import READ_MODEL_TOPICS, project
 from intake.refdata_loader import RefdataLoader
 from intake.relay import relay_once
@@ -66,12 +65,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
 
     app, runtime = service_app(SERVICE, settings, broker, on_start=on_start,
                                routers=[build_router(deps, local_mode=settings.vouchers_local_mode)],
-                               title="Compute vouchers: intake", too_large_answer=too_large)
+                               title="Compute vouchers: intake")
     if read_model:
         consume(broker, *READ_MODEL_TOPICS, group_id="intake-status",
                 processor=lambda: runtime().processor, handler=lambda: handle,
                 title="intake-status", description="Status read model behind GET /v1/applications")
-    install_error_handlers(app)
     return app
 
 

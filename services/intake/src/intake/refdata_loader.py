@@ -9,32 +9,42 @@ from typing import Any
 
 from pydantic import ValidationError
 from vouchers_shared import topics
+from vouchers_shared.errors import DomainRuleError
 from vouchers_shared.messaging.envelope import Envelope
 from vouchers_shared.messaging.publisher import Outgoing, Publisher
+from vouchers_shared.problem_answers import field_path
 from vouchers_shared.refdata import ITEM_LISTS, ITEM_MODELS, MAX_ITEMS, Snapshot, table_problems
 from vouchers_shared.refdata_checks import snapshot_problems
-
-from intake.http_errors import field_path
 
 SOURCE = "/vouchers/refdata"
 MAX_ERRORS = 200
 
 
-class RefdataRefused(Exception):
-    def __init__(self, status: int, errors: list[dict[str, str]]) -> None:
-        super().__init__(errors[0]["message"] if errors else "refused")
-        self.status, self.errors = status, errors
+class RefdataRefused(DomainRuleError):
+    """A load refused as a whole: a problem naming every item and field at fault in `errors`."""
+
+    def __init__(self, status: int, errors: list[dict[str, str]], code: str = "VALIDATION_FAILED",
+                 message: str = "", message_zh: str | None = None) -> None:
+        n = len(errors)
+        super().__init__(message or f"the load has {n} problem{'' if n == 1 else 's'}; see errors")
+        self.http_status, self.code, self.errors = status, code, errors
+        self.message_zh = message_zh or f"该批参考数据有 {n} 处问题，详见 errors"
 
 
 def build_snapshot(kind: str, items: list[Any], loaded_by: str, now: datetime) -> Snapshot:
     """Validate every item of `kind`, then the items together (`refdata_checks`); every problem
     is listed, naming its rows, and nothing is half-loaded."""
     if kind not in ITEM_MODELS:
+        kinds = ", ".join(ITEM_MODELS)
         raise RefdataRefused(404, [{"field": "kind", "code": "UNKNOWN_KIND",
-                                    "message": f"kinds are {', '.join(ITEM_MODELS)}"}])
+                                    "message": f"kinds are {kinds}"}],
+                             "UNKNOWN_KIND", f"no reference data of kind {kind}; kinds are {kinds}",
+                             f"没有 {kind} 这类参考数据；可用的类别为 {kinds}")
     if len(items) > MAX_ITEMS:
         raise RefdataRefused(413, [{"field": "", "code": "TOO_MANY_ITEMS",
-                                    "message": f"at most {MAX_ITEMS} items per load"}])
+                                    "message": f"at most {MAX_ITEMS} items per load"}],
+                             "TOO_MANY_ITEMS", f"at most {MAX_ITEMS} items per load",
+                             f"每次至多载入 {MAX_ITEMS} 条")
     try:
         parsed = ITEM_LISTS[kind].validate_python(items)
     except ValidationError as exc:

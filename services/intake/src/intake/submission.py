@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +13,7 @@ from vouchers_shared import topics
 from vouchers_shared.application import Application
 from vouchers_shared.auth import Principal
 from vouchers_shared.clock import Clock
+from vouchers_shared.errors import DomainRuleError
 from vouchers_shared.events import ApplicationSubmitted
 from vouchers_shared.messaging.envelope import Envelope
 from vouchers_shared.messaging.publisher import Outgoing, Publisher
@@ -26,21 +27,29 @@ SOURCE = "/vouchers/intake"
 log = structlog.get_logger()
 
 
-class SubmissionRefused(Exception):
-    """A valid body that may not be filed now; carries the documented error code(s)."""
+class SubmissionRefused(DomainRuleError):
+    """A valid body that may not be filed now: a problem with `code`, and in `errors` the
+    field(s) at fault, each with its own code."""
 
-    def __init__(self, status: int, code: str, field: str, message: str,
-                 more: Sequence[Implausible] = ()) -> None:
+    def __init__(self, status: int, code: str, message: str, message_zh: str,
+                 errors: Sequence[Mapping[str, str]]) -> None:
         super().__init__(message)
-        self.status, self.code, self.field, self.message = status, code, field, message
-        self.errors = [{"field": field, "code": code, "message": message},
-                       *(problem.as_error() for problem in more)]
+        self.http_status, self.code, self.message_zh, self.errors = status, code, message_zh, errors
+
+    @classmethod
+    def on_field(cls, status: int, code: str, field: str, message: str, message_zh: str) -> SubmissionRefused:
+        """Refused for one field (`""`: the body as a whole), the refusal's code on it too."""
+        return cls(status, code, message, message_zh, [{"field": field, "code": code, "message": message}])
 
     @classmethod
     def implausible(cls, problems: Sequence[Implausible]) -> SubmissionRefused:
         """A 422 listing every claim that cannot be true or cannot be computed with."""
-        first, *rest = problems
-        return cls(422, first.code, first.field, first.message, rest)
+        n = len(problems)
+        return cls(422, "VALIDATION_FAILED",
+                   f"{n} claim{'' if n == 1 else 's'} of the application cannot be true when filed "
+                   "or cannot be computed with; see errors",
+                   f"申报内容有 {n} 处在申报时不可能成立或无法据以计算，详见 errors",
+                   [problem.as_error() for problem in problems])
 
 
 @dataclass(frozen=True)
@@ -56,8 +65,9 @@ def body_hash(application: Application) -> str:
 
 def _same_body(record: Document, digest: str) -> None:
     if record["body_hash"] != digest:
-        raise SubmissionRefused(409, "IDEMPOTENCY_KEY_REUSED", "Idempotency-Key",
-                                "this Idempotency-Key was used with another body")
+        raise SubmissionRefused.on_field(409, "IDEMPOTENCY_KEY_REUSED", "Idempotency-Key",
+                                         "this Idempotency-Key was used with another body",
+                                         "此 Idempotency-Key 已用于另一份申报内容")
 
 
 def new_application_id(program_year: int) -> str:
@@ -73,20 +83,25 @@ class Submissions:
     def check_may_file(self, application: Application, who: Principal) -> None:
         """Refuses another applicant's filing and another program year's."""
         if who.uscc != application.applicant.uscc:
-            raise SubmissionRefused(403, "NOT_YOUR_APPLICANT", "applicant.uscc",
-                                    "a submitter files only for its own applicant")
+            raise SubmissionRefused.on_field(403, "NOT_YOUR_APPLICANT", "applicant.uscc",
+                                             "a submitter files only for its own applicant",
+                                             "申报账号只能为其所属单位申报")
         if application.program_year != self._params.program_year:
-            raise SubmissionRefused(422, "PROGRAM_YEAR_MISMATCH", "program_year",
-                                    f"this suite accepts program year {self._params.program_year}")
+            year = self._params.program_year
+            raise SubmissionRefused.on_field(422, "PROGRAM_YEAR_MISMATCH", "program_year",
+                                             f"this suite accepts program year {year}",
+                                             f"本系统受理 {year} 年度的申报")
 
     def check_window(self) -> datetime:
         """The instant of filing, or FILING_WINDOW_CLOSED outside the window (七(二))."""
         now = self._clock.now()
         if not self._params.filing_window_contains(now):
-            raise SubmissionRefused(
+            opens = self._params.filing_opens_at.isoformat()
+            closes = self._params.filing_closes_at.isoformat()
+            raise SubmissionRefused.on_field(
                 422, "FILING_WINDOW_CLOSED", "",
-                f"filing is open from {self._params.filing_opens_at.isoformat()} to "
-                f"{self._params.filing_closes_at.isoformat()} (七(二)); it is now {now.isoformat()}",
+                f"filing is open from {opens} to {closes} (七(二)); it is now {now.isoformat()}",
+                f"申报受理时间为 {opens} 至 {closes}（七(二)），现在是 {now.isoformat()}",
             )
         return now
 

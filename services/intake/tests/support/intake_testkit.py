@@ -11,13 +11,14 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from intake.api import ApiDeps, build_router
-from intake.http_errors import install_error_handlers
+from intake.domain.status import StatusView
 from intake.refdata_loader import RefdataLoader
 from intake.submission import Submissions
 from vouchers_shared import signing_key
 from vouchers_shared.auth import Role, TokenService
-from vouchers_shared.clock import FixedClock
+from vouchers_shared.clock import Clock, FixedClock
 from vouchers_shared.messaging.publisher import Outgoing
+from vouchers_shared.problem_answers import install_problem_answers
 from vouchers_shared.program import load_program
 
 SAMPLES = Path(__file__).resolve().parents[4] / "deploy" / "sample"
@@ -35,6 +36,7 @@ class FakeStore:
     def __init__(self) -> None:
         self.applications: dict[str, dict[str, Any]] = {}
         self.keys: dict[str, dict[str, Any]] = {}
+        self.views: dict[str, StatusView] = {}
 
     async def key_record(self, scope_key: str) -> dict[str, Any] | None:
         return self.keys.get(scope_key)
@@ -54,6 +56,15 @@ class FakeStore:
 
     async def mark_published(self, application_id: str, at: datetime) -> None:
         self.applications[application_id]["outbox_pending"] = False
+
+    async def load_view(self, application_id: str) -> StatusView | None:
+        return self.views.get(application_id)
+
+    async def list_views(self, filters: dict[str, Any], skip: int,
+                         limit: int) -> tuple[int, list[StatusView]]:
+        found = [v for _, v in sorted(self.views.items())
+                 if all(getattr(v, field) == value for field, value in filters.items())]
+        return len(found), found[skip:skip + limit]
 
 
 class FakePublisher:
@@ -77,23 +88,28 @@ class FakePublisher:
 class Intake:
     """Intake's router and error handlers, called through httpx in this process."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None, *, local_mode: bool = False) -> None:
         self.store, self.publisher = FakeStore(), FakePublisher()
         self.tokens = TokenService(signing_key.generate())
-        clock = FixedClock(FILED_AT)
+        clock = clock or FixedClock(FILED_AT)
         submissions = Submissions(self.store, self.publisher, clock, load_program(2026))  # type: ignore[arg-type]
         deps = ApiDeps(self.store, submissions, RefdataLoader(self.publisher),  # type: ignore[arg-type]
                        self.tokens, clock)
         self.app = FastAPI()
-        self.app.include_router(build_router(lambda: deps, local_mode=False))
-        install_error_handlers(self.app)
+        self.app.include_router(build_router(lambda: deps, local_mode=local_mode))
+        install_problem_answers(self.app)
 
     async def post(self, path: str, body: Any, role: Role, uscc: str | None = None) -> httpx.Response:
-        token = self.tokens.issue(role, uscc)
+        return await self.request("POST", path, role, uscc, json=body)
+
+    async def request(self, method: str, path: str, role: Role | None = None, uscc: str | None = None,
+                      **kwargs: Any) -> httpx.Response:
+        """`method` on `path` with a token of `role` (none without), as httpx takes it."""
+        headers = {} if role is None else {"Authorization": f"Bearer {self.tokens.issue(role, uscc)}"}
         transport = httpx.ASGITransport(app=self.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://intake",
-                                     headers={"Authorization": f"Bearer {token}"}) as client:
-            return await client.post(path, json=body)
+                                     headers=headers) as client:
+            return await client.request(method, path, **kwargs)
 
     async def file(self, application: dict[str, Any]) -> httpx.Response:
         return await self.post("/v1/applications", application, "submitter",

@@ -9,7 +9,7 @@ import structlog
 from fastapi import FastAPI
 from vouchers_shared import topics
 from vouchers_shared.auth import TokenService
-from vouchers_shared.body_limit import too_large
+from vouchers_shared.body_limit import problem_answer
 from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.kafka import build_broker
 from vouchers_shared.messaging.publisher import Outgoing
@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     form = build_form_router(lambda: holder["deps"], policy)
     app, runtime = service_app(SERVICE, settings, broker, on_start=on_start, routers=[router, form],
                                title="Compute vouchers: notification",
-                               too_large_answer=html_when_form_too_large(too_large))
+                               too_large_answer=html_when_form_too_large(problem_answer))
     consume(broker, *CASE_TOPICS, group_id="notification-cases", processor=lambda: runtime().processor,
             handler=lambda: handle, title="notification-cases",
             description="Joins the three verdicts per application into a case and decides")

@@ -18,7 +18,7 @@ from notification.domain import lifecycle
 from notification.domain.case import make_decision_id
 from notification.domain.notice_page import lists
 from notification.domain.objections import objection_id
-from notification.errors import CaseError
+from notification.errors import CaseError, NoOpenObjectionError
 from notification.events_out import queue_objection
 from notification.handlers import Deps, record_decision
 from notification.operations import NotFound, _case, _change
@@ -119,7 +119,7 @@ async def _open_by_case(deps: Deps, objection_ids: Sequence[str],
     if application_id is not None:
         open_ids = list((await _case(deps, application_id)).case.open_objections)
         if not open_ids:
-            raise CaseError(f"application {application_id} has no open objection")
+            raise NoOpenObjectionError(application_id)
         return {application_id: open_ids}
     by_case: dict[str, list[str]] = {}
     missing = []

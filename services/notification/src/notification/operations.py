@@ -28,9 +28,15 @@ log = structlog.get_logger()
 class NotFound(DomainRuleError):
     """No such application, notice or objection."""
 
+    code, http_status = "NOT_FOUND", 404
+
 
 class NothingToNotice(CaseError):
     """No application awaits a public notice: an empty batch is not opened."""
+
+    code = "NOTHING_TO_NOTICE"
+    title_zh, title_en = "没有待公示的申请", "No application awaits a public notice"
+    message_zh = "没有待公示的申请，不开空的公示批次"
 
 
 async def _case(deps: Deps, application_id: str) -> StoredCase:

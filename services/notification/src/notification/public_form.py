@@ -23,7 +23,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from vouchers_shared.body_limit import TooLargeAnswer
 from vouchers_shared.errors import DomainRuleError
 
@@ -192,7 +192,7 @@ def _refused(status: int, title: str, message: str, view: NoticeView | None = No
 class _ByPath(Response):
     """The 413 of the objection form as a page; any other request's as `other` has it."""
 
-    def __init__(self, limit: int, other: Response) -> None:
+    def __init__(self, limit: int, other: ASGIApp) -> None:
         super().__init__(status_code=413)
         self.limit, self.other = limit, other
 

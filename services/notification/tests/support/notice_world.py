@@ -19,9 +19,10 @@ from notification.public_form import build_form_router, html_when_form_too_large
 from notification_testkit import TIMEOUT, USCC, at, new_case, verdict
 from vouchers_shared import signing_key
 from vouchers_shared.auth import TokenService
-from vouchers_shared.body_limit import BodySizeLimit, too_large
+from vouchers_shared.body_limit import BodySizeLimit, problem_answer
 from vouchers_shared.clock import SHANGHAI
 from vouchers_shared.messaging.publisher import Outgoing
+from vouchers_shared.problem_answers import install_problem_answers
 from vouchers_shared.rate_limit import RateLimiter
 
 NOTICE_OPENED = datetime(2026, 6, 1, 9, 0, tzinfo=SHANGHAI)  # a Monday: the period starts that day
@@ -83,7 +84,8 @@ class NoticeWorld:
         app = FastAPI()
         app.include_router(build_router(lambda: self.deps, self.tokens, 5, policy))
         app.include_router(build_form_router(lambda: self.deps, policy))  # as notification.app does
-        app.add_middleware(BodySizeLimit, limit=body_limit, answer=html_when_form_too_large(too_large))
+        install_problem_answers(app)  # as service_app does
+        app.add_middleware(BodySizeLimit, limit=body_limit, answer=html_when_form_too_large(problem_answer))
         return app
 
     def client(self, app: FastAPI, role: str | None = None, ip: str = "198.51.100.7") -> httpx.AsyncClient:
