@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from vouchers_shared.auth import TokenService
+from vouchers_shared.messaging.dlq import parked, replay
 from vouchers_shared.messaging.kafka import ensure_topics
 from vouchers_shared.messaging.producer import StandalonePublisher
 from vouchers_shared.settings import CommonSettings
 
-from intake.dlq import parked, replay
 from intake.refdata_loader import RefdataRefused, build_snapshot, snapshot_event
 
 
