@@ -71,11 +71,14 @@ def build_router(deps: Callable[[], ApiDeps], *, local_mode: bool) -> APIRouter:
     @router.get("/applications/{application_id}")
     async def read_application(application_id: str,
                                who: Annotated[Principal, reader]) -> dict[str, Any]:
-        """One application with its checks, voucher, timeline and working days elapsed."""
+        """One application with its checks, voucher, timeline and working days elapsed, and the
+        application as filed (`application`: applicant, project, contracts, materials)."""
         view = await _view(deps(), application_id)
         if view is None or not who.may_see(view.applicant_uscc or ""):
             raise HTTPException(404, detail="no such application")
-        return render(view, deps().clock.today())
+        filed = await deps().store.application(application_id)
+        return {**render(view, deps().clock.today()),
+                "application": filed.get("application") if filed else None}
 
     @router.get("/applications")
     async def list_applications(
