@@ -190,3 +190,39 @@ async def test_a_failed_letter_is_made_due_now_on_request_and_the_request_record
     assert stored is not None
     assert [asked["by"] for asked in stored["sent_again"]] == [
         world.tokens.verify(client.cookies["vouchers_console"]).subject]
+
+
+async def test_a_letter_already_sent_is_not_sent_again(world: NoticeWorld) -> None:
+    application_id = world.application_ids[0]
+    sent_at = wall_clock()
+    await world.deps.store.letters.insert_one({
+        "_id": "L-2", "application_id": application_id, "kind": "approval", "sent": True, "sent_at": sent_at,
+        "attempts": [{"at": sent_at, "channel": "smtp", "outcome": "failed", "error": "refused"},
+                     {"at": sent_at, "channel": "smtp", "outcome": "sent"}],
+        "channels_done": ["smtp"], "next_attempt_at": sent_at, "claim": None})
+    async with operator(world) as client:
+        page = await client.get(f"/console/cases/{application_id}")
+        answer = await client.post("/console/letters/L-2/send-again",
+                                   data={"csrf": csrf_of(page.text), "confirmed": "yes"})
+    assert "/console/letters/L-2/send-again" not in page.text  # not offered
+    assert answer.status_code == 409
+    stored = await world.deps.store.letters.find_one({"_id": "L-2"})
+    assert stored is not None
+    assert "sent_again" not in stored
+    assert await world.deps.store.letters_due.find_one({"_id": "L-2"}) is None
+
+
+async def test_a_dead_letter_replay_names_a_known_topic_and_a_position_and_is_confirmed_first(
+        world: NoticeWorld) -> None:
+    async with operator(world) as client:
+        csrf = csrf_of((await client.get("/console/queue")).text)
+        unknown = await client.post("/console/dead-letters/replay", data={
+            "csrf": csrf, "topic": "vouchers.secret.v1", "at": "0:1", "confirmed": "yes"})
+        malformed = await client.post("/console/dead-letters/replay", data={
+            "csrf": csrf, "topic": "vouchers.applications.v1", "at": "zero", "confirmed": "yes"})
+        asked = await client.post("/console/dead-letters/replay", data={
+            "csrf": csrf, "topic": "vouchers.applications.v1", "at": "3:17"})
+    assert unknown.status_code == malformed.status_code == 422
+    assert asked.status_code == 200
+    assert "请确认" in asked.text
+    assert 'name="at" value="3:17"' in asked.text

@@ -86,13 +86,19 @@ def test_a_path_is_drawn_from_the_applicant_each_relation_in_the_direction_it_ho
                    frozenset({PROVIDER_A}))
     assert [n.party for n in graph.nodes] == [USCC, HOLDER, PROVIDER_A]
     assert [n.role for n in graph.nodes] == ["applicant", "other", "provider"]
-    assert [n.label for n in graph.nodes] == ["申请单位", "某控股有限公司", PROVIDER_A[:13] + "…"]
+    assert [n.label for n in graph.nodes] == ["申请单位", "某控股有限公司", ""]  # its name unknown here
     holds_applicant, holds_provider = graph.links
     assert not holds_applicant.forward  # H → applicant: the arrow points left, to the applicant
     assert holds_provider.forward
     assert (holds_applicant.pct, holds_provider.pct) == ("35.00", "25.00")
     assert all(a.x + a.width < b.x for a, b in zip(graph.nodes, graph.nodes[1:], strict=False))
     assert graph.width >= graph.nodes[-1].x + graph.nodes[-1].width
+
+
+def test_a_long_name_is_shortened_to_fit_its_box() -> None:
+    graph = layout(common_holder(), {HOLDER: "深圳市某某某某某某控股集团有限责任公司"}, USCC)
+    assert graph.nodes[1].label == "深圳市某某某某某某控股集团…"
+    assert len(graph.nodes[1].label) == 14
 
 
 def test_a_chain_starts_at_an_end_when_the_applicant_is_not_on_it() -> None:

@@ -23,7 +23,7 @@ LABEL_CHARS: Final = 14
 @dataclass(frozen=True)
 class Node:
     party: str
-    label: str
+    label: str  # the party's name as far as known, shortened; empty when unknown
     x: int
     y: int
     role: str  # applicant, provider, or other
@@ -87,11 +87,11 @@ def short(text: str, most: int = LABEL_CHARS) -> str:
 
 def layout(path: EvidencePath, names: Mapping[str, str], applicant: str,
            providers: frozenset[str] = frozenset()) -> Graph:
-    """The path as a row of parties from the applicant's side, each labelled by name if known."""
+    """The path as a row of parties from the applicant's side, each named if its name is known."""
     parties = chain(path.edges, start=applicant)
     y = PAD + 18  # room above the boxes for the relation labels
     nodes = tuple(
-        Node(p, short(names.get(p, p)), PAD + i * (NODE_W + GAP), y,
+        Node(p, short(names.get(p, "")), PAD + i * (NODE_W + GAP), y,
              "applicant" if p == applicant else "provider" if p in providers else "other")
         for i, p in enumerate(parties))
     at = {n.party: n for n in nodes}

@@ -91,6 +91,7 @@ def build(console: Console) -> APIRouter:
                         refdata_versions=latest_versions(reports))
         grafana = console.settings.grafana_url.rstrip("/")
         return page(request, "overview.html.j2", session, nav="overview", seen=seen,
+                    warning_days=deps.warning_working_days,
                     dashboards=[(uid, f"{grafana}/d/{uid}") for uid in DASHBOARDS])
 
     @router.get("/dead-letters")
