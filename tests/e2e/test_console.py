@@ -219,6 +219,11 @@ def read_findings_and_evidence(page: Page, held: Held) -> None:
     expect(related).to_contain_text("COI-RELATED-PARTY")  # left out of the voucher
     expect(page.locator("#voucher-h + dl")).to_contain_text("¥600,000.00")
     expect(page.locator("#voucher-h + dl")).to_contain_text("AMT-ANNUAL-CAP")
+    expect(page.locator("#materials-h + table")).to_contain_text(qr_code_of(held.uscc))
+    expect(page.locator("#materials-h ~ p").filter(has_text="MAT-AUDIT-QR")).to_contain_text("通过")
+    consent = page.get_by_role("heading", name="训力审计同意书记录").locator(
+        "xpath=following-sibling::table[1]")
+    expect(consent).to_contain_text("✓ / ✓")  # verification's record: signed by the legal rep., stamped
 
 
 def open_batch(page: Page, base: str, held: Held) -> tuple[str, date]:
@@ -272,6 +277,10 @@ def test_an_auditor_sees_the_same_pages_and_no_action(suite: Suite, held: Held,
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         assert page.locator("main form[method=post]").count() == 0, path
         accessible(page)
+    page.goto(f"{base}/console/overview")
+    expect(page.locator("#refdata-h + table")).to_contain_text("holdings")  # from intake's verdicts
+    expect(page.locator("#counts-h + table")).to_contain_text("已审定，发放训力券")
+    expect(page.locator("#granted-cny")).not_to_have_text("¥0.00")
     page.goto(f"{base}/console/cases/{held.application_id}")
     expect(page.get_by_text("您以审计人员身份查阅")).to_be_visible()
     expect(page.locator("tr.finding").first).to_be_visible()

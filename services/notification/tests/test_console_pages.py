@@ -46,6 +46,30 @@ async def test_the_session_cookie_is_httponly_strict_and_lasts_as_long_as_the_to
     assert "expires=" in cookie
 
 
+async def test_pages_are_not_cached_framed_or_referred_on(world: NoticeWorld) -> None:
+    async with browser(console_app(world)) as client:
+        sign_in = await client.get("/console/sign-in", params={"token": "abc"})
+    assert sign_in.headers["cache-control"] == "no-store"
+    assert sign_in.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in sign_in.headers["content-security-policy"]
+    assert sign_in.headers["referrer-policy"] == "no-referrer"
+
+
+async def test_a_token_in_the_sign_in_address_is_filled_in_in_local_mode_only(world: NoticeWorld) -> None:
+    token = world.tokens.issue("operator")
+    async with browser(console_app(world)) as local:
+        filled = await local.get("/console/sign-in", params={"token": token})
+    async with browser(console_app(world, local_mode=False)) as deployed:
+        ignored = await deployed.get("/console/sign-in", params={"token": token})
+        no_shortcut = await deployed.post("/console/sign-in/local", data={"role": "operator"})
+    assert token in filled.text
+    assert "/console/sign-in/local" in filled.text
+    assert token not in ignored.text
+    assert "/console/sign-in/local" not in ignored.text
+    assert no_shortcut.status_code == 404
+    assert "vouchers_console" not in deployed.cookies
+
+
 async def test_a_submitter_token_is_refused_with_a_403_page(world: NoticeWorld) -> None:
     app = console_app(world)
     async with browser(app) as client:

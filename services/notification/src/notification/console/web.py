@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlencode
 
 import jwt
 from fastapi import FastAPI, Request
@@ -31,6 +31,10 @@ from notification.domain.templating import amount_in_figures, environment
 from notification.handlers import Deps
 
 PREFIX = "/console"
+# Pages carry a CSRF token (never cached), are never framed by another site (a confirmation
+# clicked through a frame), and send no address on: the sign-in form may have a token in its own.
+PAGE_HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
+                "Content-Security-Policy": "frame-ancestors 'none'; form-action 'self'"}
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,8 @@ def session_of(console: Console, request: Request) -> Session | None:
 
 
 def here(request: Request) -> str:
-    query = request.url.query
+    """This page's address to come back to, without any token given in it."""
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
     return request.url.path + (f"?{query}" if query else "")
 
 
@@ -143,7 +148,7 @@ def page(request: Request, template: str, session: Session | None, *, status: in
         t=translator(lang), lang=lang, html_lang=HTML_LANG[lang], session=session, here=here(request),
         here_quoted=quote(here(request), safe=""), when=when, figures=amount_in_figures,
         csrf_field=CSRF_FIELD, **context)
-    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+    return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
 
 
 def done(location: str, key: str, **values: str) -> RedirectResponse:
