@@ -28,8 +28,10 @@ bootstrap:
 # (promtool for the alert rules, and the server `make up` starts) from Debian's package, and the
 # AsyncAPI parser (npm) that validates docs/asyncapi; each skipped when already there.
 ASYNCAPI_TOOLS := tests/asyncapi/node_modules/.package-lock.json
+# axe-core (npm), which the browser tests inject into the console's pages.
+BROWSER_CHECKS := tests/browser/node_modules/.package-lock.json
 
-install: bootstrap $(ASYNCAPI_TOOLS)
+install: bootstrap $(ASYNCAPI_TOOLS) $(BROWSER_CHECKS)
 	@$(SUITECTL) install
 	@command -v promtool >/dev/null || (apt-get -o DPkg::Lock::Timeout=600 update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
@@ -37,6 +39,9 @@ install: bootstrap $(ASYNCAPI_TOOLS)
 
 $(ASYNCAPI_TOOLS): tests/asyncapi/package.json tests/asyncapi/package-lock.json
 	cd tests/asyncapi && npm ci --no-audit --no-fund --loglevel=error
+
+$(BROWSER_CHECKS): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
 
 # Debian's chromium and a font with Chinese glyphs, for the headless-browser test of the public
 # notice page (Playwright drives /usr/bin/chromium; no browser is downloaded). Waits for a

@@ -6,7 +6,8 @@
 3. open a public-notice batch with every application awaiting it;
 4. restart the services on a program clock the day after the notice period ends
    (`VOUCHER_CLOCK=<later> suitectl.py up`), which closes the period;
-5. wait for the approvals, print the letters the local mail sink received, and a table.
+5. wait for the approvals, print the letters the local mail sink received, and a table;
+6. print the console's address and a sign-in link for the local operator.
 
 With `DEMO_ON=compose` (`make compose-demo`) the same steps run against `docker compose`: the
 tokens come from `DEMO_TOKENS`, step 4 is `docker compose up -d --wait` with the later
@@ -27,6 +28,7 @@ from email.header import decode_header, make_header
 from email.message import Message
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -71,7 +73,17 @@ def main() -> int:
         views = {name: _wait(intake, app_id, DONE, 120) for name, (app_id, _) in filed.items()}
         _print_letters({v["application_id"] for v in views.values()})
     _table([_row(name, views[name], expect) for name, (_, expect) in filed.items()])
+    _console(tokens["operator"])
     return 0
+
+
+def _console(operator_token: str) -> None:
+    """Where the bureau's console answers, and a link that opens its sign-in form with the local
+    operator's token filled in (local mode only; the form still has to be sent)."""
+    base = _url("NOTIFICATION_HTTP_PORT", 8083)
+    _section("the console")
+    print(f"  {base}/console/")
+    print(f"  sign in as the local operator: {base}/console/sign-in?token={quote(operator_token, safe='')}")
 
 
 def _url(setting: str, default: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from intake.dlq import Parked, first_of_each_id
+from vouchers_shared.messaging.dlq import Parked, first_of_each_id
 
 
 def dead_letter(offset: int, dlq_id: str | None) -> Parked:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from intake.cli import parked_row
-from intake.dlq import Parked
+from vouchers_shared.messaging.dlq import Parked
 
 EMAIL, MOBILE, ID = "sima@probe.example.cn", "+86 139 8765 4321", "11010519491231002X"
 APPLICATION = {

@@ -20,6 +20,8 @@ COMMITTED: Final = frozenset({
     "local-development-signing-key-not-for-production-use",
     "replace-me",
     "key-of-at-least-thirty-two-bytes",
+    "a-signing-key-for-these-tests-only-0123456789",
+    "another-installations-key-0123456789abcdef",
 })
 HOW_TO_MAKE_ONE: Final = "generate a random one, e.g. `openssl rand -base64 48`"
 

@@ -73,12 +73,15 @@ def build_router(deps: Callable[[], ApiDeps], *, local_mode: bool) -> APIRouter:
                     404: "No such application, or another applicant's (APPLICATION_NOT_FOUND)"}))
     async def read_application(application_id: str,
                                who: Annotated[Principal, reader]) -> dict[str, Any]:
-        """One application with its checks, voucher, timeline and working days elapsed."""
+        """One application with its checks, voucher, timeline and working days elapsed, and the
+        application as filed (`application`: applicant, project, contracts, materials)."""
         view = await _view(deps(), application_id)
         if view is None or not who.may_see(view.applicant_uscc or ""):
             # The same answer for another applicant's: not even that it exists.
             raise ProblemError(404, "APPLICATION_NOT_FOUND", Bilingual("没有此申请", "no such application"))
-        return render(view, deps().clock.today(), who)
+        filed = await deps().store.application(application_id)
+        return {**render(view, deps().clock.today(), who),
+                "application": filed.get("application") if filed else None}
 
     @router.get("/applications", response_model=ApplicationPage, responses=problem_responses(403, described={
         403: "A submitter asking for another applicant's (NOT_YOUR_APPLICANT), or a role that "

@@ -12,12 +12,12 @@ from typing import Any
 
 from pydantic import ValidationError
 from vouchers_shared.auth import TokenService
+from vouchers_shared.messaging.dlq import Parked, parked, replay
 from vouchers_shared.messaging.kafka import ensure_topics
 from vouchers_shared.messaging.producer import StandalonePublisher
 from vouchers_shared.observability.logging import mask_value
 from vouchers_shared.settings import CommonSettings
 
-from intake.dlq import Parked, parked, replay
 from intake.refdata_loader import RefdataRefused, build_snapshot, snapshot_event
 
 

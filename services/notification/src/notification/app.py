@@ -18,11 +18,12 @@ from vouchers_shared.program import load_program
 from vouchers_shared.rate_limit import RateLimiter
 from vouchers_shared.runtime import Runtime, service_app
 
-from notification import operations
+from notification import console, operations
 from notification.adapters.channels import SmtpChannel, WebhookChannel
 from notification.adapters.mongo_store import NotificationStore
 from notification.api import ObjectionPolicy, build_router
 from notification.config import Settings
+from notification.console.upstream import Upstream
 from notification.handlers import Deps, on_event
 from notification.letter_sender import Channel, RetryPolicy, send_due
 from notification.public_form import build_form_router, html_when_form_too_large
@@ -57,13 +58,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def handle(inbound: Inbound) -> Awaitable[Sequence[Outgoing]]:
         return on_event(inbound, holder["deps"])
 
+    tokens = TokenService(settings.signing_key())
     policy = _objection_policy(settings)  # one for the API and the notice page's form
-    router = build_router(lambda: holder["deps"], TokenService(settings.signing_key()),
-                          params.public_notice_working_days, policy)
+    router = build_router(lambda: holder["deps"], tokens, params.public_notice_working_days, policy)
     form = build_form_router(lambda: holder["deps"], policy)
     app, runtime = service_app(SERVICE, settings, broker, on_start=on_start, routers=[router, form],
                                title="Compute vouchers: notification",
                                too_large_answer=html_when_form_too_large(problem_answer))
+    console.mount(app, console.Console(
+        lambda: holder["deps"], tokens, settings, params.public_notice_working_days,
+        policy.most_open, Upstream(settings.intake_base_url, settings.verification_base_url)))
     consume(broker, *CASE_TOPICS, group_id="notification-cases", processor=lambda: runtime().processor,
             handler=lambda: handle, title="notification-cases",
             description="Joins the three verdicts per application into a case and decides")

@@ -25,3 +25,19 @@ class Settings(ServiceSettings):
     objections_per_minute_per_contact: int = Field(default=3, ge=1, description="per contact given")
     open_objections_per_application: int = Field(default=20, ge=1, le=500,
                                                  description="more are refused (409) until some are resolved")
+    # The console reads the filed application from intake and the audit consents from
+    # verification, over their HTTP APIs; by default on this host at the ports `make up` uses.
+    intake_url: str | None = Field(default=None, description="default http://127.0.0.1:<INTAKE_HTTP_PORT>")
+    verification_url: str | None = Field(default=None,
+                                         description="default http://127.0.0.1:<VERIFICATION_HTTP_PORT>")
+    intake_http_port: int = 8080
+    verification_http_port: int = 8082
+    grafana_url: str = Field(default="http://127.0.0.1:3000", description="linked from the console")
+
+    @property
+    def intake_base_url(self) -> str:
+        return self.intake_url or f"http://127.0.0.1:{self.intake_http_port}"
+
+    @property
+    def verification_base_url(self) -> str:
+        return self.verification_url or f"http://127.0.0.1:{self.verification_http_port}"

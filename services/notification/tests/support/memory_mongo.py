@@ -100,11 +100,11 @@ class Collection:
         self._put({**doc, "_id": current["_id"] if current else query["_id"]})
         return _Result(1 if current else 0)
 
-    async def update_one(self, query: Document, update: Document) -> _Result:
+    async def update_one(self, query: Document, update: Document, upsert: bool = False) -> _Result:
         current = next(self._found(query), None)
-        if current is None:
+        if current is None and not (upsert and "_id" in query):
             return _Result(0)
-        doc = copy.deepcopy(current)
+        doc = copy.deepcopy(current) if current is not None else {"_id": query["_id"]}
         for op, fields in update.items():
             for key, value in fields.items():
                 if op == "$set":

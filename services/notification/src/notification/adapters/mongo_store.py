@@ -235,6 +235,18 @@ class NotificationStore:
     async def objection(self, objection_id: str) -> Document | None:
         return await self.objections.find_one({"_id": objection_id})
 
+    async def objections_of(self, application_id: str) -> list[Document]:
+        """Every objection to an application, open or resolved (for operators)."""
+        return [d async for d in self.objections.find({"application_id": application_id})]
+
+    async def note_opened_by(self, notice_id: str, by: str) -> None:
+        """Who opened a notice batch (the batch's own record says when, not who)."""
+        await self.notices.update_one({"_id": notice_id}, {"$set": {"opened_by": by}})
+
+    async def note_recorded_by(self, objection_id: str, by: str) -> None:
+        """Who recorded an objection on a caller's behalf (the caller is its contact)."""
+        await self.objections.update_one({"_id": objection_id}, {"$set": {"recorded_by": by}})
+
 
 def _held_by(token: str) -> Callable[[Document], bool]:
     return lambda doc: (doc.get("claim") or {}).get("token") == token

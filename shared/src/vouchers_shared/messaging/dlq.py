@@ -1,4 +1,4 @@
-"""Reading and replaying a dead-letter topic."""
+"""Reading and replaying a dead-letter topic (`vouchers dlq`, and the console's dead-letter page)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+
 from vouchers_shared.messaging.dead_letter import DLQ_ID
 from vouchers_shared.messaging.inbound import decode_headers
 from vouchers_shared.messaging.kafka import MAX_MESSAGE_BYTES, admin_options
