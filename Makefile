@@ -1,4 +1,4 @@
-# Entry points of the suite; see README and shared/spec/interfaces.md ("Commands").
+# Entry points of the suite; README.md says what each one does and what a machine needs first.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
