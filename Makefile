@@ -10,8 +10,8 @@ UV := .tools/bin/uv
 PY := .venv/bin/python
 SUITECTL := $(PY) deploy/local/suitectl.py
 
-.PHONY: help bootstrap install browser up infra-up down clean status lint typecheck test demo bench schemas \
-	docs dashboards
+.PHONY: help bootstrap install prometheus browser up infra-up down clean status lint typecheck test demo \
+	bench schemas docs dashboards
 
 help:
 	@echo "make install | up | infra-up | down | clean | status | lint | typecheck | test | demo | schemas | bench | docs | dashboards"
@@ -24,34 +24,41 @@ bootstrap:
 	fi
 	@$(UV) sync --frozen --quiet
 
-# Kafka's jars (Maven) and the FerretDB binary (Go); both skipped when current. Prometheus
-# (promtool for the alert rules, and the server `make up` starts) from Debian's package, and the
-# AsyncAPI parser (npm) that validates docs/asyncapi; each skipped when already there.
+# Debian packages, installed as root or else through sudo. Waits for a concurrent apt run instead
+# of failing on its lock, and tries again before giving up. $(1): what follows `apt-get install`.
+apt_install = sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	for attempt in 1 2 3; do \
+		$$sudo apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+			$(1) >/dev/null && break; \
+		sleep 10; \
+	done
+
+# Kafka's jars (Maven) and the FerretDB binary (Go); both skipped when current. Prometheus, and
+# the AsyncAPI parser (npm) that validates docs/asyncapi; each skipped when already there.
 ASYNCAPI_TOOLS := tests/asyncapi/node_modules/.package-lock.json
 
-install: bootstrap $(ASYNCAPI_TOOLS)
+install: bootstrap $(ASYNCAPI_TOOLS) prometheus
 	@$(SUITECTL) install
-	@command -v promtool >/dev/null || (apt-get -o DPkg::Lock::Timeout=600 update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-			--no-install-recommends prometheus >/dev/null)
+
+# Debian's prometheus package: promtool for the alert rules, and the server `make up` starts.
+prometheus:
+	@if ! command -v promtool >/dev/null; then \
+		echo "installing prometheus (apt)"; \
+		$(call apt_install,--no-install-recommends prometheus); \
+	fi
+	@command -v promtool >/dev/null || { echo "prometheus could not be installed" >&2; exit 1; }
 
 $(ASYNCAPI_TOOLS): tests/asyncapi/package.json tests/asyncapi/package-lock.json
 	cd tests/asyncapi && npm ci --no-audit --no-fund --loglevel=error
 
 # Debian's chromium and a font with Chinese glyphs, for the headless-browser test of the public
-# notice page (Playwright drives /usr/bin/chromium; no browser is downloaded). Waits for a
-# concurrent apt run instead of failing on its lock, and tries again before giving up.
+# notice page (Playwright drives /usr/bin/chromium; no browser is downloaded).
 install: browser
 browser:
 	@if ! command -v chromium >/dev/null || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
 		echo "installing chromium and fonts-wqy-microhei (apt)"; \
-		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-		for attempt in 1 2 3; do \
-			$$sudo apt-get -o DPkg::Lock::Timeout=600 update -qq && \
-			$$sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-				chromium fonts-wqy-microhei >/dev/null && break; \
-			sleep 10; \
-		done; \
+		$(call apt_install,chromium fonts-wqy-microhei); \
 	fi
 	@command -v chromium >/dev/null || { echo "chromium could not be installed" >&2; exit 1; }
 

@@ -1,0 +1,59 @@
+"""What `make` installs with apt, tried on a PATH of stand-ins: through sudo when not root,
+directly as root, and nothing when the tool is already there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.deploy.machine import FakeMachine
+
+# target: (the packages apt-get is asked for, what they put on PATH)
+APT_TARGETS = {
+    "prometheus": ("prometheus", {"promtool": "exit 0"}),
+    "browser": ("chromium fonts-wqy-microhei", {"chromium": "exit 0", "fc-list": "echo WenQuanYi:lang=zh"}),
+}
+
+
+def apt_installs(machine: FakeMachine) -> list[str]:
+    return [c for c in machine.calls if c.startswith("apt-get") and " install " in c]
+
+
+@pytest.mark.parametrize("target", sorted(APT_TARGETS))
+def test_a_user_who_is_not_root_installs_through_sudo(tmp_path: Path, target: str) -> None:
+    packages, provides = APT_TARGETS[target]
+    machine = FakeMachine(tmp_path, uid=1000)
+    machine.sudo()
+    machine.apt(provides)
+    done = machine.make(target)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [install] = apt_installs(machine)
+    assert install.startswith("apt-get (sudo) ")
+    assert install.endswith(packages)
+    assert any(c.startswith("apt-get (sudo) ") and c.endswith(" update -qq") for c in machine.calls)
+
+
+@pytest.mark.parametrize("target", sorted(APT_TARGETS))
+def test_root_installs_without_sudo(tmp_path: Path, target: str) -> None:
+    packages, provides = APT_TARGETS[target]
+    machine = FakeMachine(tmp_path, uid=0)
+    machine.apt(provides)
+    done = machine.make(target)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [install] = apt_installs(machine)
+    assert install.startswith("apt-get -o ")
+    assert install.endswith(packages)
+
+
+@pytest.mark.parametrize("target", sorted(APT_TARGETS))
+def test_nothing_is_installed_when_the_tools_are_there(tmp_path: Path, target: str) -> None:
+    _, provides = APT_TARGETS[target]
+    machine = FakeMachine(tmp_path, uid=1000)
+    for name, body in provides.items():
+        machine.tool(name, body)
+    machine.sudo()
+    machine.apt({})
+    done = machine.make(target)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not any(c.startswith(("apt-get", "sudo")) for c in machine.calls)
