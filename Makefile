@@ -10,11 +10,12 @@ UV := .tools/bin/uv
 PY := .venv/bin/python
 SUITECTL := $(PY) deploy/local/suitectl.py
 
-.PHONY: help bootstrap install prometheus browser up infra-up down clean status lint typecheck test demo \
-	bench schemas docs dashboards
+.PHONY: help bootstrap install prometheus test-deps browser up infra-up down clean status lint typecheck \
+	test demo bench schemas docs dashboards
 
 help:
-	@echo "make install | up | infra-up | down | clean | status | lint | typecheck | test | demo | schemas | bench | docs | dashboards"
+	@echo "make install | up | infra-up | down | clean | status | lint | typecheck | test | test-deps | demo"
+	@echo "     schemas | bench | docs | dashboards"
 
 # .tools holds uv itself (from PyPI); .venv is the workspace environment from uv.lock.
 bootstrap:
@@ -34,11 +35,9 @@ apt_install = sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		sleep 10; \
 	done
 
-# Kafka's jars (Maven) and the FerretDB binary (Go); both skipped when current. Prometheus, and
-# the AsyncAPI parser (npm) that validates docs/asyncapi; each skipped when already there.
-ASYNCAPI_TOOLS := tests/asyncapi/node_modules/.package-lock.json
-
-install: bootstrap $(ASYNCAPI_TOOLS) prometheus
+# What the suite and the demo run on: the Python environment, Kafka's jars (Maven), the FerretDB
+# binary (Go) and Prometheus; each skipped when current.
+install: bootstrap prometheus
 	@$(SUITECTL) install
 
 # Debian's prometheus package: promtool for the alert rules, and the server `make up` starts.
@@ -49,12 +48,16 @@ prometheus:
 	fi
 	@command -v promtool >/dev/null || { echo "prometheus could not be installed" >&2; exit 1; }
 
+# What only the tests need besides: the AsyncAPI parser (npm) that validates docs/asyncapi, and
+# Debian's chromium with a font with Chinese glyphs for the headless-browser test of the public
+# notice page (Playwright drives /usr/bin/chromium; no browser is downloaded).
+ASYNCAPI_TOOLS := tests/asyncapi/node_modules/.package-lock.json
+
+test-deps: browser $(ASYNCAPI_TOOLS)
+
 $(ASYNCAPI_TOOLS): tests/asyncapi/package.json tests/asyncapi/package-lock.json
 	cd tests/asyncapi && npm ci --no-audit --no-fund --loglevel=error
 
-# Debian's chromium and a font with Chinese glyphs, for the headless-browser test of the public
-# notice page (Playwright drives /usr/bin/chromium; no browser is downloaded).
-install: browser
 browser:
 	@if ! command -v chromium >/dev/null || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
 		echo "installing chromium and fonts-wqy-microhei (apt)"; \
@@ -103,7 +106,7 @@ dashboards: bootstrap
 	$(PY) deploy/grafana/dashboards.py
 
 # The tests start Kafka and the store themselves (free ports, temporary data) and stop them.
-test: install lint typecheck
+test: install test-deps lint typecheck
 	.venv/bin/pytest
 
 # The 2026 filing window has closed; the demo runs on a program clock inside it unless told otherwise.

@@ -65,3 +65,9 @@ class FakeMachine:
     def run(self, *argv: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(list(argv), cwd=REPO, env=self.env(), capture_output=True, text=True,
                               timeout=120, check=False)
+
+    @staticmethod
+    def dry_run(*targets: str) -> subprocess.CompletedProcess[str]:
+        """The commands `make targets` would run on this machine if nothing were installed yet."""
+        return subprocess.run([MAKE, "--no-print-directory", "-n", "-B", "-C", str(REPO), *targets],
+                              capture_output=True, text=True, timeout=120, check=False)

@@ -57,3 +57,25 @@ def test_nothing_is_installed_when_the_tools_are_there(tmp_path: Path, target: s
     done = machine.make(target)
     assert done.returncode == 0, done.stdout + done.stderr
     assert not any(c.startswith(("apt-get", "sudo")) for c in machine.calls)
+
+
+def planned(target: str) -> str:
+    """Every command `make target` would run, whatever is installed already (make -n -B)."""
+    done = FakeMachine.dry_run(target)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_demo_installs_what_the_suite_runs_on_and_no_test_tools() -> None:
+    for target in ("demo", "up", "install"):
+        commands = planned(target)
+        assert "suitectl.py install" in commands
+        assert "prometheus" in commands
+        assert "chromium" not in commands, target
+        assert "npm ci" not in commands, target
+
+
+def test_the_tests_install_everything_they_need() -> None:
+    commands = planned("test")
+    for needed in ("uv sync", "suitectl.py install", "prometheus", "chromium fonts-wqy-microhei", "npm ci"):
+        assert needed in commands, needed
