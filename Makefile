@@ -10,12 +10,23 @@ UV := .tools/bin/uv
 PY := .venv/bin/python
 SUITECTL := $(PY) deploy/local/suitectl.py
 
-.PHONY: help bootstrap install prometheus test-deps browser up infra-up down clean status lint typecheck \
-	test demo bench schemas docs dashboards
+.PHONY: help doctor prerequisites bootstrap install prometheus test-deps browser up infra-up down clean \
+	status lint typecheck test demo bench schemas docs dashboards
 
 help:
-	@echo "make install | up | infra-up | down | clean | status | lint | typecheck | test | test-deps | demo"
-	@echo "     schemas | bench | docs | dashboards"
+	@echo "make doctor | install | up | infra-up | down | clean | status | lint | typecheck | test | test-deps"
+	@echo "     demo | schemas | bench | docs | dashboards"
+
+# What the machine must have before make installs the rest (README, "Prerequisites"): `make doctor`
+# lists each with its version; make install, and make test with what the tests need besides, stop
+# first, naming each one missing or too old.
+CHECK_FOR := $(if $(filter test test-deps,$(MAKECMDGOALS)),test,install)
+
+doctor:
+	@/bin/bash deploy/local/doctor.sh test
+
+prerequisites:
+	@/bin/bash deploy/local/doctor.sh --quiet $(CHECK_FOR)
 
 # .tools holds uv itself (from PyPI); .venv is the workspace environment from uv.lock.
 bootstrap:
@@ -37,7 +48,7 @@ apt_install = sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 
 # What the suite and the demo run on: the Python environment, Kafka's jars (Maven), the FerretDB
 # binary (Go) and Prometheus; each skipped when current.
-install: bootstrap prometheus
+install: prerequisites bootstrap prometheus
 	@$(SUITECTL) install
 
 # Debian's prometheus package: promtool for the alert rules, and the server `make up` starts.
@@ -53,7 +64,7 @@ prometheus:
 # notice page (Playwright drives /usr/bin/chromium; no browser is downloaded).
 ASYNCAPI_TOOLS := tests/asyncapi/node_modules/.package-lock.json
 
-test-deps: browser $(ASYNCAPI_TOOLS)
+test-deps: prerequisites browser $(ASYNCAPI_TOOLS)
 
 $(ASYNCAPI_TOOLS): tests/asyncapi/package.json tests/asyncapi/package-lock.json
 	cd tests/asyncapi && npm ci --no-audit --no-fund --loglevel=error
