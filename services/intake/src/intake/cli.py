@@ -32,7 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     refdata = sub.add_parser("refdata", help="reference data")
     refdata.add_argument("action", choices=["load"])
     refdata.add_argument("kind")
-    refdata.add_argument("file", type=Path)
+    refdata.add_argument("file", type=Path, help="a JSON array of the kind's items, or an object keyed "
+                         "by kind holding such arrays (deploy/sample/refdata.json)")
     dlq = sub.add_parser("dlq", help="inspect and replay a dead-letter topic")
     dlq.add_argument("action", choices=["list", "show", "replay"])
     dlq.add_argument("topic", help="the original topic, e.g. vouchers.applications.v1")
@@ -73,9 +74,7 @@ def write_tokens(settings: CommonSettings, path: Path, applications: list[Path])
 
 async def load_refdata(settings: CommonSettings, kind: str, file: Path) -> int:
     try:
-        items = json.loads(await asyncio.to_thread(file.read_text, encoding="utf-8"))
-        if not isinstance(items, list):
-            raise ValueError("the file must hold a JSON array")
+        items = kind_items(kind, json.loads(await asyncio.to_thread(file.read_text, encoding="utf-8")))
         snapshot = build_snapshot(kind, items, "cli", datetime.now(UTC))
     except (ValueError, RefdataRefused) as exc:
         detail = exc.errors if isinstance(exc, RefdataRefused) else str(exc)
@@ -86,6 +85,19 @@ async def load_refdata(settings: CommonSettings, kind: str, file: Path) -> int:
         await publisher.publish(snapshot_event(snapshot))
     print(json.dumps({"kind": kind, "version": snapshot.version, "items": len(snapshot.items)}))
     return 0
+
+
+def kind_items(kind: str, data: Any) -> list[Any]:
+    """The items of `kind` from a file's JSON: the array itself, or the one an object of every
+    kind (like deploy/sample/refdata.json) holds under `kind`."""
+    if isinstance(data, dict):
+        if kind not in data:
+            kinds = ", ".join(map(str, data)) or "none"
+            raise ValueError(f"the file holds no {kind!r} array (it has {kinds})")
+        data = data[kind]
+    if not isinstance(data, list):
+        raise ValueError("the file must hold a JSON array, or an object of arrays by kind")
+    return data
 
 
 async def dlq_command(settings: CommonSettings, action: str, topic: str,
