@@ -10,6 +10,8 @@ from email.message import EmailMessage
 
 import pytest
 from notification.adapters.channels import SmtpChannel, WebhookChannel, delivery_id
+from notification.app import _channels
+from notification.config import Settings
 from notification.domain.letters import Letter, render_approval
 from notification.errors import ChannelError
 from notification_testkit import MailCollector, WebhookReceiver, free_port
@@ -136,3 +138,23 @@ async def test_a_webhook_on_a_closed_port_raises_a_channel_error() -> None:
 def test_a_webhook_without_a_secret_is_refused() -> None:
     with pytest.raises(ValueError, match="secret"):
         WebhookChannel("http://127.0.0.1:1/", "")
+
+
+async def test_the_secrets_of_the_settings_reach_the_channels_and_are_never_shown(
+    webhook_receiver: WebhookReceiver,
+) -> None:
+    settings = Settings(smtp_password="mail-pa55", letter_webhook_url=webhook_receiver.server_url,
+                        letter_webhook_secret=webhook_receiver.secret)
+    shown = repr(settings) + str(settings) + settings.model_dump_json()
+    assert "mail-pa55" not in shown
+    assert webhook_receiver.secret not in shown
+    channels = _channels(settings)
+    assert isinstance(channels["smtp"], SmtpChannel)
+    assert channels["smtp"].password == "mail-pa55"
+    await channels["webhook"].send(letter())
+    assert webhook_receiver.signature_valid(webhook_receiver.deliveries[0])
+
+
+def test_a_webhook_without_its_secret_in_the_settings_is_refused() -> None:
+    with pytest.raises(ValueError, match="LETTER_WEBHOOK_SECRET"):
+        _channels(Settings(letter_webhook_url="http://127.0.0.1:1/"))

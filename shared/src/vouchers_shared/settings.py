@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOCAL_PLACEHOLDER_KEY = "local-development-signing-key-not-for-production-use"
@@ -17,7 +17,7 @@ class CommonSettings(BaseSettings):
     kafka_sasl_mechanism: str | None = Field(default=None,
                                              pattern="^(SCRAM-SHA-256|SCRAM-SHA-512|PLAIN)$")
     kafka_sasl_username: str | None = None
-    kafka_sasl_password: str | None = None
+    kafka_sasl_password: SecretStr | None = None
     kafka_ssl_cafile: str | None = None
     kafka_topic_partitions: int = Field(default=12, ge=1, le=1000)
     kafka_replication_factor: int = Field(default=1, ge=1, le=7)
