@@ -544,7 +544,7 @@ def test_open_cases_past_fifty_working_days_are_listed_for_operators(
     def flagged() -> float:
         with world.suite.client("notification") as client:
             metrics = client.get("/metrics").text
-        found = re.search(r'^vouchers_cases_past_working_days\{mark="50"\} (\S+)$', metrics, re.M)
+        found = re.search(r'^vouchers_open_cases_past_mark\{mark="50"\} (\S+)$', metrics, re.M)
         return float(found.group(1)) if found else 0.0
 
     assert wait_for("the overdue gauge", lambda: flagged() >= 1, timeout=30)
