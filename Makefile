@@ -10,11 +10,15 @@ UV := .tools/bin/uv
 PY := .venv/bin/python
 SUITECTL := $(PY) deploy/local/suitectl.py
 
+SERVICE_NAMES := intake eligibility verification notification
+SERVICE_TESTS := $(addprefix test-,$(SERVICE_NAMES))
+
 .PHONY: help doctor prerequisites bootstrap install prometheus test-deps browser up infra-up down clean \
-	status lint typecheck test demo bench schemas docs dashboards
+	status lint typecheck test test-fast $(SERVICE_TESTS) demo bench schemas docs dashboards
 
 help:
 	@echo "make doctor | install | up | infra-up | down | clean | status | lint | typecheck | test | test-deps"
+	@echo "     test-fast | test-intake | test-eligibility | test-verification | test-notification"
 	@echo "     demo | schemas | bench | docs | dashboards"
 
 # What the machine must have before make installs the rest (README, "Prerequisites"): `make doctor`
@@ -119,6 +123,18 @@ dashboards: bootstrap
 # The tests start Kafka and the store themselves (free ports, temporary data) and stop them.
 test: install test-deps lint typecheck
 	.venv/bin/pytest
+
+# The fast tier, in memory: each service's unit and handler tests (subscribers on FastStream's
+# TestKafkaBroker, stores on a document store in memory) and the shared package's. No Kafka and
+# no store: their addresses point where nothing answers. `make test-intake` and the like run one
+# service's.
+IN_MEMORY := env KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9 MONGODB_URL=mongodb://127.0.0.1:9/ .venv/bin/pytest -q
+
+test-fast: bootstrap
+	$(IN_MEMORY) shared/tests $(foreach service,$(SERVICE_NAMES),services/$(service)/tests)
+
+$(SERVICE_TESTS): test-%: bootstrap
+	$(IN_MEMORY) services/$*/tests
 
 # The 2026 filing window has closed; the demo runs on a program clock inside it unless told otherwise.
 demo: export VOUCHER_CLOCK ?= 2026-05-20T10:00:00+08:00

@@ -3,11 +3,12 @@ directly as root, and nothing when the tool is already there."""
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pytest
 
-from tests.deploy.machine import FakeMachine
+from tests.deploy.machine import REPO, FakeMachine
 
 # target: (the packages apt-get is asked for, what they put on PATH)
 APT_TARGETS = {
@@ -79,3 +80,31 @@ def test_the_tests_install_everything_they_need() -> None:
     commands = planned("test")
     for needed in ("uv sync", "suitectl.py install", "prometheus", "chromium fonts-wqy-microhei", "npm ci"):
         assert needed in commands, needed
+
+
+SERVICES = sorted(p.name for p in (REPO / "services").iterdir() if (p / "tests").is_dir())
+
+
+def pytest_run(target: str) -> list[str]:
+    [command] = [line for line in planned(target).splitlines() if ".venv/bin/pytest" in line]
+    return shlex.split(command)
+
+
+def test_the_fast_tier_runs_every_services_tests_and_the_shared_ones_with_nothing_to_connect_to() -> None:
+    argv = pytest_run("test-fast")
+    wanted = {"shared/tests", *(f"services/{s}/tests" for s in SERVICES)}
+    assert {a for a in argv if a.endswith("/tests")} == wanted
+    assert "KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9" in argv
+    assert "MONGODB_URL=mongodb://127.0.0.1:9/" in argv
+    assert not [a for a in argv if a.startswith("tests")]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_service_has_a_fast_target_of_its_own(service: str) -> None:
+    assert [a for a in pytest_run(f"test-{service}") if a.endswith("/tests")] == [f"services/{service}/tests"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_service_tests_its_subscribers_through_the_broker_in_memory(service: str) -> None:
+    tests = (REPO / "services" / service / "tests").glob("test_*.py")
+    assert any("running_in_memory(" in t.read_text(encoding="utf-8") for t in tests)
