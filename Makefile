@@ -1,4 +1,4 @@
-# Entry points of the suite; see README and shared/spec/interfaces.md ("Commands").
+# Entry points of the suite; README.md says what each one does and what a machine needs first.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -10,11 +10,27 @@ UV := .tools/bin/uv
 PY := .venv/bin/python
 SUITECTL := $(PY) deploy/local/suitectl.py
 
-.PHONY: help bootstrap install browser up infra-up down clean status lint typecheck test demo compose-demo bench schemas \
-	docs dashboards
+SERVICE_NAMES := intake eligibility verification notification
+SERVICE_TESTS := $(addprefix test-,$(SERVICE_NAMES))
+
+.PHONY: help doctor prerequisites bootstrap install prometheus test-deps browser up infra-up down clean \
+	status lint typecheck test test-fast $(SERVICE_TESTS) demo compose-demo bench schemas docs dashboards
 
 help:
-	@echo "make install | up | infra-up | down | clean | status | lint | typecheck | test | demo | schemas | bench | docs | dashboards"
+	@echo "make doctor | install | up | infra-up | down | clean | status | lint | typecheck | test | test-deps"
+	@echo "     test-fast | test-intake | test-eligibility | test-verification | test-notification"
+	@echo "     demo | compose-demo | schemas | bench | docs | dashboards"
+
+# What the machine must have before make installs the rest (README, "Prerequisites"): `make doctor`
+# lists each with its version; make install, and make test with what the tests need besides, stop
+# first, naming each one missing or too old.
+CHECK_FOR := $(if $(filter test test-deps,$(MAKECMDGOALS)),test,install)
+
+doctor:
+	@/bin/bash deploy/local/doctor.sh test
+
+prerequisites:
+	@/bin/bash deploy/local/doctor.sh --quiet $(CHECK_FOR)
 
 # .tools holds uv itself (from PyPI); .venv is the workspace environment from uv.lock.
 bootstrap:
@@ -24,18 +40,37 @@ bootstrap:
 	fi
 	@$(UV) sync --frozen --quiet
 
-# Kafka's jars (Maven) and the FerretDB binary (Go); both skipped when current. Prometheus
-# (promtool for the alert rules, and the server `make up` starts) from Debian's package, and the
-# AsyncAPI parser (npm) that validates docs/asyncapi; each skipped when already there.
+# Debian packages, installed as root or else through sudo. Waits for a concurrent apt run instead
+# of failing on its lock, and tries again before giving up. $(1): what follows `apt-get install`.
+apt_install = sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	for attempt in 1 2 3; do \
+		$$sudo apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+			$(1) >/dev/null && break; \
+		sleep 10; \
+	done
+
+# What the suite and the demo run on: the Python environment, Kafka's jars (Maven), the FerretDB
+# binary (Go) and Prometheus; each skipped when current.
+install: prerequisites bootstrap prometheus
+	@$(SUITECTL) install
+
+# Debian's prometheus package: promtool for the alert rules, and the server `make up` starts.
+prometheus:
+	@if ! command -v promtool >/dev/null; then \
+		echo "installing prometheus (apt)"; \
+		$(call apt_install,--no-install-recommends prometheus); \
+	fi
+	@command -v promtool >/dev/null || { echo "prometheus could not be installed" >&2; exit 1; }
+
+# What only the tests need besides: the AsyncAPI parser (npm) that validates docs/asyncapi, and
+# Debian's chromium with a font with Chinese glyphs for the headless-browser test of the public
+# notice page (Playwright drives /usr/bin/chromium; no browser is downloaded).
 ASYNCAPI_TOOLS := tests/asyncapi/node_modules/.package-lock.json
 # axe-core (npm), which the browser tests inject into the console's pages.
 BROWSER_CHECKS := tests/browser/node_modules/.package-lock.json
 
-install: bootstrap $(ASYNCAPI_TOOLS) $(BROWSER_CHECKS)
-	@$(SUITECTL) install
-	@command -v promtool >/dev/null || (apt-get -o DPkg::Lock::Timeout=600 update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-			--no-install-recommends prometheus >/dev/null)
+test-deps: prerequisites browser $(ASYNCAPI_TOOLS) $(BROWSER_CHECKS)
 
 $(ASYNCAPI_TOOLS): tests/asyncapi/package.json tests/asyncapi/package-lock.json
 	cd tests/asyncapi && npm ci --no-audit --no-fund --loglevel=error
@@ -43,20 +78,10 @@ $(ASYNCAPI_TOOLS): tests/asyncapi/package.json tests/asyncapi/package-lock.json
 $(BROWSER_CHECKS): tests/browser/package.json tests/browser/package-lock.json
 	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
 
-# Debian's chromium and a font with Chinese glyphs, for the headless-browser test of the public
-# notice page (Playwright drives /usr/bin/chromium; no browser is downloaded). Waits for a
-# concurrent apt run instead of failing on its lock, and tries again before giving up.
-install: browser
 browser:
 	@if ! command -v chromium >/dev/null || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
 		echo "installing chromium and fonts-wqy-microhei (apt)"; \
-		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-		for attempt in 1 2 3; do \
-			$$sudo apt-get -o DPkg::Lock::Timeout=600 update -qq && \
-			$$sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-				chromium fonts-wqy-microhei >/dev/null && break; \
-			sleep 10; \
-		done; \
+		$(call apt_install,chromium fonts-wqy-microhei); \
 	fi
 	@command -v chromium >/dev/null || { echo "chromium could not be installed" >&2; exit 1; }
 
@@ -102,8 +127,20 @@ dashboards: bootstrap
 	$(PY) deploy/grafana/dashboards.py
 
 # The tests start Kafka and the store themselves (free ports, temporary data) and stop them.
-test: install lint typecheck
+test: install test-deps lint typecheck
 	.venv/bin/pytest
+
+# The fast tier, in memory: each service's unit and handler tests (subscribers on FastStream's
+# TestKafkaBroker, stores on a document store in memory) and the shared package's. No Kafka and
+# no store: their addresses point where nothing answers. `make test-intake` and the like run one
+# service's.
+IN_MEMORY := env KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9 MONGODB_URL=mongodb://127.0.0.1:9/ .venv/bin/pytest -q
+
+test-fast: bootstrap
+	$(IN_MEMORY) shared/tests $(foreach service,$(SERVICE_NAMES),services/$(service)/tests)
+
+$(SERVICE_TESTS): test-%: bootstrap
+	$(IN_MEMORY) services/$*/tests
 
 # The 2026 filing window has closed; the demo runs on a program clock inside it unless told otherwise.
 demo: export VOUCHER_CLOCK ?= 2026-05-20T10:00:00+08:00

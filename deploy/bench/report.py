@@ -72,19 +72,44 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def plot(result: dict[str, Any], path: Path) -> None:
+def throughput_bars(result: dict[str, Any]) -> dict[str, float]:
+    """Each throughput bar's label and height. A phase offered at a fixed rate is labelled with
+    the rate it reached, the one offered in brackets: the bar is what was measured."""
+    pipeline = result["pipeline"]
+    bars = {"pipeline\nfull speed": pipeline["full_speed"]["throughput_apps_per_s"],
+            "raw aiokafka\nceiling": result["ceiling"]["throughput_msgs_per_s"]}
+    if "fixed_rate" in pipeline:
+        bars[_fixed_rate_label(pipeline["fixed_rate"], "pipeline\n")] = \
+            pipeline["fixed_rate"]["throughput_apps_per_s"]
+    return bars
+
+
+def latency_series(result: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Each latency series' label and its percentiles, labelled like the throughput bars."""
+    pipeline = result["pipeline"]
+    series = {"pipeline at full speed": pipeline["full_speed"]["latency_s"]}
+    if "fixed_rate" in pipeline:
+        series[_fixed_rate_label(pipeline["fixed_rate"], "pipeline ")] = pipeline["fixed_rate"]["latency_s"]
+    series["raw aiokafka ceiling"] = result["ceiling"]["latency_s"]
+    return series
+
+
+def _fixed_rate_label(phase: dict[str, Any], prefix: str) -> str:
+    reached = phase["throughput_apps_per_s"]
+    shown = f"{reached:.1f}/s" if isinstance(reached, int | float) and math.isfinite(reached) else "no rate"
+    return f"{prefix}at {shown} (offered {phase['target_rate']:g}/s)"
+
+
+def figure(result: dict[str, Any]) -> Any:
+    """Throughput bars on the left, latency percentiles on the right with their legend outside
+    the axes, so that it covers no bar."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    pipeline = result["pipeline"]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
-    bars = {"pipeline\nfull speed": pipeline["full_speed"]["throughput_apps_per_s"],
-            "raw aiokafka\nceiling": result["ceiling"]["throughput_msgs_per_s"]}
-    if "fixed_rate" in pipeline:
-        bars[f"pipeline\nat {pipeline['fixed_rate']['target_rate']:g}/s"] = \
-            pipeline["fixed_rate"]["throughput_apps_per_s"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.5), layout="constrained")
+    bars = throughput_bars(result)
     colours = ["#3b6ea8", "#999999", "#6aa84f"][: len(bars)]
     left.bar(list(bars), [_finite(v) for v in bars.values()], color=colours)
     left.set_yscale("log")
@@ -92,10 +117,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
     left.set_title(f"Throughput, N = {result['n']}, {result['machine']['cpu_count']} cores")
     for i, value in enumerate(bars.values()):
         left.annotate(f"{value:.1f}", (i, value), ha="center", va="bottom")
-    series = {"full speed": pipeline["full_speed"]["latency_s"]}
-    if "fixed_rate" in pipeline:
-        series[f"{pipeline['fixed_rate']['target_rate']:g}/s"] = pipeline["fixed_rate"]["latency_s"]
-    series["ceiling"] = result["ceiling"]["latency_s"]
+    series = latency_series(result)
     keys = ["p50", "p95", "p99"]
     width = 0.8 / len(series)
     for i, (label, values) in enumerate(series.items()):
@@ -105,8 +127,14 @@ def plot(result: dict[str, Any], path: Path) -> None:
     right.set_yscale("log")
     right.set_ylabel("seconds to the last verdict, log scale")
     right.set_title("Latency percentiles")
-    right.legend()
-    fig.tight_layout()
+    right.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+    return fig
+
+
+def plot(result: dict[str, Any], path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    fig = figure(result)
     fig.savefig(path, dpi=110)
     plt.close(fig)
 

@@ -191,7 +191,7 @@ def overview() -> Board:
     board.series("Services up", ('up{job="vouchers"}', "{{service}}"))
     board.row("Deadlines")
     board.series("Open cases past 50 and 60 working days",
-                 ("max by (mark) (vouchers_cases_past_working_days)", "past {{mark}} working days"),
+                 ("max by (mark) (vouchers_open_cases_past_mark)", "past {{mark}} working days"),
                  description="the guide's limit is 60 working days from filing")
     board.series("Outbox backlog", ("max by (service) (vouchers_outbox_backlog)", "{{service}}"),
                  description="events stored but not yet published; the relay republishes them")
@@ -246,7 +246,7 @@ def notification() -> Board:
     board.row("Cases")
     board.series("Case decisions per minute", (_verdicts("case"), "{{outcome}}"), stacked=True)
     board.series("Open cases past 50 and 60 working days",
-                 ('max by (mark) (vouchers_cases_past_working_days{service="notification"})',
+                 ('max by (mark) (vouchers_open_cases_past_mark{service="notification"})',
                   "past {{mark}}"))
     board.row("Letters")
     board.series("Letters per 5 minutes by kind, channel and result",

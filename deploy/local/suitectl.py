@@ -642,7 +642,7 @@ def _suite_process(name: str, pid: int) -> ManagedProcess:
 
 
 def service_settings(env: Mapping[str, str]) -> dict[str, str]:
-    """The settings `up` passes through to the services (see interfaces.md)."""
+    """The settings `up` passes through to the services (README, "Settings")."""
     keys = ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URL", "VOUCHER_", "VOUCHERS_LOCAL_MODE")
     settings = {
         k: v for k, v in sorted(env.items()) if k.startswith(("SMTP_", *keys)) or k.endswith("_HTTP_PORT")

@@ -21,12 +21,14 @@ def test_sasl_scram_over_tls_reaches_the_broker_and_the_admin_client() -> None:
                               kafka_sasl_username="svc", kafka_sasl_password="secret")
     security = broker_security(settings)
     assert isinstance(security, SASLScram512)
+    assert security.password == "secret"
     assert security.use_ssl is True
     assert isinstance(security.ssl_context, ssl.SSLContext)
     options = admin_options(settings)
     assert options["security_protocol"] == "SASL_SSL"
     assert options["sasl_mechanism"] == "SCRAM-SHA-512"
     assert options["sasl_plain_username"] == "svc"
+    assert options["sasl_plain_password"] == "secret"
     assert isinstance(options["ssl_context"], ssl.SSLContext)
     broker = build_broker(settings, "test")
     builder = broker.config.broker_config.builder
@@ -35,6 +37,15 @@ def test_sasl_scram_over_tls_reaches_the_broker_and_the_admin_client() -> None:
     assert consumer_options["security_protocol"] == "SASL_SSL"
     assert consumer_options["sasl_mechanism"] == "SCRAM-SHA-512"
     assert consumer_options["sasl_plain_username"] == "svc"
+    assert consumer_options["sasl_plain_password"] == "secret"
+
+
+def test_the_sasl_password_is_never_shown_with_the_settings() -> None:
+    settings = CommonSettings(kafka_security_protocol="SASL_SSL", kafka_sasl_mechanism="PLAIN",
+                              kafka_sasl_username="svc", kafka_sasl_password="pa55-w0rd")
+    for shown in (repr(settings), str(settings), settings.model_dump_json(), str(settings.model_dump())):
+        assert "pa55-w0rd" not in shown
+    assert admin_options(CommonSettings())["sasl_plain_password"] is None
 
 
 def test_tls_without_sasl_uses_an_ssl_context() -> None:

@@ -15,6 +15,7 @@ back as they were when the module ends.
 
 from __future__ import annotations
 
+import base64
 import random
 import re
 import time
@@ -43,7 +44,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(900)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 BLOCK = 7_000_000 + random.SystemRandom().randrange(20_000) * 100
 RELATED_HOLDER = "91440303MA5K000049"  # the sample holder of 25% of the related provider
-SECRET = "webhook-signing-secret-for-tests"
+SECRET = "whsec_" + base64.b64encode(b"e2e-letters-webhook-signing-key").decode()
 CHECK_TIMEOUT_S = 10
 YEAR_END = date(2026, 12, 30)
 # Personal data in the sample applications, which no public page may show.
@@ -544,7 +545,7 @@ def test_open_cases_past_fifty_working_days_are_listed_for_operators(
     def flagged() -> float:
         with world.suite.client("notification") as client:
             metrics = client.get("/metrics").text
-        found = re.search(r'^vouchers_cases_past_working_days\{mark="50"\} (\S+)$', metrics, re.M)
+        found = re.search(r'^vouchers_open_cases_past_mark\{mark="50"\} (\S+)$', metrics, re.M)
         return float(found.group(1)) if found else 0.0
 
     assert wait_for("the overdue gauge", lambda: flagged() >= 1, timeout=30)

@@ -1,6 +1,6 @@
 """The AsyncAPI documents (docs/asyncapi) and the OpenAPI of intake and notification
 (docs/openapi): current with the apps, valid for the official AsyncAPI parser (npm
-`@asyncapi/parser`, installed by `make install`), and true to what the services really publish."""
+`@asyncapi/parser`, installed by `make test-deps`), and true to what the services really publish."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def asyncapi(service: str) -> dict[str, Any]:
 def validate(*paths: Path) -> subprocess.CompletedProcess[str]:
     node = shutil.which("node")
     if node is None or not (VALIDATOR / "node_modules" / "@asyncapi" / "parser").is_dir():
-        pytest.fail("the AsyncAPI parser is not installed: `make install` runs npm ci in tests/asyncapi")
+        pytest.fail("the AsyncAPI parser is not installed: `make test-deps` runs npm ci in tests/asyncapi")
     return subprocess.run([node, "validate.mjs", *map(str, paths)], cwd=VALIDATOR, capture_output=True,
                           text=True, timeout=180, check=False)
 

@@ -168,7 +168,7 @@ def test_handled_messages_and_handler_latency_move_in_every_consumer(suite: Suit
 
 def test_cases_past_working_day_marks_and_outbox_backlog_are_reported(suite: Suite, flow: Flow) -> None:
     after = scrape_all(suite)
-    marks = samples(after["notification"], "vouchers_cases_past_working_days")
+    marks = samples(after["notification"], "vouchers_open_cases_past_mark")
     assert {labels["mark"] for labels, _ in marks} == {"50", "60"}
     assert samples(after["intake"], "vouchers_outbox_backlog") == [({"service": "intake"}, 0.0)]
 

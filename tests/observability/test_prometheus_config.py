@@ -17,12 +17,13 @@ PROMETHEUS = REPO / "deploy" / "prometheus"
 PORTS = {"intake": 8080, "eligibility": 8081, "verification": 8082, "notification": 8083}
 
 
-def promtool(*args: str, cwd: Path = PROMETHEUS) -> subprocess.CompletedProcess[str]:
+def promtool(*args: str, cwd: Path = PROMETHEUS,
+             input_text: str | None = None) -> subprocess.CompletedProcess[str]:
     binary = shutil.which("promtool")
     if binary is None:
         pytest.fail("promtool is not installed: `make install` installs Debian's prometheus package")
-    return subprocess.run([binary, *args], cwd=cwd, capture_output=True, text=True, timeout=120,
-                          check=False)
+    return subprocess.run([binary, *args], cwd=cwd, input=input_text, capture_output=True, text=True,
+                          timeout=120, check=False)
 
 
 def load(name: str) -> Any:

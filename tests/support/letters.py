@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import threading
 from collections import Counter
@@ -15,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import suitectl
+from standardwebhooks import Webhook, WebhookVerificationError
 
 
 @dataclass(frozen=True)
@@ -57,17 +56,21 @@ def copies_by_message_id(messages: Iterable[Message]) -> Counter[str]:
 @dataclass
 class Delivery:
     delivery_id: str
-    signature_valid: bool
+    signature_valid: bool  # signed with the secret, at most five minutes from the receiver's clock
     status: int
     body: dict[str, Any]
+    refusal: str | None = None  # why the signature or the timestamp was refused
 
 
 @dataclass
 class WebhookReceiver:
-    """A real HTTP server on loopback checking each POST's HMAC-SHA256 signature.
+    """A real HTTP server on loopback checking each POST as Standard Webhooks say: the
+    `webhook-signature` over `webhook-id`, `webhook-timestamp` and the body, and a timestamp at
+    most five minutes from its clock, so that a delivery replayed later is refused.
 
     It refuses the first `refuse_first` deliveries of each letter with 503, so that the sender
-    has to retry; a bad signature is answered 401. Every request is kept in `deliveries`.
+    has to retry; a bad signature or an old timestamp is answered 401. Every request is kept in
+    `deliveries`.
     """
 
     secret: str
@@ -82,12 +85,12 @@ class WebhookReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                expected = "sha256=" + hmac.new(receiver.secret.encode(), body, hashlib.sha256).hexdigest()
-                valid = hmac.compare_digest(expected, self.headers.get("X-Vouchers-Signature", ""))
-                delivery_id = self.headers.get("X-Vouchers-Delivery", "")
+                refusal = receiver.refusal(body, dict(self.headers.items()))
+                delivery_id = self.headers.get("webhook-id", "")
                 seen = sum(d.delivery_id == delivery_id for d in receiver.deliveries)
-                status = 401 if not valid else 503 if seen < receiver.refuse_first else 204
-                receiver.deliveries.append(Delivery(delivery_id, valid, status, json.loads(body)))
+                status = 401 if refusal else 503 if seen < receiver.refuse_first else 204
+                receiver.deliveries.append(Delivery(delivery_id, refusal is None, status, json.loads(body),
+                                                    refusal))
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -97,6 +100,15 @@ class WebhookReceiver:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def refusal(self, body: bytes, headers: dict[str, str]) -> str | None:
+        """Why the delivery is refused (no matching signature, a timestamp too old or too new,
+        a header missing), or None."""
+        try:
+            Webhook(self.secret).verify(body, headers, json_parse=False)
+        except WebhookVerificationError as exc:
+            return str(exc)
+        return None
 
     @property
     def url(self) -> str:

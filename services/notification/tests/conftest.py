@@ -11,7 +11,7 @@ import pytest
 # Test support lives in tests/support; under --import-mode=importlib it is put on the path here.
 sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
 
-from notification_testkit import MailCollector, WebhookReceiver, start_smtp
+from notification_testkit import WEBHOOK_SECRET, MailCollector, WebhookReceiver, start_smtp
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def smtp_server() -> Iterator[tuple[str, int, MailCollector]]:
 @pytest.fixture
 def webhook_receiver() -> Iterator[WebhookReceiver]:
     """A real HTTP receiver on a free loopback port."""
-    receiver = WebhookReceiver(secret="test-signing-secret")
+    receiver = WebhookReceiver(secret=WEBHOOK_SECRET)
     receiver.start()
     try:
         yield receiver

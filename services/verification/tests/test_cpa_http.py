@@ -7,10 +7,13 @@ import time
 
 import pytest
 from verification.adapters.cpa_platform import HttpCpaPlatform, collect_answers
+from verification.app import _http_platform
+from verification.config import Settings
 from verification.domain.financial import qr_queries
 from verification.domain.verify import verify
 from verification.errors import PlatformProtocolError, PlatformUnavailable
 from verification_testkit import OTHER_ENTERPRISE_USCC, PARAMS_2026, AppBuilder, CpaTestServer
+from vouchers_shared import signing_key
 
 QR = "CPA-2025-5K00010T"
 USCC = "91440305MA5K00010T"
@@ -183,3 +186,17 @@ async def test_an_unanswering_platform_leaves_the_verdict_pending(
 async def test_the_token_does_not_show_in_the_adapters_repr() -> None:
     async with HttpCpaPlatform("http://127.0.0.1:9", "s3cret-token") as platform:
         assert "s3cret" not in repr(platform)
+
+
+async def test_the_platform_token_of_the_settings_reaches_the_platform_and_is_never_shown(
+    cpa_server: CpaTestServer,
+) -> None:
+    cpa_server.registry[QR] = REGISTERED_BODY
+    settings = Settings(vouchers_token_key=signing_key.generate(), cpa_platform_url=cpa_server.base_url,
+                        cpa_platform_token=CpaTestServer.token)
+    assert CpaTestServer.token not in repr(settings) + settings.model_dump_json()
+    platform = _http_platform(settings)
+    assert platform is not None
+    async with platform:
+        assert await platform.is_registered(QR, USCC, 2025) is True
+    assert cpa_server.requests == [(f"/v1/qr/{QR}", f"Bearer {CpaTestServer.token}")]

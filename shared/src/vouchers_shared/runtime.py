@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 
 import structlog
 from fastapi import APIRouter, FastAPI
@@ -107,6 +108,18 @@ async def _stop_consuming(broker: KafkaBroker) -> None:
 Hook = Callable[[Runtime], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class Wiring:
+    """What the lifespan puts together, kept on `app.state.wiring`: a test can then run the
+    service's subscribers on a runtime of its own, without Kafka or a store (see
+    vouchers_shared.testing.in_memory)."""
+
+    name: str
+    settings: CommonSettings
+    on_start: Hook
+    adopt: Callable[[Runtime], None]  # the runtime whose processor the subscribers use
+
+
 @retry(stop=stop_after_delay(120), wait=wait_exponential(max=5),
        retry=retry_if_exception_type(Exception), reraise=True)
 async def _ensure_topics_when_kafka_answers(settings: CommonSettings) -> None:
@@ -183,6 +196,7 @@ def service_app(
     app = FastAPI(title=title, lifespan=lifespan)
     app.state.broker = broker  # for the AsyncAPI document (vouchers_shared.observability.docs)
     install_problem_answers(app)
+    app.state.wiring = Wiring(name, settings, on_start, partial(holder.__setitem__, "runtime"))
     app.add_middleware(BodySizeLimit, limit=settings.http_max_body_bytes, answer=too_large_answer)
     app.add_middleware(HttpMetrics)  # outermost: refused bodies are counted too
     app.include_router(health_router(readiness))

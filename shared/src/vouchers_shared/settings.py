@@ -31,7 +31,7 @@ class CommonSettings(BaseSettings):
     kafka_sasl_mechanism: str | None = Field(default=None,
                                              pattern="^(SCRAM-SHA-256|SCRAM-SHA-512|PLAIN)$")
     kafka_sasl_username: str | None = None
-    kafka_sasl_password: str | None = None
+    kafka_sasl_password: SecretStr | None = None
     kafka_ssl_cafile: str | None = None
     kafka_topic_partitions: int = Field(default=12, ge=1, le=1000)
     kafka_replication_factor: int = Field(default=1, ge=1, le=7)

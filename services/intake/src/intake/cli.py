@@ -1,92 +1,179 @@
-"""`vouchers`: the operators' command line (tokens, reference data, dead-letter topics)."""
+"""`vouchers`: the operators' command line (tokens, reference data, dead-letter topics).
+
+An ordinary mistake (a file that is not there or not JSON, an argument that is not what it should
+be, settings that do not hold) is said in one line on stderr, with exit status 2; Kafka not
+answering, in one line with exit status 1.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+from aiokafka.errors import KafkaError
 from pydantic import ValidationError
+from vouchers_shared import topics
 from vouchers_shared.auth import TokenService
 from vouchers_shared.messaging.dlq import Parked, parked, replay
 from vouchers_shared.messaging.kafka import ensure_topics
 from vouchers_shared.messaging.producer import StandalonePublisher
 from vouchers_shared.observability.logging import mask_value
+from vouchers_shared.refdata import ITEM_MODELS
 from vouchers_shared.settings import CommonSettings
+from vouchers_shared.types import is_uscc
 
 from intake.refdata_loader import RefdataRefused, build_snapshot, snapshot_event
 
+PROG = "vouchers"
+DLQ_SOURCES = topics.EVENT_TOPICS + topics.REFDATA_TOPICS
+
+
+class UsageError(Exception):
+    """An ordinary mistake on the command line: one line on stderr, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def uscc(value: str) -> str:
+    """An argument that must be a unified social credit code, as written."""
+    if not is_uscc(value):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a valid unified social credit code (GB 32100-2015: 18 characters, "
+            "the last a check character)")
+    return value
+
+
+def position(value: str) -> tuple[int, int]:
+    """PARTITION:OFFSET of a parked record, as `dlq list` shows it."""
+    partition, _, offset = value.partition(":")
+    if not (partition.isdigit() and offset.isdigit()):
+        raise argparse.ArgumentTypeError(f"{value!r} is not PARTITION:OFFSET, e.g. 3:1042")
+    return int(partition), int(offset)
+
+
+def dlq_source(value: str) -> str:
+    """A topic of the suite whose dead-letter topic to read."""
+    if value not in DLQ_SOURCES:
+        hint = f"; its original topic is {value.removesuffix('.dlq')}" if value.endswith(".dlq") else ""
+        raise argparse.ArgumentTypeError(f"{value!r} is not a topic of the suite{hint} "
+                                         f"(topics: {', '.join(DLQ_SOURCES)})")
+    return value
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="vouchers", description=__doc__)
+    parser = _Parser(prog=PROG, description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     token = sub.add_parser("token", help="print a signed bearer token")
     token.add_argument("role", choices=["submitter", "operator", "auditor"])
-    token.add_argument("uscc", nargs="?")
+    token.add_argument("uscc", nargs="?", type=uscc, help="the applicant a submitter acts for")
     tokens = sub.add_parser("tokens", help="write the local tokens file")
     tokens.add_argument("path", type=Path)
     tokens.add_argument("--applicants-from", type=Path, nargs="*", default=[],
                         help="application JSON files whose applicants get submitter tokens")
     refdata = sub.add_parser("refdata", help="reference data")
     refdata.add_argument("action", choices=["load"])
-    refdata.add_argument("kind")
-    refdata.add_argument("file", type=Path)
+    refdata.add_argument("kind", choices=list(ITEM_MODELS))
+    refdata.add_argument("file", type=Path, help="a JSON array of the kind's items, or an object keyed "
+                         "by kind holding such arrays (deploy/sample/refdata.json)")
     dlq = sub.add_parser("dlq", help="inspect and replay a dead-letter topic")
     dlq.add_argument("action", choices=["list", "show", "replay"])
-    dlq.add_argument("topic", help="the original topic, e.g. vouchers.applications.v1")
-    dlq.add_argument("--at", action="append", default=[], metavar="PARTITION:OFFSET",
+    dlq.add_argument("topic", type=dlq_source, help="the original topic, e.g. vouchers.applications.v1")
+    dlq.add_argument("--at", action="append", default=[], metavar="PARTITION:OFFSET", type=position,
                      help="only these records (show, replay)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # what went wrong is said once, below
     try:
-        settings = CommonSettings()
-    except ValidationError as exc:  # a refused setting, e.g. a key written in the repository
-        print(f"vouchers: {exc}", file=sys.stderr)
+        return _run(_parser().parse_args(argv))
+    except UsageError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
-    if args.command in ("token", "tokens"):
+    except KafkaError as exc:
+        print(f"{PROG}: Kafka did not answer ({exc}); is the suite up (make up), and "
+              "KAFKA_BOOTSTRAP_SERVERS right?", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if args.command == "token":
+        if (args.role == "submitter") != (args.uscc is not None):
+            raise UsageError("a submitter token names the applicant's USCC, and only a submitter token does")
         try:
-            if args.command == "token":
-                print(TokenService(settings.signing_key()).issue(args.role, args.uscc))
-            else:
-                write_tokens(settings, args.path, args.applicants_from)
-        except ValueError as exc:  # no key, a refused key, or an applicant the token cannot name
-            print(f"vouchers: {exc}", file=sys.stderr)
-            return 2
+            print(TokenService(settings.signing_key()).issue(args.role, args.uscc))
+        except ValueError as exc:  # no key, or a refused one
+            raise UsageError(str(exc)) from exc
+    elif args.command == "tokens":
+        try:
+            write_tokens(settings, args.path, args.applicants_from)
+        except ValueError as exc:  # no key, or a refused one
+            raise UsageError(str(exc)) from exc
     elif args.command == "refdata":
         return asyncio.run(load_refdata(settings, args.kind, args.file))
     else:
-        return asyncio.run(dlq_command(settings, args.action, args.topic, _positions(args.at)))
+        return asyncio.run(dlq_command(settings, args.action, args.topic, set(args.at) or None))
     return 0
+
+
+def _settings() -> CommonSettings:
+    try:
+        return CommonSettings()
+    except ValidationError as exc:
+        problems = "; ".join(str(e["msg"]) if not e["loc"] else f"{str(e['loc'][0]).upper()}: {e['msg']}"
+                             for e in exc.errors())
+        raise UsageError(f"the settings do not hold: {problems}") from exc
+
+
+def read_json(file: Path) -> Any:
+    """The JSON in `file`; a file that is not there, or not JSON, is a UsageError."""
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot read {file}: {exc.strerror or exc}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{file} is not JSON: {exc}") from exc
 
 
 def write_tokens(settings: CommonSettings, path: Path, applications: list[Path]) -> None:
     service = TokenService(settings.signing_key())
     usccs: set[str] = set()
     for file in applications:
-        data: Any = json.loads(file.read_text(encoding="utf-8"))
-        usccs.add(data.get("application", data)["applicant"]["uscc"])
+        data: Any = read_json(file)
+        try:
+            found = data.get("application", data)["applicant"]["uscc"]
+        except (AttributeError, KeyError, TypeError) as exc:
+            raise UsageError(f"{file} is not an application: it names no applicant.uscc") from exc
+        if not isinstance(found, str) or not is_uscc(found):
+            raise UsageError(f"{file}: {found!r} is not a valid unified social credit code")
+        usccs.add(found)
     tokens = {
         "submitter": {uscc: service.issue("submitter", uscc) for uscc in sorted(usccs)},
         "operator": service.issue("operator"),
         "auditor": service.issue("auditor"),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(tokens, indent=2), encoding="utf-8")
-    path.chmod(0o600)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(tokens, indent=2), encoding="utf-8")
+        path.chmod(0o600)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 async def load_refdata(settings: CommonSettings, kind: str, file: Path) -> int:
+    data = await asyncio.to_thread(read_json, file)
     try:
-        items = json.loads(await asyncio.to_thread(file.read_text, encoding="utf-8"))
-        if not isinstance(items, list):
-            raise ValueError("the file must hold a JSON array")
+        items = kind_items(kind, data)
         snapshot = build_snapshot(kind, items, "cli", datetime.now(UTC))
     except (ValueError, RefdataRefused) as exc:
         detail = exc.errors if isinstance(exc, RefdataRefused) else str(exc)
@@ -97,6 +184,19 @@ async def load_refdata(settings: CommonSettings, kind: str, file: Path) -> int:
         await publisher.publish(snapshot_event(snapshot))
     print(json.dumps({"kind": kind, "version": snapshot.version, "items": len(snapshot.items)}))
     return 0
+
+
+def kind_items(kind: str, data: Any) -> list[Any]:
+    """The items of `kind` from a file's JSON: the array itself, or the one an object of every
+    kind (like deploy/sample/refdata.json) holds under `kind`."""
+    if isinstance(data, dict):
+        if kind not in data:
+            kinds = ", ".join(map(str, data)) or "none"
+            raise ValueError(f"the file holds no {kind!r} array (it has {kinds})")
+        data = data[kind]
+    if not isinstance(data, list):
+        raise ValueError("the file must hold a JSON array, or an object of arrays by kind")
+    return data
 
 
 async def dlq_command(settings: CommonSettings, action: str, topic: str,
@@ -127,8 +227,3 @@ def parked_row(record: Parked, *, full: bool) -> dict[str, Any]:
     masked: dict[str, Any] = mask_value(row)
     return masked
 
-
-def _positions(values: list[str]) -> set[tuple[int, int]] | None:
-    if not values:
-        return None
-    return {(int(p), int(o)) for p, o in (v.split(":", 1) for v in values)}

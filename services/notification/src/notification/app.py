@@ -81,11 +81,13 @@ def _objection_policy(settings: Settings) -> ObjectionPolicy:
 
 
 def _channels(settings: Settings) -> dict[str, Channel]:
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
     channels: dict[str, Channel] = {"smtp": SmtpChannel(
-        settings.smtp_host, settings.smtp_port, settings.smtp_user, settings.smtp_password,
+        settings.smtp_host, settings.smtp_port, settings.smtp_user, password,
         settings.smtp_starttls, settings.smtp_sender)}
     if settings.letter_webhook_url:
-        if not settings.letter_webhook_secret:  # never send letters unsigned
+        secret = settings.letter_webhook_secret.get_secret_value() if settings.letter_webhook_secret else ""
+        if not secret:  # never send letters unsigned
             raise ValueError("LETTER_WEBHOOK_URL is set but LETTER_WEBHOOK_SECRET is not")
-        channels["webhook"] = WebhookChannel(settings.letter_webhook_url, settings.letter_webhook_secret)
+        channels["webhook"] = WebhookChannel(settings.letter_webhook_url, secret)
     return channels

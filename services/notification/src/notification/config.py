@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from vouchers_shared.settings import ServiceSettings
 
 
@@ -12,11 +12,11 @@ class Settings(ServiceSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_user: str | None = None
-    smtp_password: str | None = None
+    smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     smtp_sender: str = "noreply@vouchers.example.cn"
     letter_webhook_url: str | None = None
-    letter_webhook_secret: str | None = None
+    letter_webhook_secret: SecretStr | None = None
     check_timeout_s: float = Field(default=3600.0, gt=0, description="a check silent this long → review")
     sweep_interval_s: float = Field(default=5.0, gt=0)
     letter_retry_first_s: float = Field(default=2.0, gt=0, description="first wait after a failed send")

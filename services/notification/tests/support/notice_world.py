@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from memory_mongo import MemoryMongo
 from notification import operations
 from notification.adapters.mongo_store import NotificationStore, StoredCase
 from notification.api import ObjectionPolicy, build_router
@@ -24,6 +23,7 @@ from vouchers_shared.clock import SHANGHAI
 from vouchers_shared.messaging.publisher import Outgoing
 from vouchers_shared.problem_answers import install_problem_answers
 from vouchers_shared.rate_limit import RateLimiter
+from vouchers_shared.testing.memory_mongo import MemoryMongo
 
 NOTICE_OPENED = datetime(2026, 6, 1, 9, 0, tzinfo=SHANGHAI)  # a Monday: the period starts that day
 

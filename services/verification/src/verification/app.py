@@ -79,7 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _http_platform(settings: Settings) -> HttpCpaPlatform | None:
     if not settings.cpa_platform_url:
         return None
-    return HttpCpaPlatform(settings.cpa_platform_url, settings.cpa_platform_token or "",
+    token = settings.cpa_platform_token.get_secret_value() if settings.cpa_platform_token else ""
+    return HttpCpaPlatform(settings.cpa_platform_url, token,
                            timeout_s=settings.cpa_platform_timeout_s,
                            attempts=settings.cpa_platform_attempts)
 

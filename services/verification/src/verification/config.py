@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from vouchers_shared.settings import ServiceSettings
 
 
@@ -10,7 +10,7 @@ class Settings(ServiceSettings):
     verification_http_port: int = 8082
     verification_http_host: str = "127.0.0.1"
     cpa_platform_url: str | None = Field(default=None, description="unset: answer from audit_reports")
-    cpa_platform_token: str | None = None
+    cpa_platform_token: SecretStr | None = None
     cpa_platform_timeout_s: float = 5.0
     cpa_platform_attempts: int = 3
     qr_retry_max_attempts: int = 6

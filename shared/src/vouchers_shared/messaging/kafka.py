@@ -37,7 +37,7 @@ def broker_security(settings: CommonSettings) -> BaseSecurity | None:
     if settings.kafka_security_protocol.startswith("SASL"):
         if not (mechanism and settings.kafka_sasl_username and settings.kafka_sasl_password):
             raise ValueError("SASL needs KAFKA_SASL_MECHANISM, _USERNAME and _PASSWORD")
-        user, password = settings.kafka_sasl_username, settings.kafka_sasl_password
+        user, password = settings.kafka_sasl_username, settings.kafka_sasl_password.get_secret_value()
         kinds: dict[str, type[SASLPlaintext | SASLScram256 | SASLScram512]] = {
             "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512, "PLAIN": SASLPlaintext,
         }
@@ -72,7 +72,8 @@ def admin_options(settings: CommonSettings) -> dict[str, Any]:
         "security_protocol": settings.kafka_security_protocol,
         "sasl_mechanism": settings.kafka_sasl_mechanism or "PLAIN",
         "sasl_plain_username": settings.kafka_sasl_username,
-        "sasl_plain_password": settings.kafka_sasl_password,
+        "sasl_plain_password": (settings.kafka_sasl_password.get_secret_value()
+                                if settings.kafka_sasl_password else None),
         "ssl_context": ssl_context(settings),
     }
 

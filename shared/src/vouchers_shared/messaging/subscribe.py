@@ -34,6 +34,26 @@ class Partitions(Protocol):
     def assignment(self) -> set[Any]: ...
 
 
+class _Unassigned:
+    """A consumer that has no partitions of its own (FastStream's in-memory test broker): it
+    owns the partitions of the records it hands over, and has nothing to seek, pause or resume."""
+
+    def __init__(self, records: Sequence[Any]) -> None:
+        self._owned = {TopicPartition(r.topic, r.partition) for r in records}
+
+    def seek(self, partition: Any, offset: int) -> None:
+        pass
+
+    def pause(self, *partitions: Any) -> None:
+        pass
+
+    def resume(self, *partitions: Any) -> None:
+        pass
+
+    def assignment(self) -> set[Any]:
+        return self._owned
+
+
 async def settle_batch(processor: RecordProcessor, handler: Handler, topics: Sequence[str],
                        records: Sequence[Any], consumer: Partitions) -> None:
     """Process a batch, then rewind and pause the partitions left holding a record that must
@@ -91,8 +111,10 @@ def consume(
     """
 
     async def on_batch(bodies: list[bytes], message: KafkaMessage) -> None:
-        await settle_batch(processor(), handler(), topics, message.raw_message,
-                           cast(Partitions, message.consumer))
+        consumer = message.consumer
+        partitions = (cast(Partitions, consumer) if hasattr(consumer, "assignment")
+                      else _Unassigned(message.raw_message))
+        await settle_batch(processor(), handler(), topics, message.raw_message, partitions)
 
     document_dead_letters(broker, group_id, topics)
     broker.subscriber(

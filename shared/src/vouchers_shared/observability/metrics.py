@@ -63,8 +63,10 @@ APPLICATIONS_BY_STATUS = Gauge(
 OUTBOX_BACKLOG = Gauge(
     "vouchers_outbox_backlog", "Events stored but not yet published", ["service"]
 )
+# "mark" is a number of working days since filing (50: the warning, 60: the guide's limit); a unit
+# of days in the name would be one Prometheus has no base unit for.
 CASES_OVER_LIMIT = Gauge(
-    "vouchers_cases_past_working_days", "Open cases past a working-day mark", ["mark"]
+    "vouchers_open_cases_past_mark", "Open cases past a mark of working days since filing", ["mark"]
 )
 LETTERS = Counter(
     "vouchers_letters_total", "Letters sent by kind, channel and outcome", ["kind", "channel", "result"]

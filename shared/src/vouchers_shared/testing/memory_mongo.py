@@ -1,9 +1,10 @@
-"""A document store in memory, answering the few PyMongo calls the notification store makes.
+"""A document store in memory, answering the PyMongo calls the services' stores make.
 
-It says it is FerretDB, so the store checks its conditions on documents read by id, as it does
-on the local store; ids are unique; every document is copied in and out, as a real store would
-serialise it. It keeps the size of the largest write of each collection (`largest`), so a test
-can bound how a document grows.
+It says it is FerretDB, so the stores check their conditions on documents read by id, as they
+do on the local store; ids are unique; every document is copied in and out, as a real store
+would serialise it. Field paths may be dotted (`emitted.coi`) in queries and in `$set`. It keeps
+the size of the largest write of each collection (`largest`), so a test can bound how a
+document grows.
 """
 
 from __future__ import annotations
@@ -19,13 +20,29 @@ from pymongo.errors import DuplicateKeyError
 Document = dict[str, Any]
 
 
+def _get(doc: Document, path: str) -> Any:
+    value: Any = doc
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _set(doc: Document, path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    for part in parents:
+        doc = doc.setdefault(part, {})
+    doc[last] = value
+
+
 def _matches(doc: Document, query: Document) -> bool:
     for key, wanted in query.items():
         if key == "$or":
             if not any(_matches(doc, q) for q in wanted):
                 return False
             continue
-        value = doc.get(key)
+        value = _get(doc, key)
         if isinstance(wanted, dict) and wanted and all(k.startswith("$") for k in wanted):
             if not all(_holds(value, op, arg) for op, arg in wanted.items()):
                 return False
@@ -47,6 +64,7 @@ def _holds(value: Any, op: str, arg: Any) -> bool:
 class _Result:
     def __init__(self, matched: int) -> None:
         self.matched_count = matched
+        self.deleted_count = matched
 
 
 class Cursor:
@@ -54,11 +72,15 @@ class Cursor:
         self.docs = docs
 
     def sort(self, field: str, direction: int) -> Cursor:
-        self.docs.sort(key=lambda d: str(d.get(field)), reverse=direction < 0)
+        self.docs.sort(key=lambda d: str(_get(d, field)), reverse=direction < 0)
+        return self
+
+    def skip(self, count: int) -> Cursor:
+        self.docs = self.docs[count:]
         return self
 
     def limit(self, count: int) -> Cursor:
-        self.docs = self.docs[:count]
+        self.docs = self.docs[:count] if count else self.docs
         return self
 
     def __aiter__(self) -> AsyncIterator[Document]:
@@ -82,11 +104,26 @@ class Collection:
     def _found(self, query: Document) -> Iterator[Document]:
         return (d for d in self.docs.values() if _matches(d, query))
 
-    async def find_one(self, query: Document) -> Document | None:
+    async def find_one(self, query: Document, projection: Document | None = None) -> Document | None:
         return next((copy.deepcopy(d) for d in self._found(query)), None)
 
-    def find(self, query: Document) -> Cursor:
+    def find(self, query: Document, projection: Document | None = None) -> Cursor:
         return Cursor([copy.deepcopy(d) for d in self._found(query)])
+
+    async def count_documents(self, query: Document) -> int:
+        return sum(1 for _ in self._found(query))
+
+    async def aggregate(self, pipeline: list[Document]) -> Cursor:
+        """A single `$group` by one field, counting with `{"$sum": 1}`: what the stores ask."""
+        [stage] = pipeline
+        group = dict(stage["$group"])
+        by = str(group.pop("_id")).removeprefix("$")
+        if any(acc != {"$sum": 1} for acc in group.values()):
+            raise NotImplementedError(group)
+        counts: dict[Any, int] = {}
+        for doc in self.docs.values():
+            counts[_get(doc, by)] = counts.get(_get(doc, by), 0) + 1
+        return Cursor([{"_id": key, **dict.fromkeys(group, n)} for key, n in counts.items()])
 
     async def insert_one(self, doc: Document) -> None:
         if doc["_id"] in self.docs:
@@ -108,21 +145,23 @@ class Collection:
         for op, fields in update.items():
             for key, value in fields.items():
                 if op == "$set":
-                    doc[key] = value
+                    _set(doc, key, value)
                 elif op == "$push":
-                    doc.setdefault(key, []).append(value)
+                    found = _get(doc, key)
+                    _set(doc, key, [*(found or []), value])
                 elif op == "$addToSet":
-                    if value not in doc.setdefault(key, []):
-                        doc[key].append(value)
+                    found = _get(doc, key) or []
+                    _set(doc, key, found if value in found else [*found, value])
                 else:
                     raise NotImplementedError(op)
         self._put(doc)
-        return _Result(1)
+        return _Result(1 if current is not None else 0)
 
-    async def delete_one(self, query: Document) -> None:
+    async def delete_one(self, query: Document) -> _Result:
         current = next(self._found(query), None)
         if current is not None:
             del self.docs[current["_id"]]
+        return _Result(0 if current is None else 1)
 
     async def create_index(self, keys: Any) -> None:
         return None
@@ -151,3 +190,6 @@ class MemoryMongo:
 
     def as_client(self) -> AsyncMongoClient[Document]:
         return cast(AsyncMongoClient[Document], self)
+
+    async def close(self) -> None:
+        return None
