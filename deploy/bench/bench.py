@@ -11,13 +11,18 @@ loads the reference data of N seeded synthetic applicants, and on that one broke
    and joins by `ce_subject`. Latency runs from the HTTP 202 to the broker timestamp of the
    last verdict (`latency_from_request_s` counts from the request instead);
 2. the pipeline at a fixed `--rate` applications per second (`--rate-n` of them);
-3. the raw ceiling (ceiling.py): aiokafka alone moving N messages of the same sizes through
-   the same hops.
+3. what each process burns with nothing to do (periodic jobs), and the store round trips that
+   the idle time costs;
+4. two ceilings, with the suite quiet: Kafka (ceiling.py: aiokafka alone moving N applications'
+   records of the same sizes through the same hops and consumer groups, batched and
+   pipelined) and the store (store_ceiling.py: raw PyMongo issuing N applications' worth of
+   the reads and writes the services made, one at a time and batched).
 
+The services count their store commands (STORE_COMMAND_COUNTS=1); scraped before and after the
+full-speed phase, they give the round trips per application, per service and per command.
 Between phases it waits until every consumer group has caught up, so the notification and
-read-model work a phase causes is charged to that phase's CPU figures; at the end it measures
-what each process burns with nothing to do (periodic jobs polling the store). Writes `.run/bench.json`
-and `.run/bench.png` and prints a table. A benchmark to read, not a test.
+read-model work a phase causes is charged to that phase's CPU and round-trip figures. Writes
+`.run/bench.json` and `.run/bench.png` and prints a table. A benchmark to read, not a test.
 """
 
 from __future__ import annotations
@@ -38,13 +43,16 @@ for _path in (REPO, REPO / "deploy" / "local"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
+from pymongo import MongoClient  # noqa: E402
+from pymongo.collection import Collection  # noqa: E402
 from vouchers_shared import topics  # noqa: E402
 from vouchers_shared.auth import TokenService  # noqa: E402
 
-from deploy.bench import report  # noqa: E402
+from deploy.bench import report, roundtrips  # noqa: E402
 from deploy.bench.ceiling import Shape, run_ceiling  # noqa: E402
 from deploy.bench.load import Prepared, Submission, figures, file_all, prepare  # noqa: E402
 from deploy.bench.procstats import CpuMeter, peak_rss_mb  # noqa: E402
+from deploy.bench.store_ceiling import run_store_ceiling  # noqa: E402
 from deploy.bench.suite import SERVICE_NAMES, BenchSuite, bench_suite  # noqa: E402
 from deploy.bench.synthetic import Generator, mix_of  # noqa: E402
 from deploy.bench.watch import Sizes, Stage, Watcher, group_lags  # noqa: E402
@@ -54,7 +62,10 @@ SUBMITTED = Stage("submitted", topics.APPLICATIONS, topics.APPLICATION_SUBMITTED
 VERDICTS = (Stage("coi", topics.COI, topics.COI_ASSESSED),
             Stage("eligibility", topics.ELIGIBILITY, topics.ELIGIBILITY_ASSESSED),
             Stage("verification", topics.VERIFICATION, topics.VERIFICATION_COMPLETED))
+DECISION = Stage("decision", topics.DECISIONS, topics.CASE_DECIDED)  # sizes for the ceiling
+CODECS = ("none", "gzip", "snappy", "lz4", "zstd")
 PROGRESS_EVERY_S = 5.0
+IDLE_SETTLE_S = 15.0  # the sweep's pace under work (5 s) and a round, before the idle window
 
 
 def say(message: str) -> None:
@@ -80,9 +91,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--settle-timeout", type=float, default=900.0)
     parser.add_argument("--idle-s", type=float, default=20.0,
                         help="measure each process's CPU this long with no work at the end")
+    parser.add_argument("--compression", default="none",
+                        help="comma-separated codecs to run the Kafka ceiling with, the first "
+                             f"being the one the ratio is taken to ({', '.join(CODECS)})")
     parser.add_argument("--out", type=Path, default=REPO / ".run" / "bench.json")
     parser.add_argument("--plot", type=Path, default=REPO / ".run" / "bench.png")
     args = parser.parse_args(argv)
+    args.codecs = [c.strip() for c in args.compression.split(",") if c.strip()]
+    if not args.codecs or set(args.codecs) - set(CODECS):
+        parser.error(f"--compression takes codecs of {CODECS}")
     if args.rate_n is None:
         args.rate_n = min(args.n, int(args.rate * 30))
     return args
@@ -153,8 +170,23 @@ async def settle(bootstrap: str, limit_s: float) -> dict[str, Any]:
 
 
 def _shape(sizes: dict[str, Sizes]) -> Shape:
-    empty = Sizes()
-    return Shape(*(sizes.get(s, empty) for s in ("submitted", "coi", "eligibility", "verification")))
+    return Shape({name: sizes.get(name, Sizes()) for name in
+                  ("submitted", "coi", "eligibility", "verification", "decision")})
+
+
+async def ceilings(args: argparse.Namespace, suite: BenchSuite, keys: list[str],
+                   sizes: dict[str, Sizes], round_trips: dict[str, Any]) -> dict[str, Any]:
+    """Both ceilings, one after the other, with the suite quiet."""
+    kafka: dict[str, Any] = {}
+    for codec in args.codecs:
+        say(f"Kafka ceiling ({codec}): {len(keys)} applications through the same hops, aiokafka alone")
+        kafka[codec] = await run_ceiling(suite.bootstrap, keys, _shape(sizes),
+                                         compression=None if codec == "none" else codec)
+        say(f"Kafka ceiling ({codec}): {kafka[codec]['throughput_apps_per_s']} apps/s")
+    say(f"store ceiling: {len(keys)} applications' reads and writes, raw PyMongo")
+    store = await asyncio.to_thread(run_store_ceiling, suite.mongodb_url, round_trips["commands"],
+                                    len(keys), suite.pids()["store"], say)
+    return {"kafka": kafka[args.codecs[0]], "kafka_by_compression": kafka, "store": store}
 
 
 async def measure(args: argparse.Namespace, suite: BenchSuite, gen: Generator) -> dict[str, Any]:
@@ -169,7 +201,8 @@ async def measure(args: argparse.Namespace, suite: BenchSuite, gen: Generator) -
         f"{len(gen.registry.providers)} providers)")
     await asyncio.to_thread(suite.load_refdata, gen.registry.kinds())
     items = {name: prepare(f, token_for) for name, f in (("warm", warm), ("main", main), ("rate", at_rate))}
-    watcher = Watcher(suite.bootstrap, (SUBMITTED, *VERDICTS))
+    watcher = Watcher(suite.bootstrap, (SUBMITTED, *VERDICTS, DECISION))
+    services = [suite.urls[name] for name in SERVICE_NAMES]
     await watcher.start()
     url, bootstrap = suite.urls["intake"], suite.bootstrap
     pids = {**suite.pids(), "load generator": os.getpid()}
@@ -180,6 +213,7 @@ async def measure(args: argparse.Namespace, suite: BenchSuite, gen: Generator) -
         await settle(bootstrap, args.settle_timeout)
         pipeline: dict[str, Any] = {}
         cpu: dict[str, dict[str, float]] = {}
+        commands_before = await roundtrips.scrape(services)
         meter.start()
         pipeline["full_speed"] = await phase("full speed", url, items["main"], watcher,
                                              concurrency=args.concurrency, rate=None,
@@ -188,6 +222,10 @@ async def measure(args: argparse.Namespace, suite: BenchSuite, gen: Generator) -
         pipeline["full_speed"].update(await settle(bootstrap, args.settle_timeout))
         pipeline["full_speed"]["concurrency"] = args.concurrency
         cpu["full_speed"] = meter.stop()
+        round_trips = roundtrips.summary(
+            roundtrips.moved(commands_before, await roundtrips.scrape(services)), args.n)
+        say(f"store round trips per application: {round_trips['total_per_application']} "
+            f"({', '.join(f'{k} {v}' for k, v in round_trips['per_service'].items())})")
         if at_rate:
             meter.start()
             pipeline["fixed_rate"] = await phase(f"{args.rate:g}/s", url, items["rate"], watcher,
@@ -197,19 +235,43 @@ async def measure(args: argparse.Namespace, suite: BenchSuite, gen: Generator) -
             pipeline["fixed_rate"].update(await settle(bootstrap, args.settle_timeout))
             pipeline["fixed_rate"]["target_rate"] = args.rate
             cpu["fixed_rate"] = meter.stop()
-        say(f"idle: {args.idle_s:g} s with nothing to do (background polling of the store)")
-        meter.start()
-        await asyncio.sleep(args.idle_s)
-        idle = {name: round(100 * used / args.idle_s, 1) for name, used in meter.stop().items()}
     finally:
-        await watcher.stop()
+        await watcher.stop()  # its fetches would count as Kafka's idle work
+    letters_left = await asyncio.to_thread(letters_sent, suite, args.settle_timeout)
+    say(f"idle: {IDLE_SETTLE_S:g} s for the periodic jobs to fall to their idle pace, then "
+        f"{args.idle_s:g} s with nothing to do")
+    await asyncio.sleep(IDLE_SETTLE_S)
+    idle_before = await roundtrips.scrape(services)
+    meter.start()
+    await asyncio.sleep(args.idle_s)
+    idle = {name: round(100 * used / args.idle_s, 1) for name, used in meter.stop().items()}
+    idle_trips = roundtrips.moved(idle_before, await roundtrips.scrape(services))
+    say("idle CPU %: " + ", ".join(f"{k} {v:g}" for k, v in idle.items()))
     rss = {name: round(peak_rss_mb(pid), 1) for name, pid in pids.items()}
-    say(f"raw ceiling: {args.n} messages through the same hops with aiokafka alone")
-    ceiling = await run_ceiling(bootstrap, [f.uscc for f in main], _shape(watcher.sizes))
-    say(f"raw ceiling: {ceiling['throughput_msgs_per_s']} msgs/s")
+    ceiling = await ceilings(args, suite, [f.uscc for f in main], watcher.sizes, round_trips)
     result = assemble(args, pipeline, ceiling, cpu, rss, mix_of(main), suite.mail.count)
-    result["idle_cpu_percent"] = idle
+    result["store_round_trips"] = round_trips
+    result["idle"] = {"seconds": args.idle_s, "after_s": IDLE_SETTLE_S, "letters_left": letters_left,
+                      "cpu_percent": idle,
+                      "store_commands_per_s": {
+                          f"{c.service} {c.command} {c.collection}": round(c.count / args.idle_s, 2)
+                          for c in idle_trips}}
     return result
+
+
+def letters_sent(suite: BenchSuite, limit_s: float) -> int:
+    """Wait until notification has sent every letter it queued (its letter markers are gone);
+    how many are left when `limit_s` runs out."""
+    client: MongoClient[dict[str, Any]]
+    with MongoClient(suite.mongodb_url) as client:
+        markers: Collection[dict[str, Any]] = client["vouchers_notification"]["letters_due"]
+        started = shown = time.monotonic()
+        while (left := markers.count_documents({})) and time.monotonic() - started < limit_s:
+            if time.monotonic() - shown >= PROGRESS_EVERY_S:
+                say(f"letters: {left} still to send")
+                shown = time.monotonic()
+            time.sleep(1.0)
+    return left
 
 
 def assemble(args: argparse.Namespace, pipeline: dict[str, Any], ceiling: dict[str, Any],
@@ -224,7 +286,9 @@ def assemble(args: argparse.Namespace, pipeline: dict[str, Any], ceiling: dict[s
         return out
 
     full = pipeline["full_speed"]["throughput_apps_per_s"]
-    ceiling_rate = ceiling["throughput_msgs_per_s"]
+
+    def ratio(rate: float) -> float:
+        return round(full / rate, 4) if rate else 0.0
     result: dict[str, Any] = {
         "n": args.n, "seed": args.seed, "rate_n": args.rate_n if args.rate else 0,
         "finished_at": datetime.now(UTC).isoformat(), "program_clock": args.clock,
@@ -234,8 +298,10 @@ def assemble(args: argparse.Namespace, pipeline: dict[str, Any], ceiling: dict[s
         "versions": report.versions(),
         "mix": mix,
         "pipeline": pipeline,
-        "ceiling": ceiling,
-        "ratio_pipeline_to_ceiling": round(full / ceiling_rate, 4) if ceiling_rate else 0.0,
+        "ceilings": ceiling,
+        "ratios": {"kafka": ratio(ceiling["kafka"]["throughput_apps_per_s"]),
+                   "store_one_at_a_time": ratio(ceiling["store"]["one_at_a_time"]["throughput_apps_per_s"]),
+                   "store_batched": ratio(ceiling["store"]["batched"]["throughput_apps_per_s"])},
         "services": {name: usage(name) for name in SERVICE_NAMES},
         "infra": {name: usage(name) for name in ("kafka", "store", "load generator")},
         "letters_sent": letters,

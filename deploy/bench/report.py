@@ -45,8 +45,8 @@ def targets(result: dict[str, Any]) -> dict[str, Any]:
     p99 = rate["latency_s"]["p99"] if rate else float("nan")
     seconds_10k = 10_000 / throughput if throughput else float("inf")
     return {
-        "ratio_at_least_0.5": {"value": result["ratio_pipeline_to_ceiling"],
-                               "met": result["ratio_pipeline_to_ceiling"] >= TARGETS["ratio"]},
+        "kafka_ratio_at_least_0.5": {"value": result["ratios"]["kafka"],
+                                     "met": result["ratios"]["kafka"] >= TARGETS["ratio"]},
         "10k_under_60_s": {"value": round(seconds_10k, 1), "met": seconds_10k < TARGETS["seconds_for_10k"],
                            "note": "extrapolated from this run's full-speed throughput"
                            if result["n"] != 10_000 else "measured"},
@@ -76,11 +76,16 @@ def throughput_bars(result: dict[str, Any]) -> dict[str, float]:
     """Each throughput bar's label and height. A phase offered at a fixed rate is labelled with
     the rate it reached, the one offered in brackets: the bar is what was measured."""
     pipeline = result["pipeline"]
-    bars = {"pipeline\nfull speed": pipeline["full_speed"]["throughput_apps_per_s"],
-            "raw aiokafka\nceiling": result["ceiling"]["throughput_msgs_per_s"]}
+    bars = {"pipeline\nfull speed": pipeline["full_speed"]["throughput_apps_per_s"]}
     if "fixed_rate" in pipeline:
         bars[_fixed_rate_label(pipeline["fixed_rate"], "pipeline\n")] = \
             pipeline["fixed_rate"]["throughput_apps_per_s"]
+    if (ceilings := result.get("ceilings")) is not None:
+        bars["Kafka\nceiling"] = ceilings["kafka"]["throughput_apps_per_s"]
+        bars["store ceiling\none at a time"] = ceilings["store"]["one_at_a_time"]["throughput_apps_per_s"]
+        bars["store ceiling\nbatched"] = ceilings["store"]["batched"]["throughput_apps_per_s"]
+    else:  # a result written before the two ceilings
+        bars["raw aiokafka\nceiling"] = result["ceiling"]["throughput_msgs_per_s"]
     return bars
 
 
@@ -90,7 +95,10 @@ def latency_series(result: dict[str, Any]) -> dict[str, dict[str, float]]:
     series = {"pipeline at full speed": pipeline["full_speed"]["latency_s"]}
     if "fixed_rate" in pipeline:
         series[_fixed_rate_label(pipeline["fixed_rate"], "pipeline ")] = pipeline["fixed_rate"]["latency_s"]
-    series["raw aiokafka ceiling"] = result["ceiling"]["latency_s"]
+    if (ceilings := result.get("ceilings")) is not None:
+        series["Kafka ceiling"] = ceilings["kafka"]["latency_s"]
+    else:
+        series["raw aiokafka ceiling"] = result["ceiling"]["latency_s"]
     return series
 
 
@@ -110,10 +118,10 @@ def figure(result: dict[str, Any]) -> Any:
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.5), layout="constrained")
     bars = throughput_bars(result)
-    colours = ["#3b6ea8", "#999999", "#6aa84f"][: len(bars)]
+    colours = ["#3b6ea8", "#6aa84f", "#999999", "#c27c0e", "#e0a030"][: len(bars)]
     left.bar(list(bars), [_finite(v) for v in bars.values()], color=colours)
     left.set_yscale("log")
-    left.set_ylabel("applications (messages) per second, log scale")
+    left.set_ylabel("applications per second, log scale")
     left.set_title(f"Throughput, N = {result['n']}, {result['machine']['cpu_count']} cores")
     for i, value in enumerate(bars.values()):
         left.annotate(f"{value:.1f}", (i, value), ha="center", va="bottom")
@@ -145,8 +153,10 @@ def _finite(value: float) -> float:
 
 
 def table(result: dict[str, Any]) -> str:
-    pipeline, ceiling = result["pipeline"], result["ceiling"]
-    rows = [("N applications", f"{result['n']}  (cores: {result['machine']['cpu_count']})")]
+    pipeline, ceilings, ratios = result["pipeline"], result["ceilings"], result["ratios"]
+    machine = result["machine"]
+    rows = [("N applications", f"{result['n']}  (cores: {machine['cpu_count']}; load average "
+             f"{machine['load_average_at_start'][0]} at start, {machine['load_average_at_end'][0]} at end)")]
     for name, phase in pipeline.items():
         lat = phase["latency_s"]
         rows.append((f"pipeline {name}", f"{phase['throughput_apps_per_s']:.1f} apps/s; "
@@ -155,13 +165,26 @@ def table(result: dict[str, Any]) -> str:
                      + (" (cut short)" if phase.get("cut_short") else "")
                      + (f"; drained in {phase['drain_s']:.0f} s" if phase.get("drained")
                         else "; consumers still lagging")))
-    rows.append(("raw aiokafka ceiling", f"{ceiling['throughput_msgs_per_s']:.1f} msgs/s; "
-                 f"p99 {ceiling['latency_s']['p99']:.3f} s"))
-    rows.append(("ratio pipeline/ceiling", f"{result['ratio_pipeline_to_ceiling']:.4f}"))
+    kafka, store = ceilings["kafka"], ceilings["store"]
+    for codec, run in ceilings.get("kafka_by_compression", {"": kafka}).items():
+        rows.append((f"Kafka ceiling {codec}".rstrip(),
+                     f"{run['throughput_apps_per_s']:.1f} apps/s to the verdicts, "
+                     f"{run['drained_apps_per_s']:.1f} apps/s until every group has read all; "
+                     f"p99 {run['latency_s']['p99']:.3f} s"))
+    for mode in ("one_at_a_time", "batched"):
+        rows.append((f"store ceiling {mode.replace('_', ' ')}",
+                     f"{store[mode]['throughput_apps_per_s']:.1f} apps/s "
+                     f"({store[mode]['round_trips_per_application']:g} round trips per application)"))
+    rows.append(("ratio pipeline/ceiling", f"Kafka {ratios['kafka']:.4f}, store one at a time "
+                 f"{ratios['store_one_at_a_time']:.4f}, store batched {ratios['store_batched']:.4f}"))
+    trips = result.get("store_round_trips")
+    if trips:
+        rows.append(("store round trips per app", f"{trips['total_per_application']:g}: " + ", ".join(
+            f"{k} {v:g}" for k, v in trips["per_service"].items())))
     for name, figures in {**result["services"], **result["infra"]}.items():
         rows.append((f"  {name}", f"peak RSS {figures['peak_rss_mb']:.0f} MiB, "
                      f"{figures['cpu_s_per_app'] * 1000:.1f} ms CPU per application"))
-    idle = result.get("idle_cpu_percent", {})
+    idle = result.get("idle", {}).get("cpu_percent", {})
     rows.append(("idle CPU %", ", ".join(f"{k} {v:g}" for k, v in idle.items() if v >= 0.5) or "none"))
     for name, target in result["targets"].items():
         rows.append((f"target {name}", ("met" if target["met"] else "NOT met") + f" ({target['value']})"))

@@ -146,6 +146,7 @@ def bench_suite(run_dir: Path, clock: str, profile: str | None = None) -> Iterat
                "VOUCHER_CLOCK": anchored(clock) or "",  # one program clock for all the services
                "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
                "VOUCHERS_TOKEN_KEY": signing_key.generate(),  # this run's own
+               "STORE_COMMAND_COUNTS": "1",  # round trips per application (roundtrips.py)
                **{s.port_env: str(p) for s, p in zip(suitectl.SERVICES, ports, strict=True)}}
         procs: dict[str, suitectl.ManagedProcess] = {"kafka": kafka, "store": store}
         profiles: dict[str, Path] = {}

@@ -61,7 +61,15 @@ def test_the_plot_shows_those_labels_and_its_legend_covers_no_bar(result: dict[s
         plt.close(fig)
 
 
-def test_the_plot_and_the_table_are_written(result: dict[str, Any], tmp_path: Path) -> None:
+def test_the_plot_and_the_table_are_written(tmp_path: Path) -> None:
+    result = json.loads((FIXTURE.parent / "bench-two-ceilings.json").read_text(encoding="utf-8"))
     report.plot(result, tmp_path / "bench.png")
     assert (tmp_path / "bench.png").read_bytes().startswith(b"\x89PNG")
-    assert "11.2 apps/s" in report.table(result)
+    rate = result["pipeline"]["fixed_rate"]["throughput_apps_per_s"]
+    assert f"{rate:.1f} apps/s" in report.table(result)
+    assert list(report.throughput_bars(result))[-3:] == [
+        "Kafka\nceiling", "store ceiling\none at a time", "store ceiling\nbatched"]
+
+
+def test_an_older_result_with_one_ceiling_is_still_drawn(result: dict[str, Any], tmp_path: Path) -> None:
+    report.figure(result)

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ LOOKUP = "SELECT _ferretdb_sjson FROM {table} WHERE _ferretdb_sjson->'$._id' = ?
 
 def plan(database: Path, collection: str) -> str | None:
     """SQLite's plan for FerretDB's lookup by `_id` in `collection`, once the table exists."""
-    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
         row = db.execute("SELECT table_name FROM _ferretdb_collections WHERE name = ?",
                          (collection,)).fetchone()
         if row is None:
@@ -51,5 +52,18 @@ def test_lookups_by_id_use_an_index_in_every_collection(tmp_path: Path) -> None:
             # FerretDB's own view of the collection is unchanged: its one index, on _id.
             assert [i["name"] for i in client["vouchers_probe"]["cases"].list_indexes()] == ["_id_"]
             assert client["vouchers_probe"]["cases"].find_one({"_id": "id-7"}) == {"_id": "id-7"}
+            # A collection created later in a file already indexed, and a database dropped and
+            # made again (a new file under the old name), get theirs too.
+            def lookup_indexed(collection: str) -> bool | None:
+                return "__id_lookup" in (plan(database, collection) or "") or None
+
+            client["vouchers_probe"]["outbox"].insert_one({"_id": "o-1"})
+            wait_for("an index in a later collection", lambda: lookup_indexed("outbox"), timeout=30,
+                     every=0.2)
+            client.drop_database("vouchers_probe")
+            client["vouchers_probe"]["ledgers"].insert_one({"_id": "l-1"})
+            wait_for("an index in a database made again", lambda: lookup_indexed("ledgers"), timeout=30,
+                     every=0.2)
+            assert client["vouchers_probe"]["ledgers"].find_one({"_id": "l-1"}) == {"_id": "l-1"}
     finally:
         suitectl.stop(proc, 15.0)

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 import structlog
 from fastapi import APIRouter, FastAPI
@@ -47,6 +48,14 @@ class Runtime:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)  # cancelled at shutdown
     rounds: list[asyncio.Task[None]] = field(default_factory=list)  # let finish their round
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    activity: int = 0  # records handled and requests that change something, so far
+    _idle_waiters: set[asyncio.Event] = field(default_factory=set)
+
+    def touch(self) -> None:
+        """Work came in (a record, a request that writes): jobs idling resume their pace."""
+        self.activity += 1
+        for waiter in self._idle_waiters:
+            waiter.set()
 
     def run_in_background(self, name: str, coro: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coro)
@@ -55,21 +64,49 @@ class Runtime:
         log.info("background_task_started", task=name)
 
     def every(self, name: str, interval_s: float, job: Callable[[], Awaitable[object]],
-              failed: str = "periodic_job_failed") -> None:
+              failed: str = "periodic_job_failed", *, idle_interval_s: float | None = None) -> None:
         """Run `job` every `interval_s` until shutdown; a round under way then finishes first
-        (a letter half sent, an outbox half published), within the graceful timeout."""
-        self.rounds.append(asyncio.create_task(self._every(name, interval_s, job, failed), name=name))
+        (a letter half sent, an outbox half published), within the graceful timeout.
+
+        With `idle_interval_s`, a job whose whole last round and wait passed without activity
+        (`touch`) waits that long instead, and is back at `interval_s` soon after work comes
+        in: for a job whose rounds read much and find something only after work (or a long
+        time)."""
+        self.rounds.append(asyncio.create_task(
+            self._every(name, interval_s, job, failed, idle_interval_s), name=name))
         log.info("background_task_started", task=name)
 
     async def _every(self, name: str, interval_s: float, job: Callable[[], Awaitable[object]],
-                     failed: str) -> None:
+                     failed: str, idle_interval_s: float | None) -> None:
         while not self.stopping.is_set():
+            seen = self.activity
             try:
                 await job()
             except Exception as exc:  # store, broker or mail server away: next round
                 log.warning(failed, job=name, error=repr(exc))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stopping.wait(), interval_s)
+            await self._pause(interval_s)
+            quiet = idle_interval_s is not None and self.activity == seen
+            if quiet and await self._idle((idle_interval_s or 0.0) - interval_s):
+                await self._pause(interval_s)  # let the work that woke it land first
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stopping.wait(), seconds)
+
+    async def _idle(self, seconds: float) -> bool:
+        """Wait up to `seconds` for activity or shutdown; True if activity ended the wait."""
+        if seconds <= 0:
+            return False
+        woken = asyncio.Event()
+        self._idle_waiters.add(woken)
+        try:
+            waits = [asyncio.ensure_future(woken.wait()), asyncio.ensure_future(self.stopping.wait())]
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+            for wait in waits:
+                wait.cancel()
+            return woken.is_set() and not self.stopping.is_set()
+        finally:
+            self._idle_waiters.discard(woken)
 
     async def drain(self, timeout_s: float) -> None:
         """Stop the background work: rounds under way may finish within `timeout_s`; the rest
@@ -106,6 +143,19 @@ async def _stop_consuming(broker: KafkaBroker) -> None:
 
 
 Hook = Callable[[Runtime], Awaitable[None]]
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class RequestActivity:
+    """ASGI middleware: a request that may change something counts as activity (see `every`)."""
+
+    def __init__(self, app: Any, touch: Callable[[], None]) -> None:
+        self.app, self.touch = app, touch
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope.get("method") not in READ_ONLY_METHODS:
+            self.touch()
+        await self.app(scope, receive, send)
 
 
 @dataclass(frozen=True)
@@ -198,6 +248,12 @@ def service_app(
     install_problem_answers(app)
     app.state.wiring = Wiring(name, settings, on_start, partial(holder.__setitem__, "runtime"))
     app.add_middleware(BodySizeLimit, limit=settings.http_max_body_bytes, answer=too_large_answer)
+
+    def touch() -> None:
+        if (runtime := holder.get("runtime")) is not None:
+            runtime.touch()
+
+    app.add_middleware(RequestActivity, touch=touch)
     app.add_middleware(HttpMetrics)  # outermost: refused bodies are counted too
     app.include_router(health_router(readiness))
     for router in routers:

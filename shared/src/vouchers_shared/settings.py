@@ -42,6 +42,8 @@ class CommonSettings(BaseSettings):
     mongodb_url: str = "mongodb://127.0.0.1:27017/?retryWrites=false"
     mongodb_tls: bool = False
     mongodb_tls_ca_file: str | None = None
+    store_command_counts: bool = Field(default=False,
+                                       description="count store round trips per command and collection")
     voucher_program: str = "2026"
     voucher_clock: str | None = None
     vouchers_local_mode: bool = False

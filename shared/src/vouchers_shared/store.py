@@ -7,6 +7,7 @@ from typing import Any
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
+from vouchers_shared.observability.store_commands import CommandCounter
 from vouchers_shared.settings import CommonSettings
 
 Document = dict[str, Any]
@@ -20,6 +21,8 @@ def connect(settings: CommonSettings, app_name: str) -> AsyncMongoClient[Documen
         "serverSelectionTimeoutMS": 5000,
         "connectTimeoutMS": 5000,
     }
+    if settings.store_command_counts:
+        options["event_listeners"] = [CommandCounter(app_name)]
     if settings.mongodb_tls:
         options["tls"] = True
         if settings.mongodb_tls_ca_file:

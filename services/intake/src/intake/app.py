@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import structlog
@@ -12,7 +11,6 @@ from vouchers_shared.clock import Clock
 from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.kafka import build_broker
 from vouchers_shared.messaging.subscribe import consume
-from vouchers_shared.observability.metrics import APPLICATIONS_BY_STATUS
 from vouchers_shared.program import load_program
 from vouchers_shared.rate_limit import RateLimiter
 from vouchers_shared.runtime import Runtime, service_app
@@ -20,14 +18,15 @@ from vouchers_shared.runtime import Runtime, service_app
 from intake.adapters.mongo_store import IntakeStore
 from intake.api import ApiDeps, build_router
 from intake.config import Settings
-from intake.domain.status import OFFICIAL_WORDING
 from intake.read_model import READ_MODEL_TOPICS, project
 from intake.refdata_loader import RefdataLoader
 from intake.relay import relay_once
+from intake.status_counts import StatusCounts
 from intake.submission import Submissions
 
 SERVICE = "intake"
 RELAY_LEASE = timedelta(seconds=30)  # how long a relay that took an outbox may take to publish it
+STATUS_COUNTS_EVERY_S = 1.0  # how often the status changes noted are added to the counters
 log = structlog.get_logger()
 
 
@@ -42,6 +41,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
     params = load_program(settings.voucher_program)
     broker = build_broker(settings, SERVICE)
     holder: dict[str, ApiDeps] = {}
+    counts: dict[str, StatusCounts] = {}
 
     def deps() -> ApiDeps:
         return holder["deps"]
@@ -57,13 +57,24 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                                  RateLimiter(settings.submissions_per_minute_per_token))
         runtime.every("outbox-relay", settings.outbox_relay_interval_s,
                       lambda: relay_once(store, submissions, RELAY_LEASE), failed="outbox_relay_failed")
-        runtime.run_in_background("status-gauge", _count_statuses(store))
+        counts["status"] = StatusCounts(store)
+        if read_model:  # before consuming: the changes noted from then on add to this count
+            await counts["status"].recount()
+        runtime.every("status-counts", STATUS_COUNTS_EVERY_S, counts["status"].tick,
+                      failed="status_count_failed")
+
+    async def on_stop(_runtime: Runtime) -> None:
+        if "status" in counts:  # the consumers have stopped: what they noted last
+            try:
+                await counts["status"].flush()
+            except Exception as exc:  # the store is away: the next start recounts
+                log.warning("status_count_failed", error=repr(exc))
 
     async def handle(inbound: Inbound) -> tuple[()]:
-        await project(inbound, deps().store)
+        await project(inbound, deps().store, counts["status"])
         return ()
 
-    app, runtime = service_app(SERVICE, settings, broker, on_start=on_start,
+    app, runtime = service_app(SERVICE, settings, broker, on_start=on_start, on_stop=on_stop,
                                routers=[build_router(deps, local_mode=settings.vouchers_local_mode)],
                                title="Compute vouchers: intake")
     if read_model:
@@ -72,13 +83,3 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
                 title="intake-status", description="Status read model behind GET /v1/applications")
     return app
 
-
-async def _count_statuses(store: IntakeStore, interval_s: float = 10.0) -> None:
-    while True:
-        try:
-            counts = await store.count_by_status()
-            for status in OFFICIAL_WORDING:
-                APPLICATIONS_BY_STATUS.labels(status=status).set(counts.get(status, 0))
-        except Exception as exc:  # the store is away; the gauge keeps its last value
-            log.warning("status_count_failed", error=repr(exc))
-        await asyncio.sleep(interval_s)

@@ -47,7 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     warning_working_days=params.processing_warning_working_days,
                     limit_working_days=params.processing_limit_working_days)
         holder["deps"] = deps
-        runtime.every("sweep", settings.sweep_interval_s, lambda: operations.sweep(deps))
+        # The sweep reads the whole case index: at its pace only while work comes in.
+        runtime.every("sweep", settings.sweep_interval_s, lambda: operations.sweep(deps),
+                      idle_interval_s=settings.sweep_idle_s())
         policy = RetryPolicy(first_s=settings.letter_retry_first_s, max_s=settings.letter_retry_max_s)
 
         def letters() -> Awaitable[int]:
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime.every("letters", settings.sweep_interval_s, letters)
 
     def handle(inbound: Inbound) -> Awaitable[Sequence[Outgoing]]:
+        runtime().touch()
         return on_event(inbound, holder["deps"])
 
     tokens = TokenService(settings.signing_key())

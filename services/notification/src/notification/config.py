@@ -19,6 +19,13 @@ class Settings(ServiceSettings):
     letter_webhook_secret: SecretStr | None = None
     check_timeout_s: float = Field(default=3600.0, gt=0, description="a check silent this long → review")
     sweep_interval_s: float = Field(default=5.0, gt=0)
+    sweep_idle_interval_s: float = Field(
+        default=60.0, gt=0, description="between sweeps once nothing has come in for a round (at most "
+                                        "a tenth of CHECK_TIMEOUT_S, at least SWEEP_INTERVAL_S)")
+
+    def sweep_idle_s(self) -> float:
+        """The sweep's pace with nothing coming in: a check times out at most a tenth late."""
+        return max(self.sweep_interval_s, min(self.sweep_idle_interval_s, self.check_timeout_s / 10))
     letter_retry_first_s: float = Field(default=2.0, gt=0, description="first wait after a failed send")
     letter_retry_max_s: float = Field(default=300.0, gt=0, description="longest wait between sends")
     objections_per_minute_per_client: int = Field(default=10, ge=1, description="per client address")

@@ -15,7 +15,8 @@ from typing import Any
 
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
-from vouchers_shared.store import Document, ensure_index
+from vouchers_shared.guarded import guard
+from vouchers_shared.store import Document, ensure_index, is_ferretdb
 
 from intake.domain.status import StatusView
 
@@ -23,6 +24,7 @@ DATABASE = "vouchers_intake"
 # A marker this long past due without its application belongs to a request that died between
 # the two inserts; far longer than any request may take.
 ABANDONED = timedelta(minutes=10)
+STATUS_COUNTS = "by_status"  # the one document of `application_status_counts`
 
 
 class IntakeStore:
@@ -33,6 +35,7 @@ class IntakeStore:
         self.status = db["application_status"]
         self.relay_claims = db["outbox_relay_claims"]
         self.outbox_markers = db["outbox_markers"]
+        self.counters = db["application_status_counts"]
 
     async def ensure_indexes(self) -> None:
         await ensure_index(self.outbox_markers, [("due_at", ASCENDING)])
@@ -158,6 +161,27 @@ class IntakeStore:
         return total, views
 
     async def count_by_status(self) -> dict[str, int]:
+        """Counts the whole read model: for a recount, never for the gauge's every reading."""
         pipeline = [{"$group": {"_id": "$status", "count": {"$sum": 1}}}]
         cursor = await self.status.aggregate(pipeline)
         return {str(row["_id"]): int(row["count"]) async for row in cursor}
+
+    async def status_counts(self) -> dict[str, int]:
+        """Applications per status as the counters document has them (read by id)."""
+        doc = await self.counters.find_one({"_id": STATUS_COUNTS})
+        return {} if doc is None else {str(k): int(v) for k, v in doc.get("counts", {}).items()}
+
+    async def set_status_counts(self, counts: dict[str, int]) -> None:
+        await self._write_counts({"$set": {"counts": counts}})
+
+    async def add_status_counts(self, deltas: dict[str, int]) -> None:
+        await self._write_counts({"$inc": {f"counts.{status}": n for status, n in deltas.items()}})
+
+    async def _write_counts(self, update: Document) -> None:
+        """FerretDB reads, then writes, an update: two replicas adding at once would lose one's
+        numbers; under the document's guard (vouchers_shared.guarded) they take turns."""
+        if not await is_ferretdb(self.counters.database.client):
+            await self.counters.update_one({"_id": STATUS_COUNTS}, update, upsert=True)
+            return
+        async with guard(self.counters, STATUS_COUNTS):
+            await self.counters.update_one({"_id": STATUS_COUNTS}, update, upsert=True)

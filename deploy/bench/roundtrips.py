@@ -1,0 +1,108 @@
+"""Store round trips per application, from the services' `vouchers_store_commands_total`.
+
+The services run with STORE_COMMAND_COUNTS=1 (vouchers_shared.observability.store_commands);
+the benchmark scrapes each one's /metrics before and after a phase, and divides what moved by
+the phase's applications: per service, per command and collection, with the mean BSON size of
+a command and of its reply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+Key = tuple[str, str, str]  # service, command, collection
+COUNT, REQUEST, REPLY = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Commands:
+    """One command on one collection by one service, over a phase."""
+
+    service: str
+    command: str
+    collection: str
+    count: float
+    request_bytes: float
+    reply_bytes: float
+
+    def per_application(self, n: int) -> float:
+        return self.count / n if n else 0.0
+
+    def mean_request(self) -> int:
+        return round(self.request_bytes / self.count) if self.count else 0
+
+    def mean_reply(self) -> int:
+        return round(self.reply_bytes / self.count) if self.count else 0
+
+
+Tally = dict[Key, list[float]]
+
+
+def parse(text: str) -> Tally:
+    """The command counts and byte totals in one /metrics page."""
+    tally: Tally = {}
+    for family in text_string_to_metric_families(text):
+        if family.name not in ("vouchers_store_commands", "vouchers_store_command_bytes"):
+            continue
+        for sample in family.samples:
+            if not sample.name.endswith("_total"):
+                continue
+            labels = sample.labels
+            key = (labels["service"], labels["command"], labels["collection"])
+            row = tally.setdefault(key, [0.0, 0.0, 0.0])
+            if family.name == "vouchers_store_commands":
+                row[COUNT] += sample.value
+            else:
+                row[REQUEST if labels.get("direction") == "request" else REPLY] += sample.value
+    return tally
+
+
+async def scrape(urls: Iterable[str]) -> Tally:
+    tally: Tally = {}
+    async with httpx.AsyncClient(timeout=30.0) as client:
+        for url in urls:
+            response = await client.get(f"{url}/metrics")
+            response.raise_for_status()
+            for key, row in parse(response.text).items():
+                tally[key] = [a + b for a, b in zip(tally.get(key, [0.0, 0.0, 0.0]), row, strict=True)]
+    return tally
+
+
+def moved(before: Tally, after: Tally) -> list[Commands]:
+    """What each (service, command, collection) sent between two scrapes, busiest first."""
+    out = []
+    for key, row in after.items():
+        was = before.get(key, [0.0, 0.0, 0.0])
+        count, request, reply = (a - b for a, b in zip(row, was, strict=True))
+        if count > 0:
+            out.append(Commands(*key, count, request, reply))
+    return sorted(out, key=lambda c: (-c.count, c.service, c.command, c.collection))
+
+
+def summary(commands: Iterable[Commands], n: int) -> dict[str, Any]:
+    """Round trips per application: in total, per service, and per command and collection."""
+    rows = list(commands)
+    per_service: dict[str, float] = {}
+    for c in rows:
+        per_service[c.service] = per_service.get(c.service, 0.0) + c.per_application(n)
+    return {
+        "applications": n,
+        "total_per_application": round(sum(per_service.values()), 2),
+        "per_service": {s: round(v, 2) for s, v in sorted(per_service.items())},
+        "commands": [{"service": c.service, "command": c.command, "collection": c.collection,
+                      "per_application": round(c.per_application(n), 3),
+                      "request_bytes": c.mean_request(), "reply_bytes": c.mean_reply()}
+                     for c in rows],
+    }
+
+
+def rows_of(summary_: Mapping[str, Any]) -> list[Commands]:
+    """The summary's commands back as `Commands` per application (count = per application)."""
+    return [Commands(r["service"], r["command"], r["collection"], r["per_application"],
+                     r["request_bytes"] * r["per_application"], r["reply_bytes"] * r["per_application"])
+            for r in summary_["commands"]]

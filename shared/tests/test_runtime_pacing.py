@@ -1,0 +1,92 @@
+"""A periodic job with an idle pace: at its pace while work comes in, slower once a whole round
+passed without any, and back at its pace soon after work comes in again."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from vouchers_shared.runtime import RequestActivity, Runtime
+
+
+def runtime() -> Runtime:
+    fake: Any = None
+    return Runtime("test", fake, fake, fake, fake, fake, fake)
+
+
+async def rounds_in(rt: Runtime, seconds: float, rounds: list[float]) -> int:
+    before = len(rounds)
+    await asyncio.sleep(seconds)
+    return len(rounds) - before
+
+
+async def test_quiet_the_job_slows_to_its_idle_pace_and_work_brings_it_back() -> None:
+    rt = runtime()
+    loop = asyncio.get_running_loop()
+    rounds: list[float] = []
+
+    async def job() -> None:
+        rounds.append(loop.time())
+
+    rt.every("sweep", 0.05, job, idle_interval_s=3600)
+    try:
+        assert await rounds_in(rt, 0.5, rounds) <= 2  # the first round, then idle
+        rt.touch()  # a record came in
+        await asyncio.sleep(0.03)
+        woke = len(rounds)
+        busy = 0
+        for _ in range(8):  # work keeps coming: rounds at the job's pace
+            rt.touch()
+            busy += await rounds_in(rt, 0.1, rounds)
+        assert busy >= 5
+        assert rounds[woke] - rounds[woke - 1] < 1.0  # woken, not left for the idle hour
+        await asyncio.sleep(0.3)
+        assert await rounds_in(rt, 0.5, rounds) == 0  # quiet again
+    finally:
+        await rt.drain(timeout_s=5)
+
+
+async def test_without_an_idle_pace_the_job_keeps_its_pace_when_quiet() -> None:
+    rt = runtime()
+    rounds: list[float] = []
+
+    async def job() -> None:
+        rounds.append(0.0)
+
+    rt.every("letters", 0.05, job)
+    try:
+        assert await rounds_in(rt, 0.5, rounds) >= 5
+    finally:
+        await rt.drain(timeout_s=5)
+
+
+async def test_an_idle_job_stops_at_once_at_shutdown() -> None:
+    rt = runtime()
+    ran = asyncio.Event()
+
+    async def job() -> None:
+        ran.set()
+
+    rt.every("sweep", 0.01, job, idle_interval_s=3600)
+    await asyncio.wait_for(ran.wait(), 5)
+    await asyncio.sleep(0.1)  # idling now
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await rt.drain(timeout_s=30)
+    assert loop.time() - began < 1.0
+
+
+async def test_requests_that_may_write_count_as_activity_reads_do_not() -> None:
+    touched: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        return None
+
+    middleware = RequestActivity(app, lambda: touched.append("x"))
+    for method in ("GET", "HEAD", "OPTIONS"):
+        await middleware({"type": "http", "method": method}, None, None)
+    await middleware({"type": "lifespan"}, None, None)
+    assert touched == []
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        await middleware({"type": "http", "method": method}, None, None)
+    assert len(touched) == 4
