@@ -21,7 +21,13 @@ from intake.adapters.mongo_store import IntakeStore
 from intake.domain.status import OFFICIAL_WORDING, StatusView
 from intake.rate_limit import refusal
 from intake.refdata_loader import RefdataLoader
-from intake.responses import Accepted, ApplicationPage, ApplicationView, IssuedToken, RefdataLoaded
+from intake.responses import (
+    Accepted,
+    ApplicationDetail,
+    ApplicationPage,
+    IssuedToken,
+    RefdataLoaded,
+)
 from intake.submission import Submissions
 from intake.views import render
 
@@ -68,7 +74,7 @@ def build_router(deps: Callable[[], ApiDeps], *, local_mode: bool) -> APIRouter:
         return JSONResponse({"application_id": filed.application_id, "status": filed.status},
                             status_code=202)
 
-    @router.get("/applications/{application_id}", response_model=ApplicationView,
+    @router.get("/applications/{application_id}", response_model=ApplicationDetail,
                 responses=problem_responses(404, described={
                     404: "No such application, or another applicant's (APPLICATION_NOT_FOUND)"}))
     async def read_application(application_id: str,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from vouchers_shared.events import Voucher
@@ -60,6 +60,14 @@ class ApplicationView(BaseModel):
     working_days_elapsed: int | None = Field(
         description="working days since acceptance, the public-notice period left out (十); "
                     "null while a year's working days are not known")
+
+
+class ApplicationDetail(ApplicationView):
+    """One application read alone: also the application as filed (applicant, project,
+    contracts, materials), as the operators' console shows it."""
+
+    application: dict[str, Any] | None = Field(
+        default=None, description="the application as filed; null while intake has not stored it")
 
 
 class ApplicationPage(BaseModel):
