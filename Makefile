@@ -105,6 +105,7 @@ status:
 
 lint: bootstrap
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 
 TYPECHECK_PATHS = shared/src $(wildcard services/*/src) deploy/local/suitectl.py deploy/local/demo.py \
 	tests/conftest.py $(wildcard tests/support tests/contract tests/integration tests/e2e tests/observability \

@@ -59,9 +59,11 @@ from deploy.bench.watch import Sizes, Stage, Watcher, group_lags  # noqa: E402
 
 CLOCK = "2026-05-20T10:00:00+08:00"  # inside the 2026 filing window
 SUBMITTED = Stage("submitted", topics.APPLICATIONS, topics.APPLICATION_SUBMITTED)
-VERDICTS = (Stage("coi", topics.COI, topics.COI_ASSESSED),
-            Stage("eligibility", topics.ELIGIBILITY, topics.ELIGIBILITY_ASSESSED),
-            Stage("verification", topics.VERIFICATION, topics.VERIFICATION_COMPLETED))
+VERDICTS = (
+    Stage("coi", topics.COI, topics.COI_ASSESSED),
+    Stage("eligibility", topics.ELIGIBILITY, topics.ELIGIBILITY_ASSESSED),
+    Stage("verification", topics.VERIFICATION, topics.VERIFICATION_COMPLETED),
+)
 DECISION = Stage("decision", topics.DECISIONS, topics.CASE_DECIDED)  # sizes for the ceiling
 CODECS = ("none", "gzip", "snappy", "lz4", "zstd")
 PROGRESS_EVERY_S = 5.0
@@ -76,24 +78,47 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench", description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000, help="applications at full speed")
     parser.add_argument("--rate", type=float, default=50.0, help="fixed rate per second (0: skip)")
-    parser.add_argument("--rate-n", type=int, default=None,
-                        help="applications at the fixed rate (default: 30 s worth, at most N)")
+    parser.add_argument(
+        "--rate-n",
+        type=int,
+        default=None,
+        help="applications at the fixed rate (default: 30 s worth, at most N)",
+    )
     parser.add_argument("--concurrency", type=int, default=64, help="HTTP requests in flight")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--warmup", type=int, default=50, help="applications before measuring")
     parser.add_argument("--clock", default=CLOCK, help="VOUCHER_CLOCK of the services")
-    parser.add_argument("--profile", choices=SERVICE_NAMES, default=None,
-                        help="run this service under pyinstrument; writes .run/bench-profile-*")
-    parser.add_argument("--stall-timeout", type=float, default=180.0,
-                        help="give a phase up after this long without a completed application")
-    parser.add_argument("--phase-limit", type=float, default=3600.0,
-                        help="seconds a phase may take before it is cut short and reported as such")
+    parser.add_argument(
+        "--profile",
+        choices=SERVICE_NAMES,
+        default=None,
+        help="run this service under pyinstrument; writes .run/bench-profile-*",
+    )
+    parser.add_argument(
+        "--stall-timeout",
+        type=float,
+        default=180.0,
+        help="give a phase up after this long without a completed application",
+    )
+    parser.add_argument(
+        "--phase-limit",
+        type=float,
+        default=3600.0,
+        help="seconds a phase may take before it is cut short and reported as such",
+    )
     parser.add_argument("--settle-timeout", type=float, default=900.0)
-    parser.add_argument("--idle-s", type=float, default=20.0,
-                        help="measure each process's CPU this long with no work at the end")
-    parser.add_argument("--compression", default="none",
-                        help="comma-separated codecs to run the Kafka ceiling with, the first "
-                             f"being the one the ratio is taken to ({', '.join(CODECS)})")
+    parser.add_argument(
+        "--idle-s",
+        type=float,
+        default=20.0,
+        help="measure each process's CPU this long with no work at the end",
+    )
+    parser.add_argument(
+        "--compression",
+        default="none",
+        help="comma-separated codecs to run the Kafka ceiling with, the first "
+        f"being the one the ratio is taken to ({', '.join(CODECS)})",
+    )
     parser.add_argument("--out", type=Path, default=REPO / ".run" / "bench.json")
     parser.add_argument("--plot", type=Path, default=REPO / ".run" / "bench.png")
     args = parser.parse_args(argv)
@@ -105,9 +130,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-async def phase(label: str, url: str, items: list[Prepared], watcher: Watcher, *,
-                concurrency: int, rate: float | None, stall_timeout: float,
-                limit_s: float) -> dict[str, Any]:
+async def phase(
+    label: str,
+    url: str,
+    items: list[Prepared],
+    watcher: Watcher,
+    *,
+    concurrency: int,
+    rate: float | None,
+    stall_timeout: float,
+    limit_s: float,
+) -> dict[str, Any]:
     """File `items` and wait until each has its three verdicts, nothing moves any more, or
     `limit_s` has passed (then the figures cover what completed, and say so)."""
     subs: list[Submission] = []
@@ -124,9 +157,11 @@ async def phase(label: str, url: str, items: list[Prepared], watcher: Watcher, *
         if now_done != done:
             done, moved_at = now_done, now
         if now - shown_at >= PROGRESS_EVERY_S:
-            say(f"{label}: {now - started:6.1f} s  filed {len(subs)}/{len(items)}  "
+            say(
+                f"{label}: {now - started:6.1f} s  filed {len(subs)}/{len(items)}  "
                 f"accepted {len(ids)}  complete {done}  "
-                f"({(done - shown_done) / (now - shown_at):.1f}/s)")
+                f"({(done - shown_done) / (now - shown_at):.1f}/s)"
+            )
             shown_at, shown_done = now, done
         if filing.done() and done >= len(ids):
             break
@@ -144,8 +179,10 @@ async def phase(label: str, url: str, items: list[Prepared], watcher: Watcher, *
         await filing
     result = figures(subs, watcher, VERDICTS, time.monotonic() - started)
     result.update(planned=len(items), cut_short=cut_short)
-    say(f"{label}: {result['completed']} complete, {result['throughput_apps_per_s']} apps/s, "
-        f"latency {result['latency_s']}")
+    say(
+        f"{label}: {result['completed']} complete, {result['throughput_apps_per_s']} apps/s, "
+        f"latency {result['latency_s']}"
+    )
     return result
 
 
@@ -170,22 +207,33 @@ async def settle(bootstrap: str, limit_s: float) -> dict[str, Any]:
 
 
 def _shape(sizes: dict[str, Sizes]) -> Shape:
-    return Shape({name: sizes.get(name, Sizes()) for name in
-                  ("submitted", "coi", "eligibility", "verification", "decision")})
+    return Shape(
+        {
+            name: sizes.get(name, Sizes())
+            for name in ("submitted", "coi", "eligibility", "verification", "decision")
+        }
+    )
 
 
-async def ceilings(args: argparse.Namespace, suite: BenchSuite, keys: list[str],
-                   sizes: dict[str, Sizes], round_trips: dict[str, Any]) -> dict[str, Any]:
+async def ceilings(
+    args: argparse.Namespace,
+    suite: BenchSuite,
+    keys: list[str],
+    sizes: dict[str, Sizes],
+    round_trips: dict[str, Any],
+) -> dict[str, Any]:
     """Both ceilings, one after the other, with the suite quiet."""
     kafka: dict[str, Any] = {}
     for codec in args.codecs:
         say(f"Kafka ceiling ({codec}): {len(keys)} applications through the same hops, aiokafka alone")
-        kafka[codec] = await run_ceiling(suite.bootstrap, keys, _shape(sizes),
-                                         compression=None if codec == "none" else codec)
+        kafka[codec] = await run_ceiling(
+            suite.bootstrap, keys, _shape(sizes), compression=None if codec == "none" else codec
+        )
         say(f"Kafka ceiling ({codec}): {kafka[codec]['throughput_apps_per_s']} apps/s")
     say(f"store ceiling: {len(keys)} applications' reads and writes, raw PyMongo")
-    store = await asyncio.to_thread(run_store_ceiling, suite.mongodb_url, round_trips["commands"],
-                                    len(keys), suite.pids()["store"], say)
+    store = await asyncio.to_thread(
+        run_store_ceiling, suite.mongodb_url, round_trips["commands"], len(keys), suite.pids()["store"], say
+    )
     return {"kafka": kafka[args.codecs[0]], "kafka_by_compression": kafka, "store": store}
 
 
@@ -197,8 +245,10 @@ async def measure(args: argparse.Namespace, suite: BenchSuite, gen: Generator) -
 
     warm, main = gen.filings(args.warmup), gen.filings(args.n)
     at_rate = gen.filings(args.rate_n) if args.rate else []
-    say(f"loading reference data ({len(gen.registry.audit_reports)} audit reports, "
-        f"{len(gen.registry.providers)} providers)")
+    say(
+        f"loading reference data ({len(gen.registry.audit_reports)} audit reports, "
+        f"{len(gen.registry.providers)} providers)"
+    )
     await asyncio.to_thread(suite.load_refdata, gen.registry.kinds())
     items = {name: prepare(f, token_for) for name, f in (("warm", warm), ("main", main), ("rate", at_rate))}
     watcher = Watcher(suite.bootstrap, (SUBMITTED, *VERDICTS, DECISION))
@@ -208,38 +258,63 @@ async def measure(args: argparse.Namespace, suite: BenchSuite, gen: Generator) -
     pids = {**suite.pids(), "load generator": os.getpid()}
     meter = CpuMeter(pids)
     try:
-        await phase("warm-up", url, items["warm"], watcher, concurrency=8, rate=None,
-                    stall_timeout=args.stall_timeout, limit_s=args.phase_limit)
+        await phase(
+            "warm-up",
+            url,
+            items["warm"],
+            watcher,
+            concurrency=8,
+            rate=None,
+            stall_timeout=args.stall_timeout,
+            limit_s=args.phase_limit,
+        )
         await settle(bootstrap, args.settle_timeout)
         pipeline: dict[str, Any] = {}
         cpu: dict[str, dict[str, float]] = {}
         commands_before = await roundtrips.scrape(services)
         meter.start()
-        pipeline["full_speed"] = await phase("full speed", url, items["main"], watcher,
-                                             concurrency=args.concurrency, rate=None,
-                                             stall_timeout=args.stall_timeout,
-                                             limit_s=args.phase_limit)
+        pipeline["full_speed"] = await phase(
+            "full speed",
+            url,
+            items["main"],
+            watcher,
+            concurrency=args.concurrency,
+            rate=None,
+            stall_timeout=args.stall_timeout,
+            limit_s=args.phase_limit,
+        )
         pipeline["full_speed"].update(await settle(bootstrap, args.settle_timeout))
         pipeline["full_speed"]["concurrency"] = args.concurrency
         cpu["full_speed"] = meter.stop()
         round_trips = roundtrips.summary(
-            roundtrips.moved(commands_before, await roundtrips.scrape(services)), args.n)
-        say(f"store round trips per application: {round_trips['total_per_application']} "
-            f"({', '.join(f'{k} {v}' for k, v in round_trips['per_service'].items())})")
+            roundtrips.moved(commands_before, await roundtrips.scrape(services)), args.n
+        )
+        say(
+            f"store round trips per application: {round_trips['total_per_application']} "
+            f"({', '.join(f'{k} {v}' for k, v in round_trips['per_service'].items())})"
+        )
         if at_rate:
             meter.start()
-            pipeline["fixed_rate"] = await phase(f"{args.rate:g}/s", url, items["rate"], watcher,
-                                                 concurrency=args.concurrency, rate=args.rate,
-                                                 stall_timeout=args.stall_timeout,
-                                                 limit_s=args.phase_limit)
+            pipeline["fixed_rate"] = await phase(
+                f"{args.rate:g}/s",
+                url,
+                items["rate"],
+                watcher,
+                concurrency=args.concurrency,
+                rate=args.rate,
+                stall_timeout=args.stall_timeout,
+                limit_s=args.phase_limit,
+            )
             pipeline["fixed_rate"].update(await settle(bootstrap, args.settle_timeout))
             pipeline["fixed_rate"]["target_rate"] = args.rate
             cpu["fixed_rate"] = meter.stop()
     finally:
         await watcher.stop()  # its fetches would count as Kafka's idle work
     letters_left = await asyncio.to_thread(letters_sent, suite, args.settle_timeout)
-    say(f"idle: {IDLE_SETTLE_S:g} s for the periodic jobs to fall to their idle pace, then "
-        f"{args.idle_s:g} s with nothing to do")
+    say(
+        f"idle: {IDLE_SETTLE_S:g} s for the periodic jobs to fall to their idle pace, then "
+        f"{args.idle_s:g} s with nothing to do"
+    )
     await asyncio.sleep(IDLE_SETTLE_S)
     idle_before = await roundtrips.scrape(services)
     meter.start()
@@ -251,11 +326,15 @@ async def measure(args: argparse.Namespace, suite: BenchSuite, gen: Generator) -
     ceiling = await ceilings(args, suite, [f.uscc for f in main], watcher.sizes, round_trips)
     result = assemble(args, pipeline, ceiling, cpu, rss, mix_of(main), suite.mail.count)
     result["store_round_trips"] = round_trips
-    result["idle"] = {"seconds": args.idle_s, "after_s": IDLE_SETTLE_S, "letters_left": letters_left,
-                      "cpu_percent": idle,
-                      "store_commands_per_s": {
-                          f"{c.service} {c.command} {c.collection}": round(c.count / args.idle_s, 2)
-                          for c in idle_trips}}
+    result["idle"] = {
+        "seconds": args.idle_s,
+        "after_s": IDLE_SETTLE_S,
+        "letters_left": letters_left,
+        "cpu_percent": idle,
+        "store_commands_per_s": {
+            f"{c.service} {c.command} {c.collection}": round(c.count / args.idle_s, 2) for c in idle_trips
+        },
+    }
     return result
 
 
@@ -274,13 +353,22 @@ def letters_sent(suite: BenchSuite, limit_s: float) -> int:
     return left
 
 
-def assemble(args: argparse.Namespace, pipeline: dict[str, Any], ceiling: dict[str, Any],
-             cpu: dict[str, dict[str, float]], rss: dict[str, float], mix: dict[str, int],
-             letters: int) -> dict[str, Any]:
+def assemble(
+    args: argparse.Namespace,
+    pipeline: dict[str, Any],
+    ceiling: dict[str, Any],
+    cpu: dict[str, dict[str, float]],
+    rss: dict[str, float],
+    mix: dict[str, int],
+    letters: int,
+) -> dict[str, Any]:
     def usage(name: str) -> dict[str, Any]:
         used = cpu["full_speed"][name]
-        out: dict[str, Any] = {"peak_rss_mb": rss[name], "cpu_s": round(used, 2),
-                               "cpu_s_per_app": round(used / args.n, 5)}
+        out: dict[str, Any] = {
+            "peak_rss_mb": rss[name],
+            "cpu_s": round(used, 2),
+            "cpu_s_per_app": round(used / args.n, 5),
+        }
         if "fixed_rate" in cpu:
             out["cpu_s_per_app_at_fixed_rate"] = round(cpu["fixed_rate"][name] / args.rate_n, 5)
         return out
@@ -289,19 +377,28 @@ def assemble(args: argparse.Namespace, pipeline: dict[str, Any], ceiling: dict[s
 
     def ratio(rate: float) -> float:
         return round(full / rate, 4) if rate else 0.0
+
     result: dict[str, Any] = {
-        "n": args.n, "seed": args.seed, "rate_n": args.rate_n if args.rate else 0,
-        "finished_at": datetime.now(UTC).isoformat(), "program_clock": args.clock,
-        "machine": {"cpu_count": os.cpu_count(), "platform": sys.platform,
-                    "load_average_at_start": args.load_at_start,
-                    "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
+        "n": args.n,
+        "seed": args.seed,
+        "rate_n": args.rate_n if args.rate else 0,
+        "finished_at": datetime.now(UTC).isoformat(),
+        "program_clock": args.clock,
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "platform": sys.platform,
+            "load_average_at_start": args.load_at_start,
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        },
         "versions": report.versions(),
         "mix": mix,
         "pipeline": pipeline,
         "ceilings": ceiling,
-        "ratios": {"kafka": ratio(ceiling["kafka"]["throughput_apps_per_s"]),
-                   "store_one_at_a_time": ratio(ceiling["store"]["one_at_a_time"]["throughput_apps_per_s"]),
-                   "store_batched": ratio(ceiling["store"]["batched"]["throughput_apps_per_s"])},
+        "ratios": {
+            "kafka": ratio(ceiling["kafka"]["throughput_apps_per_s"]),
+            "store_one_at_a_time": ratio(ceiling["store"]["one_at_a_time"]["throughput_apps_per_s"]),
+            "store_batched": ratio(ceiling["store"]["batched"]["throughput_apps_per_s"]),
+        },
         "services": {name: usage(name) for name in SERVICE_NAMES},
         "infra": {name: usage(name) for name in ("kafka", "store", "load generator")},
         "letters_sent": letters,
@@ -320,9 +417,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     args.load_at_start = [round(x, 2) for x in os.getloadavg()]
     started = time.monotonic()
-    say(f"N={args.n}, rate {args.rate:g}/s for {args.rate_n if args.rate else 0}, "
+    say(
+        f"N={args.n}, rate {args.rate:g}/s for {args.rate_n if args.rate else 0}, "
         f"{args.concurrency} in flight, seed {args.seed}, {os.cpu_count()} cores, "
-        f"load average {args.load_at_start[0]}")
+        f"load average {args.load_at_start[0]}"
+    )
     gen = Generator(args.seed)
     with bench_suite(REPO / ".run" / "bench", args.clock, args.profile) as suite:
         say(f"suite up: kafka {suite.bootstrap}, intake {suite.urls['intake']}")

@@ -65,8 +65,7 @@ FLOWS = (
     Flow("eligibility", "eligibility-coi", ("submitted",), emits={"submitted": "coi"}),
     Flow("eligibility", "eligibility-rules", ("coi", "decision"), emits={"coi": "eligibility"}),
     Flow("verification", "verification", ("submitted",), emits={"submitted": "verification"}),
-    Flow("notification", "notification-cases", ("submitted", *VERDICTS),
-         joins=(VERDICTS, "decision")),
+    Flow("notification", "notification-cases", ("submitted", *VERDICTS), joins=(VERDICTS, "decision")),
     Flow("intake", "intake-status", KINDS),
 )
 
@@ -91,8 +90,10 @@ def read_per_application(flow: Flow, flows: Sequence[Flow] = FLOWS) -> int:
 
 def records_per_application(flows: Sequence[Flow] = FLOWS) -> dict[str, int]:
     """Records produced and consumed (each group reading its own copy), per application."""
-    return {"produced": sum(produced_per_application(flows).values()),
-            "consumed": sum(read_per_application(f, flows) for f in flows)}
+    return {
+        "produced": sum(produced_per_application(flows).values()),
+        "consumed": sum(read_per_application(f, flows) for f in flows),
+    }
 
 
 @dataclass(frozen=True)
@@ -137,14 +138,26 @@ def _subject(record: Any) -> bytes:
     return next((v for k, v in record.headers or () if k == "ce_subject"), b"")
 
 
-async def _group(flow: Flow, topics: Mapping[str, str], producer: AIOKafkaProducer,
-                 bootstrap: str, group: str, shape: Shape, ready: asyncio.Event) -> None:
+async def _group(
+    flow: Flow,
+    topics: Mapping[str, str],
+    producer: AIOKafkaProducer,
+    bootstrap: str,
+    group: str,
+    shape: Shape,
+    ready: asyncio.Event,
+) -> None:
     """Read, send what the records make, commit; after each commit print how many records
     the group has read (`read GROUP COUNT WALL_CLOCK`)."""
     kind_of = {topics[k]: k for k in flow.reads}
-    consumer = AIOKafkaConsumer(*kind_of, bootstrap_servers=bootstrap, group_id=group,
-                                enable_auto_commit=False, auto_offset_reset="earliest",
-                                max_poll_records=MAX_RECORDS)
+    consumer = AIOKafkaConsumer(
+        *kind_of,
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=MAX_RECORDS,
+    )
     await consumer.start()
     join = Join(flow.joins[0]) if flow.joins else None
     values = {k: b"x" * shape.value_bytes(k) for k in KINDS}
@@ -164,9 +177,14 @@ async def _group(flow: Flow, topics: Mapping[str, str], producer: AIOKafkaProduc
                         target = flow.joins[1]  # type: ignore[index]
                     if target is None:
                         continue
-                    sends.append(await producer.send(
-                        topics[target], values[target], key=record.key,
-                        headers=headers(_subject(record), shape.header_bytes(target))))
+                    sends.append(
+                        await producer.send(
+                            topics[target],
+                            values[target],
+                            key=record.key,
+                            headers=headers(_subject(record), shape.header_bytes(target)),
+                        )
+                    )
             if sends:
                 await asyncio.gather(*sends)
             if batches:
@@ -178,22 +196,46 @@ async def _group(flow: Flow, topics: Mapping[str, str], producer: AIOKafkaProduc
 
 
 def producer_options(compression: str | None = None) -> dict[str, Any]:
-    return {**PRODUCER_GUARANTEES, **PRODUCER_TUNING, "max_request_size": MAX_MESSAGE_BYTES,
-            "compression_type": compression}
+    return {
+        **PRODUCER_GUARANTEES,
+        **PRODUCER_TUNING,
+        "max_request_size": MAX_MESSAGE_BYTES,
+        "compression_type": compression,
+    }
 
 
 async def worker(spec: dict[str, Any]) -> None:
     """One service's flows in one process, with one producer, as the service has."""
     shape = Shape({k: Sizes(**v) for k, v in spec["sizes"].items()})
-    producer = AIOKafkaProducer(bootstrap_servers=spec["bootstrap"],
-                                **producer_options(spec.get("compression")))
+    producer = AIOKafkaProducer(
+        bootstrap_servers=spec["bootstrap"], **producer_options(spec.get("compression"))
+    )
     await producer.start()
-    flows = [Flow(f["service"], f["group"], tuple(f["reads"]), f["emits"],
-                  (tuple(f["joins"][0]), f["joins"][1]) if f["joins"] else None) for f in spec["flows"]]
+    flows = [
+        Flow(
+            f["service"],
+            f["group"],
+            tuple(f["reads"]),
+            f["emits"],
+            (tuple(f["joins"][0]), f["joins"][1]) if f["joins"] else None,
+        )
+        for f in spec["flows"]
+    ]
     readies = [asyncio.Event() for _ in flows]
-    tasks = [asyncio.create_task(_group(flow, spec["topics"], producer, spec["bootstrap"],
-                                        f"{spec['group_prefix']}{flow.group}", shape, ready))
-             for flow, ready in zip(flows, readies, strict=True)]
+    tasks = [
+        asyncio.create_task(
+            _group(
+                flow,
+                spec["topics"],
+                producer,
+                spec["bootstrap"],
+                f"{spec['group_prefix']}{flow.group}",
+                shape,
+                ready,
+            )
+        )
+        for flow, ready in zip(flows, readies, strict=True)
+    ]
     try:
         waiting: asyncio.Future[Any] = asyncio.ensure_future(asyncio.gather(*(r.wait() for r in readies)))
         done, _ = await asyncio.wait([waiting, *tasks], return_when=asyncio.FIRST_COMPLETED)
@@ -208,8 +250,14 @@ async def worker(spec: dict[str, Any]) -> None:
 
 async def _start_worker(spec: dict[str, Any]) -> asyncio.subprocess.Process:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "deploy.bench.ceiling", "worker", json.dumps(spec), cwd=REPO,
-        stdout=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "deploy.bench.ceiling",
+        "worker",
+        json.dumps(spec),
+        cwd=REPO,
+        stdout=asyncio.subprocess.PIPE,
+    )
     assert proc.stdout is not None
     line = await asyncio.wait_for(proc.stdout.readline(), 120)
     if line.strip() != b"ready":
@@ -217,31 +265,48 @@ async def _start_worker(spec: dict[str, Any]) -> asyncio.subprocess.Process:
     return proc
 
 
-def rates(sent_at: Mapping[str, float], verdicts: Mapping[str, Mapping[str, float]],
-          drained_at: float | None) -> dict[str, Any]:
+def rates(
+    sent_at: Mapping[str, float], verdicts: Mapping[str, Mapping[str, float]], drained_at: float | None
+) -> dict[str, Any]:
     """Throughput to the last verdict (as the pipeline is timed) and to every group drained."""
-    ends = {s: max(seen[k] for k in VERDICTS) for s, seen in verdicts.items()
-            if s in sent_at and all(k in seen for k in VERDICTS)}
+    ends = {
+        s: max(seen[k] for k in VERDICTS)
+        for s, seen in verdicts.items()
+        if s in sent_at and all(k in seen for k in VERDICTS)
+    }
     first = min(sent_at.values()) if sent_at else float("nan")
     span = max(ends.values()) - first if ends else float("nan")
     drained = drained_at - first if drained_at is not None and sent_at else float("nan")
-    return {"completed": len(ends), "span_s": round(span, 3),
-            "throughput_apps_per_s": round(len(ends) / span, 2) if ends and span > 0 else 0.0,
-            "drained_s": round(drained, 3),
-            "drained_apps_per_s": round(len(sent_at) / drained, 2) if drained > 0 else 0.0,
-            "latency_s": percentiles([ends[s] - sent_at[s] for s in ends])}
+    return {
+        "completed": len(ends),
+        "span_s": round(span, 3),
+        "throughput_apps_per_s": round(len(ends) / span, 2) if ends and span > 0 else 0.0,
+        "drained_s": round(drained, 3),
+        "drained_apps_per_s": round(len(sent_at) / drained, 2) if drained > 0 else 0.0,
+        "latency_s": percentiles([ends[s] - sent_at[s] for s in ends]),
+    }
 
 
-async def run_ceiling(bootstrap: str, keys: Sequence[str], shape: Shape, *,
-                      compression: str | None = None, timeout_s: float = 900) -> dict[str, Any]:
+async def run_ceiling(
+    bootstrap: str,
+    keys: Sequence[str],
+    shape: Shape,
+    *,
+    compression: str | None = None,
+    timeout_s: float = 900,
+) -> dict[str, Any]:
     """Move len(keys) applications through FLOWS; throughput and end-to-end latency."""
     run = uuid.uuid4().hex[:8]
     names = {k: f"bench.ceiling.{run}.{k}" for k in KINDS}
     prefix = f"bench-ceiling-{run}-"
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
-    await admin.create_topics([NewTopic(t, PARTITIONS, 1, topic_configs={
-        "max.message.bytes": str(MAX_MESSAGE_BYTES)}) for t in names.values()])
+    await admin.create_topics(
+        [
+            NewTopic(t, PARTITIONS, 1, topic_configs={"max.message.bytes": str(MAX_MESSAGE_BYTES)})
+            for t in names.values()
+        ]
+    )
     procs: list[asyncio.subprocess.Process] = []
     progress = Progress()
     watcher = Watcher(bootstrap, tuple(Stage(k, names[k]) for k in VERDICTS))
@@ -249,9 +314,19 @@ async def run_ceiling(bootstrap: str, keys: Sequence[str], shape: Shape, *,
     try:
         for service in dict.fromkeys(f.service for f in FLOWS):
             flows = [asdict(f) for f in FLOWS if f.service == service]
-            procs.append(await _start_worker({
-                "service": service, "bootstrap": bootstrap, "topics": names, "flows": flows,
-                "sizes": sizes, "group_prefix": prefix, "compression": compression}))
+            procs.append(
+                await _start_worker(
+                    {
+                        "service": service,
+                        "bootstrap": bootstrap,
+                        "topics": names,
+                        "flows": flows,
+                        "sizes": sizes,
+                        "group_prefix": prefix,
+                        "compression": compression,
+                    }
+                )
+            )
             progress.follow(procs[-1])
         await watcher.start(from_end=False)
         sent_at = await _produce(bootstrap, names["submitted"], keys, shape, compression)
@@ -265,16 +340,20 @@ async def run_ceiling(bootstrap: str, keys: Sequence[str], shape: Shape, *,
             await proc.wait()
         await admin.delete_topics(list(names.values()))
         await admin.close()
-    return {"applications": len(keys), **rates(sent_at, watcher.first, drained_at),
-            "records_per_application": records_per_application(),
-            "compression": compression or "none",
-            "producer": {k: v for k, v in producer_options(compression).items() if k != "compression_type"},
-            "value_bytes": {k: shape.value_bytes(k) for k in KINDS[:5]},
-            "header_bytes": {k: shape.header_bytes(k) for k in KINDS[:5]}}
+    return {
+        "applications": len(keys),
+        **rates(sent_at, watcher.first, drained_at),
+        "records_per_application": records_per_application(),
+        "compression": compression or "none",
+        "producer": {k: v for k, v in producer_options(compression).items() if k != "compression_type"},
+        "value_bytes": {k: shape.value_bytes(k) for k in KINDS[:5]},
+        "header_bytes": {k: shape.header_bytes(k) for k in KINDS[:5]},
+    }
 
 
-async def _produce(bootstrap: str, topic: str, keys: Sequence[str], shape: Shape,
-                   compression: str | None) -> dict[str, float]:
+async def _produce(
+    bootstrap: str, topic: str, keys: Sequence[str], shape: Shape, compression: str | None
+) -> dict[str, float]:
     """Every submitted record sent before any is awaited, as a busy intake would."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **producer_options(compression))
     await producer.start()
@@ -285,9 +364,14 @@ async def _produce(bootstrap: str, topic: str, keys: Sequence[str], shape: Shape
         for i, key in enumerate(keys):
             subject = f"c{i}"
             sent_at[subject] = time.time()
-            futures.append(await producer.send(topic, value, key=key.encode(),
-                                               headers=headers(subject.encode(),
-                                                               shape.header_bytes("submitted"))))
+            futures.append(
+                await producer.send(
+                    topic,
+                    value,
+                    key=key.encode(),
+                    headers=headers(subject.encode(), shape.header_bytes("submitted")),
+                )
+            )
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
@@ -324,8 +408,13 @@ class Progress:
         await asyncio.gather(*self.tasks, return_exceptions=True)
 
 
-async def _wait(watcher: Watcher, progress: Progress, sent_at: Mapping[str, float],
-                procs: Sequence[asyncio.subprocess.Process], timeout_s: float) -> float | None:
+async def _wait(
+    watcher: Watcher,
+    progress: Progress,
+    sent_at: Mapping[str, float],
+    procs: Sequence[asyncio.subprocess.Process],
+    timeout_s: float,
+) -> float | None:
     """Until every application has its verdicts and every group has read all its records;
     when the last group had (wall clock), or None on timeout."""
     expected = {f.group: read_per_application(f) * len(sent_at) for f in FLOWS}

@@ -35,10 +35,17 @@ class Prepared:
 
 def prepare(filings: Sequence[Filing], token_for: Callable[[str], str]) -> list[Prepared]:
     """Bodies, bearer tokens and idempotency keys, made before the clock starts."""
-    return [Prepared(json.dumps(f.body, ensure_ascii=False).encode(),
-                     {"Authorization": f"Bearer {token_for(f.uscc)}",
-                      "Content-Type": "application/json",
-                      "Idempotency-Key": f"bench-{f.uscc}"}) for f in filings]
+    return [
+        Prepared(
+            json.dumps(f.body, ensure_ascii=False).encode(),
+            {
+                "Authorization": f"Bearer {token_for(f.uscc)}",
+                "Content-Type": "application/json",
+                "Idempotency-Key": f"bench-{f.uscc}",
+            },
+        )
+        for f in filings
+    ]
 
 
 async def _file(client: httpx.AsyncClient, item: Prepared, attempts: int = 4) -> Submission:
@@ -60,12 +67,16 @@ async def _file(client: httpx.AsyncClient, item: Prepared, attempts: int = 4) ->
     return sub
 
 
-async def file_all(url: str, items: Sequence[Prepared], *, concurrency: int, rate: float | None,
-                   out: list[Submission]) -> None:
+async def file_all(
+    url: str, items: Sequence[Prepared], *, concurrency: int, rate: float | None, out: list[Submission]
+) -> None:
     """File every item: `concurrency` requests in flight, or one every 1/`rate` seconds."""
-    limits = httpx.Limits(max_connections=max(concurrency, 256 if rate else concurrency),
-                          max_keepalive_connections=max(concurrency, 64))
+    limits = httpx.Limits(
+        max_connections=max(concurrency, 256 if rate else concurrency),
+        max_keepalive_connections=max(concurrency, 64),
+    )
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120.0) as client:
+
         async def file_one(item: Prepared) -> None:
             out.append(await _file(client, item))
 
@@ -95,14 +106,17 @@ def percentiles(values: Sequence[float]) -> dict[str, float]:
     return {f"p{p}": round(float(np.percentile(array, p)), 4) for p in PERCENTILES}
 
 
-def figures(subs: Sequence[Submission], watcher: Watcher, stages: Sequence[Stage],
-            wall_s: float) -> dict[str, Any]:
+def figures(
+    subs: Sequence[Submission], watcher: Watcher, stages: Sequence[Stage], wall_s: float
+) -> dict[str, Any]:
     """Throughput and latency of one phase, from the submissions and the verdicts seen."""
     names = [s.name for s in stages]
     accepted = [s for s in subs if s.status == 202 and s.application_id]
-    done = [(s, watcher.first[s.application_id]) for s in accepted
-            if s.application_id in watcher.first
-            and all(n in watcher.first[s.application_id] for n in names)]
+    done = [
+        (s, watcher.first[s.application_id])
+        for s in accepted
+        if s.application_id in watcher.first and all(n in watcher.first[s.application_id] for n in names)
+    ]
     last = [max(seen[n] for n in names) for _, seen in done]
     first_sent = min((s.sent for s in subs), default=0.0)
     span = (max(last) - first_sent) if last else float("nan")
@@ -118,8 +132,9 @@ def figures(subs: Sequence[Submission], watcher: Watcher, stages: Sequence[Stage
         "span_s": round(span, 3),
         "wall_s": round(wall_s, 3),
         "throughput_apps_per_s": round(len(done) / span, 2) if last and span > 0 else 0.0,
-        "http_accept_rate_per_s": round(
-            len(accepted) / (max(s.answered for s in accepted) - first_sent), 2) if accepted else 0.0,
+        "http_accept_rate_per_s": round(len(accepted) / (max(s.answered for s in accepted) - first_sent), 2)
+        if accepted
+        else 0.0,
         "latency_s": percentiles([t - s.answered for (s, _), t in zip(done, last, strict=True)]),
         "latency_from_request_s": percentiles([t - s.sent for (s, _), t in zip(done, last, strict=True)]),
         "http_response_s": percentiles([s.answered - s.sent for s in accepted]),

@@ -47,6 +47,5 @@ class CpuMeter:
         self._before = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
 
     def stop(self) -> dict[str, float]:
-        self.used = {name: cpu_seconds(pid) - self._before.get(name, 0.0)
-                     for name, pid in self.pids.items()}
+        self.used = {name: cpu_seconds(pid) - self._before.get(name, 0.0) for name, pid in self.pids.items()}
         return self.used

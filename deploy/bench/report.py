@@ -25,12 +25,20 @@ def versions() -> dict[str, str]:
     jars = sorted((REPO / "deploy" / "local" / "kafka" / "libs").glob("kafka_2.13-*.jar"))
     found["kafka"] = jars[0].stem.split("-", 1)[1] if jars else "unknown"
     go_mod = REPO / "deploy" / "local" / "ferretdb" / "go.mod"
-    match = re.search(r"github.com/FerretDB/FerretDB\S*\s+(v\S+)", go_mod.read_text()) \
-        if go_mod.is_file() else None
+    match = (
+        re.search(r"github.com/FerretDB/FerretDB\S*\s+(v\S+)", go_mod.read_text())
+        if go_mod.is_file()
+        else None
+    )
     found["ferretdb"] = match.group(1) if match else "unknown"
     try:
-        java = subprocess.run(["java", "-version"], capture_output=True, text=True, check=False,  # noqa: S607
-                              timeout=30)
+        java = subprocess.run(
+            ["java", "-version"],  # noqa: S607 - the JDK on PATH, fixed arguments
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
         found["java"] = (java.stderr.splitlines() or ["unknown"])[0]
     except OSError:
         found["java"] = "absent"
@@ -45,11 +53,17 @@ def targets(result: dict[str, Any]) -> dict[str, Any]:
     p99 = rate["latency_s"]["p99"] if rate else float("nan")
     seconds_10k = 10_000 / throughput if throughput else float("inf")
     return {
-        "kafka_ratio_at_least_0.5": {"value": result["ratios"]["kafka"],
-                                     "met": result["ratios"]["kafka"] >= TARGETS["ratio"]},
-        "10k_under_60_s": {"value": round(seconds_10k, 1), "met": seconds_10k < TARGETS["seconds_for_10k"],
-                           "note": "extrapolated from this run's full-speed throughput"
-                           if result["n"] != 10_000 else "measured"},
+        "kafka_ratio_at_least_0.5": {
+            "value": result["ratios"]["kafka"],
+            "met": result["ratios"]["kafka"] >= TARGETS["ratio"],
+        },
+        "10k_under_60_s": {
+            "value": round(seconds_10k, 1),
+            "met": seconds_10k < TARGETS["seconds_for_10k"],
+            "note": "extrapolated from this run's full-speed throughput"
+            if result["n"] != 10_000
+            else "measured",
+        },
         "p99_under_1_s_at_50_per_s": {"value": p99, "met": bool(p99 < TARGETS["p99_at_50_per_s"])},
         "each_service_under_150_mb": {"value": rss, "met": all(v < TARGETS["rss_mb"] for v in rss.values())},
     }
@@ -57,8 +71,9 @@ def targets(result: dict[str, Any]) -> dict[str, Any]:
 
 def write_json(result: dict[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(_clean(result), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(_clean(result), indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
+    )
 
 
 def _clean(value: Any) -> Any:
@@ -78,8 +93,9 @@ def throughput_bars(result: dict[str, Any]) -> dict[str, float]:
     pipeline = result["pipeline"]
     bars = {"pipeline\nfull speed": pipeline["full_speed"]["throughput_apps_per_s"]}
     if "fixed_rate" in pipeline:
-        bars[_fixed_rate_label(pipeline["fixed_rate"], "pipeline\n")] = \
-            pipeline["fixed_rate"]["throughput_apps_per_s"]
+        bars[_fixed_rate_label(pipeline["fixed_rate"], "pipeline\n")] = pipeline["fixed_rate"][
+            "throughput_apps_per_s"
+        ]
     if (ceilings := result.get("ceilings")) is not None:
         bars["Kafka\nceiling"] = ceilings["kafka"]["throughput_apps_per_s"]
         bars["store ceiling\none at a time"] = ceilings["store"]["one_at_a_time"]["throughput_apps_per_s"]
@@ -155,35 +171,71 @@ def _finite(value: float) -> float:
 def table(result: dict[str, Any]) -> str:
     pipeline, ceilings, ratios = result["pipeline"], result["ceilings"], result["ratios"]
     machine = result["machine"]
-    rows = [("N applications", f"{result['n']}  (cores: {machine['cpu_count']}; load average "
-             f"{machine['load_average_at_start'][0]} at start, {machine['load_average_at_end'][0]} at end)")]
+    rows = [
+        (
+            "N applications",
+            f"{result['n']}  (cores: {machine['cpu_count']}; load average "
+            f"{machine['load_average_at_start'][0]} at start, {machine['load_average_at_end'][0]} at end)",
+        )
+    ]
     for name, phase in pipeline.items():
         lat = phase["latency_s"]
-        rows.append((f"pipeline {name}", f"{phase['throughput_apps_per_s']:.1f} apps/s; "
-                     f"p50 {lat['p50']:.3f} s, p95 {lat['p95']:.3f} s, p99 {lat['p99']:.3f} s; "
-                     f"{phase['completed']}/{phase.get('planned', phase['filed'])} complete"
-                     + (" (cut short)" if phase.get("cut_short") else "")
-                     + (f"; drained in {phase['drain_s']:.0f} s" if phase.get("drained")
-                        else "; consumers still lagging")))
+        rows.append(
+            (
+                f"pipeline {name}",
+                f"{phase['throughput_apps_per_s']:.1f} apps/s; "
+                f"p50 {lat['p50']:.3f} s, p95 {lat['p95']:.3f} s, p99 {lat['p99']:.3f} s; "
+                f"{phase['completed']}/{phase.get('planned', phase['filed'])} complete"
+                + (" (cut short)" if phase.get("cut_short") else "")
+                + (
+                    f"; drained in {phase['drain_s']:.0f} s"
+                    if phase.get("drained")
+                    else "; consumers still lagging"
+                ),
+            )
+        )
     kafka, store = ceilings["kafka"], ceilings["store"]
     for codec, run in ceilings.get("kafka_by_compression", {"": kafka}).items():
-        rows.append((f"Kafka ceiling {codec}".rstrip(),
-                     f"{run['throughput_apps_per_s']:.1f} apps/s to the verdicts, "
-                     f"{run['drained_apps_per_s']:.1f} apps/s until every group has read all; "
-                     f"p99 {run['latency_s']['p99']:.3f} s"))
+        rows.append(
+            (
+                f"Kafka ceiling {codec}".rstrip(),
+                f"{run['throughput_apps_per_s']:.1f} apps/s to the verdicts, "
+                f"{run['drained_apps_per_s']:.1f} apps/s until every group has read all; "
+                f"p99 {run['latency_s']['p99']:.3f} s",
+            )
+        )
     for mode in ("one_at_a_time", "batched"):
-        rows.append((f"store ceiling {mode.replace('_', ' ')}",
-                     f"{store[mode]['throughput_apps_per_s']:.1f} apps/s "
-                     f"({store[mode]['round_trips_per_application']:g} round trips per application)"))
-    rows.append(("ratio pipeline/ceiling", f"Kafka {ratios['kafka']:.4f}, store one at a time "
-                 f"{ratios['store_one_at_a_time']:.4f}, store batched {ratios['store_batched']:.4f}"))
+        rows.append(
+            (
+                f"store ceiling {mode.replace('_', ' ')}",
+                f"{store[mode]['throughput_apps_per_s']:.1f} apps/s "
+                f"({store[mode]['round_trips_per_application']:g} round trips per application)",
+            )
+        )
+    rows.append(
+        (
+            "ratio pipeline/ceiling",
+            f"Kafka {ratios['kafka']:.4f}, store one at a time "
+            f"{ratios['store_one_at_a_time']:.4f}, store batched {ratios['store_batched']:.4f}",
+        )
+    )
     trips = result.get("store_round_trips")
     if trips:
-        rows.append(("store round trips per app", f"{trips['total_per_application']:g}: " + ", ".join(
-            f"{k} {v:g}" for k, v in trips["per_service"].items())))
+        rows.append(
+            (
+                "store round trips per app",
+                f"{trips['total_per_application']:g}: "
+                + ", ".join(f"{k} {v:g}" for k, v in trips["per_service"].items()),
+            )
+        )
     for name, figures in {**result["services"], **result["infra"]}.items():
-        rows.append((f"  {name}", f"peak RSS {figures['peak_rss_mb']:.0f} MiB, "
-                     f"{figures['cpu_s_per_app'] * 1000:.1f} ms CPU per application"))
+        rows.append(
+            (
+                f"  {name}",
+                f"peak RSS {figures['peak_rss_mb']:.0f} MiB, "
+                f"{figures['cpu_s_per_app'] * 1000:.1f} ms CPU per application",
+            )
+        )
     idle = result.get("idle", {}).get("cpu_percent", {})
     rows.append(("idle CPU %", ", ".join(f"{k} {v:g}" for k, v in idle.items() if v >= 0.5) or "none"))
     for name, target in result["targets"].items():

@@ -94,15 +94,30 @@ def summary(commands: Iterable[Commands], n: int) -> dict[str, Any]:
         "applications": n,
         "total_per_application": round(sum(per_service.values()), 2),
         "per_service": {s: round(v, 2) for s, v in sorted(per_service.items())},
-        "commands": [{"service": c.service, "command": c.command, "collection": c.collection,
-                      "per_application": round(c.per_application(n), 3),
-                      "request_bytes": c.mean_request(), "reply_bytes": c.mean_reply()}
-                     for c in rows],
+        "commands": [
+            {
+                "service": c.service,
+                "command": c.command,
+                "collection": c.collection,
+                "per_application": round(c.per_application(n), 3),
+                "request_bytes": c.mean_request(),
+                "reply_bytes": c.mean_reply(),
+            }
+            for c in rows
+        ],
     }
 
 
 def rows_of(summary_: Mapping[str, Any]) -> list[Commands]:
     """The summary's commands back as `Commands` per application (count = per application)."""
-    return [Commands(r["service"], r["command"], r["collection"], r["per_application"],
-                     r["request_bytes"] * r["per_application"], r["reply_bytes"] * r["per_application"])
-            for r in summary_["commands"]]
+    return [
+        Commands(
+            r["service"],
+            r["command"],
+            r["collection"],
+            r["per_application"],
+            r["request_bytes"] * r["per_application"],
+            r["reply_bytes"] * r["per_application"],
+        )
+        for r in summary_["commands"]
+    ]

@@ -71,8 +71,11 @@ def ops_of(commands: Sequence[Mapping[str, Any]]) -> tuple[list[Op], list[str]]:
         row = merged.setdefault((kind, str(c["collection"])), [0.0, 0.0])
         row[0] += c["per_application"]
         row[1] += c["per_application"] * max(size - ENVELOPE_BYTES, 16)
-    ops = [Op(kind, coll, per_app, round(total / per_app))
-           for (kind, coll), (per_app, total) in sorted(merged.items()) if per_app > 0]
+    ops = [
+        Op(kind, coll, per_app, round(total / per_app))
+        for (kind, coll), (per_app, total) in sorted(merged.items())
+        if per_app > 0
+    ]
     return ops, sorted(skipped)
 
 
@@ -115,7 +118,7 @@ def seed(client: MongoClient[dict[str, Any]], ops: Sequence[Op], n: int) -> None
         pad = "s" * op.size
         ids = list(_targets(op, range(n)))
         for first in range(0, len(ids), 1000):
-            db[op.table].insert_many([{"_id": i, "pad": pad} for i in ids[first:first + 1000]])
+            db[op.table].insert_many([{"_id": i, "pad": pad} for i in ids[first : first + 1000]])
 
 
 def _one_at_a_time(client: MongoClient[dict[str, Any]], ops: Sequence[Op], n: int) -> None:
@@ -135,8 +138,7 @@ def _one_at_a_time(client: MongoClient[dict[str, Any]], ops: Sequence[Op], n: in
                     coll.find_one({"_id": doc_id})
 
 
-def _batched(client: MongoClient[dict[str, Any]], ops: Sequence[Op], n: int,
-             ferretdb: bool) -> None:
+def _batched(client: MongoClient[dict[str, Any]], ops: Sequence[Op], n: int, ferretdb: bool) -> None:
     db = client[DATABASE]
     pads = {op: "x" * op.size for op in ops}
     for first in range(0, n, BATCH):
@@ -151,8 +153,13 @@ def _batched(client: MongoClient[dict[str, Any]], ops: Sequence[Op], n: int,
             elif op.command in ("update", "findAndModify"):
                 step = FERRETDB_UPDATES if ferretdb else len(ids)
                 for first_id in range(0, len(ids), step):
-                    coll.bulk_write([UpdateOne({"_id": i}, {"$set": {"pad": pads[op]}})
-                                     for i in ids[first_id:first_id + step]], ordered=False)
+                    coll.bulk_write(
+                        [
+                            UpdateOne({"_id": i}, {"$set": {"pad": pads[op]}})
+                            for i in ids[first_id : first_id + step]
+                        ],
+                        ordered=False,
+                    )
             elif op.command == "delete":
                 coll.bulk_write([DeleteOne({"_id": i}) for i in ids], ordered=False)
             elif ferretdb:
@@ -162,15 +169,29 @@ def _batched(client: MongoClient[dict[str, Any]], ops: Sequence[Op], n: int,
                 list(coll.find({"_id": {"$in": ids}}))
 
 
-def run_store_ceiling(url: str, commands: Sequence[Mapping[str, Any]], n: int,
-                      store_pid: int | None = None,
-                      say: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
+def run_store_ceiling(
+    url: str,
+    commands: Sequence[Mapping[str, Any]],
+    n: int,
+    store_pid: int | None = None,
+    say: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:
     """Both loops on a fresh database each; throughput in applications per second."""
     ops, skipped = ops_of(commands)
-    out: dict[str, Any] = {"applications": n, "batch_applications": BATCH, "left_out": skipped,
-                           "ops_per_application": [
-                               {"command": o.command, "collection": o.collection,
-                                "per_application": round(o.per_app, 3), "bytes": o.size} for o in ops]}
+    out: dict[str, Any] = {
+        "applications": n,
+        "batch_applications": BATCH,
+        "left_out": skipped,
+        "ops_per_application": [
+            {
+                "command": o.command,
+                "collection": o.collection,
+                "per_application": round(o.per_app, 3),
+                "bytes": o.size,
+            }
+            for o in ops
+        ],
+    }
     client: MongoClient[dict[str, Any]]
     with MongoClient(url, tz_aware=True) as client:
         ferretdb = "ferretdbVersion" in client.admin.command("buildInfo")
@@ -186,13 +207,17 @@ def run_store_ceiling(url: str, commands: Sequence[Mapping[str, Any]], n: int,
             wall = time.perf_counter() - started
             store_cpu = cpu_seconds(store_pid) - store_before if store_pid else float("nan")
             trips = round_trips(ops, n, batched=mode == "batched", ferretdb=ferretdb)
-            out[mode] = {"wall_s": round(wall, 3),
-                         "throughput_apps_per_s": round(n / wall, 2) if wall > 0 else 0.0,
-                         "round_trips": trips,
-                         "round_trips_per_application": round(trips / n, 2) if n else 0.0,
-                         "store_cpu_ms_per_app": round(1000 * store_cpu / n, 3) if n else 0.0}
-            say(f"store ceiling {mode.replace('_', ' ')}: {out[mode]['throughput_apps_per_s']} apps/s, "
-                f"{trips} round trips in {wall:.1f} s")
+            out[mode] = {
+                "wall_s": round(wall, 3),
+                "throughput_apps_per_s": round(n / wall, 2) if wall > 0 else 0.0,
+                "round_trips": trips,
+                "round_trips_per_application": round(trips / n, 2) if n else 0.0,
+                "store_cpu_ms_per_app": round(1000 * store_cpu / n, 3) if n else 0.0,
+            }
+            say(
+                f"store ceiling {mode.replace('_', ' ')}: {out[mode]['throughput_apps_per_s']} apps/s, "
+                f"{trips} round trips in {wall:.1f} s"
+            )
         client.drop_database(DATABASE)
     out["ferretdb"] = ferretdb  # reads one by one, updates FERRETDB_UPDATES at a time
     return out

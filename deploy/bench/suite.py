@@ -66,7 +66,12 @@ class BenchSuite:
             path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
             done = subprocess.run(  # noqa: S603 - our own command line, arguments built here
                 [str(VENV_BIN / "vouchers"), "refdata", "load", kind, str(path)],
-                env=env, capture_output=True, text=True, check=False, timeout=120)
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=120,
+            )
             if done.returncode != 0:
                 raise RuntimeError(f"loading {kind} failed: {done.stderr.strip()}")
             versions[kind] = json.loads(done.stdout)["version"]
@@ -82,24 +87,40 @@ class BenchSuite:
 
 def _landed(client: MongoClient[dict[str, Any]], kind: str, version: str) -> bool:
     doc = client[REFDATA_HOME.get(kind, "vouchers_eligibility")]["refdata"].find_one(
-        {"_id": kind}, {"version": 1})
+        {"_id": kind}, {"version": 1}
+    )
     return doc is not None and doc["version"] == version
 
 
-def _start_profiled(name: str, env: dict[str, str], log_file: Path,
-                    session: Path) -> suitectl.ManagedProcess:
+def _start_profiled(name: str, env: dict[str, str], log_file: Path, session: Path) -> suitectl.ManagedProcess:
     """`python -m <name>` under pyinstrument's sampling profiler (written on SIGINT)."""
     service = next(s for s in suitectl.SERVICES if s.name == name)
     url = f"http://127.0.0.1:{env[service.port_env]}/health/ready"
-    argv = [sys.executable, "-m", "pyinstrument", "-i", "0.002", "-r", "pyisession",
-            "-o", str(session), "-m", name]
+    argv = [
+        sys.executable,
+        "-m",
+        "pyinstrument",
+        "-i",
+        "0.002",
+        "-r",
+        "pyisession",
+        "-o",
+        str(session),
+        "-m",
+        name,
+    ]
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:
-        popen = subprocess.Popen(argv, cwd=REPO, env={**os.environ, "PYTHONUNBUFFERED": "1", **env},  # noqa: S603
-                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                 start_new_session=True)
-    return suitectl.ManagedProcess(name, popen.pid, log_file, url, lambda: suitectl.http_ready(url),
-                                   popen)
+        popen = subprocess.Popen(  # noqa: S603 - our own services, fixed arguments
+            argv,
+            cwd=REPO,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return suitectl.ManagedProcess(name, popen.pid, log_file, url, lambda: suitectl.http_ready(url), popen)
 
 
 def _stop_profiled(proc: suitectl.ManagedProcess, session: Path, out_dir: Path) -> None:
@@ -115,8 +136,21 @@ def _stop_profiled(proc: suitectl.ManagedProcess, session: Path, out_dir: Path) 
         return
     for renderer, suffix in (("text", "txt"), ("html", "html")):
         out = out_dir / f"bench-profile-{proc.name}.{suffix}"
-        subprocess.run([sys.executable, "-m", "pyinstrument", f"--load={session}", "-r", renderer,  # noqa: S603
-                        "-o", str(out)], check=False, capture_output=True, timeout=300)
+        subprocess.run(  # noqa: S603 - our own profiler output, fixed arguments
+            [
+                sys.executable,
+                "-m",
+                "pyinstrument",
+                f"--load={session}",
+                "-r",
+                renderer,
+                "-o",
+                str(out),
+            ],
+            check=False,
+            capture_output=True,
+            timeout=300,
+        )
         print(f"[bench] profile of {proc.name}: {out}")
 
 
@@ -142,12 +176,16 @@ def bench_suite(run_dir: Path, clock: str, profile: str | None = None) -> Iterat
         stack.callback(controller.stop)
         for proc in (kafka, store):
             suitectl.wait_ready(proc)
-        env = {"KAFKA_BOOTSTRAP_SERVERS": kafka.address, "MONGODB_URL": store.address,
-               "VOUCHER_CLOCK": anchored(clock) or "",  # one program clock for all the services
-               "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
-               "VOUCHERS_TOKEN_KEY": signing_key.generate(),  # this run's own
-               "STORE_COMMAND_COUNTS": "1",  # round trips per application (roundtrips.py)
-               **{s.port_env: str(p) for s, p in zip(suitectl.SERVICES, ports, strict=True)}}
+        env = {
+            "KAFKA_BOOTSTRAP_SERVERS": kafka.address,
+            "MONGODB_URL": store.address,
+            "VOUCHER_CLOCK": anchored(clock) or "",  # one program clock for all the services
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(smtp_port),
+            "VOUCHERS_TOKEN_KEY": signing_key.generate(),  # this run's own
+            "STORE_COMMAND_COUNTS": "1",  # round trips per application (roundtrips.py)
+            **{s.port_env: str(p) for s, p in zip(suitectl.SERVICES, ports, strict=True)},
+        }
         procs: dict[str, suitectl.ManagedProcess] = {"kafka": kafka, "store": store}
         profiles: dict[str, Path] = {}
         for name in SERVICE_NAMES:

@@ -30,9 +30,17 @@ MIX: tuple[tuple[str, float], ...] = (
     ("restricted", 0.02),
     ("outside_shenzhen", 0.03),
 )
-DISTRICTS = {"440303": "罗湖区", "440304": "福田区", "440305": "南山区", "440306": "宝安区",
-             "440307": "龙岗区", "440308": "盐田区", "440309": "龙华区", "440310": "坪山区",
-             "440311": "光明区"}
+DISTRICTS = {
+    "440303": "罗湖区",
+    "440304": "福田区",
+    "440305": "南山区",
+    "440306": "宝安区",
+    "440307": "龙岗区",
+    "440308": "盐田区",
+    "440309": "龙华区",
+    "440310": "坪山区",
+    "440311": "光明区",
+}
 BATCH_OPENS = {1: date(2024, 12, 9), 2: date(2025, 4, 7), 3: date(2025, 11, 14)}
 WINDOW_CLOSES = date(2026, 12, 31)
 LAST_SIGNING = date(2026, 5, 19)  # the day before the benchmark's program clock
@@ -65,10 +73,14 @@ class Registry:
     audit_reports: list[dict[str, Any]] = field(default_factory=list)
 
     def kinds(self) -> dict[str, list[dict[str, Any]]]:
-        return {"providers": self.providers, "holdings": self.holdings, "officers": [],
-                "restrictions": self.restrictions,
-                "prior_year_unredeemed": self.prior_year_unredeemed,
-                "audit_reports": self.audit_reports}
+        return {
+            "providers": self.providers,
+            "holdings": self.holdings,
+            "officers": [],
+            "restrictions": self.restrictions,
+            "prior_year_unredeemed": self.prior_year_unredeemed,
+            "audit_reports": self.audit_reports,
+        }
 
 
 class Generator:
@@ -87,8 +99,9 @@ class Generator:
             uscc = make_uscc(PROVIDER_SERIAL + i, self.rng.choice(list(DISTRICTS)))
             batch = self.rng.choice((1, 1, 2, 2, 3))
             self._providers.append((uscc, batch))
-            self.registry.providers.append({"uscc": uscc, "name": f"深圳市算力服务{i:02d}有限公司",
-                                            "batch": batch})
+            self.registry.providers.append(
+                {"uscc": uscc, "name": f"深圳市算力服务{i:02d}有限公司", "batch": batch}
+            )
         taken: dict[str, int] = dict.fromkeys((p for p, _ in self._providers), 0)
         for i in range(HOLDERS):
             holder = make_uscc(HOLDER_SERIAL + i, "440304")
@@ -98,8 +111,9 @@ class Generator:
                     continue  # the holders of one provider hold at most 100% of it together
                 taken[provider] += pct
                 self._held.setdefault(provider, holder)
-                self.registry.holdings.append({"holder_id": holder, "holder_kind": "company",
-                                               "held_uscc": provider, "pct": f"{pct}.00"})
+                self.registry.holdings.append(
+                    {"holder_id": holder, "holder_kind": "company", "held_uscc": provider, "pct": f"{pct}.00"}
+                )
 
     def filings(self, count: int) -> list[Filing]:
         kinds, weights = zip(*MIX, strict=True)
@@ -130,31 +144,50 @@ class Generator:
             self.registry.restrictions.append({"uscc": uscc, "list": "fiscal_funding_ban"})
         elif kind == "approvable" and self.rng.random() < 0.1:
             self.registry.prior_year_unredeemed.append(
-                {"uscc": uscc, "program_year": 2025,
-                 "unredeemed_cny": f"{self.rng.randint(1, 40) * 50_000}.00"})
+                {
+                    "uscc": uscc,
+                    "program_year": 2025,
+                    "unredeemed_cny": f"{self.rng.randint(1, 40) * 50_000}.00",
+                }
+            )
 
-    def _applicant(self, kind: str, uscc: str, region: str, tag: str, young: bool,
-                   contracts: list[dict[str, Any]]) -> dict[str, Any]:
+    def _applicant(
+        self, kind: str, uscc: str, region: str, tag: str, young: bool, contracts: list[dict[str, Any]]
+    ) -> dict[str, Any]:
         if young:
             registered = date(2025, 5, 1) + timedelta(days=self.rng.randint(0, 320))
         else:
             registered = date(2008, 1, 1) + timedelta(days=self.rng.randint(0, 16 * 365))
-        shareholders = [{"holder_id": f"{tag}-sh{i}", "kind": "person", "name": "自然人股东",
-                         "pct": f"{pct}.00"} for i, pct in enumerate(self._split(100, 2))]
+        shareholders = [
+            {"holder_id": f"{tag}-sh{i}", "kind": "person", "name": "自然人股东", "pct": f"{pct}.00"}
+            for i, pct in enumerate(self._split(100, 2))
+        ]
         if kind == "related_provider":
             holder = self._held[contracts[0]["provider_uscc"]]
-            shareholders = [{"holder_id": holder, "kind": "company", "name": "某控股有限公司",
-                             "pct": f"{self.rng.randint(25, 60)}.00"}]
+            shareholders = [
+                {
+                    "holder_id": holder,
+                    "kind": "company",
+                    "name": "某控股有限公司",
+                    "pct": f"{self.rng.randint(25, 60)}.00",
+                }
+            ]
         return {
-            "name": f"深圳市合成{tag}科技有限公司", "uscc": uscc, "org_type": "enterprise",
-            "independent_legal_person": True, "public_institution": False,
+            "name": f"深圳市合成{tag}科技有限公司",
+            "uscc": uscc,
+            "org_type": "enterprise",
+            "independent_legal_person": True,
+            "public_institution": False,
             "registered_on": registered.isoformat(),
             "registered_district": "东莞市" if kind == "outside_shenzhen" else DISTRICTS[region],
             "legal_representative": {"person_id": f"{tag}-lr", "name": "法人代表"},
             "officers": [{"person_id": f"{tag}-dir", "name": "董事", "role": "director"}],
             "shareholders": shareholders,
-            "contact": {"name": "联系人", "email": f"{tag}@applicant.example.cn",
-                        "mobile": f"138{self.rng.randint(0, 99_999_999):08d}"},
+            "contact": {
+                "name": "联系人",
+                "email": f"{tag}@applicant.example.cn",
+                "mobile": f"138{self.rng.randint(0, 99_999_999):08d}",
+            },
         }
 
     def _split(self, total: int, parts: int) -> list[int]:
@@ -163,12 +196,19 @@ class Generator:
 
     def _project(self, tag: str) -> dict[str, Any]:
         def person(role: str, qualification: str) -> dict[str, Any]:
-            return {"person_id": f"{tag}-{role}", "name": "项目成员", "qualification": qualification,
-                    "full_time_in_shenzhen": True}
+            return {
+                "person_id": f"{tag}-{role}",
+                "name": "项目成员",
+                "qualification": qualification,
+                "full_time_in_shenzhen": True,
+            }
 
-        return {"title": "行业大模型训练与推理验证", "ethics_or_safety_involved": False,
-                "lead": person("lead", "doctorate"),
-                "members": [person(f"m{i}", self.rng.choice(QUALIFICATIONS)) for i in (1, 2)]}
+        return {
+            "title": "行业大模型训练与推理验证",
+            "ethics_or_safety_involved": False,
+            "lead": person("lead", "doctorate"),
+            "members": [person(f"m{i}", self.rng.choice(QUALIFICATIONS)) for i in (1, 2)],
+        }
 
     def _total(self, kind: str) -> int:
         """Total contract spend in CNY (whole hundreds)."""
@@ -182,10 +222,15 @@ class Generator:
         count = self.rng.choice((1, 1, 2, 2, 3))
         total = self._total(kind)
         amounts = self._split(total // 100, count) if total // 100 > count else [total // 100]
-        pool = [p for p in self._providers if p[0] in self._held] if kind == "related_provider" \
+        pool = (
+            [p for p in self._providers if p[0] in self._held]
+            if kind == "related_provider"
             else self._providers
-        contracts = [self._contract(f"HT-{tag}-{i + 1:02d}", *self.rng.choice(pool), amount * 100)
-                     for i, amount in enumerate(amounts)]
+        )
+        contracts = [
+            self._contract(f"HT-{tag}-{i + 1:02d}", *self.rng.choice(pool), amount * 100)
+            for i, amount in enumerate(amounts)
+        ]
         if kind == "unregistered_provider":
             stranger = make_uscc(STRANGER_SERIAL + self.rng.randint(0, 99), "440306")
             contracts[0] = {**contracts[0], "provider_uscc": stranger}
@@ -198,9 +243,13 @@ class Generator:
         end = min(start + timedelta(days=self.rng.randint(90, 330)), WINDOW_CLOSES)
         training = self.rng.random() < 0.8
         contract = {
-            "contract_no": number, "provider_uscc": provider, "provider_name": "算力服务商",
-            "signed_on": signed.isoformat(), "service_start": start.isoformat(),
-            "service_end": end.isoformat(), "amount_cny": f"{amount}.00",
+            "contract_no": number,
+            "provider_uscc": provider,
+            "provider_name": "算力服务商",
+            "signed_on": signed.isoformat(),
+            "service_start": start.isoformat(),
+            "service_end": end.isoformat(),
+            "amount_cny": f"{amount}.00",
             "service_type": "training" if training else "inference",
             "description": "租用智能算力开展大模型训练" if training else "阶段性训练成果的验证性推理",
             "other_public_funding_cny": "0.00",
@@ -212,24 +261,31 @@ class Generator:
     def _sha(self) -> str:
         return self.rng.randbytes(32).hex()
 
-    def _materials(self, kind: str, uscc: str, tag: str, young: bool,
-                   contracts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _materials(
+        self, kind: str, uscc: str, tag: str, young: bool, contracts: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
         signed = {"signed_by_legal_rep": True, "stamped": True}
         materials: list[dict[str, Any]] = [
             {"kind": "application_form", "sha256": self._sha()},
             {"kind": "business_license", "sha256": self._sha(), **signed},
-            *({"kind": "service_contract", "contract_no": c["contract_no"], "sha256": self._sha()}
-              for c in contracts),
+            *(
+                {"kind": "service_contract", "contract_no": c["contract_no"], "sha256": self._sha()}
+                for c in contracts
+            ),
             {"kind": "usage_scenario_statement", "sha256": self._sha(), "stamped": True},
-            {"kind": "personnel_certificates", "sha256": self._sha(),
-             "person_ids": [f"{tag}-lead", f"{tag}-m1", f"{tag}-m2"]},
+            {
+                "kind": "personnel_certificates",
+                "sha256": self._sha(),
+                "person_ids": [f"{tag}-lead", f"{tag}-m1", f"{tag}-m2"],
+            },
         ]
         if young and self.rng.random() < 0.5:
             materials.append({"kind": "capital_verification_report", "sha256": self._sha()})
         else:
             qr = f"CPA-2025-{uscc}"
-            materials.append({"kind": "audit_report", "sha256": self._sha(), "fiscal_year": 2025,
-                              "qr_code": qr})
+            materials.append(
+                {"kind": "audit_report", "sha256": self._sha(), "fiscal_year": 2025, "qr_code": qr}
+            )
             if kind != "unregistered_qr":
                 self.registry.audit_reports.append({"qr_code": qr, "uscc": uscc, "fiscal_year": 2025})
         materials += [

@@ -50,11 +50,16 @@ class Watcher:
         self.changed = asyncio.Event()
 
     async def start(self, from_end: bool = True) -> None:
-        partitions = [TopicPartition(topic, p) for topic, numbers in
-                      (await partitions_of(self.bootstrap, list(self._by_topic))).items()
-                      for p in numbers]
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
-                                    max_partition_fetch_bytes=4 * 1024 * 1024)
+        partitions = [
+            TopicPartition(topic, p)
+            for topic, numbers in (await partitions_of(self.bootstrap, list(self._by_topic))).items()
+            for p in numbers
+        ]
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            enable_auto_commit=False,
+            max_partition_fetch_bytes=4 * 1024 * 1024,
+        )
         await consumer.start()
         consumer.assign(partitions)
         if from_end:
@@ -115,8 +120,11 @@ async def partitions_of(bootstrap: str, topics: list[str]) -> dict[str, list[int
     await admin.start()
     try:
         for _ in range(100):
-            found = {t["topic"]: sorted(p["partition"] for p in t["partitions"])
-                     for t in await admin.describe_topics(topics) if t["partitions"]}
+            found = {
+                t["topic"]: sorted(p["partition"] for p in t["partitions"])
+                for t in await admin.describe_topics(topics)
+                if t["partitions"]
+            }
             if set(found) >= set(topics):
                 return found
             await asyncio.sleep(0.1)
@@ -136,8 +144,9 @@ async def group_lags(bootstrap: str, skip: Iterable[str] = ()) -> dict[str, int]
         groups = [g[0] for g in await admin.list_consumer_groups() if g[0] not in skipped]
         lags: dict[str, int] = {}
         for group in groups:
-            committed = {tp: meta.offset for tp, meta in
-                         (await admin.list_consumer_group_offsets(group)).items()}
+            committed = {
+                tp: meta.offset for tp, meta in (await admin.list_consumer_group_offsets(group)).items()
+            }
             # Every partition of a topic the group has committed on; one it has not touched
             # yet counts from offset 0 (the benchmark's topics start empty).
             known = await partitions_of(bootstrap, sorted({tp.topic for tp in committed}))

@@ -21,8 +21,14 @@ TOPIC = "vouchers.coi.v1"
 
 def event(key: str, partition: int, offset: int, body: bytes = b"{}") -> Record:
     headers = Envelope.new("coi.assessed", "/test", f"A-{key}", id_=f"{key}@{partition}:{offset}").headers()
-    return Record(body, [(k, v.encode()) for k, v in headers.items()], topic=TOPIC,
-                  partition=partition, offset=offset, key=key.encode())
+    return Record(
+        body,
+        [(k, v.encode()) for k, v in headers.items()],
+        topic=TOPIC,
+        partition=partition,
+        offset=offset,
+        key=key.encode(),
+    )
 
 
 @dataclass
@@ -37,8 +43,10 @@ class PartitionLog:
 
     @classmethod
     def of(cls, layout: dict[int, Sequence[str]]) -> PartitionLog:
-        records = {TopicPartition(TOPIC, p): [event(key, p, o) for o, key in enumerate(keys)]
-                   for p, keys in layout.items()}
+        records = {
+            TopicPartition(TOPIC, p): [event(key, p, o) for o, key in enumerate(keys)]
+            for p, keys in layout.items()
+        }
         return cls(records, {tp: 0 for tp in records}, {tp: 0 for tp in records})
 
     def seek(self, partition: TopicPartition, offset: int) -> None:
@@ -64,7 +72,7 @@ class PartitionLog:
         batch: list[Record] = []
         for tp, records in self.records.items():
             if tp not in self.paused:
-                taken = records[self.position[tp]:self.position[tp] + max_records - len(batch)]
+                taken = records[self.position[tp] : self.position[tp] + max_records - len(batch)]
                 self.position[tp] += len(taken)
                 batch += taken
         return batch
@@ -82,9 +90,15 @@ class PartitionLog:
         return self.committed[TopicPartition(TOPIC, partition)]
 
 
-async def run_subscriber(processor: RecordProcessor, handler: Handler, log: PartitionLog, *,
-                         for_s: float = 5.0, until_committed: bool = True,
-                         batches: int | None = None) -> None:
+async def run_subscriber(
+    processor: RecordProcessor,
+    handler: Handler,
+    log: PartitionLog,
+    *,
+    for_s: float = 5.0,
+    until_committed: bool = True,
+    batches: int | None = None,
+) -> None:
     """Deliver batches until every record is committed, `for_s` has passed or `batches` were
     delivered."""
     loop = asyncio.get_running_loop()

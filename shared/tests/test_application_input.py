@@ -30,12 +30,19 @@ def test_the_sample_is_valid() -> None:
 
 @pytest.mark.parametrize(
     ("name", "char"),
-    [("RTL override", "\u202e"), ("RTL mark", "\u200f"), ("bidi isolate", "\u2066"),
-     ("zero-width joiner", "\u200d"), ("NUL", "\x00"), ("private use", "\ue000"),
-     ("byte order mark", "\ufeff")],
+    [
+        ("RTL override", "\u202e"),
+        ("RTL mark", "\u200f"),
+        ("bidi isolate", "\u2066"),
+        ("zero-width joiner", "\u200d"),
+        ("NUL", "\x00"),
+        ("private use", "\ue000"),
+        ("byte order mark", "\ufeff"),
+    ],
 )
 def test_invisible_characters_in_text_are_refused(name: str, char: str) -> None:
     for field in ("name", "title"):
+
         def change(app: dict[str, Any], field: str = field) -> None:
             (app["applicant"] if field == "name" else app["project"])[field] = f"深圳{char}公司"
 
@@ -73,8 +80,12 @@ def test_visible_unusual_text_is_kept_as_filed() -> None:
 
 @pytest.mark.parametrize(
     ("path", "value"),
-    [(("program_year",), "2026"), (("declarations", "truthful"), "yes"),
-     (("declarations", "self_filed"), 1), (("applicant", "public_institution"), "false")],
+    [
+        (("program_year",), "2026"),
+        (("declarations", "truthful"), "yes"),
+        (("declarations", "self_filed"), 1),
+        (("applicant", "public_institution"), "false"),
+    ],
 )
 def test_numbers_and_booleans_are_not_read_out_of_strings(path: tuple[str, ...], value: Any) -> None:
     def change(app: dict[str, Any]) -> None:

@@ -36,18 +36,21 @@ async def _get(path: str, authorization: str | None) -> httpx.Response:
         return await client.get(path, headers=headers)
 
 
-@pytest.mark.parametrize(("authorization", "status", "code"), [
-    (None, 401, "TOKEN_MISSING"),
-    ("", 401, "TOKEN_MISSING"),
-    ("Bearer", 401, "TOKEN_MISSING"),
-    ("Basic dXNlcjpwdw==", 401, "TOKEN_MISSING"),
-    ("Bearer not.a.token", 401, "TOKEN_INVALID"),
-    (f"Bearer {TokenService(signing_key.generate()).issue('operator')}", 401,
-     "TOKEN_INVALID"),
-    (f"Bearer {TOKENS.issue('auditor')}", 403, "ROLE_NOT_ALLOWED"),
-])
-async def test_a_missing_bad_or_wrong_role_token_is_our_own_problem(authorization: str | None, status: int,
-                                                                    code: str) -> None:
+@pytest.mark.parametrize(
+    ("authorization", "status", "code"),
+    [
+        (None, 401, "TOKEN_MISSING"),
+        ("", 401, "TOKEN_MISSING"),
+        ("Bearer", 401, "TOKEN_MISSING"),
+        ("Basic dXNlcjpwdw==", 401, "TOKEN_MISSING"),
+        ("Bearer not.a.token", 401, "TOKEN_INVALID"),
+        (f"Bearer {TokenService(signing_key.generate()).issue('operator')}", 401, "TOKEN_INVALID"),
+        (f"Bearer {TOKENS.issue('auditor')}", 403, "ROLE_NOT_ALLOWED"),
+    ],
+)
+async def test_a_missing_bad_or_wrong_role_token_is_our_own_problem(
+    authorization: str | None, status: int, code: str
+) -> None:
     response = await _get("/v1/secret", authorization)
     assert response.status_code == status
     assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
@@ -65,8 +68,11 @@ async def test_a_valid_token_of_the_role_goes_through(scheme: str) -> None:
 def test_the_openapi_document_declares_bearer_auth_on_the_operations_needing_a_token() -> None:
     document = _app().openapi()
     assert document["components"]["securitySchemes"]["bearer"] == {
-        "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-        "description": document["components"]["securitySchemes"]["bearer"]["description"]}
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": document["components"]["securitySchemes"]["bearer"]["description"],
+    }
     secret = document["paths"]["/v1/secret"]["get"]
     assert secret["security"] == [{"bearer": []}]
     assert {"401", "403"} <= set(secret["responses"])

@@ -75,8 +75,10 @@ async def test_a_streamed_body_without_length_is_counted_and_refused(path: str) 
     assert response.json()["code"] == "BODY_TOO_LARGE"
 
 
-@pytest.mark.parametrize(("language", "detail"), [(None, "请求体至多 1000 字节"),
-                                                 ("en", "a request body may be at most 1000 bytes")])
+@pytest.mark.parametrize(
+    ("language", "detail"),
+    [(None, "请求体至多 1000 字节"), ("en", "a request body may be at most 1000 bytes")],
+)
 async def test_the_413_is_a_problem_in_the_language_asked_for(language: str | None, detail: str) -> None:
     headers = {"Content-Type": "application/json", **({"Accept-Language": language} if language else {})}
     transport = httpx.ASGITransport(app=_app(1000))
@@ -109,8 +111,14 @@ async def test_service_app_puts_the_limit_on_every_endpoint_health_ones_included
     async def on_start(_runtime: Runtime) -> None:
         return None
 
-    app, _ = service_app("body-limit-test", settings, build_broker(settings, "body-limit-test"),
-                         on_start=on_start, routers=[_router()], title="test")
+    app, _ = service_app(
+        "body-limit-test",
+        settings,
+        build_broker(settings, "body-limit-test"),
+        on_start=on_start,
+        routers=[_router()],
+        title="test",
+    )
     for path in ("/echo", "/model", "/health/live", "/metrics"):
         response = await _post(app, path, b"x" * 2049)
         assert response.status_code == 413, path

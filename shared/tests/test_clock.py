@@ -37,7 +37,8 @@ def test_two_clocks_built_from_the_same_setting_at_different_moments_agree() -> 
 
 @pytest.mark.parametrize("started_after", [timedelta(0), timedelta(seconds=30), timedelta(days=2)])
 def test_an_anchored_setting_reads_its_program_instant_at_its_wall_instant_whenever_started(
-        started_after: timedelta) -> None:
+    started_after: timedelta,
+) -> None:
     wall = Wall(WALL + started_after)
     clock = ProgramClock.from_setting(f"{PROGRAM}@2026-12-03T07:50:00Z", wall=wall)
     assert clock.now() == datetime(2026, 5, 20, 10, 0, tzinfo=SHANGHAI) + started_after
@@ -80,13 +81,16 @@ def test_anchoring_fixes_a_plain_instant_keeps_an_anchored_one_and_leaves_real_t
     assert anchored("") == ""
 
 
-@pytest.mark.parametrize(("setting", "complaint"), [
-    ("2026-05-20T10:00:00", "UTC offset"),
-    ("tomorrow", "not an ISO-8601 instant"),
-    (f"{PROGRAM}@", "wall instant"),
-    (f"{PROGRAM}@2026-12-03T07:50:00", "wall instant"),
-    (f"{PROGRAM}@later", "wall instant"),
-])
+@pytest.mark.parametrize(
+    ("setting", "complaint"),
+    [
+        ("2026-05-20T10:00:00", "UTC offset"),
+        ("tomorrow", "not an ISO-8601 instant"),
+        (f"{PROGRAM}@", "wall instant"),
+        (f"{PROGRAM}@2026-12-03T07:50:00", "wall instant"),
+        (f"{PROGRAM}@later", "wall instant"),
+    ],
+)
 def test_a_setting_that_is_not_an_instant_with_an_offset_is_refused(setting: str, complaint: str) -> None:
     with pytest.raises(ValueError, match=complaint):
         ProgramClock.from_setting(setting)

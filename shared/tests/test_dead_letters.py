@@ -46,8 +46,9 @@ class FakePublisher:
 def invalid_application() -> Exception:
     try:
         contact = {"name": NAME, "email": EMAIL, "mobile": MOBILE}
-        Application.model_validate({"applicant": {"contact": contact},
-                                    "project": {"lead": {"person_id": ID, "name": NAME}}})
+        Application.model_validate(
+            {"applicant": {"contact": contact}, "project": {"lead": {"person_id": ID, "name": NAME}}}
+        )
     except ValidationError as exc:
         return exc
     raise AssertionError("the application should not validate")
@@ -85,7 +86,8 @@ def test_every_dead_letter_topic_is_created_with_the_chosen_retention(topic: str
     assert topic in topics.ALL_TOPICS
     assert topic_configs(topic, CommonSettings())["retention.ms"] == str(240 * 3600 * 1000)
     assert topic_configs(topic, CommonSettings(kafka_dlq_retention_hours=72))["retention.ms"] == str(
-        72 * 3600 * 1000)
+        72 * 3600 * 1000
+    )
 
 
 @pytest.mark.parametrize("topic", topics.EVENT_TOPICS + topics.REFDATA_TOPICS)

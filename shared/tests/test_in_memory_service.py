@@ -48,8 +48,16 @@ async def test_records_go_through_the_processor_to_the_handler_and_onwards() -> 
         return [note("notes.out", text.upper())] if inbound.topic == "notes.in" else []
 
     app, runtime = service_app("relay", settings, broker, on_start=on_start, title="relay")
-    consume(broker, "notes.in", "notes.out", group_id="relay", processor=lambda: runtime().processor,
-            handler=lambda: forward, title="relay", description="relay")
+    consume(
+        broker,
+        "notes.in",
+        "notes.out",
+        group_id="relay",
+        processor=lambda: runtime().processor,
+        handler=lambda: forward,
+        title="relay",
+        description="relay",
+    )
     mongo = MemoryMongo()
     async with running_in_memory(app, mongo) as service:
         assert started == ["relay"]

@@ -51,10 +51,13 @@ SCRUBBED = {
     "a validation error's input": (
         "1 validation error for Contact\nmobile\n  String should match pattern "
         "[type=string_pattern_mismatch, input_value='自称张三 zhang@x.cn', input_type=str]",
-        "自称张三"),
+        "自称张三",
+    ),
     "a validation error's dict input over lines": (
         "applicant\n  Field required [type=missing, input_value={'name': '上官探针',\n"
-        " 'person_id': 'p-1'}, input_type=dict]", "上官探针"),
+        " 'person_id': 'p-1'}, input_type=dict]",
+        "上官探针",
+    ),
 }
 KEPT = {
     "a USCC": uscc("91440305MA5K00001"),
@@ -84,11 +87,21 @@ def test_what_is_not_personal_data_stays_readable(text: str) -> None:
     assert mask_text(f"value {text} here") == f"value {text} here"
 
 
-@pytest.mark.parametrize(("number", "is_id"), [
-    (VALID_ID, True), (wrong_check(VALID_ID), True), (SHENZHEN_ID, True), (LONGHUA_2020, True),
-    ("110105491231002", True), (uscc("91440305MA5K00001"), False), (uscc("91440300192201015"), False),
-    ("110105194913310021", False), ("11010519491231002", False), ("11010519491231002Y", False),
-])
+@pytest.mark.parametrize(
+    ("number", "is_id"),
+    [
+        (VALID_ID, True),
+        (wrong_check(VALID_ID), True),
+        (SHENZHEN_ID, True),
+        (LONGHUA_2020, True),
+        ("110105491231002", True),
+        (uscc("91440305MA5K00001"), False),
+        (uscc("91440300192201015"), False),
+        ("110105194913310021", False),
+        ("11010519491231002", False),
+        ("11010519491231002Y", False),
+    ],
+)
 def test_resident_ids_are_recognised_by_their_place_and_date(number: str, is_id: bool) -> None:
     assert is_resident_id_number(number) is is_id
 
@@ -108,8 +121,12 @@ def test_a_real_validation_error_keeps_its_message_but_not_its_input() -> None:
 
 
 def test_an_invalid_application_leaves_nothing_personal_in_its_error() -> None:
-    filed = {"applicant": {"name": "深圳市某公司", "contact": {"name": "司马测遥", "email": "sima@x.cn",
-                                                            "mobile": "139-8765-4321"}}}
+    filed = {
+        "applicant": {
+            "name": "深圳市某公司",
+            "contact": {"name": "司马测遥", "email": "sima@x.cn", "mobile": "139-8765-4321"},
+        }
+    }
     with pytest.raises(ValidationError) as caught:
         Application.model_validate(filed)
 

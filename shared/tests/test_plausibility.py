@@ -44,8 +44,11 @@ def material(kind: str, **fields: int) -> Change:
 
 
 def holders(*pcts: str) -> Change:
-    return lambda app: app["applicant"].update(shareholders=[
-        {"holder_id": f"h{i}", "kind": "person", "name": "股东", "pct": pct} for i, pct in enumerate(pcts)])
+    return lambda app: app["applicant"].update(
+        shareholders=[
+            {"holder_id": f"h{i}", "kind": "person", "name": "股东", "pct": pct} for i, pct in enumerate(pcts)
+        ]
+    )
 
 
 def test_the_sample_application_is_plausible() -> None:
@@ -76,7 +79,8 @@ def test_the_filing_day_is_the_day_in_shanghai() -> None:
 
     assert problems_of(registered("2026-05-20"), just_after_midnight) == []
     assert problems_of(registered("2026-05-21"), just_after_midnight) == [
-        ("applicant.registered_on", "REGISTERED_AFTER_FILING")]
+        ("applicant.registered_on", "REGISTERED_AFTER_FILING")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -91,9 +95,13 @@ def test_the_filing_day_is_the_day_in_shanghai() -> None:
         (contract(service_end="2036-12-31"), []),
         (contract(service_end="2037-01-01"), [("contracts[0].service_end", "DATE_OUT_OF_RANGE")]),
         (contract(service_end="9999-12-31"), [("contracts[0].service_end", "DATE_OUT_OF_RANGE")]),
-        (contract(service_start="0001-01-01", service_end="9999-12-31"),
-         [("contracts[0].service_start", "DATE_OUT_OF_RANGE"),
-          ("contracts[0].service_end", "DATE_OUT_OF_RANGE")]),
+        (
+            contract(service_start="0001-01-01", service_end="9999-12-31"),
+            [
+                ("contracts[0].service_start", "DATE_OUT_OF_RANGE"),
+                ("contracts[0].service_end", "DATE_OUT_OF_RANGE"),
+            ],
+        ),
     ],
 )
 def test_contract_dates_lie_within_ten_years_of_the_program_year_and_signing_before_filing(
@@ -110,8 +118,9 @@ def test_contract_dates_lie_within_ten_years_of_the_program_year_and_signing_bef
         ("2030-01-01", "2026-03-01", [("contracts[0].service_end", "SERVICE_ENDS_BEFORE_START")]),
     ],
 )
-def test_a_service_does_not_end_before_it_starts(start: str, end: str,
-                                                 expected: list[tuple[str, str]]) -> None:
+def test_a_service_does_not_end_before_it_starts(
+    start: str, end: str, expected: list[tuple[str, str]]
+) -> None:
     assert problems_of(contract(service_start=start, service_end=end)) == expected
 
 
@@ -175,8 +184,11 @@ def test_each_refusal_says_what_was_claimed_and_against_what() -> None:
 
     assert "9999-06-01" in problem.message
     assert "2026-05-20" in problem.message
-    assert problem.as_error() == {"field": "applicant.registered_on", "code": "REGISTERED_AFTER_FILING",
-                                  "message": problem.message}
+    assert problem.as_error() == {
+        "field": "applicant.registered_on",
+        "code": "REGISTERED_AFTER_FILING",
+        "message": problem.message,
+    }
 
 
 def test_a_filing_instant_without_its_offset_is_refused() -> None:

@@ -97,34 +97,41 @@ def _problem(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
-@pytest.mark.parametrize(("header", "language"), [
-    (None, "zh"),
-    ("", "zh"),
-    ("en", "en"),
-    ("EN-us", "en"),
-    ("zh-CN,zh;q=0.9,en;q=0.8", "zh"),
-    ("en-US,en;q=0.9,zh-CN;q=0.8", "en"),
-    ("zh;q=0.5, en;q=0.6", "en"),
-    ("en;q=0.5, zh;q=0.5", "zh"),
-    ("fr, de", "zh"),
-    ("fr, en;q=0.1", "en"),
-    ("*", "zh"),
-    ("en;q=0.5, *;q=0.9", "zh"),
-    ("zh;q=0, *", "en"),
-    ("en;q=nonsense", "zh"),
-])
-def test_the_language_is_chinese_unless_english_is_preferred_by_q_value(header: str | None,
-                                                                        language: str) -> None:
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        (None, "zh"),
+        ("", "zh"),
+        ("en", "en"),
+        ("EN-us", "en"),
+        ("zh-CN,zh;q=0.9,en;q=0.8", "zh"),
+        ("en-US,en;q=0.9,zh-CN;q=0.8", "en"),
+        ("zh;q=0.5, en;q=0.6", "en"),
+        ("en;q=0.5, zh;q=0.5", "zh"),
+        ("fr, de", "zh"),
+        ("fr, en;q=0.1", "en"),
+        ("*", "zh"),
+        ("en;q=0.5, *;q=0.9", "zh"),
+        ("zh;q=0, *", "en"),
+        ("en;q=nonsense", "zh"),
+    ],
+)
+def test_the_language_is_chinese_unless_english_is_preferred_by_q_value(
+    header: str | None, language: str
+) -> None:
     assert preferred_language(header) == language
 
 
-@pytest.mark.parametrize(("loc", "expected"), [
-    (("body", "contracts", 0, "amount_cny"), "contracts[0].amount_cny"),
-    (("body", "applicant", "uscc"), "applicant.uscc"),
-    (("body",), ""),
-    ((3, "pct"), "[3].pct"),
-    (("query", "page"), "page"),
-])
+@pytest.mark.parametrize(
+    ("loc", "expected"),
+    [
+        (("body", "contracts", 0, "amount_cny"), "contracts[0].amount_cny"),
+        (("body", "applicant", "uscc"), "applicant.uscc"),
+        (("body",), ""),
+        ((3, "pct"), "[3].pct"),
+        (("query", "page"), "page"),
+    ],
+)
 def test_field_paths_read_as_the_client_wrote_them(loc: tuple[object, ...], expected: str) -> None:
     assert field_path(loc) == expected
 
@@ -135,21 +142,26 @@ async def test_invalid_input_is_a_422_problem_listing_every_field_in_errors() ->
     assert response.status_code == 422
     assert body["code"] == "VALIDATION_FAILED"
     assert body["instance"] == "/books"
-    assert {(e["field"], e["code"]) for e in body["errors"]} == {("title", "string_type"),
-                                                                ("pages", "missing")}
+    assert {(e["field"], e["code"]) for e in body["errors"]} == {
+        ("title", "string_type"),
+        ("pages", "missing"),
+    }
     assert all(set(e) == {"field", "code", "message"} for e in body["errors"])
 
 
 async def test_broken_json_names_the_character_not_a_field() -> None:
-    response = await _call("POST", "/books", content=b'{"a": 1,',
-                           headers={"Content-Type": "application/json"})
+    response = await _call(
+        "POST", "/books", content=b'{"a": 1,', headers={"Content-Type": "application/json"}
+    )
     [error] = _problem(response)["errors"]
     assert (error["field"], error["code"]) == ("", "json_invalid")
     assert "at character 8" in error["message"]
 
 
-@pytest.mark.parametrize(("body", "why"), [
-    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"), (b'{"a": "\xff\xfe"}', "not UTF-8")])
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [(b"[" * 100_000 + b"]" * 100_000, "nested too deeply"), (b'{"a": "\xff\xfe"}', "not UTF-8")],
+)
 async def test_a_body_that_cannot_be_parsed_at_all_is_invalid_json_too(body: bytes, why: str) -> None:
     response = await _call("POST", "/books", content=body, headers={"Content-Type": "application/json"})
     assert response.status_code == 422
@@ -158,12 +170,16 @@ async def test_a_body_that_cannot_be_parsed_at_all_is_invalid_json_too(body: byt
     assert why in error["message"]
 
 
-@pytest.mark.parametrize(("language", "title", "detail"), [
-    (None, "车已开走", "车已于 09:00 开走"),
-    ("en-GB,en;q=0.9", "The bus has left", "the bus left at 09:00"),
-])
+@pytest.mark.parametrize(
+    ("language", "title", "detail"),
+    [
+        (None, "车已开走", "车已于 09:00 开走"),
+        ("en-GB,en;q=0.9", "The bus has left", "the bus left at 09:00"),
+    ],
+)
 async def test_a_domain_refusal_carries_its_code_and_says_it_in_the_language_asked_for(
-        language: str | None, title: str, detail: str) -> None:
+    language: str | None, title: str, detail: str
+) -> None:
     headers = {"Accept-Language": language} if language else {}
     response = await _call("GET", "/gone", headers=headers)
     body = _problem(response)
@@ -176,16 +192,24 @@ async def test_a_domain_refusal_carries_its_code_and_says_it_in_the_language_ask
 async def test_a_domain_refusal_saying_nothing_of_its_own_is_a_409_with_the_common_code() -> None:
     body = _problem(await _call("GET", "/unsaid", headers={"Accept-Language": "en"}))
     assert (body["status"], body["code"], body["title"], body["detail"]) == (
-        409, "DOMAIN_RULE_REFUSED", "Conflict", "nothing more to say")
+        409,
+        "DOMAIN_RULE_REFUSED",
+        "Conflict",
+        "nothing more to say",
+    )
 
 
-@pytest.mark.parametrize(("method", "path", "status", "code", "title", "detail"), [
-    ("GET", "/missing", 404, "NOT_FOUND", "未找到", "no such book"),
-    ("GET", "/no-such-route", 404, "NOT_FOUND", "未找到", "未找到"),
-    ("DELETE", "/books", 405, "METHOD_NOT_ALLOWED", "不支持该请求方法", "不支持该请求方法"),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code", "title", "detail"),
+    [
+        ("GET", "/missing", 404, "NOT_FOUND", "未找到", "no such book"),
+        ("GET", "/no-such-route", 404, "NOT_FOUND", "未找到", "未找到"),
+        ("DELETE", "/books", 405, "METHOD_NOT_ALLOWED", "不支持该请求方法", "不支持该请求方法"),
+    ],
+)
 async def test_http_errors_are_problems_with_a_code_for_their_status(
-        method: str, path: str, status: int, code: str, title: str, detail: str) -> None:
+    method: str, path: str, status: int, code: str, title: str, detail: str
+) -> None:
     response = await _call(method, path)
     body = _problem(response)
     assert (response.status_code, body["code"]) == (status, code)
@@ -211,8 +235,13 @@ async def test_an_unexpected_failure_is_a_500_problem_telling_nothing_of_its_cau
 
 
 async def test_problem_error_extensions_and_errors_are_members_of_the_body() -> None:
-    problem = ProblemError(422, "YEAR_UNKNOWN", Bilingual("年份未知", "year unknown"), year=2027,
-                           errors=[{"field": "year", "code": "YEAR_UNKNOWN", "message": "2027"}])
+    problem = ProblemError(
+        422,
+        "YEAR_UNKNOWN",
+        Bilingual("年份未知", "year unknown"),
+        year=2027,
+        errors=[{"field": "year", "code": "YEAR_UNKNOWN", "message": "2027"}],
+    )
     parsed = Problem.model_validate(problem.body("en", "/v1/x"))
     assert parsed.model_extra == {"year": 2027}
     assert parsed.errors[0].field == "year"
@@ -224,7 +253,8 @@ def test_the_openapi_document_gives_every_error_answer_the_problem_schema() -> N
     assert set(book) == {"200", "409", "413", "422"}
     for status in ("409", "413", "422"):
         assert book[status]["content"] == {
-            PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+            PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
+        }
     assert book["409"]["description"] == "the bus left"
     schemas = document["components"]["schemas"]
     assert {"Problem", "FieldError"} <= set(schemas)
@@ -244,8 +274,14 @@ async def test_service_app_answers_problems_for_every_service() -> None:
     async def on_start(_runtime: Runtime) -> None:
         return None
 
-    app, _ = service_app("problem-test", settings, build_broker(settings, "problem-test"),
-                         on_start=on_start, routers=[_router()], title="test")
+    app, _ = service_app(
+        "problem-test",
+        settings,
+        build_broker(settings, "problem-test"),
+        on_start=on_start,
+        routers=[_router()],
+        title="test",
+    )
     for path, code in (("/gone", "BUS_GONE"), ("/broken", "INTERNAL_ERROR"), ("/nowhere", "NOT_FOUND")):
         assert _problem(await _call("GET", path, app))["code"] == code
     assert "Problem" in app.openapi()["components"]["schemas"]

@@ -26,8 +26,12 @@ PACKAGED = resources.files("vouchers_shared").joinpath("programs", "2026.yaml")
 CST = timezone(timedelta(hours=8))
 P = load_program(2026)
 ASSUMED = {
-    "guide_published_on", "processing_warning_working_days", "public_notice_working_days",
-    "related_party_threshold_pct", "related_party_max_hops", "voucher_rounding",
+    "guide_published_on",
+    "processing_warning_working_days",
+    "public_notice_working_days",
+    "related_party_threshold_pct",
+    "related_party_max_hops",
+    "voucher_rounding",
 }
 
 
@@ -61,14 +65,23 @@ def test_each_2026_value_is_what_the_guide_says_in_the_clause_it_cites(
 @pytest.mark.parametrize(
     ("batch", "opens", "words"),
     [
-        (1, date(2024, 12, 9),
-         "第一批已入库服务机构签订的服务合同或协议时间应在2024年12月9日至2026年12月31日"),
-        (2, date(2025, 4, 7),
-         "第二批已入库服务机构（包含新增服务事项）签订的服务合同或协议时间应在"
-         "2025年4月7日至2026年12月31日"),
-        (3, date(2025, 11, 14),
-         "第三批已入库服务机构（包含新增服务事项）签订的服务合同或协议时间应在"
-         "2025年11月14日至2026年12月31日"),
+        (
+            1,
+            date(2024, 12, 9),
+            "第一批已入库服务机构签订的服务合同或协议时间应在2024年12月9日至2026年12月31日",
+        ),
+        (
+            2,
+            date(2025, 4, 7),
+            "第二批已入库服务机构（包含新增服务事项）签订的服务合同或协议时间应在"
+            "2025年4月7日至2026年12月31日",
+        ),
+        (
+            3,
+            date(2025, 11, 14),
+            "第三批已入库服务机构（包含新增服务事项）签订的服务合同或协议时间应在"
+            "2025年11月14日至2026年12月31日",
+        ),
     ],
 )
 def test_each_provider_batch_window_is_the_guides(batch: int, opens: date, words: str) -> None:
@@ -80,8 +93,17 @@ def test_each_provider_batch_window_is_the_guides(batch: int, opens: date, words
 
 def test_shenzhen_means_its_districts_and_the_shenshan_cooperation_zone() -> None:
     assert P.shenzhen_districts == (
-        "福田区", "罗湖区", "南山区", "盐田区", "宝安区", "龙岗区",
-        "龙华区", "坪山区", "光明区", "大鹏新区", "深汕特别合作区",
+        "福田区",
+        "罗湖区",
+        "南山区",
+        "盐田区",
+        "宝安区",
+        "龙岗区",
+        "龙华区",
+        "坪山区",
+        "光明区",
+        "大鹏新区",
+        "深汕特别合作区",
     )
     assert "在深圳市（含深汕特别合作区，下同）依法经营" in P.sources["shenzhen_districts"].text
 
@@ -171,9 +193,7 @@ def test_the_2026_file_ships_inside_the_package() -> None:
 def test_a_path_selects_that_file(tmp_path: Path) -> None:
     path = tmp_path / "program.yaml"
     path.write_text(PACKAGED.read_text("utf-8"), "utf-8")
-    assert load_program(str(path)) == load_program(2026).model_copy(
-        update={"source_file": str(path)}
-    )
+    assert load_program(str(path)) == load_program(2026).model_copy(update={"source_file": str(path)})
 
 
 def test_a_year_without_a_file_is_refused_naming_the_file() -> None:
@@ -216,49 +236,50 @@ def window(batch: int, opens: str, closes: str) -> Callable[[Doc], None]:
 
 
 BROKEN: list[tuple[str, Callable[[Doc], None], str]] = [
-    ("unknown parameter", lambda doc: doc.__setitem__("max_grant_cny", doc["annual_cap_cny"]),
-     "max_grant_cny"),
+    (
+        "unknown parameter",
+        lambda doc: doc.__setitem__("max_grant_cny", doc["annual_cap_cny"]),
+        "max_grant_cny",
+    ),
     ("missing parameter", drop("annual_cap_cny"), "annual_cap_cny"),
     ("missing clause", drop("standard_rate", "clause"), "standard_rate.clause"),
     ("empty clause", set_field("standard_rate", "clause", ""), "standard_rate.clause"),
-    ("blank clause", set_field("min_annual_spend_cny", "clause", "  "),
-     "min_annual_spend_cny.clause"),
+    ("blank clause", set_field("min_annual_spend_cny", "clause", "  "), "min_annual_spend_cny.clause"),
     ("missing text", drop("annual_cap_cny", "text"), "annual_cap_cny.text"),
     ("missing value", drop("annual_cap_cny", "value"), "annual_cap_cny.value"),
     ("unknown entry key", set_field("annual_cap_cny", "source", "x"), "annual_cap_cny.source"),
-    ("assumed not a bool", set_field("guide_published_on", "assumed", "yes"),
-     "guide_published_on.assumed"),
-    ("money as a YAML float", set_value("min_annual_spend_cny", 500000.0),
-     "min_annual_spend_cny"),
+    ("assumed not a bool", set_field("guide_published_on", "assumed", "yes"), "guide_published_on.assumed"),
+    ("money as a YAML float", set_value("min_annual_spend_cny", 500000.0), "min_annual_spend_cny"),
     ("money as a YAML int", set_value("annual_cap_cny", 10000000), "annual_cap_cny"),
     ("money with three places", set_value("annual_cap_cny", "10000000.001"), "annual_cap_cny"),
     ("rate as a YAML float", set_value("standard_rate", 0.5), "standard_rate"),
     ("rate above one", set_value("young_enterprise_rate", "1.5"), "young_enterprise_rate"),
-    ("day that does not exist", set_value("guide_published_on", "2026-02-30"),
-     "guide_published_on"),
-    ("date in another format", set_value("guide_published_on", "30/04/2026"),
-     "guide_published_on"),
-    ("window closing before it opens", window(2, "2025-04-07", "2025-01-01"),
-     "provider_batch_windows"),
+    ("day that does not exist", set_value("guide_published_on", "2026-02-30"), "guide_published_on"),
+    ("date in another format", set_value("guide_published_on", "30/04/2026"), "guide_published_on"),
+    ("window closing before it opens", window(2, "2025-04-07", "2025-01-01"), "provider_batch_windows"),
     ("window with a bad date", window(3, "2025-11-31", "2026-12-31"), "provider_batch_windows"),
-    ("filing closing before it opens", set_value("filing_closes_at", "2026-05-01T18:00:00+08:00"),
-     "filing_closes_at"),
-    ("instant without a UTC offset", set_value("filing_opens_at", "2026-05-06T00:00:00"),
-     "filing_opens_at"),
-    ("a rounding the rule book does not apply", set_value("voucher_rounding", "per contract"),
-     "voucher_rounding"),
-    ("count as a string", set_value("processing_limit_working_days", "60"),
-     "processing_limit_working_days"),
+    (
+        "filing closing before it opens",
+        set_value("filing_closes_at", "2026-05-01T18:00:00+08:00"),
+        "filing_closes_at",
+    ),
+    ("instant without a UTC offset", set_value("filing_opens_at", "2026-05-06T00:00:00"), "filing_opens_at"),
+    (
+        "a rounding the rule book does not apply",
+        set_value("voucher_rounding", "per contract"),
+        "voucher_rounding",
+    ),
+    ("count as a string", set_value("processing_limit_working_days", "60"), "processing_limit_working_days"),
     ("count as a bool", set_value("related_party_max_hops", True), "related_party_max_hops"),
-    ("warning after the limit", set_value("processing_warning_working_days", 61),
-     "processing_warning_working_days"),
+    (
+        "warning after the limit",
+        set_value("processing_warning_working_days", 61),
+        "processing_warning_working_days",
+    ),
     ("no districts", set_value("shenzhen_districts", []), "shenzhen_districts"),
-    ("a district twice", set_value("shenzhen_districts", ["南山区", "南山区"]),
-     "shenzhen_districts"),
-    ("a fiscal year that is no year", set_value("audit_fiscal_years", [2025, "last"]),
-     "audit_fiscal_years"),
-    ("entry that is not a mapping", lambda doc: doc.__setitem__("standard_rate", "0.50"),
-     "standard_rate"),
+    ("a district twice", set_value("shenzhen_districts", ["南山区", "南山区"]), "shenzhen_districts"),
+    ("a fiscal year that is no year", set_value("audit_fiscal_years", [2025, "last"]), "audit_fiscal_years"),
+    ("entry that is not a mapping", lambda doc: doc.__setitem__("standard_rate", "0.50"), "standard_rate"),
 ]
 
 
@@ -282,8 +303,11 @@ def test_a_broken_parameters_file_is_refused_naming_the_file_and_the_key(
     [
         ("- just\n- a list\n", "mapping"),
         ("standard_rate: [unclosed\n", "not valid YAML"),
-        ("standard_rate: {value: '0.50', clause: x, text: y}\n"
-         "standard_rate: {value: '0.50', clause: x, text: y}\n", "key given twice: standard_rate"),
+        (
+            "standard_rate: {value: '0.50', clause: x, text: y}\n"
+            "standard_rate: {value: '0.50', clause: x, text: y}\n",
+            "key given twice: standard_rate",
+        ),
     ],
 )
 def test_a_file_that_is_no_parameters_document_is_refused_naming_the_file(

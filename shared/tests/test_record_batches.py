@@ -22,8 +22,9 @@ APPLICANT_A, APPLICANT_B = b"91440300MA5G0ABCD5", b"91440300MA5H123457"
 
 def record(key: bytes, offset: int, partition: int = 0) -> Record:
     headers = Envelope.new("application.submitted", "/test", f"A{offset}", id_=f"evt-{offset}").headers()
-    return Record(b"{}", [(k, v.encode()) for k, v in headers.items()], partition=partition,
-                  offset=offset, key=key)
+    return Record(
+        b"{}", [(k, v.encode()) for k, v in headers.items()], partition=partition, offset=offset, key=key
+    )
 
 
 async def test_one_applicants_records_run_in_order_and_applicants_side_by_side() -> None:
@@ -42,8 +43,7 @@ async def test_one_applicants_records_run_in_order_and_applicants_side_by_side()
         finished.append(inbound.envelope.id)
         return ()
 
-    batch = [record(APPLICANT_A, 1), record(APPLICANT_B, 2), record(APPLICANT_A, 3),
-             record(APPLICANT_A, 4)]
+    batch = [record(APPLICANT_A, 1), record(APPLICANT_B, 2), record(APPLICANT_A, 3), record(APPLICANT_A, 4)]
     await RecordProcessor(FakePublisher(), "test").process_batch(batch, handler)
 
     assert [e for e in finished if e in ("evt-1", "evt-3", "evt-4")] == ["evt-1", "evt-3", "evt-4"]
@@ -61,8 +61,12 @@ async def test_a_record_to_retry_rewinds_its_partition_to_it_and_stops_its_appli
         return ()
 
     processor = RecordProcessor(FakePublisher(), "test", RetryPolicy(in_place_s=0.3))
-    batch = [record(APPLICANT_A, 1), record(APPLICANT_B, 2), record(APPLICANT_A, 3),
-             record(APPLICANT_B, 4, partition=1)]
+    batch = [
+        record(APPLICANT_A, 1),
+        record(APPLICANT_B, 2),
+        record(APPLICANT_A, 3),
+        record(APPLICANT_B, 4, partition=1),
+    ]
     (rewind,) = await processor.process_batch(batch, handler)
     # B's records were handled; A's second record waits for its first to succeed.
     assert handled == ["evt-2", "evt-4"]
@@ -85,14 +89,21 @@ async def test_a_busy_store_is_retried_in_place_and_nothing_is_parked() -> None:
     assert publisher.sent == []
 
 
-@pytest.mark.parametrize(("error", "transient"), [
-    (OperationFailure("database is locked (5) (SQLITE_BUSY)", code=1), True),
-    (OperationFailure("not primary", code=10107), True),
-    (OperationFailure("write conflict", code=112, details={"errorLabels": ["TransientTransactionError"]}),
-     True),
-    (OperationFailure("E11000 duplicate key", code=11000), False),
-    (OperationFailure("unknown operator: $foo", code=2), False),
-    (ValueError("a bug"), False),
-])
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (OperationFailure("database is locked (5) (SQLITE_BUSY)", code=1), True),
+        (OperationFailure("not primary", code=10107), True),
+        (
+            OperationFailure(
+                "write conflict", code=112, details={"errorLabels": ["TransientTransactionError"]}
+            ),
+            True,
+        ),
+        (OperationFailure("E11000 duplicate key", code=11000), False),
+        (OperationFailure("unknown operator: $foo", code=2), False),
+        (ValueError("a bug"), False),
+    ],
+)
 def test_which_store_errors_are_transient(error: Exception, transient: bool) -> None:
     assert is_transient(error) is transient

@@ -31,8 +31,7 @@ class FakePublisher:
     async def publish(self, event: Outgoing) -> None:
         await self.publish_raw(event.topic, event.key, event.body(), event.headers())
 
-    async def publish_raw(self, topic: str, key: str | None, body: bytes,
-                          headers: dict[str, str]) -> None:
+    async def publish_raw(self, topic: str, key: str | None, body: bytes, headers: dict[str, str]) -> None:
         self.sent.append((topic, key, body, headers))
 
 
@@ -43,8 +42,12 @@ def good_record(body: bytes = b'{"application_id": "A1"}') -> Record:
 
 async def test_a_handled_record_publishes_what_the_handler_returns() -> None:
     publisher = FakePublisher()
-    out = Outgoing(topic="vouchers.coi.v1", key="K",
-                   envelope=Envelope.new("coi.assessed", "/test", "A1", id_="evt-2"), payload={"x": 1})
+    out = Outgoing(
+        topic="vouchers.coi.v1",
+        key="K",
+        envelope=Envelope.new("coi.assessed", "/test", "A1", id_="evt-2"),
+        payload={"x": 1},
+    )
 
     async def handler(inbound: Inbound) -> Sequence[Outgoing]:
         assert inbound.envelope.id == "evt-1"
@@ -63,7 +66,7 @@ async def test_a_record_without_cloudevents_headers_is_parked_with_the_reason() 
 
     record = Record(b"{}", [("something", b"else")])
     await RecordProcessor(publisher, "test").process(record, handler)
-    (topic, key, body, headers), = publisher.sent
+    ((topic, key, body, headers),) = publisher.sent
     assert topic == "vouchers.applications.v1.dlq"
     assert key == "91440305MA5K00010T"
     assert body == b"{}"
@@ -128,5 +131,9 @@ async def test_a_store_that_stays_away_hands_the_record_back_to_wait_with_its_pa
     rewind = await processor.process(good_record(), handler)
     assert rewind is not None
     assert (rewind.topic, rewind.partition, rewind.offset, rewind.outage) == (
-        "vouchers.applications.v1", 3, 42, True)
+        "vouchers.applications.v1",
+        3,
+        42,
+        True,
+    )
     assert publisher.sent == []

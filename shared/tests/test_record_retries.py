@@ -22,8 +22,7 @@ from vouchers_shared.messaging.subscribe import hold_back
 from .partition_log import TOPIC, PartitionLog, run_subscriber
 from .test_record_processor import FakePublisher
 
-QUICK = RetryPolicy(max_attempts=4, budget_s=60.0, backoff_first_s=0.01, backoff_max_s=0.04,
-                    in_place_s=0.02)
+QUICK = RetryPolicy(max_attempts=4, budget_s=60.0, backoff_first_s=0.01, backoff_max_s=0.04, in_place_s=0.02)
 
 
 def dead_letters(publisher: FakePublisher) -> list[dict[str, str]]:
@@ -82,7 +81,14 @@ async def test_only_the_failing_partition_is_rewound_and_no_other_record_is_hand
     await run_subscriber(processor, handler, log)
     assert log.all_committed()
     assert {e: n for e, n in handler.calls.items() if not e.startswith("BAD")} == {
-        "A@0:0": 1, "C@0:2": 1, "D@0:4": 1, "B@1:0": 1, "E@1:1": 1, "B@1:2": 1, "F@2:0": 1}
+        "A@0:0": 1,
+        "C@0:2": 1,
+        "D@0:4": 1,
+        "B@1:0": 1,
+        "E@1:1": 1,
+        "B@1:2": 1,
+        "F@2:0": 1,
+    }
     assert [h["ce_id"] for h in dead_letters(publisher)] == ["BAD@0:1", "BAD@0:3"]
 
 
@@ -106,12 +112,19 @@ async def test_a_record_parked_before_its_partition_is_rewound_is_not_parked_aga
     assert [h["ce_id"] for h in dead_letters(publisher)] == ["POISON@0:1"]
 
 
-@pytest.mark.parametrize("error", [
-    TransientError("always"), AutoReconnect("refused while the store answers pings"),
-    OperationFailure("database is locked (5) (SQLITE_BUSY)", code=1),
-    FileNotFoundError("an OSError from a bug"), KafkaTimeoutError(), KeyError("a bug"),
-    PoisonMessage("not the schema"),
-], ids=type)
+@pytest.mark.parametrize(
+    "error",
+    [
+        TransientError("always"),
+        AutoReconnect("refused while the store answers pings"),
+        OperationFailure("database is locked (5) (SQLITE_BUSY)", code=1),
+        FileNotFoundError("an OSError from a bug"),
+        KafkaTimeoutError(),
+        KeyError("a bug"),
+        PoisonMessage("not the schema"),
+    ],
+    ids=type,
+)
 async def test_whatever_a_handler_raises_the_record_ends_parked_once(error: Exception) -> None:
     publisher = FakePublisher()
     handler = Calls("BAD", error)
@@ -169,8 +182,9 @@ async def test_while_the_store_is_down_nothing_is_parked_and_only_its_partitions
 async def test_a_record_is_parked_when_its_time_budget_is_spent_whatever_its_attempts() -> None:
     publisher = FakePublisher()
     handler = Calls("BAD", TransientError("slow to fail"))
-    policy = RetryPolicy(max_attempts=1000, budget_s=0.15, backoff_first_s=0.02, backoff_max_s=0.04,
-                         in_place_s=0.05)
+    policy = RetryPolicy(
+        max_attempts=1000, budget_s=0.15, backoff_first_s=0.02, backoff_max_s=0.04, in_place_s=0.05
+    )
     log = PartitionLog.of({0: ["BAD", "A"]})
 
     await run_subscriber(RecordProcessor(publisher, "test", policy), handler, log, for_s=2.0)
@@ -183,8 +197,7 @@ async def test_a_record_is_parked_when_its_time_budget_is_spent_whatever_its_att
 
 async def test_waiting_out_an_outage_does_not_spend_a_records_time_budget() -> None:
     probe = Probe(answering=True)
-    failures = FailureLog(RetryPolicy(max_attempts=1000, budget_s=0.2),
-                          InfrastructureProbe(probe, ttl_s=0))
+    failures = FailureLog(RetryPolicy(max_attempts=1000, budget_s=0.2), InfrastructureProbe(probe, ttl_s=0))
     position = (TOPIC, 0, 0)
     await failures.count(position, TransientError("refused"))
     probe.answering = False
@@ -219,8 +232,9 @@ async def test_a_dead_letter_that_cannot_be_written_waits_and_is_written_once() 
     class FlakyDeadLetters(FakePublisher):
         refusals = 3
 
-        async def publish_raw(self, topic: str, key: str | None, body: bytes,
-                              headers: dict[str, str]) -> None:
+        async def publish_raw(
+            self, topic: str, key: str | None, body: bytes, headers: dict[str, str]
+        ) -> None:
             if topic.endswith(".dlq") and self.refusals:
                 self.refusals -= 1
                 raise KafkaTimeoutError()

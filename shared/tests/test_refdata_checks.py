@@ -56,11 +56,15 @@ def test_the_sample_reference_data_holds_together() -> None:
     [
         ([report("QR-1", A), report("QR-2", B)], []),
         ([report("QR-1", A), report("QR-1", A)], []),  # the same row twice says nothing new
-        ([report("QR-1", A), report("QR-2", B), report("QR-1", B)],
-         [((0, 2), "qr_code", "CONFLICTING_DUPLICATE")]),
+        (
+            [report("QR-1", A), report("QR-2", B), report("QR-1", B)],
+            [((0, 2), "qr_code", "CONFLICTING_DUPLICATE")],
+        ),
         ([report("QR-1", A, 2025), report("QR-1", A, 2024)], [((0, 1), "qr_code", "CONFLICTING_DUPLICATE")]),
-        ([report("QR-1", A), report("QR-1", B), report("QR-1", C)],
-         [((0, 1, 2), "qr_code", "CONFLICTING_DUPLICATE")]),
+        (
+            [report("QR-1", A), report("QR-1", B), report("QR-1", C)],
+            [((0, 1, 2), "qr_code", "CONFLICTING_DUPLICATE")],
+        ),
     ],
 )
 def test_a_qr_code_is_registered_to_one_applicant_and_year(
@@ -74,8 +78,10 @@ def test_a_qr_code_is_registered_to_one_applicant_and_year(
     [
         ([prior(A, "100.00"), prior(A, "100.00")], []),
         ([prior(A, "100.00"), prior(A, "100.00", 2024)], []),
-        ([prior(A, "100.00"), prior(B, "200.00"), prior(A, "300.00")],
-         [((0, 2), "unredeemed_cny", "CONFLICTING_DUPLICATE")]),
+        (
+            [prior(A, "100.00"), prior(B, "200.00"), prior(A, "300.00")],
+            [((0, 2), "unredeemed_cny", "CONFLICTING_DUPLICATE")],
+        ),
         ([prior(A, "100"), prior(A, "100.00")], []),  # the same amount however written
     ],
 )
@@ -92,8 +98,10 @@ def test_prior_year_unredeemed_has_one_amount_per_applicant_and_year(
         ([holding(A, C, "60.00"), holding(A, C, "60.00"), holding(B, C, "40.00")], []),
         ([holding(A, C, "60.00"), holding(B, C, "40.01")], [((0, 1), "pct", "HOLDINGS_OVER_100")]),
         ([holding(A, C, "30.00"), holding(A, C, "35.00")], [((0, 1), "pct", "CONFLICTING_DUPLICATE")]),
-        ([holding(A, C, "70.00"), holding(B, D, "70.00"), holding(D, C, "70.00")],
-         [((0, 2), "pct", "HOLDINGS_OVER_100")]),
+        (
+            [holding(A, C, "70.00"), holding(B, D, "70.00"), holding(D, C, "70.00")],
+            [((0, 2), "pct", "HOLDINGS_OVER_100")],
+        ),
         ([holding("91440305MA5K00004X", C, "10.00")], [((0,), "holder_id", "INVALID_USCC")]),
         ([holding("p-1", C, "10.00")], [((0,), "holder_id", "INVALID_USCC")]),
         ([holding("p-1", C, "10.00", "person")], []),
@@ -139,11 +147,17 @@ class RecordingStore:
 
 
 def snapshot_record(kind: str, items: list[dict[str, Any]]) -> Inbound:
-    snapshot = Snapshot(kind=kind, version="20260101T000000000000Z-abc", loaded_at=datetime.now(UTC),
-                        loaded_by="cli", items=items)
+    snapshot = Snapshot(
+        kind=kind,
+        version="20260101T000000000000Z-abc",
+        loaded_at=datetime.now(UTC),
+        loaded_by="cli",
+        items=items,
+    )
     envelope = Envelope.new(REFDATA_LOADED, "/vouchers/refdata", kind)
-    return Inbound(refdata_topic(kind), 0, 0, kind, envelope.headers(),
-                   snapshot.model_dump_json().encode(), envelope)
+    return Inbound(
+        refdata_topic(kind), 0, 0, kind, envelope.headers(), snapshot.model_dump_json().encode(), envelope
+    )
 
 
 async def test_a_service_refuses_a_snapshot_that_does_not_hold_together_and_keeps_the_one_it_has() -> None:
@@ -152,7 +166,10 @@ async def test_a_service_refuses_a_snapshot_that_does_not_hold_together_and_keep
 
     with pytest.raises(PoisonMessage, match="QR-1"):
         await store_snapshot(bad, store, ("audit_reports",))  # type: ignore[arg-type]
-    await store_snapshot(snapshot_record("audit_reports", [report("QR-1", A)]), store,  # type: ignore[arg-type]
-                         ("audit_reports",))
+    await store_snapshot(
+        snapshot_record("audit_reports", [report("QR-1", A)]),
+        store,  # type: ignore[arg-type]
+        ("audit_reports",),
+    )
 
     assert [s.items for s in store.saved] == [[report("QR-1", A)]]

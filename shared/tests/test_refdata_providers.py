@@ -39,24 +39,54 @@ def test_each_service_item_has_the_batch_that_first_admitted_it(
 
 BAD_ROWS: list[tuple[str, dict[str, Any], str, str]] = [
     ("unknown batch", row(batch=4), "[0].batch", "literal_error"),
-    ("admission in an unknown batch", row(admissions=[admission(5, "inference")]),
-     "[0].admissions[0].batch", "literal_error"),
-    ("admission of an unknown service type", row(admissions=[admission(2, "storage")]),
-     "[0].admissions[0].service_types[0]", "literal_error"),
-    ("admission of no service type", row(admissions=[admission(2)]),
-     "[0].admissions[0].service_types", "too_short"),
-    ("a service type named twice", row(admissions=[admission(2, "inference", "inference")]),
-     "[0].admissions[0].service_types", "value_error"),
-    ("admission in the first batch", row(batch=2, admissions=[admission(2, "inference")]),
-     "[0].admissions", "value_error"),
-    ("admission before the first batch", row(batch=2, admissions=[admission(1, "inference")]),
-     "[0].admissions", "value_error"),
-    ("admissions leaving the first batch nothing",
-     row(admissions=[admission(2, "inference"), admission(3, "training")]),
-     "[0].admissions", "value_error"),
-    ("unknown key in an admission",
-     row(admissions=[{**admission(2, "inference"), "window": "2025-04-07"}]),
-     "[0].admissions[0].window", "extra_forbidden"),
+    (
+        "admission in an unknown batch",
+        row(admissions=[admission(5, "inference")]),
+        "[0].admissions[0].batch",
+        "literal_error",
+    ),
+    (
+        "admission of an unknown service type",
+        row(admissions=[admission(2, "storage")]),
+        "[0].admissions[0].service_types[0]",
+        "literal_error",
+    ),
+    (
+        "admission of no service type",
+        row(admissions=[admission(2)]),
+        "[0].admissions[0].service_types",
+        "too_short",
+    ),
+    (
+        "a service type named twice",
+        row(admissions=[admission(2, "inference", "inference")]),
+        "[0].admissions[0].service_types",
+        "value_error",
+    ),
+    (
+        "admission in the first batch",
+        row(batch=2, admissions=[admission(2, "inference")]),
+        "[0].admissions",
+        "value_error",
+    ),
+    (
+        "admission before the first batch",
+        row(batch=2, admissions=[admission(1, "inference")]),
+        "[0].admissions",
+        "value_error",
+    ),
+    (
+        "admissions leaving the first batch nothing",
+        row(admissions=[admission(2, "inference"), admission(3, "training")]),
+        "[0].admissions",
+        "value_error",
+    ),
+    (
+        "unknown key in an admission",
+        row(admissions=[{**admission(2, "inference"), "window": "2025-04-07"}]),
+        "[0].admissions[0].window",
+        "extra_forbidden",
+    ),
 ]
 
 

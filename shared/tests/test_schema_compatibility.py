@@ -26,9 +26,16 @@ from vouchers_shared.schemas import (
 )
 
 ALL_EVENT_TYPES = {
-    topics.APPLICATION_SUBMITTED, topics.COI_ASSESSED, topics.ELIGIBILITY_ASSESSED,
-    topics.VERIFICATION_COMPLETED, topics.CASE_DECIDED, topics.REVIEW_PASSED, topics.VOUCHER_APPROVED,
-    topics.NOTICE_PUBLISHED, topics.OBJECTION_RAISED, topics.OBJECTION_RESOLVED,
+    topics.APPLICATION_SUBMITTED,
+    topics.COI_ASSESSED,
+    topics.ELIGIBILITY_ASSESSED,
+    topics.VERIFICATION_COMPLETED,
+    topics.CASE_DECIDED,
+    topics.REVIEW_PASSED,
+    topics.VOUCHER_APPROVED,
+    topics.NOTICE_PUBLISHED,
+    topics.OBJECTION_RAISED,
+    topics.OBJECTION_RESOLVED,
     topics.REFDATA_LOADED,
 }
 
@@ -61,7 +68,8 @@ def test_model_is_compatible_with_its_committed_schema(contract: Any) -> None:
     assert problems == [], (
         f"{contract.event_type} changed in a way {contract.version} does not allow; keep the field "
         f"optional, or publish a {contract.version[0]}{int(contract.version[1:]) + 1} topic:\n"
-        + "\n".join(problems))
+        + "\n".join(problems)
+    )
 
 
 def test_committed_schemas_are_current_and_none_is_stray() -> None:
@@ -92,8 +100,7 @@ class CaseDecidedWithOptionalReviewer(CaseDecided):
 def test_adding_a_required_field_to_a_model_is_incompatible() -> None:
     current = CaseDecidedWithReviewer.model_json_schema(mode="serialization")
 
-    assert incompatibilities(committed(topics.CASE_DECIDED), current) == [
-        "$.reviewer: new required field"]
+    assert incompatibilities(committed(topics.CASE_DECIDED), current) == ["$.reviewer: new required field"]
 
 
 def test_adding_a_required_field_to_the_committed_schema_is_incompatible() -> None:
@@ -154,8 +161,7 @@ def test_making_an_optional_value_non_nullable_is_incompatible() -> None:
     changed = copy.deepcopy(schema)
     changed["properties"]["note"] = {"type": "string"}
 
-    assert incompatibilities(schema, changed) == [
-        "$.note: type changed from null | string to string"]
+    assert incompatibilities(schema, changed) == ["$.note: type changed from null | string to string"]
 
 
 def test_narrowing_or_widening_an_enum_is_incompatible() -> None:
@@ -165,10 +171,11 @@ def test_narrowing_or_widening_an_enum_is_incompatible() -> None:
     widened["properties"]["status"]["enum"].append("withdrawn")
 
     assert incompatibilities(schema, narrowed) == [
-        '$.status: enum narrowed (no longer allows "needs_review")']
+        '$.status: enum narrowed (no longer allows "needs_review")'
+    ]
     assert incompatibilities(schema, widened) == [
-        '$.status: enum widened (now allows "withdrawn", which consumers of the committed '
-        "schema refuse)"]
+        '$.status: enum widened (now allows "withdrawn", which consumers of the committed schema refuse)'
+    ]
 
 
 def test_a_change_inside_a_referenced_definition_is_found_where_it_is_used() -> None:
@@ -179,22 +186,34 @@ def test_a_change_inside_a_referenced_definition_is_found_where_it_is_used() -> 
     edge["required"].append("weight")
 
     assert incompatibilities(schema, changed) == [
-        "$.failed_rules[].evidence[].edges[].weight: new required field"]
+        "$.failed_rules[].evidence[].edges[].weight: new required field"
+    ]
 
 
 def test_a_new_field_in_an_object_closed_to_unknown_fields_is_incompatible() -> None:
     # The events' own objects are all open (consumers ignore what they do not know); a schema
     # that closes one still gets the rule.
-    schema = {"type": "object", "properties": {"contact": {"$ref": "#/$defs/Contact"}},
-              "$defs": {"Contact": {"type": "object", "additionalProperties": False,
-                                    "properties": {"name": {"type": "string"}}}}}
+    schema = {
+        "type": "object",
+        "properties": {"contact": {"$ref": "#/$defs/Contact"}},
+        "$defs": {
+            "Contact": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"name": {"type": "string"}},
+            }
+        },
+    }
     changed = copy.deepcopy(schema)
     changed["$defs"]["Contact"]["properties"]["wechat"] = {
-        "anyOf": [{"type": "string"}, {"type": "null"}], "default": None}
+        "anyOf": [{"type": "string"}, {"type": "null"}],
+        "default": None,
+    }
 
     assert incompatibilities(schema, changed) == [
         "$.contact.wechat: new field in an object closed to unknown fields "
-        "(consumers of the committed schema refuse it)"]
+        "(consumers of the committed schema refuse it)"
+    ]
 
 
 @pytest.mark.parametrize("contract", contracts(), ids=lambda c: c.event_type)
@@ -225,7 +244,8 @@ def test_check_reports_a_required_field_the_committed_schema_lacks(schema_dir: P
     drop_required(schema_dir, "decisions/case.decided.v1.json", "final")
 
     assert check(schema_dir) == [
-        "decisions/case.decided.v1.json: incompatible inside v1: $.final: new required field"]
+        "decisions/case.decided.v1.json: incompatible inside v1: $.final: new required field"
+    ]
     assert main(["--check", "--dir", str(schema_dir)]) == 1
 
 
@@ -248,7 +268,8 @@ def test_write_takes_a_compatible_change(schema_dir: Path) -> None:
     del schema["properties"]["note"]  # as if `note` were the optional field just added
     path.write_text(render(schema), "utf-8")
     assert check(schema_dir) == [
-        "decisions/case.decided.v1.json: compatible change not committed (run `make schemas`)"]
+        "decisions/case.decided.v1.json: compatible change not committed (run `make schemas`)"
+    ]
 
     assert write_schemas(schema_dir) == [path]
     assert check(schema_dir) == []

@@ -17,8 +17,12 @@ def test_plaintext_is_the_local_default_and_carries_no_security() -> None:
 
 
 def test_sasl_scram_over_tls_reaches_the_broker_and_the_admin_client() -> None:
-    settings = CommonSettings(kafka_security_protocol="SASL_SSL", kafka_sasl_mechanism="SCRAM-SHA-512",
-                              kafka_sasl_username="svc", kafka_sasl_password="secret")
+    settings = CommonSettings(
+        kafka_security_protocol="SASL_SSL",
+        kafka_sasl_mechanism="SCRAM-SHA-512",
+        kafka_sasl_username="svc",
+        kafka_sasl_password="secret",
+    )
     security = broker_security(settings)
     assert isinstance(security, SASLScram512)
     assert security.password == "secret"
@@ -41,8 +45,12 @@ def test_sasl_scram_over_tls_reaches_the_broker_and_the_admin_client() -> None:
 
 
 def test_the_sasl_password_is_never_shown_with_the_settings() -> None:
-    settings = CommonSettings(kafka_security_protocol="SASL_SSL", kafka_sasl_mechanism="PLAIN",
-                              kafka_sasl_username="svc", kafka_sasl_password="pa55-w0rd")
+    settings = CommonSettings(
+        kafka_security_protocol="SASL_SSL",
+        kafka_sasl_mechanism="PLAIN",
+        kafka_sasl_username="svc",
+        kafka_sasl_password="pa55-w0rd",
+    )
     for shown in (repr(settings), str(settings), settings.model_dump_json(), str(settings.model_dump())):
         assert "pa55-w0rd" not in shown
     assert admin_options(CommonSettings())["sasl_plain_password"] is None
@@ -56,8 +64,9 @@ def test_tls_without_sasl_uses_an_ssl_context() -> None:
 
 def test_sasl_without_credentials_is_refused() -> None:
     with pytest.raises(ValueError, match="SASL needs"):
-        broker_security(CommonSettings(kafka_security_protocol="SASL_SSL",
-                                       kafka_sasl_mechanism="SCRAM-SHA-256"))
+        broker_security(
+            CommonSettings(kafka_security_protocol="SASL_SSL", kafka_sasl_mechanism="SCRAM-SHA-256")
+        )
 
 
 async def test_mongodb_tls_setting_reaches_the_client() -> None:

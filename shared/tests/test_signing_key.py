@@ -82,8 +82,7 @@ def test_local_mode_is_off_unless_asked_for(monkeypatch: pytest.MonkeyPatch) -> 
     assert CommonSettings().vouchers_local_mode is False
 
 
-def test_the_common_settings_of_a_tool_need_no_key_until_one_is_used(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_common_settings_of_a_tool_need_no_key_until_one_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("VOUCHERS_TOKEN_KEY", raising=False)
     settings = CommonSettings()
     with pytest.raises(ValueError, match="VOUCHERS_TOKEN_KEY is not set"):

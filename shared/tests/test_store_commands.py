@@ -16,41 +16,65 @@ ADDRESS = ("127.0.0.1", 27017)
 
 
 def count(service: str, command: str, collection: str) -> float:
-    value = REGISTRY.get_sample_value("vouchers_store_commands_total",
-                                      {"service": service, "command": command, "collection": collection})
+    value = REGISTRY.get_sample_value(
+        "vouchers_store_commands_total", {"service": service, "command": command, "collection": collection}
+    )
     return value or 0.0
 
 
 def sent_bytes(service: str, command: str, collection: str, direction: str) -> float:
     value = REGISTRY.get_sample_value(
         "vouchers_store_command_bytes_total",
-        {"service": service, "command": command, "collection": collection, "direction": direction})
+        {"service": service, "command": command, "collection": collection, "direction": direction},
+    )
     return value or 0.0
 
 
-def round_trip(counter: CommandCounter, command: dict[str, object], database: str, request_id: int,
-               reply: dict[str, object] | None = None) -> None:
+def round_trip(
+    counter: CommandCounter,
+    command: dict[str, object],
+    database: str,
+    request_id: int,
+    reply: dict[str, object] | None = None,
+) -> None:
     name = next(iter(command))
     counter.started(monitoring.CommandStartedEvent(command, database, request_id, ADDRESS, 1))
     if reply is None:
-        counter.failed(monitoring.CommandFailedEvent(timedelta(0), {"code": 11000}, name, request_id,
-                                                     ADDRESS, 1, database_name=database))
+        counter.failed(
+            monitoring.CommandFailedEvent(
+                timedelta(0), {"code": 11000}, name, request_id, ADDRESS, 1, database_name=database
+            )
+        )
     else:
-        counter.succeeded(monitoring.CommandSucceededEvent(timedelta(0), reply, name, request_id,
-                                                           ADDRESS, 1, database_name=database))
+        counter.succeeded(
+            monitoring.CommandSucceededEvent(
+                timedelta(0), reply, name, request_id, ADDRESS, 1, database_name=database
+            )
+        )
 
 
 def test_each_command_counts_once_under_its_collection_failed_ones_too() -> None:
     service = f"svc-{uuid.uuid4().hex[:6]}"
     counter = CommandCounter(service)
     document = {"_id": "a1", "pad": "x" * 500}
-    round_trip(counter, {"insert": "applications", "documents": [document]}, "vouchers_intake", 1,
-               {"ok": 1, "n": 1})
+    round_trip(
+        counter, {"insert": "applications", "documents": [document]}, "vouchers_intake", 1, {"ok": 1, "n": 1}
+    )
     round_trip(counter, {"insert": "applications", "documents": [document]}, "vouchers_intake", 2)
-    round_trip(counter, {"find": "applications", "filter": {"_id": "a1"}}, "vouchers_intake", 3,
-               {"ok": 1, "cursor": {"firstBatch": [document], "id": 0}})
-    round_trip(counter, {"getMore": 7, "collection": "case_index"}, "vouchers_notification", 4,
-               {"ok": 1, "cursor": {"nextBatch": [], "id": 0}})
+    round_trip(
+        counter,
+        {"find": "applications", "filter": {"_id": "a1"}},
+        "vouchers_intake",
+        3,
+        {"ok": 1, "cursor": {"firstBatch": [document], "id": 0}},
+    )
+    round_trip(
+        counter,
+        {"getMore": 7, "collection": "case_index"},
+        "vouchers_notification",
+        4,
+        {"ok": 1, "cursor": {"nextBatch": [], "id": 0}},
+    )
     round_trip(counter, {"ping": 1}, "admin", 5, {"ok": 1})
     assert count(service, "insert", "vouchers_intake.applications") == 2
     assert count(service, "find", "vouchers_intake.applications") == 1
@@ -59,8 +83,9 @@ def test_each_command_counts_once_under_its_collection_failed_ones_too() -> None
     # What went out and what came back, in BSON bytes: the document travels both ways.
     assert sent_bytes(service, "insert", "vouchers_intake.applications", "request") > 2 * 500
     assert sent_bytes(service, "find", "vouchers_intake.applications", "reply") >= len(bson.encode(document))
-    assert sent_bytes(service, "insert", "vouchers_intake.applications", "reply") == \
-        len(bson.encode({"ok": 1, "n": 1}))  # the failed insert's reply is not counted
+    assert sent_bytes(service, "insert", "vouchers_intake.applications", "reply") == len(
+        bson.encode({"ok": 1, "n": 1})
+    )  # the failed insert's reply is not counted
 
 
 def test_the_collection_of_a_command() -> None:

@@ -36,9 +36,19 @@ REFUSED_CLAIMS: dict[str, dict[str, Any]] = {
 def signed(claims: dict[str, Any]) -> str:
     """A token signed with the service's own key, as if issued by a careless or hostile tool."""
     now = datetime.now(UTC)
-    return jwt.encode({"iss": ISSUER, "aud": AUDIENCE, "sub": "someone", "iat": now,
-                       "exp": now + timedelta(minutes=5), "jti": uuid.uuid4().hex, **claims},
-                      KEY, algorithm=ALGORITHM)
+    return jwt.encode(
+        {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": "someone",
+            "iat": now,
+            "exp": now + timedelta(minutes=5),
+            "jti": uuid.uuid4().hex,
+            **claims,
+        },
+        KEY,
+        algorithm=ALGORITHM,
+    )
 
 
 def app() -> FastAPI:

@@ -51,39 +51,69 @@ def application() -> Application:
 
 def finding(result: str = "fail") -> Finding:
     edge = EvidenceEdge(source="p-7", target=PROVIDER, kind="director", origin="refdata:officers@o1")
-    path = EvidencePath(relation="shared_officer", summary="applicant ←director— p-7 —director→ provider",
-                        edges=[edge])
-    return Finding(rule="COI-RELATED-PARTY", clause="三(一)2", result=result, contract_no="HT-1",  # type: ignore[arg-type]
-                   message="关联方", message_en="related party", evidence=[path])
+    path = EvidencePath(
+        relation="shared_officer", summary="applicant ←director— p-7 —director→ provider", edges=[edge]
+    )
+    return Finding(
+        rule="COI-RELATED-PARTY",
+        clause="三(一)2",
+        result=result,
+        contract_no="HT-1",  # type: ignore[arg-type]
+        message="关联方",
+        message_en="related party",
+        evidence=[path],
+    )
 
 
-VOUCHER = Voucher(rate=Decimal("0.50"), eligible_spend_cny=Decimal("1200000.00"),
-                  total_cny=Decimal("600000.00"),
-                  by_contract=[ContractVoucher(contract_no="HT-1", amount_cny=Decimal("1200000.00"),
-                                               voucher_cny=Decimal("600000.00"))])
+VOUCHER = Voucher(
+    rate=Decimal("0.50"),
+    eligible_spend_cny=Decimal("1200000.00"),
+    total_cny=Decimal("600000.00"),
+    by_contract=[
+        ContractVoucher(
+            contract_no="HT-1", amount_cny=Decimal("1200000.00"), voucher_cny=Decimal("600000.00")
+        )
+    ],
+)
 SAMPLES: dict[str, BaseModel] = {
     topics.APPLICATION_SUBMITTED: ApplicationSubmitted(**IDS, submitted_at=AT, application=application()),
-    topics.COI_ASSESSED: CoiAssessed(**IDS, outcome="conflict", contracts=[ContractCoi(
-        contract_no="HT-1", provider_uscc=PROVIDER, outcome="conflict")], findings=[finding()],
-        refdata_versions={"officers": "o1"}, assessed_at=AT),
-    topics.ELIGIBILITY_ASSESSED: EligibilityAssessed(**IDS, outcome="pass", findings=[finding("pass")],
-                                                     voucher=VOUCHER, assessed_at=AT),
-    topics.VERIFICATION_COMPLETED: VerificationCompleted(**IDS, outcome="review",
-                                                         findings=[finding("review")], completed_at=AT),
-    topics.CASE_DECIDED: CaseDecided(**IDS, status="rejected", final=True, failed_rules=[finding()],
-                                     reasons=["关联关系"], decided_at=AT),
-    topics.REVIEW_PASSED: ReviewPassed(**IDS, review_id="dec-1", decided_at=AT, decided_by="op-1",
-                                       note="核实无误"),
-    topics.VOUCHER_APPROVED: VoucherApproved(**IDS, notice_id="N-1", approved_on=date(2026, 6, 3),
-                                             total_cny=Decimal("600000.00"), approved_at=AT),
-    topics.NOTICE_PUBLISHED: NoticePublished(**IDS, notice_id="N-1", starts_on=date(2026, 5, 21),
-                                             ends_on=date(2026, 5, 27), published_at=AT),
+    topics.COI_ASSESSED: CoiAssessed(
+        **IDS,
+        outcome="conflict",
+        contracts=[ContractCoi(contract_no="HT-1", provider_uscc=PROVIDER, outcome="conflict")],
+        findings=[finding()],
+        refdata_versions={"officers": "o1"},
+        assessed_at=AT,
+    ),
+    topics.ELIGIBILITY_ASSESSED: EligibilityAssessed(
+        **IDS, outcome="pass", findings=[finding("pass")], voucher=VOUCHER, assessed_at=AT
+    ),
+    topics.VERIFICATION_COMPLETED: VerificationCompleted(
+        **IDS, outcome="review", findings=[finding("review")], completed_at=AT
+    ),
+    topics.CASE_DECIDED: CaseDecided(
+        **IDS, status="rejected", final=True, failed_rules=[finding()], reasons=["关联关系"], decided_at=AT
+    ),
+    topics.REVIEW_PASSED: ReviewPassed(
+        **IDS, review_id="dec-1", decided_at=AT, decided_by="op-1", note="核实无误"
+    ),
+    topics.VOUCHER_APPROVED: VoucherApproved(
+        **IDS, notice_id="N-1", approved_on=date(2026, 6, 3), total_cny=Decimal("600000.00"), approved_at=AT
+    ),
+    topics.NOTICE_PUBLISHED: NoticePublished(
+        **IDS, notice_id="N-1", starts_on=date(2026, 5, 21), ends_on=date(2026, 5, 27), published_at=AT
+    ),
     topics.OBJECTION_RAISED: ObjectionRaised(**IDS, notice_id="N-1", objection_id="O-1", raised_at=AT),
-    topics.OBJECTION_RESOLVED: ObjectionResolved(**IDS, notice_id="N-1", objection_id="O-1", upheld=False,
-                                                 resolved_at=AT, resolved_by="operator-1"),
-    topics.REFDATA_LOADED: Snapshot(kind="holdings", version="v1", loaded_at=AT, loaded_by="operator-1",
-                                    items=[{"holder_id": "p-7", "holder_kind": "person", "held_uscc": USCC,
-                                            "pct": "35.00"}]),
+    topics.OBJECTION_RESOLVED: ObjectionResolved(
+        **IDS, notice_id="N-1", objection_id="O-1", upheld=False, resolved_at=AT, resolved_by="operator-1"
+    ),
+    topics.REFDATA_LOADED: Snapshot(
+        kind="holdings",
+        version="v1",
+        loaded_at=AT,
+        loaded_by="operator-1",
+        items=[{"holder_id": "p-7", "holder_kind": "person", "held_uscc": USCC, "pct": "35.00"}],
+    ),
 }
 
 
@@ -125,16 +155,31 @@ def test_a_consumer_reads_an_event_with_fields_added_at_every_level(event_type: 
     assert read_back(model, inbound(event_type, newer).parse(model)) == sample
 
 
-@pytest.mark.parametrize("where", ["top", "application", "application.applicant", "contracts[]",
-                                   "materials[]", "applicant.legal_representative", "project.members[]"])
+@pytest.mark.parametrize(
+    "where",
+    [
+        "top",
+        "application",
+        "application.applicant",
+        "contracts[]",
+        "materials[]",
+        "applicant.legal_representative",
+        "project.members[]",
+    ],
+)
 def test_application_submitted_is_read_with_a_field_added_in_one_place(where: str) -> None:
     sample = SAMPLES[topics.APPLICATION_SUBMITTED]
     body = sample.model_dump(mode="json")
     app = body["application"]
-    target = {"top": [body], "application": [app], "application.applicant": [app["applicant"]],
-              "contracts[]": app["contracts"], "materials[]": app["materials"],
-              "applicant.legal_representative": [app["applicant"]["legal_representative"]],
-              "project.members[]": app["project"]["members"]}[where]
+    target = {
+        "top": [body],
+        "application": [app],
+        "application.applicant": [app["applicant"]],
+        "contracts[]": app["contracts"],
+        "materials[]": app["materials"],
+        "applicant.legal_representative": [app["applicant"]["legal_representative"]],
+        "project.members[]": app["project"]["members"],
+    }[where]
     assert target
     for node in target:
         node["wechat_id"] = "optional, added later"
@@ -147,8 +192,12 @@ def test_the_reference_data_in_a_newer_snapshot_is_read_too() -> None:
     snapshot = Snapshot.model_validate(newer)
 
     (item,) = snapshot.parsed()
-    assert item.model_dump(mode="json") == {"holder_id": "p-7", "holder_kind": "person", "held_uscc": USCC,
-                                            "pct": "35.00"}
+    assert item.model_dump(mode="json") == {
+        "holder_id": "p-7",
+        "holder_kind": "person",
+        "held_uscc": USCC,
+        "pct": "35.00",
+    }
 
 
 def test_a_stored_copy_written_by_a_newer_replica_is_read() -> None:

@@ -16,12 +16,17 @@ P = load_program(2026)
 YOUNG_2026 = YoungEnterprise.of(P)  # published 2026-04-30, one year
 
 
-def applicant(org_type: str = "enterprise", registered_on: str = "2025-09-01",
-              public_institution: bool = False) -> Applicant:
+def applicant(
+    org_type: str = "enterprise", registered_on: str = "2025-09-01", public_institution: bool = False
+) -> Applicant:
     data: dict[str, Any] = {
-        "name": "深圳市示例科技有限公司", "uscc": "91440305MA5K00010T", "org_type": org_type,
-        "independent_legal_person": True, "public_institution": public_institution,
-        "registered_on": registered_on, "registered_district": "南山区",
+        "name": "深圳市示例科技有限公司",
+        "uscc": "91440305MA5K00010T",
+        "org_type": org_type,
+        "independent_legal_person": True,
+        "public_institution": public_institution,
+        "registered_on": registered_on,
+        "registered_district": "南山区",
         "legal_representative": {"person_id": "lr-1", "name": "张三"},
         "contact": {"name": "联系人", "email": "c@example.cn", "mobile": "13800000000"},
     }
@@ -92,8 +97,11 @@ def test_a_29_february_registration_comes_of_age_on_28_february(
     assert anniversary(start, years) == anniversary_on
 
 
-@given(st.dates(date(2001, 1, 1), date(2099, 12, 31)), st.integers(1, 5),
-       st.dates(date(1990, 1, 1), date(2100, 12, 31)))
+@given(
+    st.dates(date(2001, 1, 1), date(2099, 12, 31)),
+    st.integers(1, 5),
+    st.dates(date(1990, 1, 1), date(2100, 12, 31)),
+)
 def test_young_means_registered_on_or_after_the_first_young_registration_day(
     published: date, years: int, registered_on: date
 ) -> None:

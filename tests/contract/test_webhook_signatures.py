@@ -32,10 +32,17 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 
 def letter() -> Letter:
-    return render_rejection(decision_id="dec-contract-1", application_id="APP-2026-0042",
-                            applicant_name="深圳市示例智算科技有限公司", project_title="训练项目",
-                            failed_rules=[], reasons=["逾期未补正材料"],
-                            decided_on=date(2026, 6, 1), to="applicant@example.cn", own_people=())
+    return render_rejection(
+        decision_id="dec-contract-1",
+        application_id="APP-2026-0042",
+        applicant_name="深圳市示例智算科技有限公司",
+        project_title="训练项目",
+        failed_rules=[],
+        reasons=["逾期未补正材料"],
+        decided_on=date(2026, 6, 1),
+        to="applicant@example.cn",
+        own_people=(),
+    )
 
 
 async def test_what_the_channel_sends_the_receiver_takes(receiver: WebhookReceiver) -> None:
@@ -68,4 +75,3 @@ async def test_a_replay_given_a_fresh_timestamp_is_refused(receiver: WebhookRece
         answer = await client.post(receiver.url, content=body, headers=retimed)
     assert answer.status_code == 401
     assert receiver.deliveries[0].refusal == "No matching signature found"
-

@@ -53,17 +53,20 @@ CASES: list[tuple[str, bool, str, ProgramParams, bool]] = [
 def application(org_type: str, public_institution: bool, registered_on: str) -> Application:
     """The approvable sample, filed with a capital verification report and no audit report."""
     data: dict[str, Any] = copy.deepcopy(sample("approvable")["application"])
-    data["applicant"].update(org_type=org_type, public_institution=public_institution,
-                             registered_on=registered_on)
+    data["applicant"].update(
+        org_type=org_type, public_institution=public_institution, registered_on=registered_on
+    )
     data["materials"] = [m for m in data["materials"] if m["kind"] != "audit_report"]
     data["materials"].append({"kind": "capital_verification_report", "sha256": "c" * 64})
     return Application.model_validate(data)
 
 
-@pytest.mark.parametrize(("org_type", "public_institution", "registered_on", "params", "young"),
-                         CASES)
+@pytest.mark.parametrize(("org_type", "public_institution", "registered_on", "params", "young"), CASES)
 def test_eligibility_and_verification_agree_on_who_is_a_young_enterprise(
-    org_type: str, public_institution: bool, registered_on: str, params: ProgramParams,
+    org_type: str,
+    public_institution: bool,
+    registered_on: str,
+    params: ProgramParams,
     young: bool,
 ) -> None:
     app = application(org_type, public_institution, registered_on)

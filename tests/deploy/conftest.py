@@ -99,8 +99,13 @@ def filled_in() -> tuple[Path, frozenset[str]]:
 def rendered(target: str) -> tuple[dict[str, Any], ...]:
     """`kubectl kustomize deploy/k8s/<target>`, the operator's files filled in (read once; copy
     an object before changing it)."""
-    done = subprocess.run([kubectl(), "kustomize", str(filled_in()[0] / target)],
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [kubectl(), "kustomize", str(filled_in()[0] / target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return tuple(doc for doc in yaml.safe_load_all(done.stdout) if doc)
 
@@ -118,8 +123,7 @@ def documented_secret_keys() -> dict[str, set[str]]:
     example file lists them; an external Secret must carry the same keys)."""
     keys: dict[str, set[str]] = {}
     for generator in kustomization(OVERLAYS[0]).get("secretGenerator", []):
-        names = {key for env in generator.get("envs", [])
-                 for key in example_keys(K8S / OVERLAYS[0] / env)}
+        names = {key for env in generator.get("envs", []) for key in example_keys(K8S / OVERLAYS[0] / env)}
         names |= {entry.split("=")[0] for entry in generator.get("files", [])}
         keys[generator["name"]] = names
     return keys
@@ -129,8 +133,15 @@ def documented_secret_keys() -> dict[str, set[str]]:
 def kafka_use() -> dict[str, dict[str, Any]]:
     """service -> {"groups": {group id: [topics]}, "publishes": [topics]}, from the code."""
     env = {**os.environ, "VOUCHERS_TOKEN_KEY": signing_key.generate()}
-    done = subprocess.run([sys.executable, "-c", _LIST_KAFKA_USE % (SERVICES,)], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", _LIST_KAFKA_USE % (SERVICES,)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     found: dict[str, dict[str, Any]] = json.loads(done.stdout.strip().splitlines()[-1])
     return found

@@ -30,8 +30,9 @@ class FakeMachine:
     def tool(self, name: str, body: str = "") -> None:
         """A stand-in `name` that notes its call (and whether it runs under sudo), then runs `body`."""
         script = self.bin / name
-        script.write_text(f'#!/bin/sh\necho "{name}${{SUDO_USER:+ (sudo)}} $*" >> "{self.log}"\n{body}\n',
-                          encoding="utf-8")
+        script.write_text(
+            f'#!/bin/sh\necho "{name}${{SUDO_USER:+ (sudo)}} $*" >> "{self.log}"\n{body}\n', encoding="utf-8"
+        )
         script.chmod(0o755)
 
     def remove(self, name: str) -> None:
@@ -47,8 +48,10 @@ class FakeMachine:
     def apt(self, installs: dict[str, str]) -> None:
         """apt-get that, on `install`, puts the stand-in scripts `installs` (name: body) on PATH."""
         chmod = shutil.which("chmod") or "/bin/chmod"
-        lines = "".join(f"    printf '%s\\n' '#!/bin/sh' '{body}' > {self.bin / name} && "
-                        f"{chmod} 755 {self.bin / name}\n" for name, body in installs.items())
+        lines = "".join(
+            f"    printf '%s\\n' '#!/bin/sh' '{body}' > {self.bin / name} && {chmod} 755 {self.bin / name}\n"
+            for name, body in installs.items()
+        )
         self.tool("apt-get", f'case "$*" in *" install "*)\n{lines}  ;;\nesac')
 
     @property
@@ -59,15 +62,27 @@ class FakeMachine:
         return {"PATH": str(self.bin), "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8"}
 
     def make(self, *targets: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([MAKE, "--no-print-directory", "-C", str(REPO), *targets], env=self.env(),
-                              capture_output=True, text=True, timeout=120, check=False)
+        return subprocess.run(
+            [MAKE, "--no-print-directory", "-C", str(REPO), *targets],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
 
     def run(self, *argv: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(list(argv), cwd=REPO, env=self.env(), capture_output=True, text=True,
-                              timeout=120, check=False)
+        return subprocess.run(
+            list(argv), cwd=REPO, env=self.env(), capture_output=True, text=True, timeout=120, check=False
+        )
 
     @staticmethod
     def dry_run(*targets: str) -> subprocess.CompletedProcess[str]:
         """The commands `make targets` would run on this machine if nothing were installed yet."""
-        return subprocess.run([MAKE, "--no-print-directory", "-n", "-B", "-C", str(REPO), *targets],
-                              capture_output=True, text=True, timeout=120, check=False)
+        return subprocess.run(
+            [MAKE, "--no-print-directory", "-n", "-B", "-C", str(REPO), *targets],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )

@@ -19,11 +19,20 @@ from deploy.bench import roundtrips
 from deploy.bench.ceiling import FLOWS, Join, Progress, rates, read_per_application, records_per_application
 from deploy.bench.store_ceiling import BATCH, ENVELOPE_BYTES, FERRETDB_UPDATES, Op, ops_of, round_trips
 
-TOPIC_OF = {"submitted": topics.APPLICATIONS, "coi": topics.COI, "eligibility": topics.ELIGIBILITY,
-            "verification": topics.VERIFICATION, "decision": topics.DECISIONS, "notice": topics.NOTICES}
+TOPIC_OF = {
+    "submitted": topics.APPLICATIONS,
+    "coi": topics.COI,
+    "eligibility": topics.ELIGIBILITY,
+    "verification": topics.VERIFICATION,
+    "decision": topics.DECISIONS,
+    "notice": topics.NOTICES,
+}
 APPS: dict[str, Callable[[], FastAPI]] = {
-    "intake": intake_app, "eligibility": eligibility_app, "verification": verification_app,
-    "notification": notification_app}
+    "intake": intake_app,
+    "eligibility": eligibility_app,
+    "verification": verification_app,
+    "notification": notification_app,
+}
 
 
 @pytest.fixture(scope="module")
@@ -34,9 +43,12 @@ def apps() -> Iterator[dict[str, FastAPI]]:
 
 
 def test_the_ceiling_has_the_services_consumer_groups_on_their_topics(apps: dict[str, FastAPI]) -> None:
-    subscribed = {(name, sub.group_id): set(sub.topic_names)
-                  for name, app in apps.items() for sub in app.state.broker.subscribers
-                  if not set(sub.topic_names) <= set(REFDATA_TOPICS)}
+    subscribed = {
+        (name, sub.group_id): set(sub.topic_names)
+        for name, app in apps.items()
+        for sub in app.state.broker.subscribers
+        if not set(sub.topic_names) <= set(REFDATA_TOPICS)
+    }
     modelled = {(f.service, f.group): {TOPIC_OF[k] for k in f.reads} for f in FLOWS}
     assert modelled == subscribed
 
@@ -53,24 +65,34 @@ def test_an_application_is_five_records_produced_and_thirteen_read() -> None:
     # coi by three, eligibility and verification by two, the decision by two.
     assert records_per_application() == {"produced": 5, "consumed": 13}
     assert {f.group: read_per_application(f) for f in FLOWS} == {
-        "eligibility-coi": 1, "eligibility-rules": 2, "verification": 1, "notification-cases": 4,
-        "intake-status": 5}
+        "eligibility-coi": 1,
+        "eligibility-rules": 2,
+        "verification": 1,
+        "notification-cases": 4,
+        "intake-status": 5,
+    }
 
 
 def test_the_join_sends_once_when_the_last_of_the_three_verdicts_comes_in_any_order() -> None:
     join = Join(("coi", "eligibility", "verification"))
     assert not join.add(b"a", "submitted")
     assert [join.add(b"a", k) for k in ("verification", "coi", "coi", "eligibility")] == [
-        False, False, False, True]
+        False,
+        False,
+        False,
+        True,
+    ]
     assert [join.add(b"b", k) for k in ("eligibility", "coi")] == [False, False]
     assert join.add(b"b", "verification")
 
 
 def test_rates_time_the_ceiling_as_the_pipeline_is_timed() -> None:
     sent = {"a": 100.0, "b": 100.5, "c": 101.0}
-    verdicts = {"a": {"coi": 101.0, "eligibility": 102.0, "verification": 101.5},
-                "b": {"coi": 101.0, "eligibility": 103.0, "verification": 104.0},
-                "c": {"coi": 102.0, "verification": 102.0}}  # no eligibility verdict: not complete
+    verdicts = {
+        "a": {"coi": 101.0, "eligibility": 102.0, "verification": 101.5},
+        "b": {"coi": 101.0, "eligibility": 103.0, "verification": 104.0},
+        "c": {"coi": 102.0, "verification": 102.0},
+    }  # no eligibility verdict: not complete
     got = rates(sent, verdicts, drained_at=106.0)
     assert got["completed"] == 2
     assert got["span_s"] == 4.0  # the first record sent to the last verdict
@@ -93,25 +115,35 @@ def test_the_ceiling_is_drained_when_every_group_has_read_all_of_its_records() -
 INTAKE, CASES = "vouchers_intake.applications", "vouchers_notification.cases"
 
 
-def page(counts: dict[tuple[str, str, str], float],
-         sizes: dict[tuple[str, str, str, str], float]) -> str:
+def page(counts: dict[tuple[str, str, str], float], sizes: dict[tuple[str, str, str, str], float]) -> str:
     """A /metrics page with these command counts and byte totals."""
     lines = ["# TYPE vouchers_store_commands_total counter"]
-    lines += [f'vouchers_store_commands_total{{service="{s}",command="{c}",collection="{k}"}} {v}'
-              for (s, c, k), v in counts.items()]
+    lines += [
+        f'vouchers_store_commands_total{{service="{s}",command="{c}",collection="{k}"}} {v}'
+        for (s, c, k), v in counts.items()
+    ]
     lines.append("# TYPE vouchers_store_command_bytes_total counter")
-    lines += [f'vouchers_store_command_bytes_total{{service="{s}",command="{c}",collection="{k}",'
-              f'direction="{d}"}} {v}' for (s, c, k, d), v in sizes.items()]
+    lines += [
+        f'vouchers_store_command_bytes_total{{service="{s}",command="{c}",collection="{k}",'
+        f'direction="{d}"}} {v}'
+        for (s, c, k, d), v in sizes.items()
+    ]
     return "\n".join(lines) + "\n"
 
 
-FIRST = page({("intake", "insert", INTAKE): 10, ("intake", "find", INTAKE): 4},
-             {("intake", "insert", INTAKE, "request"): 10_000, ("intake", "find", INTAKE, "reply"): 800})
-SECOND = page({("intake", "insert", INTAKE): 30, ("intake", "find", INTAKE): 4,
-               ("notification", "update", CASES): 50},
-              {("intake", "insert", INTAKE, "request"): 50_000, ("intake", "find", INTAKE, "reply"): 800,
-               ("notification", "update", CASES, "request"): 25_000,
-               ("notification", "update", CASES, "reply"): 2_500})
+FIRST = page(
+    {("intake", "insert", INTAKE): 10, ("intake", "find", INTAKE): 4},
+    {("intake", "insert", INTAKE, "request"): 10_000, ("intake", "find", INTAKE, "reply"): 800},
+)
+SECOND = page(
+    {("intake", "insert", INTAKE): 30, ("intake", "find", INTAKE): 4, ("notification", "update", CASES): 50},
+    {
+        ("intake", "insert", INTAKE, "request"): 50_000,
+        ("intake", "find", INTAKE, "reply"): 800,
+        ("notification", "update", CASES, "request"): 25_000,
+        ("notification", "update", CASES, "reply"): 2_500,
+    },
+)
 
 
 def test_round_trips_per_application_are_what_moved_between_two_scrapes_over_n() -> None:
@@ -120,25 +152,62 @@ def test_round_trips_per_application_are_what_moved_between_two_scrapes_over_n()
     assert summary["per_service"] == {"intake": 2.0, "notification": 5.0}
     assert summary["total_per_application"] == 7.0
     assert summary["commands"] == [  # busiest first; what did not move is left out
-        {"service": "notification", "command": "update", "collection": "vouchers_notification.cases",
-         "per_application": 5.0, "request_bytes": 500, "reply_bytes": 50},
-        {"service": "intake", "command": "insert", "collection": "vouchers_intake.applications",
-         "per_application": 2.0, "request_bytes": 2000, "reply_bytes": 0},
+        {
+            "service": "notification",
+            "command": "update",
+            "collection": "vouchers_notification.cases",
+            "per_application": 5.0,
+            "request_bytes": 500,
+            "reply_bytes": 50,
+        },
+        {
+            "service": "intake",
+            "command": "insert",
+            "collection": "vouchers_intake.applications",
+            "per_application": 2.0,
+            "request_bytes": 2000,
+            "reply_bytes": 0,
+        },
     ]
 
 
 def test_the_store_ceiling_issues_the_services_commands_as_many_and_as_large() -> None:
     commands = [
-        {"command": "insert", "collection": "db.a", "per_application": 2.0, "request_bytes": 1100,
-         "reply_bytes": 60},
-        {"command": "find", "collection": "db.a", "per_application": 1.0, "request_bytes": 90,
-         "reply_bytes": 900},
-        {"command": "aggregate", "collection": "db.a", "per_application": 0.5, "request_bytes": 90,
-         "reply_bytes": 300},
-        {"command": "update", "collection": "db.b", "per_application": 0.25, "request_bytes": 600,
-         "reply_bytes": 60},
-        {"command": "ping", "collection": "admin", "per_application": 0.1, "request_bytes": 50,
-         "reply_bytes": 40},
+        {
+            "command": "insert",
+            "collection": "db.a",
+            "per_application": 2.0,
+            "request_bytes": 1100,
+            "reply_bytes": 60,
+        },
+        {
+            "command": "find",
+            "collection": "db.a",
+            "per_application": 1.0,
+            "request_bytes": 90,
+            "reply_bytes": 900,
+        },
+        {
+            "command": "aggregate",
+            "collection": "db.a",
+            "per_application": 0.5,
+            "request_bytes": 90,
+            "reply_bytes": 300,
+        },
+        {
+            "command": "update",
+            "collection": "db.b",
+            "per_application": 0.25,
+            "request_bytes": 600,
+            "reply_bytes": 60,
+        },
+        {
+            "command": "ping",
+            "collection": "admin",
+            "per_application": 0.1,
+            "request_bytes": 50,
+            "reply_bytes": 40,
+        },
     ]
     ops, left_out = ops_of(commands)
     assert left_out == ["ping"]

@@ -30,9 +30,11 @@ def test_the_fixed_rate_bar_is_labelled_with_the_rate_reached(result: dict[str, 
 def test_each_bar_and_series_is_labelled_with_its_own_figure(result: dict[str, Any]) -> None:
     result["pipeline"]["fixed_rate"].update(throughput_apps_per_s=48.96, target_rate=50.0)
     assert "pipeline\nat 49.0/s (offered 50/s)" in report.throughput_bars(result)
-    assert list(report.latency_series(result)) == ["pipeline at full speed",
-                                                   "pipeline at 49.0/s (offered 50/s)",
-                                                   "raw aiokafka ceiling"]
+    assert list(report.latency_series(result)) == [
+        "pipeline at full speed",
+        "pipeline at 49.0/s (offered 50/s)",
+        "raw aiokafka ceiling",
+    ]
 
 
 def test_without_a_fixed_rate_phase_there_is_no_such_bar(result: dict[str, Any]) -> None:
@@ -68,7 +70,10 @@ def test_the_plot_and_the_table_are_written(tmp_path: Path) -> None:
     rate = result["pipeline"]["fixed_rate"]["throughput_apps_per_s"]
     assert f"{rate:.1f} apps/s" in report.table(result)
     assert list(report.throughput_bars(result))[-3:] == [
-        "Kafka\nceiling", "store ceiling\none at a time", "store ceiling\nbatched"]
+        "Kafka\nceiling",
+        "store ceiling\none at a time",
+        "store ceiling\nbatched",
+    ]
 
 
 def test_an_older_result_with_one_ceiling_is_still_drawn(result: dict[str, Any], tmp_path: Path) -> None:

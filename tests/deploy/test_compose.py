@@ -22,8 +22,13 @@ PORTS = {"intake": 8080, "eligibility": 8081, "verification": 8082, "notificatio
 
 
 def check(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(CHECK_JSONSCHEMA), "--builtin-schema", "vendor.compose-spec", str(path)],
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [str(CHECK_JSONSCHEMA), "--builtin-schema", "vendor.compose-spec", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +140,8 @@ def test_kafka_creates_twelve_partitions_by_default(compose: dict[str, Any]) -> 
 
 
 def test_every_service_reads_the_one_anchored_program_clock_the_clock_service_writes(
-        compose: dict[str, Any]) -> None:
+    compose: dict[str, Any],
+) -> None:
     clock = compose["services"]["clock"]
     (written,) = [a for a in clock["entrypoint"] if a.startswith("/")]
     (volume,) = clock["volumes"]
@@ -151,21 +157,32 @@ def test_every_service_reads_the_one_anchored_program_clock_the_clock_service_wr
         assert f'CMD ["python", "-m", "{name}"]' in (REPO / f"services/{name}/Dockerfile").read_text()
 
 
-def test_two_services_started_apart_read_the_same_anchored_clock(compose: dict[str, Any], tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_services_started_apart_read_the_same_anchored_clock(
+    compose: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The compose entrypoints run here by sh, on what `clock` wrote, a while apart."""
     written = tmp_path / "voucher_clock"
     monkeypatch.setenv("VOUCHER_CLOCK", "2026-05-20T10:00:00+08:00")
-    done = subprocess.run([sys.executable, "-m", "vouchers_shared.clock", "--write", str(written)],
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "vouchers_shared.clock", "--write", str(written)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     script = compose["services"]["intake"]["entrypoint"][2].replace("$$", "$")
     script = script.replace("/run/vouchers-clock/voucher_clock", str(written))
     read = "import os; print(os.environ['VOUCHER_CLOCK'])"
     seen = []
     for _ in range(2):
-        run = subprocess.run(["sh", "-c", script, "--", sys.executable, "-c", read],
-                             capture_output=True, text=True, timeout=60, check=False)
+        run = subprocess.run(
+            ["sh", "-c", script, "--", sys.executable, "-c", read],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         seen.append(run.stdout.strip())
         time.sleep(1.1)
     assert seen[0] == seen[1] == written.read_text().strip()

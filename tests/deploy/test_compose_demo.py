@@ -21,8 +21,15 @@ def docker_answers() -> bool:
 
 
 def make(target: str, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["make", "--no-print-directory", target], cwd=REPO, env=env, text=True,
-                          capture_output=True, timeout=timeout, check=False)
+    return subprocess.run(
+        ["make", "--no-print-directory", target],
+        cwd=REPO,
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def test_the_compose_demo_refuses_to_start_without_a_key_of_the_installations_own() -> None:
@@ -35,18 +42,30 @@ def test_the_compose_demo_refuses_to_start_without_a_key_of_the_installations_ow
 
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
-@pytest.mark.skipif(not docker_answers(), reason="no Docker engine answers on this machine; "
-                    "the compose demo runs where one does")
+@pytest.mark.skipif(
+    not docker_answers(),
+    reason="no Docker engine answers on this machine; the compose demo runs where one does",
+)
 def test_the_compose_demo_files_the_samples_and_approves_the_approvable_ones() -> None:
     env = {**os.environ, "VOUCHERS_TOKEN_KEY": signing_key.generate()}
     try:
         done = make("compose-demo", env, timeout=1500)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-        table = done.stdout[done.stdout.index("== outcomes"):]
-        for sample, status in (("approvable", "approved"), ("yearly-cap", "approved"),
-                               ("below-threshold", "rejected"), ("related-provider", "rejected")):
+        table = done.stdout[done.stdout.index("== outcomes") :]
+        for sample, status in (
+            ("approvable", "approved"),
+            ("yearly-cap", "approved"),
+            ("below-threshold", "rejected"),
+            ("related-provider", "rejected"),
+        ):
             (row,) = [line for line in table.splitlines() if line.strip().startswith(sample)]
             assert f" {status} " in row, row
     finally:
-        subprocess.run(["docker", "compose", "down", "-v"], cwd=REPO, env=env, capture_output=True,
-                       timeout=300, check=False)
+        subprocess.run(
+            ["docker", "compose", "down", "-v"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )

@@ -60,25 +60,35 @@ def doctor(machine: FakeMachine, *args: str) -> tuple[int, str, str]:
 
 
 def test_a_complete_machine_passes_and_each_prerequisite_is_listed_with_its_version(
-        machine: FakeMachine) -> None:
+    machine: FakeMachine,
+) -> None:
     code, out, err = doctor(machine)
     assert (code, err) == (0, "")
-    for line in ("Python 3.11 or later (python3): 3.11.7", "JDK 17 or later (java): 17.0.15",
-                 "Maven 3.6.3 or later (mvn): 3.8.7", f"Go {GO_WANTED} or later (go): {GO_WANTED}.8",
-                 "Node.js 18 or later (node): 20.20.2", "npm 6 or later (npm): 10.8.2"):
+    for line in (
+        "Python 3.11 or later (python3): 3.11.7",
+        "JDK 17 or later (java): 17.0.15",
+        "Maven 3.6.3 or later (mvn): 3.8.7",
+        f"Go {GO_WANTED} or later (go): {GO_WANTED}.8",
+        "Node.js 18 or later (node): 20.20.2",
+        "npm 6 or later (npm): 10.8.2",
+    ):
         assert line in out
 
 
-@pytest.mark.parametrize(("tool", "named"), [
-    ("python3", "Python 3.11 or later (python3)"),
-    ("java", "JDK 17 or later (java)"),
-    ("mvn", "Maven 3.6.3 or later (mvn)"),
-    ("go", f"Go {GO_WANTED} or later (go)"),
-    ("node", "Node.js 18 or later (node)"),
-    ("npm", "npm 6 or later (npm)"),
-])
+@pytest.mark.parametrize(
+    ("tool", "named"),
+    [
+        ("python3", "Python 3.11 or later (python3)"),
+        ("java", "JDK 17 or later (java)"),
+        ("mvn", "Maven 3.6.3 or later (mvn)"),
+        ("go", f"Go {GO_WANTED} or later (go)"),
+        ("node", "Node.js 18 or later (node)"),
+        ("npm", "npm 6 or later (npm)"),
+    ],
+)
 def test_each_missing_tool_is_named_with_the_version_wanted(
-        machine: FakeMachine, tool: str, named: str) -> None:
+    machine: FakeMachine, tool: str, named: str
+) -> None:
     machine.remove(tool)
     code, _, err = doctor(machine)
     assert code == 1
@@ -86,15 +96,19 @@ def test_each_missing_tool_is_named_with_the_version_wanted(
     assert "1 prerequisite(s) of make test missing or too old" in err
 
 
-@pytest.mark.parametrize(("tool", "body", "named"), [
-    ("python3", python("3.10.12"), "Python 3.11 or later (python3): found 3.10.12"),
-    ("java", java("11.0.22"), "JDK 17 or later (java): found 11.0.22"),
-    ("java", java("1.8.0_402"), "JDK 17 or later (java): found 1.8.0"),
-    ("mvn", maven("3.6.0"), "Maven 3.6.3 or later (mvn): found 3.6.0"),
-    ("node", "echo v16.20.2", "Node.js 18 or later (node): found 16.20.2"),
-])
+@pytest.mark.parametrize(
+    ("tool", "body", "named"),
+    [
+        ("python3", python("3.10.12"), "Python 3.11 or later (python3): found 3.10.12"),
+        ("java", java("11.0.22"), "JDK 17 or later (java): found 11.0.22"),
+        ("java", java("1.8.0_402"), "JDK 17 or later (java): found 1.8.0"),
+        ("mvn", maven("3.6.0"), "Maven 3.6.3 or later (mvn): found 3.6.0"),
+        ("node", "echo v16.20.2", "Node.js 18 or later (node): found 16.20.2"),
+    ],
+)
 def test_each_tool_too_old_is_named_with_the_version_found_and_wanted(
-        machine: FakeMachine, tool: str, body: str, named: str) -> None:
+    machine: FakeMachine, tool: str, body: str, named: str
+) -> None:
     machine.tool(tool, body)
     code, _, err = doctor(machine)
     assert code == 1
@@ -166,7 +180,11 @@ def test_make_install_and_make_test_check_first() -> None:
 def test_the_readme_names_the_versions_the_check_wants() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Prerequisites", 1)[1].split("\n## ", 1)[0]
-    for row in ("| JDK (`java`) | 17 or later", "| Maven (`mvn`) | 3.6.3 or later",
-                f"| Go (`go`) | {GO_WANTED} or later", "| Python (`python3`) | 3.11 or later",
-                "| Node.js (`node`, `npm`) | 18 or later"):
+    for row in (
+        "| JDK (`java`) | 17 or later",
+        "| Maven (`mvn`) | 3.6.3 or later",
+        f"| Go (`go`) | {GO_WANTED} or later",
+        "| Python (`python3`) | 3.11 or later",
+        "| Node.js (`node`, `npm`) | 18 or later",
+    ):
         assert row in section

@@ -38,8 +38,10 @@ TARGETS = ("base", *OVERLAYS, "kafka")
 # Custom resources: kubernetes-validate has no schema for them, so they are skipped here by
 # name and checked by hand (test_keda, test_monitoring, test_kafka_acls).
 CUSTOM = {
-    ("keda.sh/v1alpha1", "ScaledObject"), ("keda.sh/v1alpha1", "TriggerAuthentication"),
-    ("monitoring.coreos.com/v1", "ServiceMonitor"), ("kafka.strimzi.io/v1beta2", "KafkaUser"),
+    ("keda.sh/v1alpha1", "ScaledObject"),
+    ("keda.sh/v1alpha1", "TriggerAuthentication"),
+    ("monitoring.coreos.com/v1", "ServiceMonitor"),
+    ("kafka.strimzi.io/v1beta2", "KafkaUser"),
 }
 PORTS = {"intake": 8080, "eligibility": 8081, "verification": 8082, "notification": 8083}
 NOT_SETTINGS = {"PYTHONDONTWRITEBYTECODE"}
@@ -47,19 +49,25 @@ SECRET_WORDS = ("PASSWORD", "TOKEN", "KEY", "SECRET", "MONGODB_URL", "USERNAME",
 BASE_IMAGE = "registry.invalid/vouchers/{}"  # .invalid never resolves: the base alone pulls nothing
 PUBLIC = {"/notices": "notification", "/console": "notification", "/v1/applications": "intake"}
 
-BUILT_IN = [(target, doc) for target in TARGETS for doc in rendered(target)
-            if (doc["apiVersion"], doc["kind"]) not in CUSTOM]
+BUILT_IN = [
+    (target, doc)
+    for target in TARGETS
+    for doc in rendered(target)
+    if (doc["apiVersion"], doc["kind"]) not in CUSTOM
+]
 
 
 def test_only_the_named_custom_resources_are_left_to_their_own_checks() -> None:
     left = {(d["apiVersion"], d["kind"]) for t in TARGETS for d in rendered(t)} - {
-        (d["apiVersion"], d["kind"]) for _, d in BUILT_IN}
+        (d["apiVersion"], d["kind"]) for _, d in BUILT_IN
+    }
     assert left == CUSTOM
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-@pytest.mark.parametrize(("target", "doc"), BUILT_IN,
-                         ids=[f"{t}:{d['kind']}/{d['metadata']['name']}" for t, d in BUILT_IN])
+@pytest.mark.parametrize(
+    ("target", "doc"), BUILT_IN, ids=[f"{t}:{d['kind']}/{d['metadata']['name']}" for t, d in BUILT_IN]
+)
 def test_object_validates_strictly(target: str, doc: dict[str, Any], version: str) -> None:
     kubernetes_validate.validate(doc, version, strict=True)
 
@@ -73,9 +81,14 @@ def test_strict_validation_refuses_a_misspelt_field() -> None:
 
 # --- the base, the overlays and where images and secrets come from ---------------------------
 
+
 def images(target: str) -> dict[str, str]:
-    return {c["name"]: c["image"] for d in rendered(target) if d["kind"] == "Deployment"
-            for c in d["spec"]["template"]["spec"]["containers"]}
+    return {
+        c["name"]: c["image"]
+        for d in rendered(target)
+        if d["kind"] == "Deployment"
+        for c in d["spec"]["template"]["spec"]["containers"]
+    }
 
 
 def test_the_base_renders_alone_with_built_in_kinds_and_no_secret() -> None:
@@ -101,8 +114,12 @@ def test_each_overlay_sets_registry_and_tag_once_for_every_image(overlay: str) -
 
 
 def committed_documents() -> list[tuple[str, dict[str, Any]]]:
-    return [(str(path.relative_to(K8S)), doc) for path in sorted(K8S.rglob("*.yaml"))
-            for doc in yaml.safe_load_all(path.read_text("utf-8")) if doc]
+    return [
+        (str(path.relative_to(K8S)), doc)
+        for path in sorted(K8S.rglob("*.yaml"))
+        for doc in yaml.safe_load_all(path.read_text("utf-8"))
+        if doc
+    ]
 
 
 def test_no_committed_file_holds_a_secret_value() -> None:
@@ -121,8 +138,11 @@ def test_the_files_secrets_are_generated_from_are_git_ignored_with_an_empty_exam
         assert ignored.returncode == 0, f"{path} is not git-ignored"
         if path.suffix == ".env":
             example = path.with_name(path.name + ".example").read_text("utf-8")
-            values = [line.split("=", 1)[1] for line in example.splitlines()
-                      if line.strip() and not line.startswith("#")]
+            values = [
+                line.split("=", 1)[1]
+                for line in example.splitlines()
+                if line.strip() and not line.startswith("#")
+            ]
             assert values
             assert not any(values), "the example must not carry values"
     assert operator_files("overlays/local")  # the local overlay generates its Secrets
@@ -144,8 +164,12 @@ def referenced_secrets(target: str) -> set[str]:
         if doc["kind"] == "Deployment":
             pod = doc["spec"]["template"]["spec"]
             found |= {v["secret"]["secretName"] for v in pod.get("volumes", []) if "secret" in v}
-            found |= {e["valueFrom"]["secretKeyRef"]["name"] for c in pod["containers"]
-                      for e in c.get("env", []) if "valueFrom" in e}
+            found |= {
+                e["valueFrom"]["secretKeyRef"]["name"]
+                for c in pod["containers"]
+                for e in c.get("env", [])
+                if "valueFrom" in e
+            }
         if doc["kind"] == "Ingress":
             found |= {tls["secretName"] for tls in doc["spec"].get("tls", [])}
         if doc["kind"] == "TriggerAuthentication":
@@ -165,7 +189,8 @@ def test_the_production_example_reads_secrets_made_outside_these_files() -> None
 
 
 def test_a_secret_generated_beside_the_keda_component_is_renamed_in_its_trigger_authentication(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """kustomize knows no KEDA kinds: the component tells it where a Secret's name goes, so the
     local overlay may take the component and keep generating its Secrets."""
     copy_root = tmp_path / "k8s"
@@ -173,8 +198,9 @@ def test_a_secret_generated_beside_the_keda_component_is_renamed_in_its_trigger_
     local = copy_root / OVERLAYS[0] / "kustomization.yaml"
     wanted = yaml.safe_load(local.read_text("utf-8")) | {"components": ["../../components/keda"]}
     local.write_text(yaml.safe_dump(wanted), "utf-8")
-    done = subprocess.run([kubectl(), "kustomize", str(local.parent)], capture_output=True, text=True,
-                          timeout=120, check=True)
+    done = subprocess.run(
+        [kubectl(), "kustomize", str(local.parent)], capture_output=True, text=True, timeout=120, check=True
+    )
     docs = [d for d in yaml.safe_load_all(done.stdout) if d]
     made = {d["metadata"]["name"] for d in docs if d["kind"] == "Secret"}
     (auth,) = [d for d in docs if d["kind"] == "TriggerAuthentication"]
@@ -220,6 +246,7 @@ def test_the_example_keeps_the_token_key_with_how_to_make_one() -> None:
 
 # --- the public host -------------------------------------------------------------------------
 
+
 def route(ingress: dict[str, Any], path: str) -> str | None:
     """The Service a request path reaches, by the Ingress rules of pathType Prefix and Exact:
     element-wise prefixes, a trailing slash ignored, the longest match winning."""
@@ -232,7 +259,7 @@ def route(ingress: dict[str, Any], path: str) -> str | None:
                 hit = entry["path"] == path
             else:
                 assert entry["pathType"] == "Prefix", "only Prefix and Exact mean the same everywhere"
-                hit = asked[:len(elements)] == elements
+                hit = asked[: len(elements)] == elements
             if hit and (best is None or len(entry["path"]) > best[0]):
                 best = (len(entry["path"]), entry["backend"]["service"]["name"])
     return None if best is None else best[1]
@@ -255,13 +282,31 @@ def test_the_public_host_routes_only_the_public_paths(overlay: str) -> None:
 
 
 REACHED = {
-    "/notices": "notification", "/notices/N-2026-01": "notification", "/console/": "notification",
-    "/console/cases/A1": "notification", "/v1/applications": "intake", "/v1/applications/A1": "intake",
+    "/notices": "notification",
+    "/notices/N-2026-01": "notification",
+    "/console/": "notification",
+    "/console/cases/A1": "notification",
+    "/v1/applications": "intake",
+    "/v1/applications/A1": "intake",
 }
 NOT_REACHED = (
-    "/", "/metrics", "/health/live", "/health/ready", "/v1/refdata/providers", "/v1/dev/tokens",
-    "/v1/cases", "/v1/cases/A1", "/v1/notices", "/v1/objections/O1/resolve", "/v1/objections/dismiss",
-    "/v1/consent-records", "/noticesx", "/consoles", "/v1/applicationsx", "/docs", "/openapi.json",
+    "/",
+    "/metrics",
+    "/health/live",
+    "/health/ready",
+    "/v1/refdata/providers",
+    "/v1/dev/tokens",
+    "/v1/cases",
+    "/v1/cases/A1",
+    "/v1/notices",
+    "/v1/objections/O1/resolve",
+    "/v1/objections/dismiss",
+    "/v1/consent-records",
+    "/noticesx",
+    "/consoles",
+    "/v1/applicationsx",
+    "/docs",
+    "/openapi.json",
 )
 
 
@@ -277,12 +322,14 @@ def test_operator_and_internal_endpoints_are_not_reachable_on_the_public_host(ov
 def test_the_route_check_sees_a_leak() -> None:
     ingress = copy.deepcopy(by_kind("Ingress")["vouchers-public"])
     ingress["spec"]["rules"][0]["http"]["paths"].append(
-        {"path": "/v1", "pathType": "Prefix", "backend": {"service": {"name": "notification"}}})
+        {"path": "/v1", "pathType": "Prefix", "backend": {"service": {"name": "notification"}}}
+    )
     assert route(ingress, "/v1/cases") == "notification"
     assert route(ingress, "/v1/applications/A1") == "intake"  # the longer prefix still wins
 
 
 # --- the containers and their settings --------------------------------------------------------
+
 
 def container(name: str, target: str = FULL) -> dict[str, Any]:
     (only,) = by_kind("Deployment", target)[name]["spec"]["template"]["spec"]["containers"]
@@ -366,8 +413,11 @@ def test_settings_come_from_the_config_map_and_secrets_from_the_secret(name: str
 def test_each_service_logs_in_to_kafka_as_a_user_of_its_own() -> None:
     logins = set()
     for name in SERVICES:
-        refs = {e["name"]: e["valueFrom"]["secretKeyRef"]["key"] for e in container(name)["env"]
-                if "valueFrom" in e}
+        refs = {
+            e["name"]: e["valueFrom"]["secretKeyRef"]["key"]
+            for e in container(name)["env"]
+            if "valueFrom" in e
+        }
         assert refs["KAFKA_SASL_USERNAME"] == f"{name.upper()}_KAFKA_USERNAME"
         assert refs["KAFKA_SASL_PASSWORD"] == f"{name.upper()}_KAFKA_PASSWORD"
         logins.add(refs["KAFKA_SASL_USERNAME"])

@@ -17,15 +17,36 @@ from tests.deploy.conftest import K8S, OBJECT_META, SERVICES, by_kind, rendered,
 
 TOPIC_CREATOR = "intake"  # the one whose start-up is meant to create the topics
 SUITE_PREFIX = "vouchers."
-OPERATIONS = {"Read", "Write", "Create", "Delete", "Alter", "Describe", "ClusterAction",
-              "DescribeConfigs", "AlterConfigs", "IdempotentWrite", "All"}
+OPERATIONS = {
+    "Read",
+    "Write",
+    "Create",
+    "Delete",
+    "Alter",
+    "Describe",
+    "ClusterAction",
+    "DescribeConfigs",
+    "AlterConfigs",
+    "IdempotentWrite",
+    "All",
+}
 KAFKA_USER = {
-    "apiVersion": str, "kind": str, "metadata": OBJECT_META,
+    "apiVersion": str,
+    "kind": str,
+    "metadata": OBJECT_META,
     "spec": {
         "authentication": {"type": str},
-        "authorization": {"type": str, "acls": [{
-            "resource": {"type": str, "name": str, "patternType": str},
-            "operations": [str], "host": str, "type": str}]},
+        "authorization": {
+            "type": str,
+            "acls": [
+                {
+                    "resource": {"type": str, "name": str, "patternType": str},
+                    "operations": [str],
+                    "host": str,
+                    "type": str,
+                }
+            ],
+        },
     },
 }
 Grants = dict[tuple[str, str, str], set[str]]  # (operation, resource type, pattern) -> names
@@ -85,7 +106,8 @@ def test_the_services_sasl_mechanism_is_the_users() -> None:
 
 @pytest.mark.parametrize("name", SERVICES)
 def test_a_service_reads_exactly_the_topics_and_groups_its_code_consumes(
-        name: str, kafka_use: dict[str, dict[str, Any]]) -> None:
+    name: str, kafka_use: dict[str, dict[str, Any]]
+) -> None:
     use = kafka_use[name]
     assert literal(user_of(name), "Read", "group") == set(use["groups"])
     assert literal(user_of(name), "Read") == reads(use)
@@ -93,7 +115,8 @@ def test_a_service_reads_exactly_the_topics_and_groups_its_code_consumes(
 
 @pytest.mark.parametrize("name", SERVICES)
 def test_a_service_writes_exactly_its_events_and_the_dead_letters_of_what_it_reads(
-        name: str, kafka_use: dict[str, dict[str, Any]]) -> None:
+    name: str, kafka_use: dict[str, dict[str, Any]]
+) -> None:
     use = kafka_use[name]
     parked = {topics.dlq_topic(topic) for topic in reads(use)}  # the processor parks on these
     assert literal(user_of(name), "Write") == set(use["publishes"]) | parked
@@ -112,15 +135,23 @@ def test_a_service_sees_every_topic_of_the_suite_and_only_intake_creates_them(na
     else:
         assert creates == {}
     assert {key[0] for key in granted} <= {"Describe", "Create", "Read", "Write"}
-    assert {key for key in granted if key[2] == "prefix"} <= {("Describe", "topic", "prefix"),
-                                                              ("Create", "topic", "prefix")}
+    assert {key for key in granted if key[2] == "prefix"} <= {
+        ("Describe", "topic", "prefix"),
+        ("Create", "topic", "prefix"),
+    }
 
 
 def test_keda_describes_exactly_the_groups_its_scaled_objects_watch() -> None:
-    watched = {t["metadata"]["consumerGroup"] for so in by_kind("ScaledObject").values()
-               for t in so["spec"]["triggers"] if t["type"] == "kafka"}
-    assert grants("vouchers-keda") == {("Describe", "topic", "prefix"): {SUITE_PREFIX},
-                                       ("Describe", "group", "literal"): watched}
+    watched = {
+        t["metadata"]["consumerGroup"]
+        for so in by_kind("ScaledObject").values()
+        for t in so["spec"]["triggers"]
+        if t["type"] == "kafka"
+    }
+    assert grants("vouchers-keda") == {
+        ("Describe", "topic", "prefix"): {SUITE_PREFIX},
+        ("Describe", "group", "literal"): watched,
+    }
 
 
 def test_the_command_line_reads_dead_letters_and_writes_back_where_they_came_from() -> None:
@@ -139,7 +170,8 @@ def readme_rows() -> dict[str, str]:
 
 @pytest.mark.parametrize("name", SERVICES)
 def test_the_readme_table_names_each_services_groups_and_topics(
-        name: str, kafka_use: dict[str, dict[str, Any]]) -> None:
+    name: str, kafka_use: dict[str, dict[str, Any]]
+) -> None:
     row = readme_rows()[user_of(name)]
     use = kafka_use[name]
     for word in [*use["groups"], *reads(use), *use["publishes"]]:

@@ -25,25 +25,57 @@ DRAIN = "vouchers/target-drain-seconds"
 # intake's read model and notification's cases (README "Benchmark").
 BASIS = {"eligibility": "verdicts", "verification": "verdicts", "intake": "drain", "notification": "drain"}
 
-KAFKA_METADATA = dict.fromkeys((
-    "bootstrapServers", "consumerGroup", "topic", "lagThreshold", "activationLagThreshold",
-    "offsetResetPolicy", "allowIdleConsumers", "scaleToZeroOnInvalidOffset", "excludePersistentLag",
-    "limitToPartitionsWithLag", "sasl", "tls", "unsafeSsl", "version", "partitionLimitation"), str)
+KAFKA_METADATA = dict.fromkeys(
+    (
+        "bootstrapServers",
+        "consumerGroup",
+        "topic",
+        "lagThreshold",
+        "activationLagThreshold",
+        "offsetResetPolicy",
+        "allowIdleConsumers",
+        "scaleToZeroOnInvalidOffset",
+        "excludePersistentLag",
+        "limitToPartitionsWithLag",
+        "sasl",
+        "tls",
+        "unsafeSsl",
+        "version",
+        "partitionLimitation",
+    ),
+    str,
+)
 SCALED_OBJECT = {
-    "apiVersion": str, "kind": str, "metadata": OBJECT_META,
+    "apiVersion": str,
+    "kind": str,
+    "metadata": OBJECT_META,
     "spec": {
         "scaleTargetRef": {"apiVersion": str, "kind": str, "name": str},
-        "minReplicaCount": int, "maxReplicaCount": int, "pollingInterval": int, "cooldownPeriod": int,
-        "advanced": {"horizontalPodAutoscalerConfig": {"behavior": {
-            direction: {"stabilizationWindowSeconds": int, "selectPolicy": str,
-                        "policies": [{"type": str, "value": int, "periodSeconds": int}]}
-            for direction in ("scaleUp", "scaleDown")}}},
-        "triggers": [{"type": str, "name": str, "metricType": str, "metadata": ...,
-                      "authenticationRef": {"name": str}}],
+        "minReplicaCount": int,
+        "maxReplicaCount": int,
+        "pollingInterval": int,
+        "cooldownPeriod": int,
+        "advanced": {
+            "horizontalPodAutoscalerConfig": {
+                "behavior": {
+                    direction: {
+                        "stabilizationWindowSeconds": int,
+                        "selectPolicy": str,
+                        "policies": [{"type": str, "value": int, "periodSeconds": int}],
+                    }
+                    for direction in ("scaleUp", "scaleDown")
+                }
+            }
+        },
+        "triggers": [
+            {"type": str, "name": str, "metricType": str, "metadata": ..., "authenticationRef": {"name": str}}
+        ],
     },
 }
 TRIGGER_AUTHENTICATION = {
-    "apiVersion": str, "kind": str, "metadata": OBJECT_META,
+    "apiVersion": str,
+    "kind": str,
+    "metadata": OBJECT_META,
     "spec": {"secretTargetRef": [{"parameter": str, "name": str, "key": str}]},
 }
 KEDA_SASL = {"PLAIN": "plaintext", "SCRAM-SHA-256": "scram_sha256", "SCRAM-SHA-512": "scram_sha512"}
@@ -119,8 +151,12 @@ def test_every_work_group_of_the_service_has_a_trigger_per_topic(
     name: str, consumer_groups: dict[str, dict[str, list[str]]]
 ) -> None:
     covered = {(t["metadata"]["consumerGroup"], t["metadata"]["topic"]) for t in kafka_triggers(name)}
-    wanted = {(group, topic) for group, topics in consumer_groups[name].items()
-              if not group.endswith(REFDATA_GROUP_SUFFIX) for topic in topics}
+    wanted = {
+        (group, topic)
+        for group, topics in consumer_groups[name].items()
+        if not group.endswith(REFDATA_GROUP_SUFFIX)
+        for topic in topics
+    }
     assert wanted == covered
 
 

@@ -12,14 +12,34 @@ import yaml
 
 from tests.deploy.conftest import OBJECT_META, REPO, SERVICES, by_kind, unknown_fields
 
-RELABEL = {"sourceLabels": [str], "separator": str, "targetLabel": str, "regex": str,
-           "replacement": str, "action": str, "modulus": int}
+RELABEL = {
+    "sourceLabels": [str],
+    "separator": str,
+    "targetLabel": str,
+    "regex": str,
+    "replacement": str,
+    "action": str,
+    "modulus": int,
+}
 SERVICE_MONITOR = {
-    "apiVersion": str, "kind": str, "metadata": OBJECT_META,
+    "apiVersion": str,
+    "kind": str,
+    "metadata": OBJECT_META,
     "spec": {
-        "selector": {"matchLabels": ...}, "namespaceSelector": ..., "jobLabel": str,
-        "endpoints": [{"port": str, "path": str, "interval": str, "scrapeTimeout": str, "scheme": str,
-                       "relabelings": [RELABEL], "metricRelabelings": [RELABEL]}],
+        "selector": {"matchLabels": ...},
+        "namespaceSelector": ...,
+        "jobLabel": str,
+        "endpoints": [
+            {
+                "port": str,
+                "path": str,
+                "interval": str,
+                "scrapeTimeout": str,
+                "scheme": str,
+                "relabelings": [RELABEL],
+                "metricRelabelings": [RELABEL],
+            }
+        ],
     },
 }
 
@@ -43,12 +63,19 @@ def sanitized(name: str) -> str:
 def target_labels(service: dict[str, Any], relabelings: list[dict[str, Any]]) -> dict[str, str]:
     """The labels Prometheus gives a target of `service`: the operator's own relabelings (job and
     service from the Service's name), then the ServiceMonitor's, as Prometheus applies them."""
-    meta = {"__meta_kubernetes_service_name": service["metadata"]["name"],
-            "__meta_kubernetes_namespace": service["metadata"]["namespace"]}
-    meta |= {f"__meta_kubernetes_service_label_{sanitized(k)}": v
-             for k, v in service["metadata"].get("labels", {}).items()}
-    labels = meta | {"service": service["metadata"]["name"], "job": service["metadata"]["name"],
-                     "namespace": service["metadata"]["namespace"]}
+    meta = {
+        "__meta_kubernetes_service_name": service["metadata"]["name"],
+        "__meta_kubernetes_namespace": service["metadata"]["namespace"],
+    }
+    meta |= {
+        f"__meta_kubernetes_service_label_{sanitized(k)}": v
+        for k, v in service["metadata"].get("labels", {}).items()
+    }
+    labels = meta | {
+        "service": service["metadata"]["name"],
+        "job": service["metadata"]["name"],
+        "namespace": service["metadata"]["namespace"],
+    }
     for rule in relabelings:
         action = rule.get("action", "replace").lower()
         assert action == "replace", "only replace is simulated here"
@@ -62,9 +89,12 @@ def target_labels(service: dict[str, Any], relabelings: list[dict[str, Any]]) ->
 def selected() -> dict[str, dict[str, Any]]:
     wanted = monitor()["spec"]["selector"]["matchLabels"]
     ports = {e["port"] for e in monitor()["spec"]["endpoints"]}
-    return {name: s for name, s in by_kind("Service").items()
-            if wanted.items() <= s["metadata"].get("labels", {}).items()
-            and ports & {p["name"] for p in s["spec"]["ports"]}}
+    return {
+        name: s
+        for name, s in by_kind("Service").items()
+        if wanted.items() <= s["metadata"].get("labels", {}).items()
+        and ports & {p["name"] for p in s["spec"]["ports"]}
+    }
 
 
 def test_service_monitor_has_only_fields_the_operator_knows() -> None:

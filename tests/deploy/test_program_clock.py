@@ -65,7 +65,8 @@ def clocks(envs: list[dict[str, str]]) -> dict[str, str]:
 
 
 def test_the_test_suite_starts_every_service_on_one_anchored_clock(
-        started: tuple[Suite, list[dict[str, str]]]) -> None:
+    started: tuple[Suite, list[dict[str, str]]],
+) -> None:
     suite, envs = started
     (setting,) = set(clocks(envs).values())
     assert set(clocks(envs)) == set(SERVICE_NAMES)
@@ -74,7 +75,8 @@ def test_the_test_suite_starts_every_service_on_one_anchored_clock(
 
 
 def test_a_restart_keeps_the_clock_and_a_new_clock_is_anchored_once_for_all_it_restarts(
-        started: tuple[Suite, list[dict[str, str]]]) -> None:
+    started: tuple[Suite, list[dict[str, str]]],
+) -> None:
     suite, envs = started
     first = envs[0]["VOUCHER_CLOCK"]
     envs.clear()

@@ -34,8 +34,11 @@ def code() -> list[str]:
 
 def fenced_commands(program: str) -> list[list[str]]:
     text = README.read_text(encoding="utf-8")
-    lines = [line for block in re.findall(r"^```[^\n]*\n(.*?)^```", text, re.M | re.S)
-             for line in block.splitlines()]
+    lines = [
+        line
+        for block in re.findall(r"^```[^\n]*\n(.*?)^```", text, re.M | re.S)
+        for line in block.splitlines()
+    ]
     return [shlex.split(line, comments=True)[1:] for line in lines if line.startswith(f"{program} ")]
 
 
@@ -97,4 +100,3 @@ def test_the_benchmark_options_of_the_readme_parse() -> None:
     assert options
     for option in options:
         parse_args(shlex.split(option))
-

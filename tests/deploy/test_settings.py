@@ -58,10 +58,14 @@ def kinds(annotation: object) -> tuple[object, ...]:
 
 def secret_fields() -> list[tuple[str, str, object]]:
     """Text settings named as a password, a secret or a token (not a count per token)."""
-    return [(cls.__module__, name, field.annotation) for cls in settings_classes()
-            for name, field in cls.model_fields.items()
-            if SECRET_NAME.search(name) and name not in NOT_A_SECRET_STRING
-            and set(kinds(field.annotation)) & {str, SecretStr}]
+    return [
+        (cls.__module__, name, field.annotation)
+        for cls in settings_classes()
+        for name, field in cls.model_fields.items()
+        if SECRET_NAME.search(name)
+        and name not in NOT_A_SECRET_STRING
+        and set(kinds(field.annotation)) & {str, SecretStr}
+    ]
 
 
 def test_there_are_secrets_to_check() -> None:

@@ -38,15 +38,22 @@ def _texts() -> Iterator[tuple[str, str]]:
         path = REPO / name
         if name and path.is_file() and path.stat().st_size < 2_000_000:
             yield name, path.read_text(encoding="utf-8", errors="replace")
-    added = [line[1:] for line in _git("log", "-p", "--no-ext-diff", "HEAD").splitlines()
-             if line.startswith("+") and not line.startswith("+++")]
+    added = [
+        line[1:]
+        for line in _git("log", "-p", "--no-ext-diff", "HEAD").splitlines()
+        if line.startswith("+") and not line.startswith("+++")
+    ]
     yield "git history", "\n".join(added)
 
 
 def key_literals(text: str) -> set[str]:
     """The key-looking literals in `text`; interpolations (`${…}`, `$(…)`) are not literals."""
-    return {m.group(1) for pattern in KEY_LITERALS for m in pattern.finditer(text)
-            if not m.group(1).startswith("$")}
+    return {
+        m.group(1)
+        for pattern in KEY_LITERALS
+        for m in pattern.finditer(text)
+        if not m.group(1).startswith("$")
+    }
 
 
 @functools.cache
@@ -76,8 +83,14 @@ def test_the_scan_reads_every_way_of_writing_a_key() -> None:
       VOUCHERS_TOKEN_KEY: ${VOUCHERS_TOKEN_KEY:?set it}
       VOUCHERS_TOKEN_KEY="$(cat .run/token.key)"
     """
-    assert key_literals(text) == {"in-yaml", "in-json", "as-a-keyword", "in-a-shell", "a-constant",
-                                  "straight-in"}
+    assert key_literals(text) == {
+        "in-yaml",
+        "in-json",
+        "as-a-keyword",
+        "in-a-shell",
+        "a-constant",
+        "straight-in",
+    }
 
 
 def test_no_key_written_in_the_repository_signs_a_token() -> None:
@@ -90,7 +103,8 @@ def test_no_key_written_in_the_repository_signs_a_token() -> None:
 @pytest.mark.parametrize("service", SERVICES)
 @pytest.mark.parametrize("local_mode", [True, False], ids=["local mode", "production"])
 def test_no_service_starts_on_a_key_written_in_the_repository_or_on_none(
-        service: str, local_mode: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    service: str, local_mode: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = importlib.import_module(f"{service}.config").Settings
     monkeypatch.delenv("VOUCHERS_TOKEN_KEY", raising=False)
     with pytest.raises(ValidationError, match="VOUCHERS_TOKEN_KEY"):

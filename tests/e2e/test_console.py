@@ -52,10 +52,18 @@ def related_application(uscc: str) -> dict[str, Any]:
     app = application(uscc)
     app["applicant"]["name"] = "深圳市控制台测试智算科技有限公司"
     app["declarations"]["filed_by_project_lead"] = False
-    app["contracts"].append({**app["contracts"][0], "contract_no": "HT-REL-01",
-                             "provider_uscc": RELATED_PROVIDER[0], "provider_name": RELATED_PROVIDER[1],
-                             "signed_on": "2025-12-20", "service_start": "2026-01-01",
-                             "service_end": "2026-11-30", "amount_cny": "300000.00"})
+    app["contracts"].append(
+        {
+            **app["contracts"][0],
+            "contract_no": "HT-REL-01",
+            "provider_uscc": RELATED_PROVIDER[0],
+            "provider_name": RELATED_PROVIDER[1],
+            "signed_on": "2025-12-20",
+            "service_start": "2026-01-01",
+            "service_end": "2026-11-30",
+            "amount_cny": "300000.00",
+        }
+    )
     app["materials"].append({"kind": "service_contract", "contract_no": "HT-REL-01", "sha256": "ab" * 32})
     return app
 
@@ -64,8 +72,11 @@ def related_application(uscc: str) -> dict[str, Any]:
 def held(suite: Suite) -> Iterator[Held]:
     uscc = make_uscc(BLOCK + 1)
     add_refdata(suite, "audit_reports", [{"qr_code": qr_code_of(uscc), "uscc": uscc, "fiscal_year": 2025}])
-    add_refdata(suite, "holdings", [{"holder_id": RELATED_HOLDER, "holder_kind": "company",
-                                     "held_uscc": uscc, "pct": "35.00"}])
+    add_refdata(
+        suite,
+        "holdings",
+        [{"holder_id": RELATED_HOLDER, "holder_kind": "company", "held_uscc": uscc, "pct": "35.00"}],
+    )
     app = related_application(uscc)
     application_id = file(suite, app)
     wait_view(suite, application_id, "status needs_review", lambda v: v["status"] == "needs_review", 120)
@@ -78,9 +89,18 @@ def held(suite: Suite) -> Iterator[Held]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        launched = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         try:
             yield launched
         finally:
@@ -129,8 +149,9 @@ def confirm(page: Page) -> None:
 # --- who may come in, and forms that did not come from the console ------------------------
 
 
-def test_a_submitter_token_is_refused_with_a_page_saying_so(suite: Suite, held: Held,
-                                                            context: BrowserContext) -> None:
+def test_a_submitter_token_is_refused_with_a_page_saying_so(
+    suite: Suite, held: Held, context: BrowserContext
+) -> None:
     page = context.new_page()
     sign_in(page, suite, suite.tokens.issue("submitter", held.uscc))
     expect(page.get_by_role("alert")).to_contain_text("申报单位的令牌不能进入")
@@ -141,16 +162,22 @@ def test_a_submitter_token_is_refused_with_a_page_saying_so(suite: Suite, held: 
 
 @pytest.mark.parametrize("csrf", [None, "forged"])
 def test_a_form_with_a_forged_or_missing_csrf_token_changes_nothing(
-        suite: Suite, held: Held, context: BrowserContext, csrf: str | None) -> None:
+    suite: Suite, held: Held, context: BrowserContext, csrf: str | None
+) -> None:
     page = context.new_page()
     sign_in(page, suite, suite.tokens.issue("operator"))
     page.goto(f"{suite.urls['notification']}/console/cases/{held.application_id}")
-    fields: dict[str, str | float | bool] = {"decision": "reject", "note": "伪造", "rules": "ELIG-SELF-FILED",
-                                             "confirmed": "yes"}
+    fields: dict[str, str | float | bool] = {
+        "decision": "reject",
+        "note": "伪造",
+        "rules": "ELIG-SELF-FILED",
+        "confirmed": "yes",
+    }
     if csrf is not None:
         fields["csrf"] = "0" * 64
-    answer = context.request.post(f"{suite.urls['notification']}/console/cases/{held.application_id}/review",
-                                  form=fields)
+    answer = context.request.post(
+        f"{suite.urls['notification']}/console/cases/{held.application_id}/review", form=fields
+    )
     assert answer.status == 403
     assert "表单已失效" in answer.text()
     assert case_status(suite, held.application_id) == "needs_review"
@@ -160,7 +187,8 @@ def test_a_form_with_a_forged_or_missing_csrf_token_changes_nothing(
 
 
 def test_an_operator_takes_a_held_case_through_review_notice_and_objection_to_approval(
-        suite: Suite, held: Held, context: BrowserContext) -> None:
+    suite: Suite, held: Held, context: BrowserContext
+) -> None:
     base = suite.urls["notification"]
     page = context.new_page()
     sign_in(page, suite, suite.tokens.issue("operator"))
@@ -175,8 +203,11 @@ def test_an_operator_takes_a_held_case_through_review_notice_and_objection_to_ap
     page.get_by_role("link", name=held.application_id).click()
 
     read_findings_and_evidence(page, held)
-    page.screenshot(path=str(IMAGES / "console-case.png"), full_page=True,
-                    clip={"x": 0, "y": 0, "width": 1280, "height": 1500})
+    page.screenshot(
+        path=str(IMAGES / "console-case.png"),
+        full_page=True,
+        clip={"x": 0, "y": 0, "width": 1280, "height": 1500},
+    )
     page.evaluate("document.getElementById('check-conflict_of_interest').scrollIntoView()")
     page.screenshot(path=str(IMAGES / "console-evidence.png"))
     accessible(page)
@@ -185,8 +216,11 @@ def test_an_operator_takes_a_held_case_through_review_notice_and_objection_to_ap
     page.get_by_role("button", name="复核通过，拟公示").click()
     confirm(page)
     expect(page.get_by_role("status")).to_contain_text("复核已通过")
-    wait_for("the case awaiting its notice",
-             lambda: case_status(suite, held.application_id) == "awaiting_notice", timeout=60)
+    wait_for(
+        "the case awaiting its notice",
+        lambda: case_status(suite, held.application_id) == "awaiting_notice",
+        timeout=60,
+    )
 
     notice_id, ends_on = open_batch(page, base, held)
     object_and_dismiss(page, base, held)
@@ -206,8 +240,11 @@ def test_an_operator_takes_a_held_case_through_review_notice_and_objection_to_ap
 
 def read_findings_and_evidence(page: Page, held: Held) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text(held.name)
-    for rule, result in (("ELIG-SELF-FILED", "需人工复核"), ("COI-RELATED-PARTY", "未通过"),
-                         ("AMT-RATE", "通过")):
+    for rule, result in (
+        ("ELIG-SELF-FILED", "需人工复核"),
+        ("COI-RELATED-PARTY", "未通过"),
+        ("AMT-RATE", "通过"),
+    ):
         row = page.locator(f'tr.finding[data-rule="{rule}"]').filter(has_text=result).first
         expect(row).to_be_visible()
         expect(row.locator("td").first).not_to_be_empty()  # the clause
@@ -222,7 +259,8 @@ def read_findings_and_evidence(page: Page, held: Held) -> None:
     expect(page.locator("#materials-h + table")).to_contain_text(qr_code_of(held.uscc))
     expect(page.locator("#materials-h ~ p").filter(has_text="MAT-AUDIT-QR")).to_contain_text("通过")
     consent = page.get_by_role("heading", name="训力审计同意书记录").locator(
-        "xpath=following-sibling::table[1]")
+        "xpath=following-sibling::table[1]"
+    )
     expect(consent).to_contain_text("✓ / ✓")  # verification's record: signed by the legal rep., stamped
 
 
@@ -264,15 +302,20 @@ def object_and_dismiss(page: Page, base: str, held: Held) -> None:
 # --- an auditor reads everything and acts on nothing ---------------------------------------
 
 
-def test_an_auditor_sees_the_same_pages_and_no_action(suite: Suite, held: Held,
-                                                      context: BrowserContext) -> None:
+def test_an_auditor_sees_the_same_pages_and_no_action(
+    suite: Suite, held: Held, context: BrowserContext
+) -> None:
     base = suite.urls["notification"]
     page = context.new_page()
     page.goto(f"{base}/console/sign-in")
     page.get_by_role("button", name="以此身份登录：审计人员（只读）").click()
     expect(page.get_by_text("审计人员（只读）").first).to_be_visible()
-    for path in ("/console/queue", f"/console/cases/{held.application_id}", "/console/overview",
-                 "/console/dead-letters"):
+    for path in (
+        "/console/queue",
+        f"/console/cases/{held.application_id}",
+        "/console/overview",
+        "/console/dead-letters",
+    ):
         page.goto(f"{base}{path}")
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         assert page.locator("main form[method=post]").count() == 0, path
@@ -286,8 +329,15 @@ def test_an_auditor_sees_the_same_pages_and_no_action(suite: Suite, held: Held,
     expect(page.locator("tr.finding").first).to_be_visible()
     csrf = page.locator('input[name="csrf"]').first.get_attribute("value")
     before = case_status(suite, held.application_id)
-    answer = context.request.post(f"{base}/console/cases/{held.application_id}/objections", form={
-        "csrf": csrf or "", "reason": "审计人员不能登记", "contact": "a@example.org", "confirmed": "yes"})
+    answer = context.request.post(
+        f"{base}/console/cases/{held.application_id}/objections",
+        form={
+            "csrf": csrf or "",
+            "reason": "审计人员不能登记",
+            "contact": "a@example.org",
+            "confirmed": "yes",
+        },
+    )
     assert answer.status == 403
     assert case_status(suite, held.application_id) == before
     page.goto(f"{base}/console/lang/en?next=%2Fconsole%2Foverview")

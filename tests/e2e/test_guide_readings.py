@@ -25,26 +25,44 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(600)
 
 BLOCK = 6_000_000 + random.SystemRandom().randrange(20_000) * 100
 FY2024, FY2025_NO_QR, FY2024_DECLARED, SECOND_BATCH, PUBLIC_YOUNG, ROUNDING = (
-    make_uscc(BLOCK + n) for n in range(1, 7))
+    make_uscc(BLOCK + n) for n in range(1, 7)
+)
 PROVIDER = make_uscc(BLOCK + 50, region="440304")  # batch 1 for training, batch 3 for inference
 
 
 @pytest.fixture(scope="module")
 def guide_suite(suite: Suite) -> Suite:
     applicants = (FY2024, FY2025_NO_QR, FY2024_DECLARED, SECOND_BATCH, PUBLIC_YOUNG, ROUNDING)
-    add_refdata(suite, "audit_reports", [
-        *({"qr_code": qr_code_of(u), "uscc": u, "fiscal_year": 2025} for u in applicants),
-        *({"qr_code": f"CPA-2024-{u}", "uscc": u, "fiscal_year": 2024}
-          for u in (FY2024, FY2025_NO_QR, FY2024_DECLARED)),
-    ])
-    add_refdata(suite, "providers", [{"uscc": PROVIDER, "name": "深圳市新增事项算力有限公司", "batch": 1,
-                                      "admissions": [{"batch": 3, "service_types": ["inference"]}]}])
+    add_refdata(
+        suite,
+        "audit_reports",
+        [
+            *({"qr_code": qr_code_of(u), "uscc": u, "fiscal_year": 2025} for u in applicants),
+            *(
+                {"qr_code": f"CPA-2024-{u}", "uscc": u, "fiscal_year": 2024}
+                for u in (FY2024, FY2025_NO_QR, FY2024_DECLARED)
+            ),
+        ],
+    )
+    add_refdata(
+        suite,
+        "providers",
+        [
+            {
+                "uscc": PROVIDER,
+                "name": "深圳市新增事项算力有限公司",
+                "batch": 1,
+                "admissions": [{"batch": 3, "service_types": ["inference"]}],
+            }
+        ],
+    )
     return suite
 
 
 def audit_reports(app: dict[str, Any], *reports: dict[str, Any]) -> dict[str, Any]:
     app["materials"] = [m for m in app["materials"] if m["kind"] != "audit_report"] + [
-        {"kind": "audit_report", "sha256": digest(str(r)), **r} for r in reports]
+        {"kind": "audit_report", "sha256": digest(str(r)), **r} for r in reports
+    ]
     return app
 
 
@@ -54,8 +72,11 @@ def verdict(suite: Suite, app: dict[str, Any], check: str) -> dict[str, Any]:
 
 
 def finding(view: dict[str, Any], check: str, rule: str, contract_no: str | None = None) -> dict[str, Any]:
-    found: list[dict[str, Any]] = [f for f in view["checks"][check]["findings"]
-                                   if f["rule"] == rule and f.get("contract_no") == contract_no]
+    found: list[dict[str, Any]] = [
+        f
+        for f in view["checks"][check]["findings"]
+        if f["rule"] == rule and f.get("contract_no") == contract_no
+    ]
     assert len(found) == 1, found
     return found[0]
 
@@ -64,10 +85,13 @@ def finding(view: dict[str, Any], check: str, rule: str, contract_no: str | None
 
 
 def test_an_fy2024_report_beside_an_unusable_fy2025_one_fails_without_the_declaration(
-        guide_suite: Suite) -> None:
-    app = audit_reports(application(FY2025_NO_QR),
-                        {"fiscal_year": 2025, "qr_code": None},
-                        {"fiscal_year": 2024, "qr_code": f"CPA-2024-{FY2025_NO_QR}"})
+    guide_suite: Suite,
+) -> None:
+    app = audit_reports(
+        application(FY2025_NO_QR),
+        {"fiscal_year": 2025, "qr_code": None},
+        {"fiscal_year": 2024, "qr_code": f"CPA-2024-{FY2025_NO_QR}"},
+    )
     view = verdict(guide_suite, app, "verification")
     assert view["checks"]["verification"]["outcome"] == "failed"
     assert finding(view, "verification", "MAT-FINANCIAL")["result"] == "fail"
@@ -79,10 +103,10 @@ def test_an_fy2024_report_alone_fails_without_the_declaration(guide_suite: Suite
     assert finding(view, "verification", "MAT-FINANCIAL")["result"] == "fail"
 
 
-def test_an_fy2024_report_counts_when_the_fy2025_audit_is_declared_not_completed(
-        guide_suite: Suite) -> None:
-    app = audit_reports(application(FY2024_DECLARED),
-                        {"fiscal_year": 2024, "qr_code": f"CPA-2024-{FY2024_DECLARED}"})
+def test_an_fy2024_report_counts_when_the_fy2025_audit_is_declared_not_completed(guide_suite: Suite) -> None:
+    app = audit_reports(
+        application(FY2024_DECLARED), {"fiscal_year": 2024, "qr_code": f"CPA-2024-{FY2024_DECLARED}"}
+    )
     app["declarations"]["fy2025_audit_incomplete"] = True
     view = verdict(guide_suite, app, "verification")
     assert finding(view, "verification", "MAT-FINANCIAL")["result"] == "pass"
@@ -93,13 +117,19 @@ def test_an_fy2024_report_counts_when_the_fy2025_audit_is_declared_not_completed
 
 
 def test_each_contract_keeps_the_window_of_the_batch_that_admitted_its_service_item(
-        guide_suite: Suite) -> None:
+    guide_suite: Suite,
+) -> None:
     app = application(SECOND_BATCH, [("HT-TRAIN", "800000.00"), ("HT-INFER", "400000.00")])
     for contract in app["contracts"]:
-        contract.update(provider_uscc=PROVIDER, signed_on="2025-06-01", service_start="2025-12-01",
-                        service_end="2026-10-31")
-    app["contracts"][1].update(service_type="inference", training_kind=None,
-                               description="阶段性训练成果的验证推理")
+        contract.update(
+            provider_uscc=PROVIDER,
+            signed_on="2025-06-01",
+            service_start="2025-12-01",
+            service_end="2026-10-31",
+        )
+    app["contracts"][1].update(
+        service_type="inference", training_kind=None, description="阶段性训练成果的验证推理"
+    )
     view = verdict(guide_suite, app, "eligibility")
     # Training was admitted in batch 1 (from 2024-12-09); inference only in batch 3 (2025-11-14).
     assert finding(view, "eligibility", "CON-SIGNING-WINDOW", "HT-TRAIN")["result"] == "pass"

@@ -36,8 +36,7 @@ AMOUNT = re.compile(r"¥([\d,]+\.\d{2})")
 
 
 def status_is(suite: Suite, application_id: str, status: str, timeout: float = 120) -> dict[str, Any]:
-    return wait_view(suite, application_id, f"status {status}", lambda v: v["status"] == status,
-                     timeout)
+    return wait_view(suite, application_id, f"status {status}", lambda v: v["status"] == status, timeout)
 
 
 def ledger(suite: Suite, uscc: str) -> dict[str, Any]:
@@ -47,14 +46,20 @@ def ledger(suite: Suite, uscc: str) -> dict[str, Any]:
 
 def review(suite: Suite, application_id: str, decision: str) -> tuple[int, dict[str, Any]]:
     with suite.client("notification") as client:
-        response = client.post(f"/v1/applications/{application_id}/review",
-                               json={"decision": decision, "note": "人工复核意见"}, timeout=30)
+        response = client.post(
+            f"/v1/applications/{application_id}/review",
+            json={"decision": decision, "note": "人工复核意见"},
+            timeout=30,
+        )
     return response.status_code, response.json()
 
 
 def approval_amount(suite: Suite, application_id: str) -> Decimal:
-    (letter,) = wait_for(f"the approval letter of {application_id}",
-                         lambda: mails_about(suite.mail.messages, application_id), timeout=90)
+    (letter,) = wait_for(
+        f"the approval letter of {application_id}",
+        lambda: mails_about(suite.mail.messages, application_id),
+        timeout=90,
+    )
     amounts = {Decimal(a.replace(",", "")) for a in AMOUNT.findall(letter.text)}
     assert len(amounts) == 1, letter.text
     return amounts.pop()
@@ -64,14 +69,12 @@ def approval_amount(suite: Suite, application_id: str) -> Decimal:
 def late_failure(suite: Suite) -> dict[str, Any]:
     """Filed while verification is down, passed on review, then failed by verification."""
     uscc = make_uscc(BLOCK + 1)
-    add_refdata(suite, "audit_reports", [{"qr_code": qr_code_of(uscc), "uscc": uscc,
-                                          "fiscal_year": 2025}])
+    add_refdata(suite, "audit_reports", [{"qr_code": qr_code_of(uscc), "uscc": uscc, "fiscal_year": 2025}])
     app = application_for(uscc, base="missing-audit-consent")
     for material in app["materials"]:
         if material["kind"] == "audit_report":
             material["qr_code"] = qr_code_of(uscc)
-    suite.restart({"CHECK_TIMEOUT_S": str(CHECK_TIMEOUT_S)}, on=("notification",),
-                  stopped=("verification",))
+    suite.restart({"CHECK_TIMEOUT_S": str(CHECK_TIMEOUT_S)}, on=("notification",), stopped=("verification",))
     try:
         application_id = file(suite, app)
         held = status_is(suite, application_id, "needs_review", timeout=90)
@@ -81,20 +84,25 @@ def late_failure(suite: Suite) -> dict[str, Any]:
     finally:
         suite.restore()  # verification comes back and answers: failed
     rejected = status_is(suite, application_id, "rejected")
-    return {"id": application_id, "uscc": uscc, "held": held, "answer": answer, "passed": passed,
-            "reserved": reserved, "rejected": rejected}
+    return {
+        "id": application_id,
+        "uscc": uscc,
+        "held": held,
+        "answer": answer,
+        "passed": passed,
+        "reserved": reserved,
+        "rejected": rejected,
+    }
 
 
 @pytest.fixture(scope="module")
 def cap_through_review(suite: Suite, late_failure: dict[str, Any]) -> Iterator[dict[str, Any]]:
     uscc = make_uscc(BLOCK + 2)
-    add_refdata(suite, "audit_reports", [{"qr_code": qr_code_of(uscc), "uscc": uscc,
-                                          "fiscal_year": 2025}])
+    add_refdata(suite, "audit_reports", [{"qr_code": qr_code_of(uscc), "uscc": uscc, "fiscal_year": 2025}])
     a = application(uscc, [("HT-A-01", "16000000.00")])
     a["declarations"]["filed_by_project_lead"] = False
     ids = {"A": file(suite, a)}
-    facts: dict[str, Any] = {"uscc": uscc, "ids": ids,
-                             "A held": status_is(suite, ids["A"], "needs_review")}
+    facts: dict[str, Any] = {"uscc": uscc, "ids": ids, "A held": status_is(suite, ids["A"], "needs_review")}
     facts["ledger while A held"] = ledger(suite, uscc)
     ids["B"] = file(suite, application(uscc, [("HT-B-01", "16000000.00")]))
     facts["B passed"] = status_is(suite, ids["B"], "awaiting_notice")
@@ -111,8 +119,11 @@ def cap_through_review(suite: Suite, late_failure: dict[str, Any]) -> Iterator[d
     try:
         facts["approved"] = {label: status_is(suite, ids[label], "approved") for label in ids}
         facts["letters"] = {label: approval_amount(suite, ids[label]) for label in ids}
-        facts["ledger"] = wait_for("both grants on the ledger", lambda: (
-            d if len((d := ledger(suite, uscc)).get("granted", {})) == 2 else None), timeout=60)
+        facts["ledger"] = wait_for(
+            "both grants on the ledger",
+            lambda: d if len((d := ledger(suite, uscc)).get("granted", {})) == 2 else None,
+            timeout=60,
+        )
         yield facts
     finally:
         suite.restore()
@@ -129,7 +140,8 @@ def test_a_case_held_for_review_reserves_nothing(cap_through_review: dict[str, A
 
 
 def test_a_passed_review_reserves_only_the_room_left_under_the_cap(
-        cap_through_review: dict[str, Any]) -> None:
+    cap_through_review: dict[str, Any],
+) -> None:
     assert cap_through_review["B passed"]["voucher"]["total_cny"] == "8000000.00"
     assert cap_through_review["review answer"][0] in (200, 202)
     a = cap_through_review["A passed"]
@@ -140,7 +152,8 @@ def test_a_passed_review_reserves_only_the_room_left_under_the_cap(
 
 
 def test_the_granted_total_stays_within_the_cap_and_the_ledger_equals_the_letters(
-        cap_through_review: dict[str, Any]) -> None:
+    cap_through_review: dict[str, Any],
+) -> None:
     ids, letters = cap_through_review["ids"], cap_through_review["letters"]
     assert letters == {"A": Decimal("2000000.00"), "B": Decimal("8000000.00")}
     granted = {k: Decimal(v) for k, v in cap_through_review["ledger"]["granted"].items()}
@@ -156,7 +169,8 @@ def test_the_granted_total_stays_within_the_cap_and_the_ledger_equals_the_letter
 
 
 def test_a_case_passed_on_review_is_rejected_by_a_failing_verdict_arriving_late(
-        late_failure: dict[str, Any]) -> None:
+    late_failure: dict[str, Any],
+) -> None:
     assert late_failure["held"]["checks"]["verification"]["outcome"] == "pending"
     assert late_failure["answer"][0] in (200, 202)
     assert late_failure["reserved"] is not None  # reserved once the review passed
@@ -166,14 +180,20 @@ def test_a_case_passed_on_review_is_rejected_by_a_failing_verdict_arriving_late(
 
 
 def test_the_late_rejection_releases_the_reservation_and_names_the_rule_in_its_letter(
-        suite: Suite, late_failure: dict[str, Any]) -> None:
+    suite: Suite, late_failure: dict[str, Any]
+) -> None:
     application_id = late_failure["id"]
-    released = wait_for("the reservation released", lambda: (
-        d if application_id in (d := ledger(suite, late_failure["uscc"])).get("released", {}) else None),
-        timeout=60)
+    released = wait_for(
+        "the reservation released",
+        lambda: (
+            d if application_id in (d := ledger(suite, late_failure["uscc"])).get("released", {}) else None
+        ),
+        timeout=60,
+    )
     assert application_id not in released.get("reserved", {})
-    (letter,) = wait_for("the rejection letter", lambda: mails_about(suite.mail.messages, application_id),
-                         timeout=60)
+    (letter,) = wait_for(
+        "the rejection letter", lambda: mails_about(suite.mail.messages, application_id), timeout=60
+    )
     assert "MAT-AUDIT-CONSENT" in letter.text
 
 

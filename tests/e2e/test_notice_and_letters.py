@@ -103,8 +103,9 @@ class World:
         return view(self.suite, self.ids[label])
 
     def wait_status(self, label: str, status: str, timeout: float = 120) -> dict[str, Any]:
-        return wait_view(self.suite, self.ids[label], f"status {status}",
-                         lambda v: v["status"] == status, timeout)
+        return wait_view(
+            self.suite, self.ids[label], f"status {status}", lambda v: v["status"] == status, timeout
+        )
 
     def case(self, label: str) -> dict[str, Any]:
         with self.suite.client("notification", "auditor") as client:
@@ -121,8 +122,9 @@ class World:
     def letters(self, labels: tuple[str, ...], kind: str) -> list[dict[str, Any]]:
         ids = [self.ids[label] for label in labels]
         with self.suite.store() as store:
-            return list(store["vouchers_notification"]["letters"].find(
-                {"application_id": {"$in": ids}, "kind": kind}))
+            return list(
+                store["vouchers_notification"]["letters"].find({"application_id": {"$in": ids}, "kind": kind})
+            )
 
 
 def qr_code(uscc: str) -> str:
@@ -132,8 +134,11 @@ def qr_code(uscc: str) -> str:
 def workdays_outside(after: date, until: date, notice: tuple[date, date] | None = None) -> int:
     """Counted here straight from chinese_calendar: working days in (after, until], notice left out."""
     days = (after + timedelta(days=n) for n in range(1, (until - after).days + 1))
-    return sum(1 for d in days if chinese_calendar.is_workday(d)
-               and not (notice is not None and notice[0] <= d <= notice[1]))
+    return sum(
+        1
+        for d in days
+        if chinese_calendar.is_workday(d) and not (notice is not None and notice[0] <= d <= notice[1])
+    )
 
 
 def submitted_on(application_view: dict[str, Any]) -> date:
@@ -152,10 +157,23 @@ def holds_for(what: str, probe: Callable[[], bool], seconds: float) -> None:
 @pytest.fixture(scope="module")
 def world(suite: Suite) -> Iterator[World]:
     usccs = {label: make_uscc(BLOCK + n) for n, label in enumerate(CAST)}
-    add_refdata(suite, "audit_reports", [{"qr_code": qr_code(u), "uscc": u, "fiscal_year": 2025}
-                                         for u in usccs.values()])
-    add_refdata(suite, "holdings", [{"holder_id": RELATED_HOLDER, "holder_kind": "company",
-                                     "held_uscc": usccs["related-provider"], "pct": "35.00"}])
+    add_refdata(
+        suite,
+        "audit_reports",
+        [{"qr_code": qr_code(u), "uscc": u, "fiscal_year": 2025} for u in usccs.values()],
+    )
+    add_refdata(
+        suite,
+        "holdings",
+        [
+            {
+                "holder_id": RELATED_HOLDER,
+                "holder_kind": "company",
+                "held_uscc": usccs["related-provider"],
+                "pct": "35.00",
+            }
+        ],
+    )
     try:
         yield World(suite, usccs)
     finally:
@@ -165,8 +183,9 @@ def world(suite: Suite) -> Iterator[World]:
 @pytest.fixture(scope="module")
 def silent_check(world: World) -> dict[str, Any]:
     """Filed while verification is down, with a short check timeout: held for review."""
-    world.suite.restart({"CHECK_TIMEOUT_S": str(CHECK_TIMEOUT_S)}, on=("notification",),
-                        stopped=("verification",))
+    world.suite.restart(
+        {"CHECK_TIMEOUT_S": str(CHECK_TIMEOUT_S)}, on=("notification",), stopped=("verification",)
+    )
     try:
         world.file("silent-check")
         held = world.wait_status("silent-check", "needs_review", timeout=90)
@@ -191,8 +210,10 @@ def reviews(world: World, decided: dict[str, dict[str, Any]]) -> dict[str, Any]:
     with world.suite.client("notification") as client:
         client.headers["Authorization"] = f"Bearer {token}"
         for label, decision in (("silent-check", "pass"), ("review-reject", "reject")):
-            response = client.post(f"/v1/applications/{world.ids[label]}/review",
-                                   json={"decision": decision, "note": f"复核意见：{label}"})
+            response = client.post(
+                f"/v1/applications/{world.ids[label]}/review",
+                json={"decision": decision, "note": f"复核意见：{label}"},
+            )
             answers[label] = (response.status_code, response.json())
     return {"operator": operator, "answers": answers, "at": world.suite.program_now("notification")}
 
@@ -211,26 +232,37 @@ def notice(world: World, reviews: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def objections(world: World, notice: dict[str, Any]) -> dict[str, Any]:
-    reserved = wait_for("the upheld applicant's reservation on its ledger",
-                        lambda: world.ledger("upheld").get("reserved", {}).get(world.ids["upheld"]))
+    reserved = wait_for(
+        "the upheld applicant's reservation on its ledger",
+        lambda: world.ledger("upheld").get("reserved", {}).get(world.ids["upheld"]),
+    )
     filed = {}
     with world.suite.client("notification", "auditor") as public:
         public.headers.pop("Authorization")  # the objection form is open to anyone
         for label in ("upheld", "dismissed"):
-            response = public.post(f"/v1/notices/{notice['notice_id']}/objections", json={
-                "application_id": world.ids[label], "reason": "合同金额存疑",
-                "contact": f"objector-{label}@example.org"})
+            response = public.post(
+                f"/v1/notices/{notice['notice_id']}/objections",
+                json={
+                    "application_id": world.ids[label],
+                    "reason": "合同金额存疑",
+                    "contact": f"objector-{label}@example.org",
+                },
+            )
             assert response.status_code == 201, response.text
             filed[label] = response.json()["objection_id"]
             world.wait_status(label, "objection_raised")
     with world.suite.client("notification") as operator:
         for label, upheld in (("upheld", True), ("dismissed", False)):
-            response = operator.post(f"/v1/objections/{filed[label]}/resolve",
-                                     json={"upheld": upheld, "note": "经核实"})
+            response = operator.post(
+                f"/v1/objections/{filed[label]}/resolve", json={"upheld": upheld, "note": "经核实"}
+            )
             assert response.status_code == 200, response.text
-    return {"objection_ids": filed, "reserved_before": reserved,
-            "upheld": world.wait_status("upheld", "rejected"),
-            "dismissed": world.wait_status("dismissed", "in_public_notice")}
+    return {
+        "objection_ids": filed,
+        "reserved_before": reserved,
+        "upheld": world.wait_status("upheld", "rejected"),
+        "dismissed": world.wait_status("dismissed", "in_public_notice"),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -255,17 +287,25 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 
 @pytest.fixture(scope="module")
-def after_period(world: World, notice: dict[str, Any], late: dict[str, Any], mail_port: int,
-                 receiver: WebhookReceiver) -> date:
+def after_period(
+    world: World, notice: dict[str, Any], late: dict[str, Any], mail_port: int, receiver: WebhookReceiver
+) -> date:
     """The suite restarted long after the notice ended, its mail server not answering yet.
 
     2026-12-30 is past the notice period, more than 50 working days after the late application
     was filed, and two working days before the year the holiday calendar does not know.
     """
-    world.suite.restart({
-        "SMTP_PORT": str(mail_port), "LETTER_WEBHOOK_URL": receiver.url,
-        "LETTER_WEBHOOK_SECRET": SECRET, "LETTER_RETRY_FIRST_S": "0.5", "LETTER_RETRY_MAX_S": "2",
-    }, on=("intake", "notification"), clock=f"{YEAR_END.isoformat()}T10:00:00+08:00")
+    world.suite.restart(
+        {
+            "SMTP_PORT": str(mail_port),
+            "LETTER_WEBHOOK_URL": receiver.url,
+            "LETTER_WEBHOOK_SECRET": SECRET,
+            "LETTER_RETRY_FIRST_S": "0.5",
+            "LETTER_RETRY_MAX_S": "2",
+        },
+        on=("intake", "notification"),
+        clock=f"{YEAR_END.isoformat()}T10:00:00+08:00",
+    )
     for label in APPROVED:
         world.wait_status(label, "approved")
     return YEAR_END
@@ -274,10 +314,12 @@ def after_period(world: World, notice: dict[str, Any], late: dict[str, Any], mai
 @pytest.fixture(scope="module")
 def delivered(world: World, after_period: date, mail_port: int) -> Iterator[MailSink]:
     """The mail server comes up once every approval letter has failed at least twice."""
+
     def failed_twice() -> bool:
         letters = world.letters(APPROVED, "approval")
-        failures = [sum(a["channel"] == "smtp" and a["outcome"] == "failed" for a in d["attempts"])
-                    for d in letters]
+        failures = [
+            sum(a["channel"] == "smtp" and a["outcome"] == "failed" for a in d["attempts"]) for d in letters
+        ]
         return len(letters) == len(APPROVED) and min(failures) >= 2
 
     wait_for("failed mail attempts on every approval letter", failed_twice, timeout=60)
@@ -285,8 +327,11 @@ def delivered(world: World, after_period: date, mail_port: int) -> Iterator[Mail
     controller = Controller(sink, hostname="127.0.0.1", port=mail_port)
     controller.start()
     try:
-        wait_for("every approval letter marked sent", lambda: all(
-            d["sent"] for d in world.letters(APPROVED, "approval")), timeout=60)
+        wait_for(
+            "every approval letter marked sent",
+            lambda: all(d["sent"] for d in world.letters(APPROVED, "approval")),
+            timeout=60,
+        )
         yield sink
     finally:
         controller.stop()
@@ -295,8 +340,7 @@ def delivered(world: World, after_period: date, mail_port: int) -> Iterator[Mail
 # --- a check that never answers ---------------------------------------------------------
 
 
-def test_a_check_that_never_answers_holds_the_case_for_review_naming_it(
-        silent_check: dict[str, Any]) -> None:
+def test_a_check_that_never_answers_holds_the_case_for_review_naming_it(silent_check: dict[str, Any]) -> None:
     assert silent_check["view"]["checks"]["verification"]["outcome"] == "pending"
     (held,) = [step for step in silent_check["case"]["timeline"] if step["status"] == "needs_review"]
     assert any("verification" in reason and "材料核查" in reason for reason in held["reasons"]), held
@@ -306,9 +350,11 @@ def test_a_check_that_never_answers_holds_the_case_for_review_naming_it(
 
 
 def test_the_examples_filed_by_new_applicants_reach_the_status_the_guide_gives_them(
-        decided: dict[str, dict[str, Any]]) -> None:
+    decided: dict[str, dict[str, Any]],
+) -> None:
     assert {label: v["status"] for label, v in decided.items()} == {
-        label: CAST[label][2] for label in decided}
+        label: CAST[label][2] for label in decided
+    }
     assert decided["approvable"]["voucher"]["total_cny"] == "600000.00"
     assert decided["yearly-cap"]["voucher"]["total_cny"] == "10000000.00"
     assert decided["young-enterprise"]["voucher"]["total_cny"] == "1200000.00"
@@ -316,12 +362,20 @@ def test_the_examples_filed_by_new_applicants_reach_the_status_the_guide_gives_t
 
 @pytest.mark.parametrize("label", ["below-threshold", "missing-audit-consent", "related-provider"])
 def test_a_rejected_example_gets_a_letter_listing_each_failed_rule_with_its_clause(
-        world: World, decided: dict[str, dict[str, Any]], label: str) -> None:
-    failed = {(f["rule"], f["clause"]) for check in decided[label]["checks"].values()
-              for f in check["findings"] if f["result"] == "fail"}
+    world: World, decided: dict[str, dict[str, Any]], label: str
+) -> None:
+    failed = {
+        (f["rule"], f["clause"])
+        for check in decided[label]["checks"].values()
+        for f in check["findings"]
+        if f["result"] == "fail"
+    }
     assert failed
-    (letter,) = wait_for(f"the rejection letter of {label}",
-                         lambda: mails_about(world.suite.mail.messages, world.ids[label]), timeout=60)
+    (letter,) = wait_for(
+        f"the rejection letter of {label}",
+        lambda: mails_about(world.suite.mail.messages, world.ids[label]),
+        timeout=60,
+    )
     assert letter.to == world.app(label)["applicant"]["contact"]["email"]
     for rule, clause in failed:
         assert f"规则 {rule}（依据指南条款：{clause}）" in letter.text
@@ -331,9 +385,12 @@ def test_a_rejected_example_gets_a_letter_listing_each_failed_rule_with_its_clau
 
 
 def test_an_operator_review_settles_needs_review_recording_who_and_when(
-        world: World, reviews: dict[str, Any]) -> None:
+    world: World, reviews: dict[str, Any]
+) -> None:
     assert reviews["answers"]["silent-check"] == (
-        200, {"application_id": world.ids["silent-check"], "status": "awaiting_notice"})
+        200,
+        {"application_id": world.ids["silent-check"], "status": "awaiting_notice"},
+    )
     assert reviews["answers"]["review-reject"][0] == 200
     world.wait_status("review-reject", "rejected")
     for label in ("silent-check", "review-reject"):
@@ -350,9 +407,12 @@ def test_an_operator_review_settles_needs_review_recording_who_and_when(
 
 
 def test_a_notice_batch_takes_every_awaiting_application_for_five_working_days(
-        world: World, notice: dict[str, Any]) -> None:
-    expected = {world.ids[label] for label in
-                ("approvable", "yearly-cap", "young-enterprise", "upheld", "dismissed", "silent-check")}
+    world: World, notice: dict[str, Any]
+) -> None:
+    expected = {
+        world.ids[label]
+        for label in ("approvable", "yearly-cap", "young-enterprise", "upheld", "dismissed", "silent-check")
+    }
     assert expected <= set(notice["application_ids"])
     starts, ends = date.fromisoformat(notice["starts_on"]), date.fromisoformat(notice["ends_on"])
     assert workdays_outside(starts - timedelta(days=1), ends) == 5
@@ -361,7 +421,8 @@ def test_a_notice_batch_takes_every_awaiting_application_for_five_working_days(
 
 
 def test_the_public_notice_shows_organisations_and_amounts_and_no_personal_data(
-        world: World, notice: dict[str, Any]) -> None:
+    world: World, notice: dict[str, Any]
+) -> None:
     with world.suite.client("notification") as client:
         client.headers.pop("Authorization")
         feed = client.get(f"/notices/{notice['notice_id']}", params={"format": "json"})
@@ -380,15 +441,25 @@ def test_the_public_notice_shows_organisations_and_amounts_and_no_personal_data(
 
 @pytest.mark.browser
 def test_the_notice_page_in_headless_chromium_shows_the_approvable_applicant_and_amount(
-        world: World, notice: dict[str, Any]) -> None:
+    world: World, notice: dict[str, Any]
+) -> None:
     from playwright.sync_api import sync_playwright
 
     name = world.app("approvable")["applicant"]["name"]
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         try:
             page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
             response = page.goto(f"{world.suite.urls['notification']}/notices/{notice['notice_id']}")
@@ -412,22 +483,29 @@ def test_the_notice_page_in_headless_chromium_shows_the_approvable_applicant_and
 
 
 def test_an_upheld_objection_rejects_and_releases_the_ledger_reservation(
-        world: World, objections: dict[str, Any]) -> None:
+    world: World, objections: dict[str, Any]
+) -> None:
     app_id = world.ids["upheld"]
     assert Decimal(str(objections["reserved_before"])) == Decimal("600000.00")
-    ledger = wait_for("the reservation released", lambda: (
-        (doc := world.ledger("upheld")) and app_id in doc.get("released", {}) and doc))
+    ledger = wait_for(
+        "the reservation released",
+        lambda: (doc := world.ledger("upheld")) and app_id in doc.get("released", {}) and doc,
+    )
     assert app_id not in ledger["reserved"]
     assert app_id not in ledger["granted"]
     assert Decimal(str(ledger["released"][app_id])) == Decimal("600000.00")
-    (letter,) = wait_for("the rejection letter after the objection",
-                         lambda: mails_about(world.suite.mail.messages, app_id), timeout=60)
+    (letter,) = wait_for(
+        "the rejection letter after the objection",
+        lambda: mails_about(world.suite.mail.messages, app_id),
+        timeout=60,
+    )
     assert objections["objection_ids"]["upheld"] in letter.text
     assert "异议" in letter.text
 
 
 def test_a_dismissed_objection_returns_the_application_to_the_notice(
-        world: World, objections: dict[str, Any]) -> None:
+    world: World, objections: dict[str, Any]
+) -> None:
     case = world.case("dismissed")
     assert case["status"] == "in_public_notice"
     assert case["open_objections"] == []
@@ -435,7 +513,8 @@ def test_a_dismissed_objection_returns_the_application_to_the_notice(
 
 
 def test_a_case_filed_after_the_notice_opened_is_not_yet_listed_overdue(
-        world: World, late: dict[str, Any]) -> None:
+    world: World, late: dict[str, Any]
+) -> None:
     with world.suite.client("notification", "auditor") as client:
         listed = client.get("/v1/cases", params={"overdue": 50}).json()["items"]
         everything = client.get("/v1/cases", params={"status": "awaiting_notice"}).json()["items"]
@@ -447,13 +526,15 @@ def test_a_case_filed_after_the_notice_opened_is_not_yet_listed_overdue(
 
 
 def test_after_the_period_the_applications_are_approved_on_that_day_and_announced(
-        world: World, after_period: date) -> None:
+    world: World, after_period: date
+) -> None:
     for label in APPROVED:
         assert world.view(label)["approved_on"] == after_period.isoformat()
         total = Decimal(AMOUNTS[label][0].lstrip("¥").replace(",", ""))
         approved = wait_for(f"voucher.approved for {label}", announced(world, label))
         assert [(Decimal(a["total_cny"]), a["approved_on"]) for a in approved] == [
-            (total, after_period.isoformat())]
+            (total, after_period.isoformat())
+        ]
         granted = wait_for(f"the grant on {label}'s ledger", granted_on_ledger(world, label))
         assert Decimal(str(granted)) == total
     assert world.view("upheld")["status"] == "rejected"
@@ -465,6 +546,7 @@ def announced(world: World, label: str) -> Callable[[], list[dict[str, Any]]]:
         records = records_about(world.suite.infra.kafka_bootstrap, topics.DECISIONS, world.ids[label])
         by_id = {r.id: r.body() for r in records if r.type == topics.VOUCHER_APPROVED}  # at least once
         return list(by_id.values())
+
     return probe
 
 
@@ -473,7 +555,8 @@ def granted_on_ledger(world: World, label: str) -> Callable[[], Any]:
 
 
 def test_approval_letters_carry_the_amount_in_figures_and_capitals_and_the_grant_date(
-        world: World, after_period: date, delivered: MailSink) -> None:
+    world: World, after_period: date, delivered: MailSink
+) -> None:
     for label in APPROVED:
         (letter,) = mails_about(delivered.messages, world.ids[label])
         figures, capitals = AMOUNTS[label]
@@ -483,9 +566,11 @@ def test_approval_letters_carry_the_amount_in_figures_and_capitals_and_the_grant
 
 
 def test_letters_survive_a_mail_server_that_was_down_and_arrive_exactly_once(
-        world: World, delivered: MailSink) -> None:
-    expected = {f"<approval.{d['decision_id']}@vouchers.example.cn>"
-                for d in world.letters(APPROVED, "approval")}
+    world: World, delivered: MailSink
+) -> None:
+    expected = {
+        f"<approval.{d['decision_id']}@vouchers.example.cn>" for d in world.letters(APPROVED, "approval")
+    }
     assert len(expected) == len(APPROVED)
 
     def once_each() -> bool:
@@ -501,7 +586,8 @@ def test_letters_survive_a_mail_server_that_was_down_and_arrive_exactly_once(
 
 
 def test_the_webhook_receives_each_letter_once_signed_after_a_refusal(
-        world: World, delivered: MailSink, receiver: WebhookReceiver) -> None:
+    world: World, delivered: MailSink, receiver: WebhookReceiver
+) -> None:
     ids = {world.ids[label] for label in APPROVED}
     mine = [d for d in list(receiver.deliveries) if d.body["application_id"] in ids]
     assert mine
@@ -519,7 +605,8 @@ def test_the_webhook_receives_each_letter_once_signed_after_a_refusal(
 
 
 def test_working_days_elapsed_counts_since_acceptance_with_the_notice_left_out(
-        world: World, notice: dict[str, Any], after_period: date) -> None:
+    world: World, notice: dict[str, Any], after_period: date
+) -> None:
     period = (date.fromisoformat(notice["starts_on"]), date.fromisoformat(notice["ends_on"]))
     approved = world.view("approvable")
     assert approved["working_days_elapsed"] == workdays_outside(submitted_on(approved), after_period, period)
@@ -529,7 +616,8 @@ def test_working_days_elapsed_counts_since_acceptance_with_the_notice_left_out(
 
 
 def test_open_cases_past_fifty_working_days_are_listed_for_operators(
-        world: World, after_period: date) -> None:
+    world: World, after_period: date
+) -> None:
     late_id = world.ids["late"]
     with world.suite.client("notification", "operator") as client:
         listed = client.get("/v1/cases", params={"overdue": 50}).json()

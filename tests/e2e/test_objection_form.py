@@ -31,8 +31,15 @@ BLOCK = 3_000_000 + random.SystemRandom().randrange(9_000) * 100
 OBJECTOR = "深圳市异议人测试咨询有限公司"
 CONTACT = f"objector-{BLOCK}@example.org"
 REASON = "该项目的服务合同金额与实际采购不符。\n合同签订日期早于供给方入库日期。"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @dataclass
@@ -59,8 +66,9 @@ class OnNotice:
 @pytest.fixture(scope="module")
 def on_notice(suite: Suite) -> OnNotice:
     usccs = [make_uscc(BLOCK + n) for n in (1, 2)]
-    add_refdata(suite, "audit_reports", [{"qr_code": qr_code_of(u), "uscc": u, "fiscal_year": 2025}
-                                         for u in usccs])
+    add_refdata(
+        suite, "audit_reports", [{"qr_code": qr_code_of(u), "uscc": u, "fiscal_year": 2025} for u in usccs]
+    )
     ids = [file(suite, application(u)) for u in usccs]
     for application_id in ids:
         wait_view(suite, application_id, "status awaiting_notice", lambda v: v["status"] == "awaiting_notice")
@@ -89,8 +97,9 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     """A page in a context that runs no script: the form must work without it."""
-    context = browser.new_context(java_script_enabled=False, locale="zh-CN",
-                                  viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        java_script_enabled=False, locale="zh-CN", viewport={"width": 1280, "height": 900}
+    )
     try:
         yield context.new_page()
     finally:
@@ -120,7 +129,8 @@ def object_by_row_link(page: Any, world: OnNotice) -> tuple[Any, str]:
 
 
 def test_an_objection_filed_through_the_page_without_script_holds_the_case_and_once_only(
-        on_notice: OnNotice, page: Any) -> None:
+    on_notice: OnNotice, page: Any
+) -> None:
     first, reference = object_by_row_link(page, on_notice)
     assert first.status == 201
     assert re.fullmatch(r"OBJ-[0-9A-F]{16}", reference)
@@ -147,7 +157,8 @@ def test_an_objection_filed_through_the_page_without_script_holds_the_case_and_o
 
 
 def test_a_form_with_blank_fields_comes_back_with_a_message_by_each_and_nothing_filed(
-        on_notice: OnNotice, page: Any) -> None:
+    on_notice: OnNotice, page: Any
+) -> None:
     page.goto(on_notice.url)
     page.get_by_label("异议针对的申请").select_option(on_notice.other)
     answer = fill_and_send(page, "   ", "", "\n  \n")

@@ -71,9 +71,7 @@ def test_each_approvable_example_carries_the_expected_voucher(
     assert filed[name]["voucher"]["total_cny"] == expect["voucher_total_cny"]
 
 
-def test_the_related_provider_evidence_names_the_common_holder(
-    filed: dict[str, dict[str, Any]]
-) -> None:
+def test_the_related_provider_evidence_names_the_common_holder(filed: dict[str, dict[str, Any]]) -> None:
     coi = filed["related-provider"]["checks"]["conflict_of_interest"]
     assert coi["outcome"] == "conflict"
     paths = [p for f in coi["findings"] for p in f["evidence"]]
@@ -92,5 +90,8 @@ def test_rejected_examples_receive_a_rejection_letter_naming_their_rules(
                     bodies.append(part.get_payload(decode=True).decode("utf-8"))  # type: ignore[union-attr]
         return [b for b in bodies if rule in b]
 
-    wait_for("rejection letters", lambda: letters_for("AMT-MIN-SPEND") and letters_for("MAT-AUDIT-CONSENT"),
-             timeout=60)
+    wait_for(
+        "rejection letters",
+        lambda: letters_for("AMT-MIN-SPEND") and letters_for("MAT-AUDIT-CONSENT"),
+        timeout=60,
+    )

@@ -28,8 +28,13 @@ from tests.support.suite import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 EXAMPLES = {GenerationMode.POSITIVE: 50, GenerationMode.NEGATIVE: 100}  # per operation
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_headers_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 APPLICANT = make_uscc(9_100_000)
 
 
@@ -37,8 +42,9 @@ def fuzz(operation: Any, mode: GenerationMode, url: str, token: str) -> int:
     """Send `operation` what schemathesis generates in `mode`; how many requests went out."""
     sent = 0
 
-    @settings(max_examples=EXAMPLES[mode], deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES[mode], deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     @given(case=operation.as_strategy(generation_mode=mode))
     def call(case: Any) -> None:
         nonlocal sent
@@ -48,8 +54,16 @@ def fuzz(operation: Any, mode: GenerationMode, url: str, token: str) -> int:
         case.validate_response(response, checks=CHECKS)
         sent += 1
 
-    takes_input = any(len(part) for part in (operation.path_parameters, operation.query,
-                                              operation.headers, operation.cookies, operation.body))
+    takes_input = any(
+        len(part)
+        for part in (
+            operation.path_parameters,
+            operation.query,
+            operation.headers,
+            operation.cookies,
+            operation.body,
+        )
+    )
     if mode == GenerationMode.NEGATIVE and not takes_input:
         return 0  # nothing of it can be made invalid (the health and metrics endpoints)
     try:
@@ -97,22 +111,28 @@ def filed(rig: FaultRig) -> str:
     return application_id
 
 
-@pytest.mark.parametrize(("service", "role", "busiest", "read"), [
-    # A submitter's token on intake: the operator's could replace the suite's reference data.
-    ("intake", "submitter", "POST /v1/applications", "/v1/applications/{application_id}"),
-    # An auditor's on notification: reads every case, changes nothing; the public operations
-    # (objections, notice pages) take none.
-    ("notification", "auditor", "POST /v1/notices/{notice_id}/objections", "/v1/cases/{application_id}"),
-])
+@pytest.mark.parametrize(
+    ("service", "role", "busiest", "read"),
+    [
+        # A submitter's token on intake: the operator's could replace the suite's reference data.
+        ("intake", "submitter", "POST /v1/applications", "/v1/applications/{application_id}"),
+        # An auditor's on notification: reads every case, changes nothing; the public operations
+        # (objections, notice pages) take none.
+        ("notification", "auditor", "POST /v1/notices/{notice_id}/objections", "/v1/cases/{application_id}"),
+    ],
+)
 def test_no_generated_request_gets_a_server_error_or_an_answer_the_document_does_not_give(
-        rig: FaultRig, filed: str, service: str, role: str, busiest: str, read: str) -> None:
+    rig: FaultRig, filed: str, service: str, role: str, busiest: str, read: str
+) -> None:
     url = rig.suite.urls[service]
     token = rig.suite.tokens.issue(role, APPLICANT if role == "submitter" else None)  # type: ignore[arg-type]
     schema = schemathesis.openapi.from_url(f"{url}/openapi.json", timeout=30)
     began = time.monotonic()
     tried, negative = fuzz_service(schema, url, token)
-    print(f"\n[schemathesis {service}] {sum(tried.values())} requests over {len(tried)} operations "
-          f"in {time.monotonic() - began:.0f}s: {tried}; of them invalid on purpose: {negative}")
+    print(
+        f"\n[schemathesis {service}] {sum(tried.values())} requests over {len(tried)} operations "
+        f"in {time.monotonic() - began:.0f}s: {tried}; of them invalid on purpose: {negative}"
+    )
     assert negative.get(busiest, 0) > 0
     assert tried.get(busiest, 0) > negative[busiest]
     # The one application filed, read back with its checks and timeline, as the document says.

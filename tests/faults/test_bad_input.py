@@ -51,8 +51,9 @@ MUTATIONS: dict[str, Mutation] = {
     "amount with three places": setting("contracts.0.amount_cny", "0.001"),
     "amount NaN": setting("contracts.0.amount_cny", "NaN"),
     "amount Infinity": setting("contracts.0.amount_cny", "Infinity"),
-    "shareholding over 100": setting("applicant.shareholders", [
-        {"holder_id": "h-1", "kind": "person", "name": "张三", "pct": "100.0001"}]),
+    "shareholding over 100": setting(
+        "applicant.shareholders", [{"holder_id": "h-1", "kind": "person", "name": "张三", "pct": "100.0001"}]
+    ),
     "other funding as exponent": setting("contracts.0.other_public_funding_cny", "1E+2"),
     # unicode edge cases
     "RTL override in the name": setting("applicant.name", "\u202e司公限有技科"),
@@ -74,9 +75,9 @@ MUTATIONS: dict[str, Mutation] = {
     # sizes
     "ten thousand contracts": setting("contracts", [{"contract_no": str(i)} for i in range(10_000)]),
     "three hundred thousand materials": setting("materials", [0] * 300_000),
-    "officer list of ten thousand": setting("applicant.officers",
-                                            [{"person_id": f"p{i}", "name": "x", "role": "director"}
-                                             for i in range(10_000)]),
+    "officer list of ten thousand": setting(
+        "applicant.officers", [{"person_id": f"p{i}", "name": "x", "role": "director"} for i in range(10_000)]
+    ),
 }
 
 
@@ -122,19 +123,26 @@ def test_the_corpus_changes_exactly_the_field_it_names() -> None:
 def test_every_bad_input_is_a_clear_4xx_and_nothing_is_stored(rig: FaultRig) -> None:
     token = rig.suite.tokens.issue("submitter", APPLICANT)
     answers: dict[str, httpx.Response] = {}
-    with httpx.Client(base_url=rig.suite.urls["intake"], timeout=60.0,
-                      headers={"Authorization": f"Bearer {token}",
-                               "Content-Type": "application/json"}) as client:
+    with httpx.Client(
+        base_url=rig.suite.urls["intake"],
+        timeout=60.0,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    ) as client:
         for name, body in bodies():
-            answers[name] = client.post("/v1/applications", content=body,
-                                        headers={"Idempotency-Key": f"bad-{len(answers)}"})
-    unclear = {name: (r.status_code, r.text[:300]) for name, r in answers.items()
-               if not 400 <= r.status_code < 500 or not _clear(r)}
+            answers[name] = client.post(
+                "/v1/applications", content=body, headers={"Idempotency-Key": f"bad-{len(answers)}"}
+            )
+    unclear = {
+        name: (r.status_code, r.text[:300])
+        for name, r in answers.items()
+        if not 400 <= r.status_code < 500 or not _clear(r)
+    }
     assert unclear == {}
     with rig.suite.store() as store:
         stored = store["vouchers_intake"]["applications"].count_documents({"applicant_uscc": APPLICANT})
         keys = store["vouchers_intake"]["idempotency_keys"].count_documents(
-            {"_id": {"$regex": f"^{APPLICANT}:bad-"}})
+            {"_id": {"$regex": f"^{APPLICANT}:bad-"}}
+        )
     assert (stored, keys) == (0, 0)
     rig.watch.catch_up()
     assert rig.watch.subjects_of(APPLICANT) == set()
@@ -152,5 +160,8 @@ def _clear(response: httpx.Response) -> bool:
     if not (body.get("code") and body.get("detail") and body.get("status") == response.status_code):
         return False
     errors = body.get("errors")
-    return response.status_code != 422 or (isinstance(errors, list) and bool(errors) and all(
-        isinstance(e, dict) and e.get("code") and e.get("message") for e in errors))
+    return response.status_code != 422 or (
+        isinstance(errors, list)
+        and bool(errors)
+        and all(isinstance(e, dict) and e.get("code") and e.get("message") for e in errors)
+    )

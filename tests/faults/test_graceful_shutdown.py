@@ -26,14 +26,12 @@ def test_sigterm_mid_stream_drains_every_service_in_time_and_loses_nothing(rig: 
     def fault(planned: list[Planned], _filer: Filer) -> dict[str, Any]:
         at = rig.when_busy("eligibility", planned, share=0.25)
         with ThreadPoolExecutor(len(SERVICE_NAMES)) as pool:
-            stops = list(pool.map(lambda name: rig.terminate(name, suitectl.STOP_GRACE_S),
-                                  SERVICE_NAMES))
+            stops = list(pool.map(lambda name: rig.terminate(name, suitectl.STOP_GRACE_S), SERVICE_NAMES))
         rig.start(*SERVICE_NAMES)
-        return {"handled_before_sigterm": at,
-                "exit_seconds": {s.service: round(s.seconds, 1) for s in stops}}
+        return {"handled_before_sigterm": at, "exit_seconds": {s.service: round(s.seconds, 1) for s in stops}}
 
     tally = rig.run("sigterm-all", fault)
-    stops = rig.stops[-len(SERVICE_NAMES):]
+    stops = rig.stops[-len(SERVICE_NAMES) :]
     for stopped in stops:
         assert stopped.said_stopped, f"{stopped.service} did not log service_stopped"
         assert stopped.returncode in (0, -15), stopped  # uvicorn re-raises the SIGTERM it caught

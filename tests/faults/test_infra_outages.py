@@ -24,9 +24,14 @@ def test_an_outage_mid_stream_loses_and_doubles_nothing(rig: FaultRig, part: str
         time.sleep(down_s)  # the outage itself: what the services must ride out
         began = time.monotonic()
         rig.own.start(part)
-        return {"stopped": part, "handled_before_the_stop": at, "filed_before_the_stop": filed,
-                "stop_seconds": round(stop_s, 1), "down_seconds": down_s,
-                "start_seconds": round(time.monotonic() - began, 1)}
+        return {
+            "stopped": part,
+            "handled_before_the_stop": at,
+            "filed_before_the_stop": filed,
+            "stop_seconds": round(stop_s, 1),
+            "down_seconds": down_s,
+            "start_seconds": round(time.monotonic() - began, 1),
+        }
 
     tally = rig.run(f"{part}-outage", fault)
     assert tally.duplicates == 0, tally.doubled

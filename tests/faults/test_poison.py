@@ -36,8 +36,9 @@ VOUCHERS = Path(sys.executable).with_name("vouchers")
 def vouchers(rig: FaultRig, *args: str) -> list[dict[str, Any]]:
     """Run the operators' command line against the rig; its JSON lines."""
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": rig.own.infra.kafka_bootstrap}
-    done = subprocess.run([str(VOUCHERS), *args], env=env, capture_output=True, text=True,
-                          timeout=300, check=False)
+    done = subprocess.run(
+        [str(VOUCHERS), *args], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
     assert done.returncode == 0, done.stderr
     return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
 
@@ -47,12 +48,15 @@ def test_poison_is_parked_once_per_consumer_and_the_stream_moves_on(rig: FaultRi
 
     def fault(planned: list[Planned], filer: Filer) -> dict[str, Any]:
         poison = mix(POISON, [p.uscc for p in planned])
-        batches = (poison[i:i + 50] for i in range(0, len(poison), 50))
+        batches = (poison[i : i + 50] for i in range(0, len(poison), 50))
         began = time.monotonic()
         Producer(rig.own.infra.kafka_bootstrap).send(batches, between=0.1)
         sent.extend(poison)
-        return {"poison_sent": len(poison), "poison_seconds": round(time.monotonic() - began, 1),
-                "poison_kinds": dict(Counter(p.kind for p in poison))}
+        return {
+            "poison_sent": len(poison),
+            "poison_seconds": round(time.monotonic() - began, 1),
+            "poison_kinds": dict(Counter(p.kind for p in poison)),
+        }
 
     tally = rig.run("poison", fault)
     assert tally.duplicates == 0, tally.doubled
@@ -65,8 +69,9 @@ def test_poison_is_parked_once_per_consumer_and_the_stream_moves_on(rig: FaultRi
         have = Counter(r.topic for r in records if "x-poison" in r.headers)
         return records if all(have[t] >= n for t, n in want.items()) else None
 
-    records: list[Parked] = wait_for("every poison message on its dead-letter topics", all_parked,
-                                     timeout=300, every=2.0)
+    records: list[Parked] = wait_for(
+        "every poison message on its dead-letter topics", all_parked, timeout=300, every=2.0
+    )
     parkers = by_poison(records)
     for item in sent:
         services = parkers.get((str(item.n), topics.dlq_topic(item.topic)), [])
@@ -85,32 +90,52 @@ def test_replaying_a_parked_message_after_its_fix_is_idempotent(rig: FaultRig) -
     application_id = f"SZV2026-REPLAY{time.time_ns() % 10**10:010d}"
     app = application_for(uscc)
     verdict = CoiAssessed(
-        application_id=application_id, applicant_uscc=uscc, outcome="clear",
-        contracts=[ContractCoi(contract_no=c["contract_no"], provider_uscc=c["provider_uscc"],
-                               outcome="clear") for c in app["contracts"]],
-        findings=[], assessed_at=datetime.now(UTC))
-    event = Outgoing(topic=topics.COI, key=uscc, payload=verdict, correlation_id=application_id,
-                     envelope=Envelope.new(topics.COI_ASSESSED, "/tests/replay", application_id))
+        application_id=application_id,
+        applicant_uscc=uscc,
+        outcome="clear",
+        contracts=[
+            ContractCoi(contract_no=c["contract_no"], provider_uscc=c["provider_uscc"], outcome="clear")
+            for c in app["contracts"]
+        ],
+        findings=[],
+        assessed_at=datetime.now(UTC),
+    )
+    event = Outgoing(
+        topic=topics.COI,
+        key=uscc,
+        payload=verdict,
+        correlation_id=application_id,
+        envelope=Envelope.new(topics.COI_ASSESSED, "/tests/replay", application_id),
+    )
     publish(rig.own.infra.kafka_bootstrap, event)
 
     def parked_verdict() -> Parked | None:
-        return next((r for r in parked(rig.own.infra.kafka_bootstrap)
-                     if r.headers.get("ce_id") == event.envelope.id), None)
+        return next(
+            (r for r in parked(rig.own.infra.kafka_bootstrap) if r.headers.get("ce_id") == event.envelope.id),
+            None,
+        )
 
     record: Parked = wait_for("the verdict parked by eligibility", parked_verdict, timeout=120)
     assert record.headers["dlq_service"] == "eligibility"
     assert "unknown application" in record.headers["dlq_error"]
 
     with rig.suite.store() as client:  # the fix: eligibility has the application again
-        client["vouchers_eligibility"]["applications"].insert_one({
-            "_id": application_id, "applicant_uscc": uscc, "program_year": 2026,
-            "submitted_at": datetime(2026, 5, 20, 2, 0, tzinfo=UTC), "application": app,
-            "contracts": [f"{c['provider_uscc']}|{c['contract_no']}" for c in app["contracts"]]})
+        client["vouchers_eligibility"]["applications"].insert_one(
+            {
+                "_id": application_id,
+                "applicant_uscc": uscc,
+                "program_year": 2026,
+                "submitted_at": datetime(2026, 5, 20, 2, 0, tzinfo=UTC),
+                "application": app,
+                "contracts": [f"{c['provider_uscc']}|{c['contract_no']}" for c in app["contracts"]],
+            }
+        )
 
     at = f"{record.partition}:{record.offset}"
     assert vouchers(rig, "dlq", "replay", topics.COI, "--at", at) == [{"replayed": 1}]
-    first = wait_for("the replayed verdict assessed", lambda: _assessed(rig, application_id, uscc),
-                     timeout=120)
+    first = wait_for(
+        "the replayed verdict assessed", lambda: _assessed(rig, application_id, uscc), timeout=120
+    )
     dead_letters = len(parked(rig.own.infra.kafka_bootstrap))
 
     assert vouchers(rig, "dlq", "replay", topics.COI, "--at", at) == [{"replayed": 1}]

@@ -44,10 +44,14 @@ def test_a_holdings_snapshot_loaded_in_flight_decides_the_next_verdicts(suite: S
     # One application is filed just before the new snapshot is loaded, so it is still being
     # handled while the snapshot travels; the next one is filed once the services hold it.
     in_flight = file_one(suite, "HT-COI-2")
-    loaded = add_refdata(suite, "holdings", [
-        {"holder_id": HOLDER, "holder_kind": "company", "held_uscc": APPLICANT, "pct": "20.00"},
-        {"holder_id": HOLDER, "holder_kind": "company", "held_uscc": PROVIDER, "pct": "20.00"},
-    ])
+    loaded = add_refdata(
+        suite,
+        "holdings",
+        [
+            {"holder_id": HOLDER, "holder_kind": "company", "held_uscc": APPLICANT, "pct": "20.00"},
+            {"holder_id": HOLDER, "holder_kind": "company", "held_uscc": PROVIDER, "pct": "20.00"},
+        ],
+    )
     after = file_one(suite, "HT-COI-3")
 
     assert loaded != before

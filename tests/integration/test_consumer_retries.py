@@ -30,8 +30,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 PARTITIONS = 3
 BAD = "91440300MA5BADBAD0"
 GOOD = [f"91440300MA5G{n:05d}X" for n in range(12)]  # every partition gets some
-POLICY = RetryPolicy(max_attempts=5, budget_s=60.0, backoff_first_s=0.2, backoff_max_s=1.0,
-                     in_place_s=0.3)
+POLICY = RetryPolicy(max_attempts=5, budget_s=60.0, backoff_first_s=0.2, backoff_max_s=1.0, in_place_s=0.3)
 
 
 async def test_a_record_failing_transiently_forever_holds_up_no_other_key_and_is_parked_once(
@@ -53,8 +52,15 @@ async def test_a_record_failing_transiently_forever_holds_up_no_other_key_and_is
         handled_at.setdefault(inbound.envelope.id, loop.time())
         return ()
 
-    consume(broker, topic, group_id=group, processor=lambda: processor, handler=lambda: handler,
-            title="retry probe", description="a handler that fails for one key")
+    consume(
+        broker,
+        topic,
+        group_id=group,
+        processor=lambda: processor,
+        handler=lambda: handler,
+        title="retry probe",
+        description="a handler that fails for one key",
+    )
     await broker.connect()
     sent = [("bad-0", BAD)] + [(f"good-{n}-{k}", key) for n in range(3) for k, key in enumerate(GOOD)]
     for event_id, key in sent:  # all there before the first poll: the bad one in the first batch
@@ -62,12 +68,16 @@ async def test_a_record_failing_transiently_forever_holds_up_no_other_key_and_is
         await broker.publish(b"{}", topic, key=key.encode(), headers=headers)
     await broker.start()
     try:
-        parked = await until("the bad record parked",
-                             lambda: dead_letters(infra.kafka_bootstrap, topic), within=120)
+        parked = await until(
+            "the bad record parked", lambda: dead_letters(infra.kafka_bootstrap, topic), within=120
+        )
         parked_seen_at = loop.time()
         await until("every good record handled", lambda: len(handled_at) == len(sent) - 1, within=60)
-        await until("the group committed to the end of every partition",
-                    lambda: fully_committed(infra.kafka_bootstrap, group, topic), within=60)
+        await until(
+            "the group committed to the end of every partition",
+            lambda: fully_committed(infra.kafka_bootstrap, group, topic),
+            within=60,
+        )
     finally:
         await broker.stop()
 
@@ -97,8 +107,9 @@ async def create_topics(bootstrap: str, names: Sequence[str]) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        await admin.create_topics([NewTopic(n, num_partitions=PARTITIONS, replication_factor=1)
-                                   for n in names])
+        await admin.create_topics(
+            [NewTopic(n, num_partitions=PARTITIONS, replication_factor=1) for n in names]
+        )
     finally:
         await admin.close()
 

@@ -116,15 +116,20 @@ def platform() -> Platform:
 def platform_suite(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
     suitectl.install()
     workdir: Path = tmp_path_factory.mktemp("platform-suite")
-    with own_infra() as infra, serve(platform) as url, \
-            run_suite(infra, workdir, CLOCK, {**PLATFORM_ENV, "CPA_PLATFORM_URL": url}) as running:
+    with (
+        own_infra() as infra,
+        serve(platform) as url,
+        run_suite(infra, workdir, CLOCK, {**PLATFORM_ENV, "CPA_PLATFORM_URL": url}) as running,
+    ):
         load_sample_refdata(running)
         yield running
 
 
 def verification_outcomes(suite: Suite, application_id: str) -> list[str]:
-    return [r.body()["outcome"]
-            for r in records_about(suite.infra.kafka_bootstrap, topics.VERIFICATION, application_id)]
+    return [
+        r.body()["outcome"]
+        for r in records_about(suite.infra.kafka_bootstrap, topics.VERIFICATION, application_id)
+    ]
 
 
 def test_a_platform_that_times_out_gives_pending_then_review_never_verified(
@@ -133,13 +138,23 @@ def test_a_platform_that_times_out_gives_pending_then_review_never_verified(
     app_id = file(platform_suite, application(SLOW, qr_code=f"SLOW-{SLOW}"))
 
     # Before any verdict the view shows `pending` with no findings; the first verdict has them.
-    first = wait_view(platform_suite, app_id, "a first verification verdict",
-                      lambda v: bool(v["checks"]["verification"]["findings"]), timeout=60)
+    first = wait_view(
+        platform_suite,
+        app_id,
+        "a first verification verdict",
+        lambda v: bool(v["checks"]["verification"]["findings"]),
+        timeout=60,
+    )
     assert first["checks"]["verification"]["outcome"] == "pending"
     (qr,) = findings_of(first, "verification", "MAT-AUDIT-QR")
     assert qr["result"] == "pending"
-    later = wait_view(platform_suite, app_id, "verification review",
-                      lambda v: v["checks"]["verification"]["outcome"] != "pending", timeout=60)
+    later = wait_view(
+        platform_suite,
+        app_id,
+        "verification review",
+        lambda v: v["checks"]["verification"]["outcome"] != "pending",
+        timeout=60,
+    )
 
     assert later["checks"]["verification"]["outcome"] == "review"
     (qr,) = findings_of(later, "verification", "MAT-AUDIT-QR")
@@ -147,8 +162,9 @@ def test_a_platform_that_times_out_gives_pending_then_review_never_verified(
     assert verification_outcomes(platform_suite, app_id) == ["pending", "review"]
     assert platform.tokens == {f"Bearer {TOKEN}"}
     # The case waits for the check and then goes to an operator, not to the notice.
-    decided = wait_view(platform_suite, app_id, "the case decision",
-                        lambda v: v["status"] != "checking", timeout=60)
+    decided = wait_view(
+        platform_suite, app_id, "the case decision", lambda v: v["status"] != "checking", timeout=60
+    )
     assert decided["status"] == "needs_review"
     assert decided["checks"]["eligibility"]["outcome"] == "pass"
     # Every round asked the platform, each with the adapter's own retry, and then no more.
@@ -170,6 +186,7 @@ def test_a_qr_code_the_platform_does_not_know_fails_and_a_known_one_passes(
     assert known_view["checks"]["verification"]["outcome"] == "verified"
     assert platform.asked[f"MISSING-{MISSING}"] == 1
     assert platform.asked[f"OK-{REGISTERED}"] == 1
-    decided = wait_view(platform_suite, missing, "the case decision",
-                        lambda v: v["status"] != "checking", timeout=60)
+    decided = wait_view(
+        platform_suite, missing, "the case decision", lambda v: v["status"] != "checking", timeout=60
+    )
     assert decided["status"] == "rejected"

@@ -86,18 +86,38 @@ def private_topic(topic: str) -> str:
 
 
 def finding(result: str, rule: str = "CON-RELATED-PARTY") -> Finding:
-    path = EvidencePath(relation="holds", summary="申请方持有服务商 35%", effective_pct="35.00",
-                        edges=[EvidenceEdge(source=USCC, target=PROVIDER_USCC, kind="holding",
-                                            pct="35.00", origin="refdata:holdings@v1")])
-    return Finding(rule=rule, clause="三(二)", result=result, contract_no="C-1", observed="35.00",
-                   limit="0", message="申请方与服务商存在关联关系", message_en="related parties",
-                   evidence=[path])
+    path = EvidencePath(
+        relation="holds",
+        summary="申请方持有服务商 35%",
+        effective_pct="35.00",
+        edges=[
+            EvidenceEdge(
+                source=USCC, target=PROVIDER_USCC, kind="holding", pct="35.00", origin="refdata:holdings@v1"
+            )
+        ],
+    )
+    return Finding(
+        rule=rule,
+        clause="三(二)",
+        result=result,
+        contract_no="C-1",
+        observed="35.00",
+        limit="0",
+        message="申请方与服务商存在关联关系",
+        message_en="related parties",
+        evidence=[path],
+    )
 
 
 def generic(contract: EventContract, source: str, payload: BaseModel) -> Outgoing:
     """How eligibility, verification and notification build what they publish."""
-    return Outgoing(topic=contract.topics[0], key=USCC, payload=payload, correlation_id=APPLICATION_ID,
-                    envelope=Envelope.new(contract.event_type, source, APPLICATION_ID, time=AT))
+    return Outgoing(
+        topic=contract.topics[0],
+        key=USCC,
+        payload=payload,
+        correlation_id=APPLICATION_ID,
+        envelope=Envelope.new(contract.event_type, source, APPLICATION_ID, time=AT),
+    )
 
 
 def submitted(contract: EventContract) -> Outgoing:
@@ -112,66 +132,119 @@ def refdata_loaded(contract: EventContract) -> Outgoing:
 
 def coi(contract: EventContract) -> Outgoing:
     payload = CoiAssessed(
-        application_id=APPLICATION_ID, applicant_uscc=USCC, outcome="conflict",
+        application_id=APPLICATION_ID,
+        applicant_uscc=USCC,
+        outcome="conflict",
         contracts=[ContractCoi(contract_no="C-1", provider_uscc=PROVIDER_USCC, outcome="conflict")],
-        findings=[finding("fail")], refdata_versions={"holdings": "v1"}, assessed_at=AT)
+        findings=[finding("fail")],
+        refdata_versions={"holdings": "v1"},
+        assessed_at=AT,
+    )
     return generic(contract, ELIGIBILITY_SOURCE, payload)
 
 
 def eligibility(contract: EventContract) -> Outgoing:
-    voucher = Voucher(rate=Decimal("0.50"), eligible_spend_cny=Decimal("1200000.00"),
-                      total_cny=Decimal("600000.00"),
-                      by_contract=[ContractVoucher(contract_no="C-1", amount_cny=Decimal("1200000.00"),
-                                                   voucher_cny=Decimal("600000.00"))])
-    payload = EligibilityAssessed(application_id=APPLICATION_ID, applicant_uscc=USCC, outcome="pass",
-                                  findings=[finding("pass", "AMT-MIN-SPEND")], voucher=voucher,
-                                  refdata_versions={"providers": "v2"}, assessed_at=AT)
+    voucher = Voucher(
+        rate=Decimal("0.50"),
+        eligible_spend_cny=Decimal("1200000.00"),
+        total_cny=Decimal("600000.00"),
+        by_contract=[
+            ContractVoucher(
+                contract_no="C-1", amount_cny=Decimal("1200000.00"), voucher_cny=Decimal("600000.00")
+            )
+        ],
+    )
+    payload = EligibilityAssessed(
+        application_id=APPLICATION_ID,
+        applicant_uscc=USCC,
+        outcome="pass",
+        findings=[finding("pass", "AMT-MIN-SPEND")],
+        voucher=voucher,
+        refdata_versions={"providers": "v2"},
+        assessed_at=AT,
+    )
     return generic(contract, ELIGIBILITY_SOURCE, payload)
 
 
 def verification(contract: EventContract) -> Outgoing:
-    payload = VerificationCompleted(application_id=APPLICATION_ID, applicant_uscc=USCC,
-                                    outcome="review", findings=[finding("review", "MAT-AUDIT-QR")],
-                                    completed_at=AT)
+    payload = VerificationCompleted(
+        application_id=APPLICATION_ID,
+        applicant_uscc=USCC,
+        outcome="review",
+        findings=[finding("review", "MAT-AUDIT-QR")],
+        completed_at=AT,
+    )
     return generic(contract, VERIFICATION_SOURCE, payload)
 
 
 def case_decided(contract: EventContract) -> Outgoing:
-    payload = CaseDecided(application_id=APPLICATION_ID, applicant_uscc=USCC, status="rejected",
-                          final=True, failed_rules=[finding("fail")], reasons=["关联关系"],
-                          decided_at=AT, decided_by="operator-1", note="复核后不予立项")
+    payload = CaseDecided(
+        application_id=APPLICATION_ID,
+        applicant_uscc=USCC,
+        status="rejected",
+        final=True,
+        failed_rules=[finding("fail")],
+        reasons=["关联关系"],
+        decided_at=AT,
+        decided_by="operator-1",
+        note="复核后不予立项",
+    )
     return generic(contract, NOTIFICATION_SOURCE, payload)
 
 
 def review_passed(contract: EventContract) -> Outgoing:
-    payload = ReviewPassed(application_id=APPLICATION_ID, applicant_uscc=USCC, review_id="rev-1",
-                           decided_at=AT, decided_by="operator-1", note="核实无误")
+    payload = ReviewPassed(
+        application_id=APPLICATION_ID,
+        applicant_uscc=USCC,
+        review_id="rev-1",
+        decided_at=AT,
+        decided_by="operator-1",
+        note="核实无误",
+    )
     return generic(contract, NOTIFICATION_SOURCE, payload)
 
 
 def voucher_approved(contract: EventContract) -> Outgoing:
-    payload = VoucherApproved(application_id=APPLICATION_ID, applicant_uscc=USCC, notice_id="N-1",
-                              approved_on=date(2026, 6, 3), total_cny=Decimal("600000.00"),
-                              approved_at=AT)
+    payload = VoucherApproved(
+        application_id=APPLICATION_ID,
+        applicant_uscc=USCC,
+        notice_id="N-1",
+        approved_on=date(2026, 6, 3),
+        total_cny=Decimal("600000.00"),
+        approved_at=AT,
+    )
     return generic(contract, NOTIFICATION_SOURCE, payload)
 
 
 def notice_published(contract: EventContract) -> Outgoing:
-    payload = NoticePublished(application_id=APPLICATION_ID, applicant_uscc=USCC, notice_id="N-1",
-                              starts_on=date(2026, 5, 21), ends_on=date(2026, 5, 27), published_at=AT)
+    payload = NoticePublished(
+        application_id=APPLICATION_ID,
+        applicant_uscc=USCC,
+        notice_id="N-1",
+        starts_on=date(2026, 5, 21),
+        ends_on=date(2026, 5, 27),
+        published_at=AT,
+    )
     return generic(contract, NOTIFICATION_SOURCE, payload)
 
 
 def objection_raised(contract: EventContract) -> Outgoing:
-    payload = ObjectionRaised(application_id=APPLICATION_ID, applicant_uscc=USCC, notice_id="N-1",
-                              objection_id="O-1", raised_at=AT)
+    payload = ObjectionRaised(
+        application_id=APPLICATION_ID, applicant_uscc=USCC, notice_id="N-1", objection_id="O-1", raised_at=AT
+    )
     return generic(contract, NOTIFICATION_SOURCE, payload)
 
 
 def objection_resolved(contract: EventContract) -> Outgoing:
-    payload = ObjectionResolved(application_id=APPLICATION_ID, applicant_uscc=USCC, notice_id="N-1",
-                                objection_id="O-1", upheld=False, resolved_at=AT,
-                                resolved_by="operator-1")
+    payload = ObjectionResolved(
+        application_id=APPLICATION_ID,
+        applicant_uscc=USCC,
+        notice_id="N-1",
+        objection_id="O-1",
+        upheld=False,
+        resolved_at=AT,
+        resolved_by="operator-1",
+    )
     return generic(contract, NOTIFICATION_SOURCE, payload)
 
 
@@ -199,8 +272,9 @@ class Delivery:
     record: ConsumerRecord[bytes, bytes]
 
     def sdk_message(self) -> ce_kafka.KafkaMessage:
-        return ce_kafka.KafkaMessage(headers=dict(self.record.headers), key=self.record.key,
-                                     value=self.record.value)
+        return ce_kafka.KafkaMessage(
+            headers=dict(self.record.headers), key=self.record.key, value=self.record.value
+        )
 
 
 @pytest.fixture(scope="module")
@@ -219,11 +293,17 @@ async def delivered(infra: Infra) -> dict[str, Delivery]:
     return {by_id[ce_id]: Delivery(sent[by_id[ce_id]], record) for ce_id, record in records.items()}
 
 
-async def consume_until(bootstrap: str, names: tuple[str, ...], ids: set[str],
-                        within_s: float) -> dict[str, ConsumerRecord[bytes, bytes]]:
+async def consume_until(
+    bootstrap: str, names: tuple[str, ...], ids: set[str], within_s: float
+) -> dict[str, ConsumerRecord[bytes, bytes]]:
     """The records carrying `ids` (by ce_id), read from the start of `names`, within `within_s`."""
-    consumer = AIOKafkaConsumer(*names, bootstrap_servers=bootstrap, group_id=f"contract-test-{RUN}",
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        *names,
+        bootstrap_servers=bootstrap,
+        group_id=f"contract-test-{RUN}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
     await consumer.start()
     found: dict[str, ConsumerRecord[bytes, bytes]] = {}
     deadline = asyncio.get_running_loop().time() + within_s
@@ -268,15 +348,19 @@ def test_cloudevents_sdk_reads_the_record(delivered: dict[str, Delivery], contra
 
 
 @pytest.mark.parametrize("contract", contracts(), ids=lambda c: c.event_type)
-def test_key_subject_and_source_follow_the_contract(delivered: dict[str, Delivery],
-                                                    contract: EventContract) -> None:
+def test_key_subject_and_source_follow_the_contract(
+    delivered: dict[str, Delivery], contract: EventContract
+) -> None:
     record = delivered[contract.event_type].record
     headers = decode_headers(record.headers)
 
     assert record.topic == private_topic(contract.topics[0])
     if contract.event_type == topics.REFDATA_LOADED:
         assert (record.key, headers["ce_subject"], headers["ce_source"]) == (
-            b"providers", "providers", "/vouchers/refdata")
+            b"providers",
+            "providers",
+            "/vouchers/refdata",
+        )
     else:
         assert (record.key, headers["ce_subject"]) == (USCC.encode(), APPLICATION_ID)
         assert headers["correlation_id"] == APPLICATION_ID
@@ -292,16 +376,22 @@ def test_sdk_1x_api_reads_the_record_too(delivered: dict[str, Delivery], contrac
     event = ce_kafka_v1.from_binary(message)
 
     assert (event["id"], event["type"], event["specversion"]) == (
-        delivery.sent.envelope.id, contract.event_type, "1.0")
-    assert (event["source"], event["subject"]) == (delivery.sent.envelope.source,
-                                                   delivery.sent.envelope.subject)
+        delivery.sent.envelope.id,
+        contract.event_type,
+        "1.0",
+    )
+    assert (event["source"], event["subject"]) == (
+        delivery.sent.envelope.source,
+        delivery.sent.envelope.subject,
+    )
     assert event["partitionkey"] == expected_key(delivery.sent).encode()
     assert contract.model.model_validate(event.get_data()) == delivery.sent.payload
 
 
 @pytest.mark.parametrize("contract", contracts(), ids=lambda c: c.event_type)
-def test_our_envelope_parser_agrees_with_the_sdk(delivered: dict[str, Delivery],
-                                                 contract: EventContract) -> None:
+def test_our_envelope_parser_agrees_with_the_sdk(
+    delivered: dict[str, Delivery], contract: EventContract
+) -> None:
     delivery = delivered[contract.event_type]
     event = ce_kafka.from_binary(delivery.sdk_message(), JSONFormat(), CloudEvent)
 
@@ -309,12 +399,18 @@ def test_our_envelope_parser_agrees_with_the_sdk(delivered: dict[str, Delivery],
 
     assert ours == delivery.sent.envelope
     assert (ours.id, ours.type, ours.source, ours.subject, ours.time) == (
-        event.get_id(), event.get_type(), event.get_source(), event.get_subject(), event.get_time())
+        event.get_id(),
+        event.get_type(),
+        event.get_source(),
+        event.get_subject(),
+        event.get_time(),
+    )
 
 
 @pytest.mark.parametrize("contract", contracts(), ids=lambda c: c.event_type)
-def test_body_on_the_wire_matches_the_committed_schema(delivered: dict[str, Delivery],
-                                                       contract: EventContract) -> None:
+def test_body_on_the_wire_matches_the_committed_schema(
+    delivered: dict[str, Delivery], contract: EventContract
+) -> None:
     schema = committed_schema(contract)
     assert schema is not None
     event = ce_kafka.from_binary(delivered[contract.event_type].sdk_message(), JSONFormat(), CloudEvent)
@@ -324,10 +420,8 @@ def test_body_on_the_wire_matches_the_committed_schema(delivered: dict[str, Deli
     assert [f"{list(e.absolute_path)}: {e.message}" for e in errors] == []
 
 
-def test_one_applicants_events_share_a_partition_number_across_topics(
-        delivered: dict[str, Delivery]) -> None:
-    partitions = {d.record.partition for d in delivered.values()
-                  if d.record.key == USCC.encode()}
+def test_one_applicants_events_share_a_partition_number_across_topics(delivered: dict[str, Delivery]) -> None:
+    partitions = {d.record.partition for d in delivered.values() if d.record.key == USCC.encode()}
 
     assert len(partitions) == 1, partitions
 
@@ -348,22 +442,30 @@ def with_added_fields(node: Any) -> Any:
 def test_an_application_submitted_with_fields_added_anywhere_is_processed_normally(suite: Suite) -> None:
     uscc = make_uscc(uuid.uuid4().int % 10**7)
     application_id = f"SZV2026-NEWER{RUN.upper()}"
-    event = submitted_event(Application.model_validate(application_for(uscc)), application_id,
-                            suite.program_now())
+    event = submitted_event(
+        Application.model_validate(application_for(uscc)), application_id, suite.program_now()
+    )
     body = with_added_fields(json.loads(event.body()))
     app = body["application"]
     for place in (body, app, app["applicant"], *app["contracts"], *app["materials"]):
         assert "added_later" in place  # the places a new optional field is likeliest
 
-    send_again(suite.infra.kafka_bootstrap, Record(topics.APPLICATIONS, uscc, event.headers(),
-                                                   json.dumps(body, ensure_ascii=False).encode()))
+    send_again(
+        suite.infra.kafka_bootstrap,
+        Record(topics.APPLICATIONS, uscc, event.headers(), json.dumps(body, ensure_ascii=False).encode()),
+    )
 
     bootstrap = suite.infra.kafka_bootstrap
-    for topic, event_type in ((topics.COI, topics.COI_ASSESSED),
-                              (topics.ELIGIBILITY, topics.ELIGIBILITY_ASSESSED),
-                              (topics.VERIFICATION, topics.VERIFICATION_COMPLETED)):
-        verdicts = wait_for(f"{event_type} about the newer application",
-                            functools.partial(records_about, bootstrap, topic, application_id), timeout=120)
+    for topic, event_type in (
+        (topics.COI, topics.COI_ASSESSED),
+        (topics.ELIGIBILITY, topics.ELIGIBILITY_ASSESSED),
+        (topics.VERIFICATION, topics.VERIFICATION_COMPLETED),
+    ):
+        verdicts = wait_for(
+            f"{event_type} about the newer application",
+            functools.partial(records_about, bootstrap, topic, application_id),
+            timeout=120,
+        )
         assert [r.type for r in verdicts] == [event_type]
 
     steps = {"received", "conflict_of_interest_assessed", "eligibility_assessed", "verification_completed"}

@@ -99,10 +99,14 @@ async def test_a_dead_letter_topic_is_created_with_the_chosen_retention(infra: I
     await admin.start()
     try:
         described = await admin.describe_configs(
-            [ConfigResource(ConfigResourceType.TOPIC, t) for t in (parked_topic, plain_topic)])
+            [ConfigResource(ConfigResourceType.TOPIC, t) for t in (parked_topic, plain_topic)]
+        )
     finally:
         await admin.close()
-    configs = {resource[3]: {entry[0]: entry[1] for entry in resource[4]}
-               for response in described for resource in response.resources}
+    configs = {
+        resource[3]: {entry[0]: entry[1] for entry in resource[4]}
+        for response in described
+        for resource in response.resources
+    }
     assert configs[parked_topic]["retention.ms"] == str(30 * 3_600_000)
     assert configs[plain_topic]["retention.ms"] == str(7 * 24 * 3_600_000)  # the broker's default

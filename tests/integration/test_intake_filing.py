@@ -54,8 +54,9 @@ def program_time(clock: SettableClock) -> Iterator[SettableClock]:
         clock.set(OPEN)
 
 
-async def file(intake: InProcessIntake, application: dict[str, Any], key: str | None = None,
-               uscc: str | None = None) -> httpx.Response:
+async def file(
+    intake: InProcessIntake, application: dict[str, Any], key: str | None = None, uscc: str | None = None
+) -> httpx.Response:
     headers = {"Idempotency-Key": key} if key else {}
     async with intake.client("submitter", uscc or application["applicant"]["uscc"]) as client:
         return await client.post("/v1/applications", json=application, headers=headers)
@@ -208,8 +209,9 @@ async def test_broken_json_is_a_422(infra: Infra, intake: InProcessIntake) -> No
     text = json.dumps(application_for(uscc), ensure_ascii=False)[:-40]
 
     async with intake.client("submitter", uscc) as client:
-        response = await client.post("/v1/applications", content=text.encode(),
-                                     headers={"Content-Type": "application/json"})
+        response = await client.post(
+            "/v1/applications", content=text.encode(), headers={"Content-Type": "application/json"}
+        )
 
     assert response.status_code == 422
     [error] = response.json()["errors"]
@@ -247,8 +249,12 @@ async def test_a_two_mebibyte_body_is_a_413(infra: Infra, intake: InProcessIntak
     ],
 )
 async def test_the_filing_window_includes_both_ends_and_nothing_outside(
-    infra: Infra, intake: InProcessIntake, program_time: SettableClock,
-    serial: int, instant: str, accepted: bool,
+    infra: Infra,
+    intake: InProcessIntake,
+    program_time: SettableClock,
+    serial: int,
+    instant: str,
+    accepted: bool,
 ) -> None:
     uscc = applicant(serial)
     program_time.set(instant)
@@ -273,9 +279,13 @@ def closed_intake(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Ite
     """Intake as a process whose VOUCHER_CLOCK starts a second after the window closed."""
     (port,) = suitectl.free_ports(1)
     log: Path = tmp_path_factory.mktemp("closed-intake") / "intake.log"
-    env = {"KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap, "MONGODB_URL": infra.mongodb_url,
-           "VOUCHER_CLOCK": "2026-06-05T18:00:01+08:00", "INTAKE_HTTP_PORT": str(port),
-           "VOUCHERS_TOKEN_KEY": TOKEN_KEY}
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap,
+        "MONGODB_URL": infra.mongodb_url,
+        "VOUCHER_CLOCK": "2026-06-05T18:00:01+08:00",
+        "INTAKE_HTTP_PORT": str(port),
+        "VOUCHERS_TOKEN_KEY": TOKEN_KEY,
+    }
     proc = suitectl.start_service("intake", env, log)
     try:
         suitectl.wait_ready(proc, timeout=120.0)
@@ -289,8 +299,9 @@ async def test_a_process_started_after_the_window_closed_refuses_filing(
 ) -> None:
     uscc = applicant(24)
     token = intake.tokens.issue("submitter", uscc)
-    async with httpx.AsyncClient(base_url=closed_intake, timeout=30.0,
-                                 headers={"Authorization": f"Bearer {token}"}) as client:
+    async with httpx.AsyncClient(
+        base_url=closed_intake, timeout=30.0, headers={"Authorization": f"Bearer {token}"}
+    ) as client:
         response = await client.post("/v1/applications", json=application_for(uscc))
         too_big = application_for(uscc)
         too_big["project"]["title"] = "x" * (2 * 1024 * 1024)
@@ -415,15 +426,21 @@ async def test_the_openapi_document_takes_the_application_as_the_filing_body(
     assert body["required"] is True
     assert body["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Application"}
     schemas = spec["components"]["schemas"]
-    assert set(schemas["Application"]["required"]) >= {"program_year", "applicant", "project",
-                                                      "contracts", "declarations"}
+    assert set(schemas["Application"]["required"]) >= {
+        "program_year",
+        "applicant",
+        "project",
+        "contracts",
+        "declarations",
+    }
     assert schemas["Application"]["additionalProperties"] is False
     amount = schemas["Contract"]["properties"]["amount_cny"]
     assert amount["type"] == "string"
     assert "pattern" in amount
     answers = spec["paths"]["/v1/applications"]["post"]["responses"]
     assert "202" in answers
-    assert answers["422"]["content"] == {"application/problem+json": {
-        "schema": {"$ref": "#/components/schemas/Problem"}}}
+    assert answers["422"]["content"] == {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+    }
     assert spec["paths"]["/v1/applications"]["post"]["security"] == [{"bearer": []}]
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"

@@ -71,8 +71,9 @@ def patch_publisher(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPa
 def stand_in(patching: pytest.MonkeyPatch, publish: StopBeforePublishing | FailOnce) -> None:
     """Every KafkaPublisher of this process publishes through `publish`."""
 
-    async def publish_raw(self: KafkaPublisher, topic: str, key: str | None, body: bytes,
-                          headers: dict[str, str]) -> None:
+    async def publish_raw(
+        self: KafkaPublisher, topic: str, key: str | None, body: bytes, headers: dict[str, str]
+    ) -> None:
         await publish(self, topic, key, body, headers)
 
     patching.setattr(KafkaPublisher, "publish_raw", publish_raw)
@@ -93,8 +94,10 @@ async def test_a_stop_between_store_and_publish_is_healed_by_the_relay_exactly_o
 
     # The first process stores the application and stops before publishing it; its relay
     # would only look again in an hour.
-    async with (running_intake(infra, outbox_relay_grace_s=4.0, outbox_relay_interval_s=3600.0)
-                as first, first.client("submitter", uscc) as client):
+    async with (
+        running_intake(infra, outbox_relay_grace_s=4.0, outbox_relay_interval_s=3600.0) as first,
+        first.client("submitter", uscc) as client,
+    ):
         request = asyncio.create_task(client.post("/v1/applications", json=application_for(uscc)))
         await asyncio.wait_for(halt.reached.wait(), timeout=60)
         async with intake_db(infra) as db:
@@ -109,6 +112,7 @@ async def test_a_stop_between_store_and_publish_is_healed_by_the_relay_exactly_o
 
     # The next process's relay publishes it once it is due.
     async with running_intake(infra, outbox_relay_interval_s=0.2):
+
         async def published() -> dict[str, Any] | None:
             doc = await outbox_state(infra, application_id)
             return doc if doc and doc["outbox_pending"] is False else None
@@ -154,8 +158,7 @@ async def halt_filings(intake: InProcessIntake, halt: StopBeforePublishing, uscc
     for uscc in usccs:
         halt.reached.clear()
         async with intake.client("submitter", uscc) as client:
-            request = asyncio.create_task(client.post("/v1/applications",
-                                                      json=application_for(uscc)))
+            request = asyncio.create_task(client.post("/v1/applications", json=application_for(uscc)))
             await asyncio.wait_for(halt.reached.wait(), timeout=60)
             request.cancel()
             with pytest.raises(asyncio.CancelledError):
@@ -176,12 +179,16 @@ async def test_two_relays_never_publish_one_outbox_twice(
     assert len(ids) == len(usccs)
 
     # Two replicas, each relaying every 50 ms, race for the same six outboxes.
-    async with running_intake(infra, outbox_relay_interval_s=0.05), \
-            running_intake(infra, outbox_relay_interval_s=0.05):
+    async with (
+        running_intake(infra, outbox_relay_interval_s=0.05),
+        running_intake(infra, outbox_relay_interval_s=0.05),
+    ):
+
         async def all_published() -> bool:
             async with intake_db(infra) as db:
                 done = await db["applications"].count_documents(
-                    {"_id": {"$in": ids}, "outbox_pending": False})
+                    {"_id": {"$in": ids}, "outbox_pending": False}
+                )
             return bool(done == len(ids))
 
         await wait_until("both relays to publish the stored applications", all_published)
@@ -199,8 +206,7 @@ class Captured:
     async def publish(self, event: Any) -> None:
         raise AssertionError("the relay publishes stored events as they are")
 
-    async def publish_raw(self, topic: str, key: str | None, body: bytes,
-                          headers: dict[str, str]) -> None:
+    async def publish_raw(self, topic: str, key: str | None, body: bytes, headers: dict[str, str]) -> None:
         self.sent.append(headers["ce_subject"])
 
 
@@ -214,11 +220,22 @@ async def test_a_claim_left_by_a_stopped_relay_is_taken_over_once_its_lease_ran_
     try:
         store = IntakeStore(client, database)
         for application_id in ("stale", "live", "free"):
-            outbox = {"topic": topics.APPLICATIONS, "key": uscc, "body": "{}",
-                      "headers": {"ce_subject": application_id}}
-            assert await store.insert_application({
-                "_id": application_id, "applicant_uscc": uscc, "submitted_at": now,
-                "outbox": [outbox], "outbox_pending": True, "outbox_due_at": now - timedelta(minutes=5)})
+            outbox = {
+                "topic": topics.APPLICATIONS,
+                "key": uscc,
+                "body": "{}",
+                "headers": {"ce_subject": application_id},
+            }
+            assert await store.insert_application(
+                {
+                    "_id": application_id,
+                    "applicant_uscc": uscc,
+                    "submitted_at": now,
+                    "outbox": [outbox],
+                    "outbox_pending": True,
+                    "outbox_due_at": now - timedelta(minutes=5),
+                }
+            )
         await store.relay_claims.insert_one({"_id": "stale", "until": now - timedelta(seconds=1)})
         await store.relay_claims.insert_one({"_id": "live", "until": now + timedelta(minutes=5)})
         publisher = Captured()

@@ -27,9 +27,12 @@ async def test_a_token_past_its_submissions_a_minute_is_answered_429_and_nothing
 ) -> None:
     busy, other = applicant(90), applicant(91)
     async with intake.client("submitter", busy) as client:
-        answers = [await client.post("/v1/applications", json=application_for(busy),
-                                     headers={"Idempotency-Key": f"rate-{i}"})
-                   for i in range(PER_MINUTE + 1)]
+        answers = [
+            await client.post(
+                "/v1/applications", json=application_for(busy), headers={"Idempotency-Key": f"rate-{i}"}
+            )
+            for i in range(PER_MINUTE + 1)
+        ]
     assert [a.status_code for a in answers] == [202] * PER_MINUTE + [429]
     refused = answers[-1]
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
@@ -42,5 +45,4 @@ async def test_a_token_past_its_submissions_a_minute_is_answered_429_and_nothing
 
     async with intake_db(infra) as db:
         assert await db["applications"].count_documents({"applicant_uscc": busy}) == PER_MINUTE
-        assert await db["idempotency_keys"].count_documents(
-            {"_id": f"{busy}:rate-{PER_MINUTE}"}) == 0
+        assert await db["idempotency_keys"].count_documents({"_id": f"{busy}:rate-{PER_MINUTE}"}) == 0

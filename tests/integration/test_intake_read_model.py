@@ -71,33 +71,62 @@ async def listing(intake: RunningIntake, **params: Any) -> dict[str, Any]:
     return body
 
 
-def event(topic: str, type_: str, payload: BaseModel, application_id: str, uscc: str,
-          at: str, event_id: str | None = None) -> Outgoing:
-    envelope = Envelope.new(type_, "/tests/read-model", application_id,
-                            id_=event_id or str(uuid.uuid4()), time=datetime.fromisoformat(at))
+def event(
+    topic: str,
+    type_: str,
+    payload: BaseModel,
+    application_id: str,
+    uscc: str,
+    at: str,
+    event_id: str | None = None,
+) -> Outgoing:
+    envelope = Envelope.new(
+        type_,
+        "/tests/read-model",
+        application_id,
+        id_=event_id or str(uuid.uuid4()),
+        time=datetime.fromisoformat(at),
+    )
     return Outgoing(topic=topic, key=uscc, envelope=envelope, payload=payload)
 
 
 def verdict(application_id: str, uscc: str, event_id: str | None = None) -> Outgoing:
     """An EligibilityAssessed as the rule book would publish it: a young enterprise's 60%."""
     payload = EligibilityAssessed(
-        application_id=application_id, applicant_uscc=uscc, outcome="pass",
-        findings=[Finding(rule="AMT-RATE", clause="三(一)2", result="pass", observed="0.60",
-                          message="成立不满一年的企业，按60%计算", message_en="young enterprise: 60%")],
-        voucher=Voucher(rate=Decimal("0.60"), eligible_spend_cny=Decimal("800000.00"),
-                        total_cny=Decimal("480000.00"),
-                        by_contract=[ContractVoucher(contract_no="HT-A-01",
-                                                     amount_cny=Decimal("800000.00"),
-                                                     voucher_cny=Decimal("480000.00"))]),
+        application_id=application_id,
+        applicant_uscc=uscc,
+        outcome="pass",
+        findings=[
+            Finding(
+                rule="AMT-RATE",
+                clause="三(一)2",
+                result="pass",
+                observed="0.60",
+                message="成立不满一年的企业，按60%计算",
+                message_en="young enterprise: 60%",
+            )
+        ],
+        voucher=Voucher(
+            rate=Decimal("0.60"),
+            eligible_spend_cny=Decimal("800000.00"),
+            total_cny=Decimal("480000.00"),
+            by_contract=[
+                ContractVoucher(
+                    contract_no="HT-A-01", amount_cny=Decimal("800000.00"), voucher_cny=Decimal("480000.00")
+                )
+            ],
+        ),
         assessed_at=datetime.fromisoformat(ASSESSED_AT),
     )
-    return event(topics.ELIGIBILITY, topics.ELIGIBILITY_ASSESSED, payload, application_id, uscc,
-                 ASSESSED_AT, event_id)
+    return event(
+        topics.ELIGIBILITY, topics.ELIGIBILITY_ASSESSED, payload, application_id, uscc, ASSESSED_AT, event_id
+    )
 
 
 def assessed_entries(shown: dict[str, Any]) -> list[dict[str, Any]]:
-    return [step for step in shown["timeline"]
-            if step == {"at": ASSESSED_AT, "event": "eligibility_assessed"}]
+    return [
+        step for step in shown["timeline"] if step == {"at": ASSESSED_AT, "event": "eligibility_assessed"}
+    ]
 
 
 async def test_a_published_verdict_shows_and_its_duplicate_is_ignored(
@@ -117,7 +146,8 @@ async def test_a_published_verdict_shows_and_its_duplicate_is_ignored(
     eligibility = seen["checks"]["eligibility"]
     assert eligibility["outcome"] == "pass"
     assert [(f["rule"], f["clause"], f["passed"]) for f in eligibility["findings"]] == [
-        ("AMT-RATE", "三(一)2", True)]
+        ("AMT-RATE", "三(一)2", True)
+    ]
     assert seen["voucher"]["total_cny"] == "480000.00"
 
     # The same event again (a redelivery), then another on the same partition: once that one
@@ -156,14 +186,24 @@ async def test_the_list_pages_through_an_applicants_applications_by_status(
     assert {item["applicant_uscc"] for p in pages for item in p["items"]} == {uscc}
 
     # Decisions stamped later than any the suite's own services could make: they set the status.
-    decided = {ids[0]: "rejected", ids[1]: "needs_review", ids[2]: "needs_review",
-               ids[3]: "awaiting_notice", ids[4]: "awaiting_notice"}
+    decided = {
+        ids[0]: "rejected",
+        ids[1]: "needs_review",
+        ids[2]: "needs_review",
+        ids[3]: "awaiting_notice",
+        ids[4]: "awaiting_notice",
+    }
     for application_id, status in decided.items():
-        payload = CaseDecided(application_id=application_id, applicant_uscc=uscc, status=status,
-                              final=status == "rejected",
-                              decided_at=datetime.fromisoformat(DECIDED_AT))
-        await publisher.publish(event(topics.DECISIONS, topics.CASE_DECIDED, payload,
-                                      application_id, uscc, DECIDED_AT))
+        payload = CaseDecided(
+            application_id=application_id,
+            applicant_uscc=uscc,
+            status=status,
+            final=status == "rejected",
+            decided_at=datetime.fromisoformat(DECIDED_AT),
+        )
+        await publisher.publish(
+            event(topics.DECISIONS, topics.CASE_DECIDED, payload, application_id, uscc, DECIDED_AT)
+        )
 
     async def decided_listed() -> dict[str, Any] | None:
         page = await listing(intake, applicant_uscc=uscc, status="awaiting_notice")

@@ -43,7 +43,8 @@ async def vouchers(infra: Infra, *args: str) -> tuple[int, str, str]:
     """Run the operators' command line; returns its exit code, stdout and stderr."""
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap}
     proc = await asyncio.create_subprocess_exec(
-        str(CLI), *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        str(CLI), *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
     out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()
@@ -51,8 +52,7 @@ async def vouchers(infra: Infra, *args: str) -> tuple[int, str, str]:
 
 async def current_items(infra: Infra, kind: str) -> list[dict[str, Any]]:
     """What the services hold for `kind` now: its latest snapshot, or the sample data."""
-    records = [r for r in await topic_records(infra, topics.refdata_topic(kind))
-               if r.key == kind.encode()]
+    records = [r for r in await topic_records(infra, topics.refdata_topic(kind)) if r.key == kind.encode()]
     if not records:
         return refdata()[kind]
     items: list[dict[str, Any]] = body_of(max(records, key=lambda r: r.offset))["items"]
@@ -60,8 +60,9 @@ async def current_items(infra: Infra, kind: str) -> list[dict[str, Any]]:
 
 
 async def mentions(infra: Infra, kind: str, marker: str) -> bool:
-    return any(marker.encode() in (r.value or b"")
-               for r in await topic_records(infra, topics.refdata_topic(kind)))
+    return any(
+        marker.encode() in (r.value or b"") for r in await topic_records(infra, topics.refdata_topic(kind))
+    )
 
 
 async def test_the_command_line_publishes_a_versioned_snapshot(infra: Infra, tmp_path: Path) -> None:
@@ -75,8 +76,11 @@ async def test_the_command_line_publishes_a_versioned_snapshot(infra: Infra, tmp
     answer = json.loads(out)
     assert answer["kind"] == "providers"
     assert answer["items"] == len(items)
-    records = [r for r in await topic_records(infra, topics.refdata_topic("providers"))
-               if headers_of(r)["ce_id"] == f"refdata/providers/{answer['version']}"]
+    records = [
+        r
+        for r in await topic_records(infra, topics.refdata_topic("providers"))
+        if headers_of(r)["ce_id"] == f"refdata/providers/{answer['version']}"
+    ]
     assert len(records) == 1
     record = records[0]
     assert record.key == b"providers"
@@ -84,7 +88,10 @@ async def test_the_command_line_publishes_a_versioned_snapshot(infra: Infra, tmp
     assert (ce["ce_type"], ce["ce_specversion"], ce["ce_subject"]) == ("refdata.loaded", "1.0", "providers")
     snapshot = body_of(record)
     assert (snapshot["kind"], snapshot["version"], snapshot["loaded_by"]) == (
-        "providers", answer["version"], "cli")
+        "providers",
+        answer["version"],
+        "cli",
+    )
     assert snapshot["items"] == items
 
 
@@ -147,8 +154,11 @@ async def test_an_operator_load_over_http_is_published_under_its_version(
 
     assert response.status_code == 202, response.text
     version = response.json()["version"]
-    records = [r for r in await topic_records(infra, topics.refdata_topic("providers"))
-               if headers_of(r)["ce_id"] == f"refdata/providers/{version}"]
+    records = [
+        r
+        for r in await topic_records(infra, topics.refdata_topic("providers"))
+        if headers_of(r)["ce_id"] == f"refdata/providers/{version}"
+    ]
     assert len(records) == 1
     assert body_of(records[0])["items"] == items
     assert body_of(records[0])["loaded_by"].startswith("operator:")

@@ -55,8 +55,13 @@ async def count_for(infra: Infra, uscc: str) -> int:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("POST", "/v1/applications"), ("GET", "/v1/applications"), ("GET", "/v1/applications/x"),
-     ("POST", "/v1/refdata/providers"), ("POST", "/v1/dev/tokens")],
+    [
+        ("POST", "/v1/applications"),
+        ("GET", "/v1/applications"),
+        ("GET", "/v1/applications/x"),
+        ("POST", "/v1/refdata/providers"),
+        ("POST", "/v1/dev/tokens"),
+    ],
 )
 async def test_no_token_is_a_401(intake: RunningIntake, method: str, path: str) -> None:
     async with intake.client(None) as client:
@@ -92,10 +97,12 @@ async def test_a_submitter_token_naming_no_valid_applicant_is_a_401_everywhere(
     claims = {} if uscc is None else {"uscc": uscc}
     forged = forged_token(TOKEN_KEY, role="submitter", **claims)  # the suite's own key
     async with intake.client(None, token=forged) as client:
-        answers = [await client.get("/v1/applications"),
-                   await client.get("/v1/applications", params={"page_size": 200}),
-                   await client.get(f"/v1/applications/{filed[A]}"),
-                   await client.post("/v1/applications", json=application_for(A))]
+        answers = [
+            await client.get("/v1/applications"),
+            await client.get("/v1/applications", params={"page_size": 200}),
+            await client.get(f"/v1/applications/{filed[A]}"),
+            await client.post("/v1/applications", json=application_for(A)),
+        ]
 
     assert [a.status_code for a in answers] == [401, 401, 401, 401]
 
@@ -121,10 +128,9 @@ async def test_a_submitter_cannot_read_another_applicants_application(
     assert set(theirs.json()) == set(missing.json())
 
 
-async def test_a_submitter_lists_only_its_own_applicant(
-    intake: RunningIntake, filed: dict[str, str]
-) -> None:
+async def test_a_submitter_lists_only_its_own_applicant(intake: RunningIntake, filed: dict[str, str]) -> None:
     async with intake.client("submitter", A) as client:
+
         async def own_listed() -> list[dict[str, Any]]:
             own = await client.get("/v1/applications")
             assert own.status_code == 200
@@ -140,9 +146,7 @@ async def test_a_submitter_lists_only_its_own_applicant(
     assert {item["applicant_uscc"] for item in everything.json()["items"]} == {A}
 
 
-async def test_a_submitter_cannot_file_for_another_applicant(
-    infra: Infra, intake: RunningIntake
-) -> None:
+async def test_a_submitter_cannot_file_for_another_applicant(infra: Infra, intake: RunningIntake) -> None:
     other = applicant(52)
     async with intake.client("submitter", A) as client:
         response = await client.post("/v1/applications", json=application_for(other))
@@ -199,8 +203,9 @@ async def test_local_mode_issues_a_submitter_token_to_an_operator(
     async with intake.client("operator") as client:
         issued = await client.post("/v1/dev/tokens", json={"role": "submitter", "uscc": A})
         no_uscc = await client.post("/v1/dev/tokens", json={"role": "submitter"})
-        invalid = await client.post("/v1/dev/tokens", json={"role": "submitter",
-                                                            "uscc": "91440305MA5K000000"})
+        invalid = await client.post(
+            "/v1/dev/tokens", json={"role": "submitter", "uscc": "91440305MA5K000000"}
+        )
     async with intake.client("submitter", A) as submitter:
         by_submitter = await submitter.post("/v1/dev/tokens", json={"role": "operator"})
 
@@ -218,8 +223,9 @@ async def test_local_mode_issues_a_submitter_token_to_an_operator(
 
 
 async def test_outside_local_mode_there_is_no_token_endpoint(infra: Infra) -> None:
-    async with running_intake(infra, vouchers_local_mode=False,
-                              vouchers_token_key=PRODUCTION_KEY) as production:
+    async with running_intake(
+        infra, vouchers_local_mode=False, vouchers_token_key=PRODUCTION_KEY
+    ) as production:
         async with production.client("operator") as client:
             issuing = await client.post("/v1/dev/tokens", json={"role": "submitter", "uscc": A})
             listing = await client.get("/v1/applications", params={"applicant_uscc": A})

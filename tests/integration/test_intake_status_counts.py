@@ -54,20 +54,37 @@ def event(app_id: str, type_: str, body: dict[str, Any], at: datetime, event_id:
 
 
 def history(app_id: str, final: str | None) -> list[Inbound]:
-    submitted = event(app_id, topics.APPLICATION_SUBMITTED, {
-        "submitted_at": T0.isoformat(),
-        "application": {"program_year": 2026, "applicant": {"name": "甲"}, "project": {"title": "乙"}}},
-        T0, f"s-{app_id}")
-    out = [submitted, event(app_id, topics.COI_ASSESSED, {"outcome": "pass", "findings": []},
-                            T0 + timedelta(seconds=1), f"c-{app_id}"), submitted]
+    submitted = event(
+        app_id,
+        topics.APPLICATION_SUBMITTED,
+        {
+            "submitted_at": T0.isoformat(),
+            "application": {"program_year": 2026, "applicant": {"name": "甲"}, "project": {"title": "乙"}},
+        },
+        T0,
+        f"s-{app_id}",
+    )
+    out = [
+        submitted,
+        event(
+            app_id,
+            topics.COI_ASSESSED,
+            {"outcome": "pass", "findings": []},
+            T0 + timedelta(seconds=1),
+            f"c-{app_id}",
+        ),
+        submitted,
+    ]
     if final is not None:
-        out.append(event(app_id, topics.CASE_DECIDED, {"status": final}, T0 + timedelta(seconds=2),
-                         f"d-{app_id}"))
+        out.append(
+            event(app_id, topics.CASE_DECIDED, {"status": final}, T0 + timedelta(seconds=2), f"d-{app_id}")
+        )
     return out
 
 
 async def test_the_counters_equal_a_count_of_the_read_model(
-        clients: list[AsyncMongoClient[Document]], database: str) -> None:
+    clients: list[AsyncMongoClient[Document]], database: str
+) -> None:
     store = IntakeStore(clients[0], database)
     early = [f"A{i}" for i in range(3)]
     for app_id in early:  # views from before the counters: the recount finds them
@@ -89,7 +106,8 @@ async def test_the_counters_equal_a_count_of_the_read_model(
 
 
 async def test_replicas_adding_at_once_lose_none_of_each_others_numbers(
-        clients: list[AsyncMongoClient[Document]], database: str) -> None:
+    clients: list[AsyncMongoClient[Document]], database: str
+) -> None:
     replicas = [StatusCounts(IntakeStore(client, database)) for client in clients]
     await replicas[0].recount()
     rounds = 25
@@ -102,4 +120,7 @@ async def test_replicas_adding_at_once_lose_none_of_each_others_numbers(
 
     await asyncio.gather(replica(replicas[0], "checking"), replica(replicas[1], "rejected"))
     assert await IntakeStore(clients[0], database).status_counts() == {
-        "received": 2 * rounds, "checking": rounds, "rejected": rounds}
+        "received": 2 * rounds,
+        "checking": rounds,
+        "rejected": rounds,
+    }

@@ -74,15 +74,22 @@ def ids() -> tuple[str, str]:
 
 
 async def test_intake_inserts_an_application_once(
-        client: AsyncMongoClient[Document], ids: tuple[str, str]) -> None:
+    client: AsyncMongoClient[Document], ids: tuple[str, str]
+) -> None:
     application_id, uscc = ids
     database = f"test_intake_store_{uuid.uuid4().hex[:8]}"  # out of reach of the running relay
     store = IntakeStore(client, database)
     await store.ensure_indexes()
     due = AT + timedelta(seconds=5)
-    document = {"_id": application_id, "applicant_uscc": uscc, "program_year": 2026,
-                "submitted_at": AT, "application": application_for(uscc), "outbox_pending": True,
-                "outbox_due_at": due}
+    document = {
+        "_id": application_id,
+        "applicant_uscc": uscc,
+        "program_year": 2026,
+        "submitted_at": AT,
+        "application": application_for(uscc),
+        "outbox_pending": True,
+        "outbox_due_at": due,
+    }
     try:
         first = await store.insert_application(document)
         again = await store.insert_application({**document, "program_year": 2027})
@@ -98,7 +105,8 @@ async def test_intake_inserts_an_application_once(
 
 
 async def test_intake_idempotency_key_is_claimed_once(
-        client: AsyncMongoClient[Document], cleanup: Cleanup, ids: tuple[str, str]) -> None:
+    client: AsyncMongoClient[Document], cleanup: Cleanup, ids: tuple[str, str]
+) -> None:
     application_id, uscc = ids
     store = IntakeStore(client)
     scope = f"{uscc}:{uuid.uuid4()}"
@@ -114,16 +122,27 @@ async def test_intake_idempotency_key_is_claimed_once(
 
 
 async def test_intake_status_view_is_saved_and_loaded(
-        client: AsyncMongoClient[Document], cleanup: Cleanup, ids: tuple[str, str]) -> None:
+    client: AsyncMongoClient[Document], cleanup: Cleanup, ids: tuple[str, str]
+) -> None:
     application_id, uscc = ids
     store = IntakeStore(client)
     cleanup(store.status, {"_id": application_id})
-    body = {"application_id": application_id, "applicant_uscc": uscc,
-            "submitted_at": AT.isoformat(), "application": application_for(uscc)}
-    view = apply_event(StatusView(application_id=application_id), f"{application_id}/submitted",
-                       topics.APPLICATION_SUBMITTED, AT, body)
-    view = apply_event(view, "decided-1", topics.CASE_DECIDED, AT + timedelta(minutes=5),
-                       {"status": "awaiting_notice"})
+    body = {
+        "application_id": application_id,
+        "applicant_uscc": uscc,
+        "submitted_at": AT.isoformat(),
+        "application": application_for(uscc),
+    }
+    view = apply_event(
+        StatusView(application_id=application_id),
+        f"{application_id}/submitted",
+        topics.APPLICATION_SUBMITTED,
+        AT,
+        body,
+    )
+    view = apply_event(
+        view, "decided-1", topics.CASE_DECIDED, AT + timedelta(minutes=5), {"status": "awaiting_notice"}
+    )
     assert await store.load_view(application_id) is None
 
     await store.save_view(view)
@@ -137,13 +156,13 @@ async def test_intake_status_view_is_saved_and_loaded(
 
 
 async def test_eligibility_remembers_an_application_once(
-        client: AsyncMongoClient[Document], cleanup: Cleanup, ids: tuple[str, str]) -> None:
+    client: AsyncMongoClient[Document], cleanup: Cleanup, ids: tuple[str, str]
+) -> None:
     application_id, uscc = ids
     store = EligibilityStore(client)
     await store.ensure_indexes()
     cleanup(store.applications, {"_id": application_id})
-    fields = {"applicant_uscc": uscc, "program_year": 2026, "submitted_at": AT,
-              "contracts": [f"{uscc}|C-1"]}
+    fields = {"applicant_uscc": uscc, "program_year": 2026, "submitted_at": AT, "contracts": [f"{uscc}|C-1"]}
 
     await store.remember(application_id, fields)
     await store.remember(application_id, {**fields, "contracts": ["changed|C-2"]})
@@ -153,7 +172,8 @@ async def test_eligibility_remembers_an_application_once(
 
 
 async def test_eligibility_ledger_is_saved_and_read_back(
-        client: AsyncMongoClient[Document], cleanup: Cleanup, ids: tuple[str, str]) -> None:
+    client: AsyncMongoClient[Document], cleanup: Cleanup, ids: tuple[str, str]
+) -> None:
     application_id, uscc = ids
     store = EligibilityStore(client)
     cleanup(store.ledgers, {"applicant_uscc": uscc})
@@ -170,7 +190,8 @@ async def test_eligibility_ledger_is_saved_and_read_back(
 
 
 async def test_eligibility_refuses_a_stale_ledger_write(
-        client: AsyncMongoClient[Document], cleanup: Cleanup, ids: tuple[str, str]) -> None:
+    client: AsyncMongoClient[Document], cleanup: Cleanup, ids: tuple[str, str]
+) -> None:
     application_id, uscc = ids
     store = EligibilityStore(client)
     cleanup(store.ledgers, {"applicant_uscc": uscc})
@@ -195,14 +216,21 @@ async def test_eligibility_refuses_a_stale_ledger_write(
 
 
 async def test_verification_keeps_one_consent_record_per_document(
-        client: AsyncMongoClient[Document], cleanup: Cleanup, ids: tuple[str, str]) -> None:
+    client: AsyncMongoClient[Document], cleanup: Cleanup, ids: tuple[str, str]
+) -> None:
     application_id, uscc = ids
     store = VerificationStore(client)
     await store.ensure_indexes()
     cleanup(store.consents, {"applicant_uscc": uscc})
-    record = ConsentRecord(application_id=application_id, applicant_uscc=uscc, signed_by="P-LR-1",
-                           document_sha256="a" * 64, stamped=True, signed_by_legal_rep=True,
-                           received_at=AT)
+    record = ConsentRecord(
+        application_id=application_id,
+        applicant_uscc=uscc,
+        signed_by="P-LR-1",
+        document_sha256="a" * 64,
+        stamped=True,
+        signed_by_legal_rep=True,
+        received_at=AT,
+    )
 
     first = await store.record(record)
     again = await store.record(record.model_copy(update={"stamped": False}))
@@ -213,13 +241,20 @@ async def test_verification_keeps_one_consent_record_per_document(
 
 
 async def test_verification_lists_consent_records_in_the_order_received(
-        client: AsyncMongoClient[Document], cleanup: Cleanup, ids: tuple[str, str]) -> None:
+    client: AsyncMongoClient[Document], cleanup: Cleanup, ids: tuple[str, str]
+) -> None:
     application_id, uscc = ids
     store = VerificationStore(client)
     cleanup(store.consents, {"applicant_uscc": uscc})
-    later = ConsentRecord(application_id=application_id, applicant_uscc=uscc, signed_by=None,
-                          document_sha256="b" * 64, stamped=True, signed_by_legal_rep=False,
-                          received_at=AT + timedelta(hours=1))
+    later = ConsentRecord(
+        application_id=application_id,
+        applicant_uscc=uscc,
+        signed_by=None,
+        document_sha256="b" * 64,
+        stamped=True,
+        signed_by_legal_rep=False,
+        received_at=AT + timedelta(hours=1),
+    )
     earlier = later.model_copy(update={"document_sha256": "c" * 64, "received_at": AT})
 
     assert await store.record(later)
@@ -233,7 +268,8 @@ async def test_verification_lists_consent_records_in_the_order_received(
 
 
 async def test_notification_case_is_saved_and_loaded(
-        client: AsyncMongoClient[Document], cleanup: Cleanup, ids: tuple[str, str]) -> None:
+    client: AsyncMongoClient[Document], cleanup: Cleanup, ids: tuple[str, str]
+) -> None:
     application_id, uscc = ids
     store = NotificationStore(client)
     await store.ensure_indexes()
@@ -247,11 +283,17 @@ async def test_notification_case_is_saved_and_loaded(
     loaded = await store.load(application_id)
     assert loaded is not None
     assert (loaded.case, loaded.info, loaded.outbox, loaded.letters, loaded.revision) == (
-        stored.case, info, [], [], 1)
+        stored.case,
+        info,
+        [],
+        [],
+        1,
+    )
 
 
 async def test_notification_refuses_a_stale_case_write(
-        client: AsyncMongoClient[Document], cleanup: Cleanup, ids: tuple[str, str]) -> None:
+    client: AsyncMongoClient[Document], cleanup: Cleanup, ids: tuple[str, str]
+) -> None:
     application_id, uscc = ids
     store = NotificationStore(client)
     cleanup(store.cases, {"_id": application_id})
@@ -275,7 +317,8 @@ async def test_notification_refuses_a_stale_case_write(
 
 
 async def test_notification_stores_an_objection_once_and_withdraws_an_application_once(
-        client: AsyncMongoClient[Document], cleanup: Cleanup, ids: tuple[str, str]) -> None:
+    client: AsyncMongoClient[Document], cleanup: Cleanup, ids: tuple[str, str]
+) -> None:
     application_id, _ = ids
     store = NotificationStore(client)
     objection_id, notice_id = f"OBJ-{uuid.uuid4().hex[:16].upper()}", f"GS-{uuid.uuid4().hex[:8]}"
@@ -324,7 +367,8 @@ async def test_refdata_keeps_the_newest_snapshot(client: AsyncMongoClient[Docume
 
 
 async def test_refdata_stored_before_the_version_pointer_is_still_found(
-        client: AsyncMongoClient[Document]) -> None:
+    client: AsyncMongoClient[Document],
+) -> None:
     database = f"test_refdata_{uuid.uuid4().hex[:12]}"
     items = [{"uscc": make_uscc(uuid.uuid4().int % 10**7), "name": "算力服务有限公司", "batch": 2}]
     snapshot = build_snapshot("providers", items, "operator-1", AT)

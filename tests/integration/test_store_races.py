@@ -54,25 +54,46 @@ async def database(clients: list[AsyncMongoClient[Document]]) -> AsyncIterator[s
 
 
 async def test_exactly_one_sender_wins_a_letters_round_however_many_race_for_it(
-        clients: list[AsyncMongoClient[Document]], database: str) -> None:
+    clients: list[AsyncMongoClient[Document]], database: str
+) -> None:
     stores = [NotificationStore(c, database) for c in clients]
     now = datetime.now(UTC)
     for n in range(ROUNDS):
         letter_id = f"rejection:dec-{n}-{uuid.uuid4().hex[:8]}"
-        await stores[0].hand_over_letter({"_id": letter_id, "application_id": "A", "sent": False,
-                                          "claim": None, "next_attempt_at": now, "letter": {}})
-        won = await asyncio.gather(*(
-            s.claim_letter(letter_id, f"sender-{i}", now, now + timedelta(minutes=2))
-            for i, s in enumerate(stores)))
+        await stores[0].hand_over_letter(
+            {
+                "_id": letter_id,
+                "application_id": "A",
+                "sent": False,
+                "claim": None,
+                "next_attempt_at": now,
+                "letter": {},
+            }
+        )
+        won = await asyncio.gather(
+            *(
+                s.claim_letter(letter_id, f"sender-{i}", now, now + timedelta(minutes=2))
+                for i, s in enumerate(stores)
+            )
+        )
         assert sum(won) == 1, f"round {n}: {sum(won)} senders hold the letter"
 
 
 async def test_a_letter_sent_by_one_sender_is_not_claimed_again_by_a_late_one(
-        clients: list[AsyncMongoClient[Document]], database: str) -> None:
+    clients: list[AsyncMongoClient[Document]], database: str
+) -> None:
     first, late = NotificationStore(clients[0], database), NotificationStore(clients[1], database)
     now = datetime.now(UTC)
-    await first.hand_over_letter({"_id": "L-1", "application_id": "A", "sent": False, "claim": None,
-                                  "next_attempt_at": now, "letter": {}})
+    await first.hand_over_letter(
+        {
+            "_id": "L-1",
+            "application_id": "A",
+            "sent": False,
+            "claim": None,
+            "next_attempt_at": now,
+            "letter": {},
+        }
+    )
     assert await first.claim_letter("L-1", "first", now, now + timedelta(minutes=2))
     await first.release_letter("L-1", "first", {"sent": True, "sent_at": now})
     # The round's slots are free again, but the letter was sent: nobody takes it.
@@ -80,11 +101,20 @@ async def test_a_letter_sent_by_one_sender_is_not_claimed_again_by_a_late_one(
 
 
 async def test_a_sender_that_died_with_its_lease_is_replaced_after_two_slots(
-        clients: list[AsyncMongoClient[Document]], database: str) -> None:
+    clients: list[AsyncMongoClient[Document]], database: str
+) -> None:
     store = NotificationStore(clients[0], database)
     now = datetime.now(UTC)
-    await store.hand_over_letter({"_id": "L-2", "application_id": "A", "sent": False, "claim": None,
-                                  "next_attempt_at": now, "letter": {}})
+    await store.hand_over_letter(
+        {
+            "_id": "L-2",
+            "application_id": "A",
+            "sent": False,
+            "claim": None,
+            "next_attempt_at": now,
+            "letter": {},
+        }
+    )
     lease = timedelta(minutes=2)
     assert await store.claim_letter("L-2", "died", now, now + lease)
     assert not await store.claim_letter("L-2", "next", now + lease, now + 2 * lease)
@@ -92,7 +122,8 @@ async def test_a_sender_that_died_with_its_lease_is_replaced_after_two_slots(
 
 
 async def test_the_first_write_of_a_ledger_is_won_by_one_writer_only(
-        clients: list[AsyncMongoClient[Document]], database: str) -> None:
+    clients: list[AsyncMongoClient[Document]], database: str
+) -> None:
     stores = [EligibilityStore(c, database) for c in clients]
     for n in range(ROUNDS):
         uscc = make_uscc(uuid.uuid4().int % 10**7)
@@ -113,7 +144,8 @@ async def test_the_first_write_of_a_ledger_is_won_by_one_writer_only(
 
 
 async def test_a_ledger_stored_at_revision_zero_by_an_older_version_can_still_be_written(
-        clients: list[AsyncMongoClient[Document]], database: str) -> None:
+    clients: list[AsyncMongoClient[Document]], database: str
+) -> None:
     store = EligibilityStore(clients[0], database)
     uscc = make_uscc(uuid.uuid4().int % 10**7)
     opened = Ledger(applicant_uscc=uscc, program_year=2026, prior_unredeemed_cny=Decimal("3000000.00"))
@@ -130,13 +162,17 @@ async def test_a_ledger_stored_at_revision_zero_by_an_older_version_can_still_be
 
 
 async def test_a_conditional_replace_is_won_by_one_writer_only(
-        clients: list[AsyncMongoClient[Document]], database: str) -> None:
+    clients: list[AsyncMongoClient[Document]], database: str
+) -> None:
     collections = [c[database]["things"] for c in clients]
     await collections[0].insert_one({"_id": "T", "revision": 1, "by": None})
     for revision in range(1, ROUNDS + 1):
-        won = await asyncio.gather(*(
-            replace_if(col, "T", {"revision": revision}, {"revision": revision + 1, "by": i})
-            for i, col in enumerate(collections)))
+        won = await asyncio.gather(
+            *(
+                replace_if(col, "T", {"revision": revision}, {"revision": revision + 1, "by": i})
+                for i, col in enumerate(collections)
+            )
+        )
         assert sum(won) == 1, f"revision {revision}: {sum(won)} writers replaced it"
         stored = await collections[0].find_one({"_id": "T"})
         assert stored is not None
@@ -144,7 +180,8 @@ async def test_a_conditional_replace_is_won_by_one_writer_only(
 
 
 async def test_one_of_several_writers_of_a_case_saves_and_the_others_are_told_to_read_again(
-        clients: list[AsyncMongoClient[Document]], database: str) -> None:
+    clients: list[AsyncMongoClient[Document]], database: str
+) -> None:
     stores = [NotificationStore(c, database) for c in clients]
     at = datetime(2026, 5, 20, 10, 0, tzinfo=UTC)
     for n in range(ROUNDS // 5):
@@ -154,8 +191,9 @@ async def test_one_of_several_writers_of_a_case_saves_and_the_others_are_told_to
 
         async def save(i: int, store: NotificationStore, stored: StoredCase | None) -> bool:
             assert stored is not None
-            stored.case = stored.case.moved_to(StatusChange(at=at + timedelta(minutes=i),
-                                                            status="needs_review", by=f"writer-{i}"))
+            stored.case = stored.case.moved_to(
+                StatusChange(at=at + timedelta(minutes=i), status="needs_review", by=f"writer-{i}")
+            )
             try:
                 await store.save(stored)
             except TransientError:
@@ -172,7 +210,8 @@ async def test_one_of_several_writers_of_a_case_saves_and_the_others_are_told_to
 
 
 async def test_ledger_writers_from_one_revision_cannot_both_reserve(
-        clients: list[AsyncMongoClient[Document]], database: str) -> None:
+    clients: list[AsyncMongoClient[Document]], database: str
+) -> None:
     stores = [EligibilityStore(c, database) for c in clients]
     uscc = make_uscc(uuid.uuid4().int % 10**7)
     empty = Ledger(applicant_uscc=uscc, program_year=2026)
@@ -197,7 +236,8 @@ async def test_ledger_writers_from_one_revision_cannot_both_reserve(
 
 
 async def test_a_guard_left_by_a_writer_that_died_holds_until_its_slot_ends(
-        clients: list[AsyncMongoClient[Document]], database: str) -> None:
+    clients: list[AsyncMongoClient[Document]], database: str
+) -> None:
     collection = clients[0][database]["things"]
     start = (int(datetime.now(UTC).timestamp() // SLOT) + 10) * SLOT  # a slot's first second
     died = guard(collection, "T", clock=lambda: start)

@@ -48,14 +48,19 @@ def fresh_ids() -> tuple[str, str]:
 
 
 async def test_the_case_index_follows_each_case_until_it_is_final_and_idle(
-        client: AsyncMongoClient[Document], database: str) -> None:
+    client: AsyncMongoClient[Document], database: str
+) -> None:
     store = NotificationStore(client, database)
     application_id, uscc = fresh_ids()
     stored = StoredCase(open_case(application_id, uscc, AT), {}, [], [], 0)
     await store.save(stored)
     (entry,) = await store.entries()
     assert (entry.application_id, entry.status, entry.opened_at, entry.pending) == (
-        application_id, "checking", AT, False)
+        application_id,
+        "checking",
+        AT,
+        False,
+    )
 
     # Rejected with a letter still to hand over: final, but not idle.
     stored.case = stored.case.moved_to(StatusChange(at=AT + timedelta(hours=1), status="rejected"))
@@ -73,7 +78,8 @@ async def test_the_case_index_follows_each_case_until_it_is_final_and_idle(
 
 
 async def test_a_refused_stale_save_leaves_the_index_as_the_case_is(
-        client: AsyncMongoClient[Document], database: str) -> None:
+    client: AsyncMongoClient[Document], database: str
+) -> None:
     store = NotificationStore(client, database)
     application_id, uscc = fresh_ids()
     await store.save(StoredCase(open_case(application_id, uscc, AT), {}, [], [], 0))
@@ -89,12 +95,21 @@ async def test_a_refused_stale_save_leaves_the_index_as_the_case_is(
 
 
 async def test_a_letter_has_a_marker_until_it_is_sent(
-        client: AsyncMongoClient[Document], database: str) -> None:
+    client: AsyncMongoClient[Document], database: str
+) -> None:
     store = NotificationStore(client, database)
     now = datetime.now(UTC)
     for letter_id in ("L-sent", "L-retry"):
-        await store.hand_over_letter({"_id": letter_id, "application_id": "A", "sent": False,
-                                      "claim": None, "next_attempt_at": now, "letter": {}})
+        await store.hand_over_letter(
+            {
+                "_id": letter_id,
+                "application_id": "A",
+                "sent": False,
+                "claim": None,
+                "next_attempt_at": now,
+                "letter": {},
+            }
+        )
     await store.hand_over_letter({"_id": "L-sent", "sent": False, "next_attempt_at": now})  # again
 
     assert sorted(d["_id"] for d in await store.due_letters(now)) == ["L-retry", "L-sent"]
@@ -111,7 +126,8 @@ async def test_a_letter_has_a_marker_until_it_is_sent(
 
 
 async def test_a_waiting_verification_has_a_recheck_marker_until_settled(
-        client: AsyncMongoClient[Document], database: str) -> None:
+    client: AsyncMongoClient[Document], database: str
+) -> None:
     store = VerificationStore(client, database)
     now = datetime.now(UTC)
     await store.save_case("A-wait", {"pending": True, "next_attempt_at": now, "attempts": 1})
@@ -126,7 +142,8 @@ async def test_a_waiting_verification_has_a_recheck_marker_until_settled(
 
 
 async def test_earlier_contracts_come_from_the_applicants_index_without_rejected_ones(
-        client: AsyncMongoClient[Document], database: str) -> None:
+    client: AsyncMongoClient[Document], database: str
+) -> None:
     store = EligibilityStore(client, database)
     uscc = make_uscc(uuid.uuid4().int % 10**7)
     await store.mark_assessed("A-1", uscc, 2026, ["P1|C-1", "P1|C-2"])
@@ -135,14 +152,18 @@ async def test_earlier_contracts_come_from_the_applicants_index_without_rejected
     await store.mark_assessed("A-other-year", uscc, 2025, ["P3|C-3"])
 
     assert await store.earlier_contracts(uscc, 2026, {"_id": "A-3"}) == {
-        ("P1", "C-1"), ("P1", "C-2"), ("P2", "C-9")}
+        ("P1", "C-1"),
+        ("P1", "C-2"),
+        ("P2", "C-9"),
+    }
     assert await store.earlier_contracts(uscc, 2026, {"_id": "A-1"}) == {("P2", "C-9")}
     await store.mark_finally_rejected("A-2", uscc, 2026)
     assert await store.earlier_contracts(uscc, 2026, {"_id": "A-3"}) == {("P1", "C-1"), ("P1", "C-2")}
 
 
 async def test_a_guarded_replace_writes_only_over_the_revision_it_read(
-        client: AsyncMongoClient[Document], database: str) -> None:
+    client: AsyncMongoClient[Document], database: str
+) -> None:
     collection = client[database]["guarded"]
     await collection.insert_one({"_id": "doc", "revision": 1, "value": "first"})
 
@@ -154,7 +175,8 @@ async def test_a_guarded_replace_writes_only_over_the_revision_it_read(
 
 
 async def test_a_marker_whose_letter_is_not_stored_yet_is_kept_until_long_overdue(
-        client: AsyncMongoClient[Document], database: str) -> None:
+    client: AsyncMongoClient[Document], database: str
+) -> None:
     store = NotificationStore(client, database)
     now = datetime.now(UTC)
     # A hand-over under way: the marker is in, its letter not yet.
@@ -163,13 +185,15 @@ async def test_a_marker_whose_letter_is_not_stored_yet_is_kept_until_long_overdu
 
     assert await store.due_letters(now) == []
     assert [m["_id"] async for m in store.letters_due.find()] == ["L-coming"]
-    await store.letters.insert_one({"_id": "L-coming", "sent": False, "claim": None,
-                                    "next_attempt_at": now, "letter": {}})
+    await store.letters.insert_one(
+        {"_id": "L-coming", "sent": False, "claim": None, "next_attempt_at": now, "letter": {}}
+    )
     assert [d["_id"] for d in await store.due_letters(now)] == ["L-coming"]
 
 
 async def test_secondary_indexes_exist_only_where_the_server_uses_them(
-        client: AsyncMongoClient[Document], database: str) -> None:
+    client: AsyncMongoClient[Document], database: str
+) -> None:
     store = NotificationStore(client, database)
     await store.ensure_indexes()
     await store.cases.insert_one({"_id": "A", "status": "checking"})

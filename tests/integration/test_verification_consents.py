@@ -21,8 +21,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.timeout(300)
 UNKNOWN_QR, CONSENTING, REDELIVERED = (make_uscc(6_000_000 + n) for n in range(1, 4))
 
 
-def consent_records(suite: Suite, role: str, application_id: str, uscc: str | None = None
-                    ) -> tuple[int, Any]:
+def consent_records(suite: Suite, role: str, application_id: str, uscc: str | None = None) -> tuple[int, Any]:
     with suite.client("verification", role, uscc) as client:
         response = client.get("/v1/consent-records", params={"application_id": application_id})
     return response.status_code, response.json()
@@ -78,8 +77,11 @@ def test_a_redelivered_submission_keeps_one_consent_record(suite: Suite) -> None
     send_again(bootstrap, submitted)
 
     # Verification answers the redelivery with the verdict it gave the first time.
-    again = wait_for("verification's answer to the redelivery",
-                     lambda: records_about(bootstrap, topics.VERIFICATION, app_id)[1:], timeout=60)
+    again = wait_for(
+        "verification's answer to the redelivery",
+        lambda: records_about(bootstrap, topics.VERIFICATION, app_id)[1:],
+        timeout=60,
+    )
     assert [r.id for r in again] == [verdict.id]
     status, listed = consent_records(suite, "auditor", app_id)
     assert status == 200

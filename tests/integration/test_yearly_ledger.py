@@ -43,14 +43,21 @@ APPLICANTS = (CONCURRENT, PRIOR, REDELIVERED, RELEASED, DUPLICATE, DUPLICATE_AT_
 @pytest.fixture(scope="module")
 def ledger_suite(suite: Suite) -> Suite:
     """The session suite with this module's QR codes and prior-year amounts loaded."""
-    add_refdata(suite, "audit_reports",
-                [{"qr_code": qr_code_of(u), "uscc": u, "fiscal_year": 2025} for u in APPLICANTS])
-    add_refdata(suite, "prior_year_unredeemed", [
-        {"uscc": PRIOR, "program_year": 2025, "unredeemed_cny": "9500000.00"},
-        # Two years back does not count against this year's cap.
-        {"uscc": PRIOR, "program_year": 2024, "unredeemed_cny": "3000000.00"},
-        {"uscc": PRIOR_REJECTED, "program_year": 2025, "unredeemed_cny": "3000000.00"},
-    ])
+    add_refdata(
+        suite,
+        "audit_reports",
+        [{"qr_code": qr_code_of(u), "uscc": u, "fiscal_year": 2025} for u in APPLICANTS],
+    )
+    add_refdata(
+        suite,
+        "prior_year_unredeemed",
+        [
+            {"uscc": PRIOR, "program_year": 2025, "unredeemed_cny": "9500000.00"},
+            # Two years back does not count against this year's cap.
+            {"uscc": PRIOR, "program_year": 2024, "unredeemed_cny": "3000000.00"},
+            {"uscc": PRIOR_REJECTED, "program_year": 2025, "unredeemed_cny": "3000000.00"},
+        ],
+    )
     return suite
 
 
@@ -113,8 +120,11 @@ def test_a_redelivered_conflict_verdict_does_not_reserve_twice(ledger_suite: Sui
     send_again(bootstrap, coi)
 
     # The rule book answers a redelivery with the verdict it gave the first time.
-    again = wait_for("the rule book's answer to the redelivery",
-                     lambda: records_about(bootstrap, topics.ELIGIBILITY, app_id)[1:], timeout=60)
+    again = wait_for(
+        "the rule book's answer to the redelivery",
+        lambda: records_about(bootstrap, topics.ELIGIBILITY, app_id)[1:],
+        timeout=60,
+    )
     assert [r.id for r in again] == [verdict.id]
     assert again[0].body() == verdict.body()
     after = ledger(ledger_suite, REDELIVERED)
@@ -126,17 +136,31 @@ def test_a_final_rejection_releases_the_reservation(ledger_suite: Suite) -> None
     first = file(ledger_suite, application(RELEASED, [("HT-REL-1", "16000000.00")]))
     wait_eligible(ledger_suite, first)
     assert amounts(ledger(ledger_suite, RELEASED)["reserved"]) == {first: Decimal("8000000.00")}
-    rejection = CaseDecided(application_id=first, applicant_uscc=RELEASED, status="rejected",
-                            final=True, reasons=["复核不予通过"], decided_at=datetime.now(UTC),
-                            decided_by="operator")
+    rejection = CaseDecided(
+        application_id=first,
+        applicant_uscc=RELEASED,
+        status="rejected",
+        final=True,
+        reasons=["复核不予通过"],
+        decided_at=datetime.now(UTC),
+        decided_by="operator",
+    )
 
-    publish(ledger_suite.infra.kafka_bootstrap, Outgoing(
-        topic=topics.DECISIONS, key=RELEASED, payload=rejection,
-        envelope=Envelope.new(topics.CASE_DECIDED, "/vouchers/notification", first)))
+    publish(
+        ledger_suite.infra.kafka_bootstrap,
+        Outgoing(
+            topic=topics.DECISIONS,
+            key=RELEASED,
+            payload=rejection,
+            envelope=Envelope.new(topics.CASE_DECIDED, "/vouchers/notification", first),
+        ),
+    )
 
-    book = wait_for("the reservation to be released",
-                    lambda: (b := ledger(ledger_suite, RELEASED)) and first in b["released"] and b,
-                    timeout=60)
+    book = wait_for(
+        "the reservation to be released",
+        lambda: (b := ledger(ledger_suite, RELEASED)) and first in b["released"] and b,
+        timeout=60,
+    )
     assert amounts(book["reserved"]) == {}
     assert amounts(book["released"]) == {first: Decimal("8000000.00")}
     # The room is back: another 8M fits whole (without the release only 2M would).
@@ -145,30 +169,48 @@ def test_a_final_rejection_releases_the_reservation(ledger_suite: Suite) -> None
 
 
 def reject(suite: Suite, application_id: str, uscc: str) -> None:
-    rejection = CaseDecided(application_id=application_id, applicant_uscc=uscc, status="rejected",
-                            final=True, reasons=["资格审查未通过"], decided_at=datetime.now(UTC))
-    publish(suite.infra.kafka_bootstrap, Outgoing(
-        topic=topics.DECISIONS, key=uscc, payload=rejection,
-        envelope=Envelope.new(topics.CASE_DECIDED, "/vouchers/notification", application_id)))
+    rejection = CaseDecided(
+        application_id=application_id,
+        applicant_uscc=uscc,
+        status="rejected",
+        final=True,
+        reasons=["资格审查未通过"],
+        decided_at=datetime.now(UTC),
+    )
+    publish(
+        suite.infra.kafka_bootstrap,
+        Outgoing(
+            topic=topics.DECISIONS,
+            key=uscc,
+            payload=rejection,
+            envelope=Envelope.new(topics.CASE_DECIDED, "/vouchers/notification", application_id),
+        ),
+    )
 
 
 def test_a_first_application_rejected_with_a_prior_year_amount_is_released_without_stalling(
-        ledger_suite: Suite) -> None:
+    ledger_suite: Suite,
+) -> None:
     # Below the 500k minimum: it fails and reserves nothing, but the ledger is opened with the
     # prior-year amount. Its release then once met a ledger it could never write.
     first = file(ledger_suite, application(PRIOR_REJECTED, [("HT-PR-1", "100000.00")]))
     view = wait_check(ledger_suite, first, "eligibility")
     assert view["checks"]["eligibility"]["outcome"] == "fail"
-    opened = wait_for("the ledger opened with the prior-year amount",
-                      lambda: ledger(ledger_suite, PRIOR_REJECTED) or None, timeout=30)
+    opened = wait_for(
+        "the ledger opened with the prior-year amount",
+        lambda: ledger(ledger_suite, PRIOR_REJECTED) or None,
+        timeout=30,
+    )
     assert Decimal(opened["prior_unredeemed_cny"]) == Decimal("3000000.00")
     assert opened["revision"] >= 1
 
     reject(ledger_suite, first, PRIOR_REJECTED)  # (the suite's own rejection may come first)
 
-    book = wait_for("the release recorded", lambda: (
-        b if first in (b := ledger(ledger_suite, PRIOR_REJECTED)).get("released", {}) else None),
-        timeout=60)
+    book = wait_for(
+        "the release recorded",
+        lambda: b if first in (b := ledger(ledger_suite, PRIOR_REJECTED)).get("released", {}) else None,
+        timeout=60,
+    )
     assert amounts(book.get("reserved", {})) == {}
     # The partition goes on: the applicant's next application is assessed, against 7M of room.
     second = file(ledger_suite, application(PRIOR_REJECTED, [("HT-PR-2", "16000000.00")]))
@@ -179,8 +221,9 @@ def test_a_contract_declared_again_by_the_same_applicant_is_left_out(ledger_suit
     first = file(ledger_suite, application(DUPLICATE, [("HT-DUP-1", "800000.00")]))
     wait_eligible(ledger_suite, first)
 
-    second = file(ledger_suite, application(DUPLICATE, [("HT-DUP-1", "800000.00"),
-                                                        ("HT-DUP-2", "600000.00")]))
+    second = file(
+        ledger_suite, application(DUPLICATE, [("HT-DUP-1", "800000.00"), ("HT-DUP-2", "600000.00")])
+    )
 
     view = wait_eligible(ledger_suite, second)
     results = {f["contract_no"]: f["result"] for f in findings_of(view, "eligibility", "CON-NOT-DUPLICATE")}
@@ -191,15 +234,20 @@ def test_a_contract_declared_again_by_the_same_applicant_is_left_out(ledger_suit
 
 
 def test_a_contract_in_two_applications_filed_at_once_counts_in_one_only(ledger_suite: Suite) -> None:
-    apps = [application(DUPLICATE_AT_ONCE, [("HT-TWICE-1", "800000.00"), (f"HT-ONCE-{n}", "600000.00")])
-            for n in (1, 2)]
+    apps = [
+        application(DUPLICATE_AT_ONCE, [("HT-TWICE-1", "800000.00"), (f"HT-ONCE-{n}", "600000.00")])
+        for n in (1, 2)
+    ]
 
     ids = file_at_once(ledger_suite, apps)
 
     views = [wait_eligible(ledger_suite, i) for i in ids]
     counted = [c["contract_no"] for v in views for c in v["voucher"]["by_contract"]]
     assert sorted(counted) == ["HT-ONCE-1", "HT-ONCE-2", "HT-TWICE-1"]
-    results = sorted(f["result"] for v in views
-                     for f in findings_of(v, "eligibility", "CON-NOT-DUPLICATE")
-                     if f["contract_no"] == "HT-TWICE-1")
+    results = sorted(
+        f["result"]
+        for v in views
+        for f in findings_of(v, "eligibility", "CON-NOT-DUPLICATE")
+        if f["contract_no"] == "HT-TWICE-1"
+    )
     assert results == ["fail", "pass"]

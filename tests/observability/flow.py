@@ -27,8 +27,9 @@ def new_applicant() -> str:
 
 
 def register_audit_reports(suite: Suite, usccs: list[str]) -> None:
-    add_refdata(suite, "audit_reports",
-                [{"qr_code": qr_code_of(u), "uscc": u, "fiscal_year": 2025} for u in usccs])
+    add_refdata(
+        suite, "audit_reports", [{"qr_code": qr_code_of(u), "uscc": u, "fiscal_year": 2025} for u in usccs]
+    )
 
 
 def below_threshold(uscc: str) -> dict[str, Any]:
@@ -39,9 +40,13 @@ def below_threshold(uscc: str) -> dict[str, Any]:
 def file_and_wait(suite: Suite, app: dict[str, Any]) -> dict[str, Any]:
     """File `app` and return its view once all three checks are in and the case is decided."""
     application_id = file(suite, app)
-    return wait_view(suite, application_id, "a decision",
-                     lambda v: v["status"] in FINAL
-                     and all(c["outcome"] != "pending" for c in v["checks"].values()), timeout=120)
+    return wait_view(
+        suite,
+        application_id,
+        "a decision",
+        lambda v: v["status"] in FINAL and all(c["outcome"] != "pending" for c in v["checks"].values()),
+        timeout=120,
+    )
 
 
 def publish_poison(suite: Suite, topic: str) -> str:
@@ -52,8 +57,9 @@ def publish_poison(suite: Suite, topic: str) -> str:
         producer = AIOKafkaProducer(bootstrap_servers=suite.infra.kafka_bootstrap)
         await producer.start()
         try:
-            await producer.send_and_wait(topic, b"\x00 not an event", key=key.encode(),
-                                         headers=[("content-type", b"application/json")])
+            await producer.send_and_wait(
+                topic, b"\x00 not an event", key=key.encode(), headers=[("content-type", b"application/json")]
+            )
         finally:
             await producer.stop()
 

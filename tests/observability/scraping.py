@@ -21,8 +21,23 @@ SUFFIXES = {
 }
 # Made by Prometheus itself for every target, not by the services.
 SCRAPE_METRICS = frozenset({"up", "scrape_duration_seconds", "scrape_samples_scraped"})
-PROMQL_WORDS = frozenset({"by", "without", "on", "ignoring", "group_left", "group_right", "bool",
-                          "and", "or", "unless", "offset", "inf", "nan"})
+PROMQL_WORDS = frozenset(
+    {
+        "by",
+        "without",
+        "on",
+        "ignoring",
+        "group_left",
+        "group_right",
+        "bool",
+        "and",
+        "or",
+        "unless",
+        "offset",
+        "inf",
+        "nan",
+    }
+)
 
 
 def scrape(base_url: str) -> Families:
@@ -63,7 +78,7 @@ def metric_names(expr: str) -> set[str]:
     text = re.sub(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", text)
     names = set()
     for match in re.finditer(r"(?<![\w.$])[A-Za-z_:][A-Za-z0-9_:]*", text):
-        rest = text[match.end():].lstrip()
+        rest = text[match.end() :].lstrip()
         if rest.startswith("(") or match.group() in PROMQL_WORDS:
             continue
         names.add(match.group())

@@ -60,8 +60,14 @@ def test_there_is_an_overview_and_one_dashboard_per_service() -> None:
 
 
 def test_the_committed_dashboards_are_what_dashboards_py_writes() -> None:
-    result = subprocess.run([sys.executable, str(GRAFANA / "dashboards.py"), "--check"], cwd=REPO,
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, str(GRAFANA / "dashboards.py"), "--check"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -75,9 +81,11 @@ def test_every_query_uses_the_provisioned_datasource() -> None:
 
 
 def test_metric_names_are_read_from_promql_without_functions_labels_or_keywords() -> None:
-    expr = ('histogram_quantile(0.99, sum by (le, route) (rate(vouchers_http_request_seconds_bucket'
-            '{service="intake",route=~"/v1/.+"}[$__rate_interval]))) > 1 and on (route) '
-            'sum without (status) (up offset 5m) / ignoring (x) group_left (y) a_total * 60')
+    expr = (
+        "histogram_quantile(0.99, sum by (le, route) (rate(vouchers_http_request_seconds_bucket"
+        '{service="intake",route=~"/v1/.+"}[$__rate_interval]))) > 1 and on (route) '
+        "sum without (status) (up offset 5m) / ignoring (x) group_left (y) a_total * 60"
+    )
     assert metric_names(expr) == {"vouchers_http_request_seconds_bucket", "up", "a_total"}
 
 
@@ -94,8 +102,12 @@ def exported(families: list[Metric]) -> set[str]:
 @pytest.mark.e2e
 @pytest.mark.integration
 def test_every_dashboard_query_names_only_exported_metrics(exported: set[str]) -> None:
-    unknown = {(board, title, name) for board, title, expr in queries()
-               for name in metric_names(expr) if name not in exported}
+    unknown = {
+        (board, title, name)
+        for board, title, expr in queries()
+        for name in metric_names(expr)
+        if name not in exported
+    }
     assert not unknown
     assert len({n for _, _, e in queries() for n in metric_names(e)}) >= 15
 
@@ -125,19 +137,27 @@ def prometheus(suite: Suite, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     config = {
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
         "rule_files": [str(ALERTS)],
-        "scrape_configs": [{"job_name": "vouchers", "static_configs": [
-            {"targets": [suite.urls[s].removeprefix("http://")], "labels": {"service": s}}
-            for s in SERVICES]}],
+        "scrape_configs": [
+            {
+                "job_name": "vouchers",
+                "static_configs": [
+                    {"targets": [suite.urls[s].removeprefix("http://")], "labels": {"service": s}}
+                    for s in SERVICES
+                ],
+            }
+        ],
     }
     (workdir / "prometheus.yml").write_text(yaml.safe_dump(config))
     (port,) = suitectl.free_ports(1)
-    proc = suitectl.start_prometheus(workdir / "data", port, workdir / "prometheus.log",
-                                     config=workdir / "prometheus.yml")
+    proc = suitectl.start_prometheus(
+        workdir / "data", port, workdir / "prometheus.log", config=workdir / "prometheus.yml"
+    )
     try:
         suitectl.wait_ready(proc, timeout=60)
         url = f"http://127.0.0.1:{port}"
-        wait_for("every service scraped", lambda: len(instant(url, 'up{job="vouchers"} == 1')) == 4,
-                 timeout=60)
+        wait_for(
+            "every service scraped", lambda: len(instant(url, 'up{job="vouchers"} == 1')) == 4, timeout=60
+        )
         twice = "count(count_over_time(vouchers_consumer_lag[1m]) > 1)"
         wait_for("lag scraped twice", lambda: instant(url, twice), timeout=60)
         yield url

@@ -27,9 +27,13 @@ REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
 VALIDATOR = REPO / "tests" / "asyncapi"
 SERVICES = ("intake", "eligibility", "verification", "notification")
-SOURCES = {"/vouchers/intake": "intake", "/vouchers/refdata": "intake",
-           "/vouchers/eligibility": "eligibility", "/vouchers/verification": "verification",
-           "/vouchers/notification": "notification"}
+SOURCES = {
+    "/vouchers/intake": "intake",
+    "/vouchers/refdata": "intake",
+    "/vouchers/eligibility": "eligibility",
+    "/vouchers/verification": "verification",
+    "/vouchers/notification": "notification",
+}
 
 
 def asyncapi(service: str) -> dict[str, Any]:
@@ -41,8 +45,14 @@ def validate(*paths: Path) -> subprocess.CompletedProcess[str]:
     node = shutil.which("node")
     if node is None or not (VALIDATOR / "node_modules" / "@asyncapi" / "parser").is_dir():
         pytest.fail("the AsyncAPI parser is not installed: `make test-deps` runs npm ci in tests/asyncapi")
-    return subprocess.run([node, "validate.mjs", *map(str, paths)], cwd=VALIDATOR, capture_output=True,
-                          text=True, timeout=180, check=False)
+    return subprocess.run(
+        [node, "validate.mjs", *map(str, paths)],
+        cwd=VALIDATOR,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
 
 
 def operations(document: dict[str, Any], action: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -57,8 +67,14 @@ def operations(document: dict[str, Any], action: str) -> Iterator[tuple[str, dic
 
 
 def test_the_committed_documents_are_what_the_apps_generate() -> None:
-    result = subprocess.run([sys.executable, "-m", "vouchers_shared.observability.docs", "--check"],
-                            cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "vouchers_shared.observability.docs", "--check"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, f"stale; run `make docs`:\n{result.stderr}"
 
 
@@ -121,15 +137,26 @@ def test_what_services_publish_in_a_real_run_is_what_their_documents_say(suite: 
     file_and_wait(suite, application(uscc))
     # Other tests in the session publish stand-in events under their own sources ("/tests/…");
     # every source the suite's services publish under starts with "/vouchers/" and must be known.
-    published = {p for p in asyncio.run(_published(suite.infra.kafka_bootstrap))
-                 if p[2].startswith("/vouchers/")}
+    published = {
+        p for p in asyncio.run(_published(suite.infra.kafka_bootstrap)) if p[2].startswith("/vouchers/")
+    }
     kinds = {event_type for _, event_type, _ in published}
-    assert kinds >= {topics.APPLICATION_SUBMITTED, topics.COI_ASSESSED, topics.ELIGIBILITY_ASSESSED,
-                     topics.VERIFICATION_COMPLETED, topics.CASE_DECIDED, topics.REFDATA_LOADED}
+    assert kinds >= {
+        topics.APPLICATION_SUBMITTED,
+        topics.COI_ASSESSED,
+        topics.ELIGIBILITY_ASSESSED,
+        topics.VERIFICATION_COMPLETED,
+        topics.CASE_DECIDED,
+        topics.REFDATA_LOADED,
+    }
     for topic, event_type, source in published:
         service = SOURCES[source]
-        documented = {(t, e) for t, m in operations(asyncapi(service), "send") if contracts_on(t)
-                      for e in m["headers"]["properties"]["ce_type"]["enum"]}
+        documented = {
+            (t, e)
+            for t, m in operations(asyncapi(service), "send")
+            if contracts_on(t)
+            for e in m["headers"]["properties"]["ce_type"]["enum"]
+        }
         assert (topic, event_type) in documented, f"{service} published {event_type} on {topic}"
         assert event_type in PUBLISHED_EVENTS[service]
 

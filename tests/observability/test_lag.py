@@ -19,8 +19,9 @@ from tests.support.infra import Infra
 
 
 def lag_of(group: str, topic: str, partition: int) -> float | None:
-    return REGISTRY.get_sample_value("vouchers_consumer_lag",
-                                     {"group": group, "topic": topic, "partition": str(partition)})
+    return REGISTRY.get_sample_value(
+        "vouchers_consumer_lag", {"group": group, "topic": topic, "partition": str(partition)}
+    )
 
 
 def assigned(group: str, topic: str) -> float | None:
@@ -123,8 +124,9 @@ async def test_lag_counts_the_records_behind_a_blocked_handler_and_drains(infra:
     try:
         await until("all three partitions assigned", lambda: assigned(group, topic) == 3, sampler)
         await asyncio.wait_for(received.wait(), 60)
-        await until("5 records behind the blocked handler", lambda: sorted(lags(group, topic)) == [0, 0, 5],
-                    sampler)
+        await until(
+            "5 records behind the blocked handler", lambda: sorted(lags(group, topic)) == [0, 0, 5], sampler
+        )
         gate.set()
         await until("the partition drained", lambda: lags(group, topic) == [0, 0, 0], sampler)
     finally:
@@ -157,4 +159,3 @@ async def create_topic(bootstrap: str, topic: str, partitions: int) -> None:
         await admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
     finally:
         await admin.close()
-

@@ -25,8 +25,14 @@ LEGAL_REPRESENTATIVE = {"person_id": "pid-probe-lr-4711", "name": "上官探针"
 LEAD = ("pid-probe-lead-4711", "欧阳日志")
 MEMBERS = (("pid-probe-m1-4711", "诸葛掩码"), ("pid-probe-m2-4711", "东方脱敏"))
 OFFICER = {"person_id": "pid-probe-off-4711", "name": "慕容审计", "role": "director"}
-PERSONAL = (*CONTACT.values(), *LEGAL_REPRESENTATIVE.values(), *LEAD, *(x for m in MEMBERS for x in m),
-            OFFICER["person_id"], OFFICER["name"])
+PERSONAL = (
+    *CONTACT.values(),
+    *LEGAL_REPRESENTATIVE.values(),
+    *LEAD,
+    *(x for m in MEMBERS for x in m),
+    OFFICER["person_id"],
+    OFFICER["name"],
+)
 
 
 def with_personal_data(app: dict[str, Any]) -> dict[str, Any]:
@@ -35,8 +41,10 @@ def with_personal_data(app: dict[str, Any]) -> dict[str, Any]:
     applicant["legal_representative"] = dict(LEGAL_REPRESENTATIVE)
     applicant["officers"] = [dict(OFFICER)]
     project["lead"] = {**project["lead"], "person_id": LEAD[0], "name": LEAD[1]}
-    project["members"] = [{**member, "person_id": pid, "name": name}
-                          for member, (pid, name) in zip(project["members"], MEMBERS, strict=True)]
+    project["members"] = [
+        {**member, "person_id": pid, "name": name}
+        for member, (pid, name) in zip(project["members"], MEMBERS, strict=True)
+    ]
     for material in app["materials"]:
         if material["kind"] == "personnel_certificates":
             material["person_ids"] = [LEAD[0], *(pid for pid, _ in MEMBERS)]
@@ -66,9 +74,14 @@ def filed(suite: Suite) -> dict[str, Any]:
     view = file_and_wait(suite, with_personal_data(below_threshold(uscc)))
     assert view["status"] == "rejected"
     wait_for("the rejection letter", lambda: mailed_to(suite, CONTACT["email"]), timeout=90)
-    wait_for("the letter logged", lambda: any(
-        r.get("event") == "letter_sent" and r.get("application_id") == view["application_id"]
-        for r in records(suite, "notification")), timeout=60)
+    wait_for(
+        "the letter logged",
+        lambda: any(
+            r.get("event") == "letter_sent" and r.get("application_id") == view["application_id"]
+            for r in records(suite, "notification")
+        ),
+        timeout=60,
+    )
     return view
 
 
@@ -129,12 +142,28 @@ except ValueError:
 
 
 def test_the_service_logging_masks_personal_data_in_fields_text_and_library_logs() -> None:
-    result = subprocess.run([sys.executable, "-c", PIPELINE], capture_output=True, text=True,
-                            timeout=60, check=True, cwd=Path(__file__).resolve().parents[2])
+    result = subprocess.run(
+        [sys.executable, "-c", PIPELINE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     text = result.stdout
-    for value in ("司马测遥", "sima@probe.example.cn", "13987654321", "pid-probe-lr", "上官探针",
-                  "pid-probe-m1", "诸葛掩码", "东方脱敏", "a.b@c.cn", "11010519491231002X"):
+    for value in (
+        "司马测遥",
+        "sima@probe.example.cn",
+        "13987654321",
+        "pid-probe-lr",
+        "上官探针",
+        "pid-probe-m1",
+        "诸葛掩码",
+        "东方脱敏",
+        "a.b@c.cn",
+        "11010519491231002X",
+    ):
         assert value not in text, value
     assert [r["event"] for r in lines][:2] == ["filed", "member"]
     assert all(r["service"] == "probe-service" for r in lines)

@@ -40,8 +40,14 @@ sys.stdout.write(generate_latest(REGISTRY).decode())
 
 
 def exposition(service: str) -> str:
-    done = subprocess.run([sys.executable, "-c", _EXPOSITION % service], cwd=REPO, capture_output=True,
-                          text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", _EXPOSITION % service],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
 
@@ -55,8 +61,10 @@ def test_the_metrics_of_each_service_pass_promtool_check_metrics(service: str) -
 
 
 def test_promtool_objects_to_a_unit_other_than_a_base_unit() -> None:
-    text = ("# HELP vouchers_waits_days Open cases\n# TYPE vouchers_waits_days gauge\n"
-            'vouchers_waits_days{mark="50"} 1\n')
+    text = (
+        "# HELP vouchers_waits_days Open cases\n# TYPE vouchers_waits_days gauge\n"
+        'vouchers_waits_days{mark="50"} 1\n'
+    )
     result = promtool("check", "metrics", input_text=text)
     assert result.returncode != 0
     assert 'use base unit "seconds" instead of "days"' in result.stdout + result.stderr

@@ -30,14 +30,20 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(600)
 SERVICES = ("intake", "eligibility", "verification", "notification")
 PARTITIONS = 12
 # Every service exports these (shared middleware and processor); the domain ones are where set.
-COMMON = ("faststream_received_messages", "faststream_received_processed_messages_duration_seconds",
-          "faststream_published_messages", "vouchers_messages_handled", "vouchers_handler_seconds",
-          "vouchers_consumer_lag", "vouchers_consumer_assigned_partitions", "vouchers_dlq_messages",
-          "vouchers_http_request_seconds")
+COMMON = (
+    "faststream_received_messages",
+    "faststream_received_processed_messages_duration_seconds",
+    "faststream_published_messages",
+    "vouchers_messages_handled",
+    "vouchers_handler_seconds",
+    "vouchers_consumer_lag",
+    "vouchers_consumer_assigned_partitions",
+    "vouchers_dlq_messages",
+    "vouchers_http_request_seconds",
+)
 GROUPS = {
     "intake": {"intake-status": 6},
-    "eligibility": {"eligibility-coi": 1, "eligibility-rules": 2,
-                    "eligibility-refdata": 5},
+    "eligibility": {"eligibility-coi": 1, "eligibility-rules": 2, "eligibility-refdata": 5},
     "verification": {"verification": 1, "verification-refdata": 1},
     "notification": {"notification-cases": 4},
 }
@@ -68,6 +74,7 @@ def flow(suite: Suite) -> Flow:
 
 def moved(suite: Suite, what: str, probe: Any, timeout: float = 60) -> dict[str, Families]:
     """Scrape until `probe(after)` holds; the scrape it held on."""
+
     def check() -> dict[str, Families] | None:
         after = scrape_all(suite)
         return after if probe(after) else None
@@ -79,16 +86,19 @@ def moved(suite: Suite, what: str, probe: Any, timeout: float = 60) -> dict[str,
 Wanted = tuple[str, str, float, dict[str, str]]  # service, sample, at least this much more, labels
 
 
-def grown(suite: Suite, before: dict[str, Families], wanted: list[Wanted], timeout: float = 60
-          ) -> dict[str, Families]:
+def grown(
+    suite: Suite, before: dict[str, Families], wanted: list[Wanted], timeout: float = 60
+) -> dict[str, Families]:
     """Scrape until every sample in `wanted` grew by its amount; names the ones that did not."""
     short: list[str] = []
 
     def probe(after: dict[str, Families]) -> bool:
-        short[:] = [f"{svc} {name}{labels}: {value(before[svc], name, **labels)} -> "
-                    f"{value(after[svc], name, **labels)}, wanted +{by}"
-                    for svc, name, by, labels in wanted
-                    if value(after[svc], name, **labels) < value(before[svc], name, **labels) + by]
+        short[:] = [
+            f"{svc} {name}{labels}: {value(before[svc], name, **labels)} -> "
+            f"{value(after[svc], name, **labels)}, wanted +{by}"
+            for svc, name, by, labels in wanted
+            if value(after[svc], name, **labels) < value(before[svc], name, **labels) + by
+        ]
         return not short
 
     try:
@@ -109,11 +119,15 @@ def test_the_flow_reaches_the_outcomes_it_was_built_for(flow: Flow) -> None:
 
 def test_filing_moves_the_intake_latency_histogram_and_the_status_gauge(suite: Suite, flow: Flow) -> None:
     posted = {"method": "POST", "route": "/v1/applications", "status": "202"}
-    after = grown(suite, flow.before, [
-        ("intake", "vouchers_http_request_seconds_count", 3, posted),
-        ("intake", "vouchers_applications", 2, {"status": "awaiting_notice"}),
-        ("intake", "vouchers_applications", 1, {"status": "rejected"}),
-    ])
+    after = grown(
+        suite,
+        flow.before,
+        [
+            ("intake", "vouchers_http_request_seconds_count", 3, posted),
+            ("intake", "vouchers_applications", 2, {"status": "awaiting_notice"}),
+            ("intake", "vouchers_applications", 1, {"status": "rejected"}),
+        ],
+    )
     buckets = samples(after["intake"], "vouchers_http_request_seconds_bucket")
     routes = {labels["route"] for labels, _ in buckets}
     assert routes >= {"/v1/applications", "/v1/applications/{application_id}"}
@@ -121,16 +135,20 @@ def test_filing_moves_the_intake_latency_histogram_and_the_status_gauge(suite: S
 
 def test_rule_outcomes_and_verdicts_move_with_each_application(suite: Suite, flow: Flow) -> None:
     verdicts, rules = "vouchers_verdicts_total", "vouchers_rule_outcomes_total"
-    grown(suite, flow.before, [
-        ("eligibility", verdicts, 3, {"check": "conflict_of_interest", "outcome": "clear"}),
-        ("eligibility", verdicts, 2, {"check": "eligibility", "outcome": "pass"}),
-        ("eligibility", verdicts, 1, {"check": "eligibility", "outcome": "fail"}),
-        ("eligibility", rules, 1, {"rule": "AMT-MIN-SPEND", "result": "fail"}),
-        ("eligibility", rules, 2, {"rule": "AMT-MIN-SPEND", "result": "pass"}),
-        ("verification", verdicts, 3, {"check": "verification", "outcome": "verified"}),
-        ("notification", verdicts, 2, {"check": "case", "outcome": "awaiting_notice"}),
-        ("notification", verdicts, 1, {"check": "case", "outcome": "rejected"}),
-    ])
+    grown(
+        suite,
+        flow.before,
+        [
+            ("eligibility", verdicts, 3, {"check": "conflict_of_interest", "outcome": "clear"}),
+            ("eligibility", verdicts, 2, {"check": "eligibility", "outcome": "pass"}),
+            ("eligibility", verdicts, 1, {"check": "eligibility", "outcome": "fail"}),
+            ("eligibility", rules, 1, {"rule": "AMT-MIN-SPEND", "result": "fail"}),
+            ("eligibility", rules, 2, {"rule": "AMT-MIN-SPEND", "result": "pass"}),
+            ("verification", verdicts, 3, {"check": "verification", "outcome": "verified"}),
+            ("notification", verdicts, 2, {"check": "case", "outcome": "awaiting_notice"}),
+            ("notification", verdicts, 1, {"check": "case", "outcome": "rejected"}),
+        ],
+    )
 
 
 def test_reserved_cny_moves_by_the_vouchers_of_the_approvable_applications(suite: Suite, flow: Flow) -> None:
@@ -140,30 +158,45 @@ def test_reserved_cny_moves_by_the_vouchers_of_the_approvable_applications(suite
 
 
 def test_a_rejection_sends_a_letter_and_counts_it(suite: Suite, flow: Flow) -> None:
-    grown(suite, flow.before, [("notification", "vouchers_letters_total", 1,
-                                {"channel": "smtp", "result": "sent"})])
+    grown(
+        suite,
+        flow.before,
+        [("notification", "vouchers_letters_total", 1, {"channel": "smtp", "result": "sent"})],
+    )
 
 
 def test_a_record_that_cannot_be_processed_counts_as_a_dead_letter_where_it_is_consumed(
     suite: Suite, flow: Flow
 ) -> None:
     topic = {"topic": flow.poison_topic}
-    grown(suite, flow.before, [  # intake-status and notification-cases read that topic
-        (service, name, 1, {**topic, **extra})
-        for service in ("intake", "notification")
-        for name, extra in (("vouchers_dlq_messages_total", {}),
-                            ("vouchers_messages_handled_total", {"result": "parked"}))
-    ])
+    grown(
+        suite,
+        flow.before,
+        [  # intake-status and notification-cases read that topic
+            (service, name, 1, {**topic, **extra})
+            for service in ("intake", "notification")
+            for name, extra in (
+                ("vouchers_dlq_messages_total", {}),
+                ("vouchers_messages_handled_total", {"result": "parked"}),
+            )
+        ],
+    )
 
 
 def test_handled_messages_and_handler_latency_move_in_every_consumer(suite: Suite, flow: Flow) -> None:
-    grown(suite, flow.before, [
-        (service, name, 1, labels)
-        for service in SERVICES
-        for name, labels in (("vouchers_messages_handled_total", {"result": "ok"}),
-                             ("vouchers_handler_seconds_count", {}),
-                             ("faststream_received_processed_messages_total", {}))
-    ])
+    grown(
+        suite,
+        flow.before,
+        [
+            (service, name, 1, labels)
+            for service in SERVICES
+            for name, labels in (
+                ("vouchers_messages_handled_total", {"result": "ok"}),
+                ("vouchers_handler_seconds_count", {}),
+                ("faststream_received_processed_messages_total", {}),
+            )
+        ],
+    )
 
 
 def test_cases_past_working_day_marks_and_outbox_backlog_are_reported(suite: Suite, flow: Flow) -> None:

@@ -17,13 +17,15 @@ PROMETHEUS = REPO / "deploy" / "prometheus"
 PORTS = {"intake": 8080, "eligibility": 8081, "verification": 8082, "notification": 8083}
 
 
-def promtool(*args: str, cwd: Path = PROMETHEUS,
-             input_text: str | None = None) -> subprocess.CompletedProcess[str]:
+def promtool(
+    *args: str, cwd: Path = PROMETHEUS, input_text: str | None = None
+) -> subprocess.CompletedProcess[str]:
     binary = shutil.which("promtool")
     if binary is None:
         pytest.fail("promtool is not installed: `make install` installs Debian's prometheus package")
-    return subprocess.run([binary, *args], cwd=cwd, input=input_text, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [binary, *args], cwd=cwd, input=input_text, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def load(name: str) -> Any:
@@ -54,9 +56,14 @@ def test_every_alert_has_a_unit_test() -> None:
 
 
 def test_promtool_refuses_a_broken_rule(tmp_path: Path) -> None:
-    broken = (PROMETHEUS / "alerts.yml").read_text("utf-8").replace(
-        "sum by (topic) (increase(vouchers_dlq_messages_total[5m])) > 0",
-        "sum by (topic) (increase(vouchers_dlq_messages_total[5m]) > 0")
+    broken = (
+        (PROMETHEUS / "alerts.yml")
+        .read_text("utf-8")
+        .replace(
+            "sum by (topic) (increase(vouchers_dlq_messages_total[5m])) > 0",
+            "sum by (topic) (increase(vouchers_dlq_messages_total[5m]) > 0",
+        )
+    )
     (tmp_path / "alerts.yml").write_text(broken, "utf-8")
     result = promtool("check", "rules", "alerts.yml", cwd=tmp_path)
     assert result.returncode != 0

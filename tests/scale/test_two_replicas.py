@@ -48,8 +48,11 @@ IN_FLIGHT = 16
 def replica(suite: Suite, tmp_path: Path) -> Iterator[suitectl.ManagedProcess]:
     """A second verification process on the suite's settings, in the same consumer group."""
     (port,) = suitectl.free_ports(1)
-    env = {**suite.env, "VERIFICATION_HTTP_PORT": str(port),
-           "VOUCHER_CLOCK": suite.clocks["verification"]}  # the same program clock as the first
+    env = {
+        **suite.env,
+        "VERIFICATION_HTTP_PORT": str(port),
+        "VOUCHER_CLOCK": suite.clocks["verification"],
+    }  # the same program clock as the first
     proc = suitectl.start_service("verification", env, tmp_path / "verification-2.log")
     try:
         suitectl.wait_ready(proc, timeout=120.0)
@@ -64,10 +67,13 @@ def verdicts_counted(url: str) -> float:
         text = httpx.get(url.replace("/health/ready", "/metrics"), timeout=5.0).text
     except httpx.HTTPError:
         return 0.0
-    return sum(sample.value for family in text_string_to_metric_families(text)
-               if family.name == "vouchers_verdicts"
-               for sample in family.samples
-               if sample.name == "vouchers_verdicts_total" and sample.labels.get("check") == "verification")
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "vouchers_verdicts"
+        for sample in family.samples
+        if sample.name == "vouchers_verdicts_total" and sample.labels.get("check") == "verification"
+    )
 
 
 def verdict_ids(bootstrap: str, subjects: set[str]) -> dict[str, list[str]]:
@@ -79,8 +85,10 @@ async def _verdict_ids(bootstrap: str, subjects: set[str]) -> dict[str, list[str
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = [TopicPartition(topics.VERIFICATION, p)
-                      for p in await partition_numbers(bootstrap, topics.VERIFICATION)]
+        partitions = [
+            TopicPartition(topics.VERIFICATION, p)
+            for p in await partition_numbers(bootstrap, topics.VERIFICATION)
+        ]
         assert len(partitions) == 12
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
@@ -90,8 +98,10 @@ async def _verdict_ids(bootstrap: str, subjects: set[str]) -> dict[str, list[str
             for records in (await consumer.getmany(*partitions, timeout_ms=1000)).values():
                 for record in records:
                     headers = {k: v.decode() for k, v in record.headers}
-                    if (headers.get("ce_type") == topics.VERIFICATION_COMPLETED
-                            and headers.get("ce_subject") in subjects):
+                    if (
+                        headers.get("ce_type") == topics.VERIFICATION_COMPLETED
+                        and headers.get("ce_subject") in subjects
+                    ):
                         found[headers["ce_subject"]].append(headers["ce_id"])
         return dict(found)
     finally:
@@ -144,8 +154,12 @@ def test_killing_one_replica_mid_stream_verifies_every_application_exactly_once(
     filer = Filer(suite)
     try:
         before = [filer.file(app) for app in apps[:-KEPT_FOR_AFTER_THE_KILL]]
-        wait_for("the second replica's first verdicts", lambda: verdicts_counted(replica.address) >= 3,
-                 timeout=180, every=0.1)
+        wait_for(
+            "the second replica's first verdicts",
+            lambda: verdicts_counted(replica.address) >= 3,
+            timeout=180,
+            every=0.1,
+        )
         os.killpg(replica.pid, signal.SIGKILL)
         assert replica.popen is not None
         replica.popen.wait(10)
@@ -161,14 +175,16 @@ def test_killing_one_replica_mid_stream_verifies_every_application_exactly_once(
         found = verdict_ids(suite.infra.kafka_bootstrap, ids)
         return found if found.keys() == ids else None
 
-    seen: dict[str, list[str]] = wait_for("a verification verdict for every application",
-                                          every_verdict, timeout=240, every=2.0)
+    seen: dict[str, list[str]] = wait_for(
+        "a verification verdict for every application", every_verdict, timeout=240, every=2.0
+    )
     twice = {app_id: sorted(set(events)) for app_id, events in seen.items() if len(set(events)) != 1}
     assert twice == {}, f"applications with more than one distinct verification verdict: {twice}"
 
     waiting = set(ids)
     auditor = {"Authorization": f"Bearer {suite.tokens.issue('auditor')}"}
     with httpx.Client(base_url=suite.urls["intake"], headers=auditor, timeout=60.0) as client:
+
         def read_model_caught_up() -> bool:
             for app_id in sorted(waiting):
                 check = client.get(f"/v1/applications/{app_id}").json().get("checks", {})
@@ -176,5 +192,9 @@ def test_killing_one_replica_mid_stream_verifies_every_application_exactly_once(
                     waiting.discard(app_id)
             return not waiting
 
-        wait_for("every application's verification check in the read model",
-                 read_model_caught_up, timeout=420, every=5.0)
+        wait_for(
+            "every application's verification check in the read model",
+            read_model_caught_up,
+            timeout=420,
+            every=5.0,
+        )

@@ -21,10 +21,12 @@ from tests.support.suite import Suite
 
 Kind = Literal["approvable", "below-threshold", "missing-audit-consent"]
 # Three of five approvable (awaiting notice), one failing eligibility, one failing verification.
-MIX: tuple[Kind, ...] = ("approvable", "below-threshold", "approvable", "missing-audit-consent",
-                         "approvable")
-EXPECTED_STATUS: dict[Kind, str] = {"approvable": "awaiting_notice", "below-threshold": "rejected",
-                                    "missing-audit-consent": "rejected"}
+MIX: tuple[Kind, ...] = ("approvable", "below-threshold", "approvable", "missing-audit-consent", "approvable")
+EXPECTED_STATUS: dict[Kind, str] = {
+    "approvable": "awaiting_notice",
+    "below-threshold": "rejected",
+    "missing-audit-consent": "rejected",
+}
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,11 @@ def plan(block: int, count: int) -> list[Planned]:
 
 def audit_reports(blocks: int, count: int) -> list[dict[str, Any]]:
     """The audit-report registry entries of every applicant of `blocks` batches of `count`."""
-    return [{"qr_code": qr_code_of(make_uscc(s)), "uscc": make_uscc(s), "fiscal_year": 2025}
-            for block in range(blocks) for s in serials(block, count)]
+    return [
+        {"qr_code": qr_code_of(make_uscc(s)), "uscc": make_uscc(s), "fiscal_year": 2025}
+        for block in range(blocks)
+        for s in serials(block, count)
+    ]
 
 
 @dataclass
@@ -82,8 +87,11 @@ class Filer:
 
     def __post_init__(self) -> None:
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="filer")
-        self._http = httpx.Client(base_url=self.suite.urls["intake"], timeout=60.0,
-                                  limits=httpx.Limits(max_connections=self.workers))
+        self._http = httpx.Client(
+            base_url=self.suite.urls["intake"],
+            timeout=60.0,
+            limits=httpx.Limits(max_connections=self.workers),
+        )
         self._futures: list[Future[None]] = []
 
     def file(self, planned: Sequence[Planned], every_s: float = 0.0) -> None:
@@ -107,8 +115,10 @@ class Filer:
         self._http.close()
 
     def _file(self, item: Planned) -> None:
-        headers = {"Authorization": f"Bearer {self.suite.tokens.issue('submitter', item.uscc)}",
-                   "Idempotency-Key": f"fault-test-{item.uscc}"}
+        headers = {
+            "Authorization": f"Bearer {self.suite.tokens.issue('submitter', item.uscc)}",
+            "Idempotency-Key": f"fault-test-{item.uscc}",
+        }
         deadline = time.monotonic() + self.give_up_after_s
         while True:
             began = time.monotonic()

@@ -40,8 +40,9 @@ class EventWatch:
         self._positions: dict[TopicPartition, int] = {}
         self._ready = threading.Event()
         self._stopping = False
-        self._thread = threading.Thread(target=asyncio.run, args=(self._run(),), daemon=True,
-                                        name="event-watch")
+        self._thread = threading.Thread(
+            target=asyncio.run, args=(self._run(),), daemon=True, name="event-watch"
+        )
 
     def start(self) -> EventWatch:
         self._thread.start()
@@ -95,13 +96,17 @@ class EventWatch:
 
     async def _run(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False,
-                                          max_partition_fetch_bytes=32 * 1024 * 1024,
-                                          fetch_max_bytes=64 * 1024 * 1024)
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            enable_auto_commit=False,
+            max_partition_fetch_bytes=32 * 1024 * 1024,
+            fetch_max_bytes=64 * 1024 * 1024,
+        )
         await self._consumer.start()
         try:
-            self._partitions = [TopicPartition(t, p) for t in COUNTED
-                                for p in sorted(await self._partition_numbers(t))]
+            self._partitions = [
+                TopicPartition(t, p) for t in COUNTED for p in sorted(await self._partition_numbers(t))
+            ]
             self._consumer.assign(self._partitions)
             await self._consumer.seek_to_beginning(*self._partitions)
             self._ready.set()
@@ -134,8 +139,11 @@ class EventWatch:
             return
         self._ids[subject][record.topic].add(event_id)
         self._records[subject] += 1
-        if (record.topic == topics.APPLICATIONS and record.key is not None
-                and headers.get("ce_source") == FILED_BY):
+        if (
+            record.topic == topics.APPLICATIONS
+            and record.key is not None
+            and headers.get("ce_source") == FILED_BY
+        ):
             self._subjects[record.key.decode(errors="replace")].add(subject)
         if record.topic in (topics.ELIGIBILITY, topics.VERIFICATION, topics.DECISIONS):
             try:

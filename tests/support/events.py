@@ -84,12 +84,15 @@ def publish(bootstrap: str, event: Outgoing) -> None:
     asyncio.run(_send(bootstrap, event.topic, event.key, event.headers(), event.body()))
 
 
-async def _send(bootstrap: str, topic: str, key: str | None, headers: dict[str, str],
-                value: bytes) -> None:
+async def _send(bootstrap: str, topic: str, key: str | None, headers: dict[str, str], value: bytes) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
     await producer.start()
     try:
-        await producer.send_and_wait(topic, value, key=key.encode() if key is not None else None,
-                                     headers=[(k, v.encode()) for k, v in headers.items()])
+        await producer.send_and_wait(
+            topic,
+            value,
+            key=key.encode() if key is not None else None,
+            headers=[(k, v.encode()) for k, v in headers.items()],
+        )
     finally:
         await producer.stop()

@@ -32,8 +32,12 @@ from tests.support.refdata_loading import load_sample_refdata
 from tests.support.suite import SERVICE_NAMES, Suite, run_suite, wait_for
 from tests.support.tally import FINAL, Tally, count, letters_by_application, statuses
 
-OUTPUT = {"intake": topics.APPLICATIONS, "eligibility": topics.ELIGIBILITY,
-          "verification": topics.VERIFICATION, "notification": topics.DECISIONS}
+OUTPUT = {
+    "intake": topics.APPLICATIONS,
+    "eligibility": topics.ELIGIBILITY,
+    "verification": topics.VERIFICATION,
+    "notification": topics.DECISIONS,
+}
 CLOCK = "2026-05-20T10:00:00+08:00"
 # Applications per scenario (FAULTS_BATCH to change it).
 BATCH = int(os.environ.get("FAULTS_BATCH", "200"))
@@ -81,9 +85,15 @@ class FaultRig:
 
     def start(self, *names: str) -> None:
         """Start the services again on their settings and on the program time they had reached."""
-        self.suite._start({n: {**self.suite.running_env[n],
-                               "VOUCHER_CLOCK": self.suite.clocks.get(n) or self.suite.first_clock or ""}
-                           for n in names})
+        self.suite._start(
+            {
+                n: {
+                    **self.suite.running_env[n],
+                    "VOUCHER_CLOCK": self.suite.clocks.get(n) or self.suite.first_clock or "",
+                }
+                for n in names
+            }
+        )
 
     def fresh_store(self) -> None:
         """Empty every collection but the reference data, so that each scenario starts from a
@@ -114,16 +124,21 @@ class FaultRig:
     def progress(self, service: str, planned: list[Planned]) -> int:
         """How many applications of the batch `service` has published its event about so far."""
         topic = OUTPUT[service]
-        return sum(1 for p in planned for i in self.watch.subjects_of(p.uscc)
-                   if self.watch.ids_about(i)[topic])
+        return sum(
+            1 for p in planned for i in self.watch.subjects_of(p.uscc) if self.watch.ids_about(i)[topic]
+        )
 
-    def when_busy(self, service: str, planned: list[Planned], share: float = 0.2,
-                  timeout: float = 120.0) -> int:
+    def when_busy(
+        self, service: str, planned: list[Planned], share: float = 0.2, timeout: float = 120.0
+    ) -> int:
         """Wait until `service` has handled `share` of the batch; how many it had then."""
         want = max(int(len(planned) * share), 1)
-        done: int = wait_for(f"{service} to handle {want} of the batch",
-                             lambda: (n := self.progress(service, planned)) >= want and n,
-                             timeout=timeout, every=0.1)
+        done: int = wait_for(
+            f"{service} to handle {want} of the batch",
+            lambda: (n := self.progress(service, planned)) >= want and n,
+            timeout=timeout,
+            every=0.1,
+        )
         return done
 
     def finished(self, planned: list[Planned], accepted: dict[str, str]) -> int:
@@ -139,8 +154,13 @@ class FaultRig:
         views, cases = statuses(self.suite, done)
         return sum(1 for i in done if views.get(i) in FINAL and cases.get(i) in FINAL)
 
-    def run(self, scenario: str, fault: Callable[[list[Planned], Filer], dict[str, Any]],
-            size: int = BATCH, within: float = 480.0) -> Tally:
+    def run(
+        self,
+        scenario: str,
+        fault: Callable[[list[Planned], Filer], dict[str, Any]],
+        size: int = BATCH,
+        within: float = 480.0,
+    ) -> Tally:
         """File a batch while `fault` breaks and repairs something; count what came out."""
         self.all_ready()
         self.fresh_store()
@@ -159,8 +179,7 @@ class FaultRig:
             time.sleep(1.0)
         counted = count(self.suite, self.watch, scenario, planned, filer.accepted)
         counted.seconds = round(time.monotonic() - started, 1)
-        counted.notes.update(notes, client_retries=filer.retries,
-                             slowest_request_s=round(filer.slowest_s, 1))
+        counted.notes.update(notes, client_retries=filer.retries, slowest_request_s=round(filer.slowest_s, 1))
         counted.write()
         print(f"\n[faults] {counted.line()}", flush=True)
         return counted
@@ -172,8 +191,11 @@ async def _lag(bootstrap: str, group: str, topic: str) -> int:
     await admin.start()
     await consumer.start()
     try:
-        committed = {tp: meta.offset for tp, meta in (await admin.list_consumer_group_offsets(group)).items()
-                     if tp.topic == topic}
+        committed = {
+            tp: meta.offset
+            for tp, meta in (await admin.list_consumer_group_offsets(group)).items()
+            if tp.topic == topic
+        }
         end = await consumer.end_offsets(list(committed)) if committed else {}
         return sum(max(end[tp] - offset, 0) for tp, offset in committed.items())
     finally:

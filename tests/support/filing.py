@@ -40,8 +40,9 @@ def qr_code_of(uscc: str) -> str:
     return f"CPA-2025-{uscc}"
 
 
-def application(uscc: str, contracts: Sequence[tuple[str, str]] | None = None,
-                qr_code: str | None = None) -> dict[str, Any]:
+def application(
+    uscc: str, contracts: Sequence[tuple[str, str]] | None = None, qr_code: str | None = None
+) -> dict[str, Any]:
     """The approvable sample filed by `uscc`, with its own contracts and audit QR code.
 
     `contracts` are (contract number, amount) pairs on the sample's first contract (a batch-1
@@ -50,8 +51,7 @@ def application(uscc: str, contracts: Sequence[tuple[str, str]] | None = None,
     app = application_for(uscc)
     if contracts is not None:
         base = app["contracts"][0]
-        app["contracts"] = [{**base, "contract_no": no, "amount_cny": amount}
-                            for no, amount in contracts]
+        app["contracts"] = [{**base, "contract_no": no, "amount_cny": amount} for no, amount in contracts]
         app["materials"] = [m for m in app["materials"] if m["kind"] != "service_contract"] + [
             {"kind": "service_contract", "contract_no": no, "sha256": digest(f"{uscc}/{no}")}
             for no, _ in contracts
@@ -102,9 +102,11 @@ def view(suite: Suite, application_id: str) -> dict[str, Any]:
     return data
 
 
-def wait_view(suite: Suite, application_id: str, what: str,
-              ready: Callable[[dict[str, Any]], bool], timeout: float = 90) -> dict[str, Any]:
+def wait_view(
+    suite: Suite, application_id: str, what: str, ready: Callable[[dict[str, Any]], bool], timeout: float = 90
+) -> dict[str, Any]:
     """The application's view once `ready` holds for it."""
+
     def probe() -> dict[str, Any] | None:
         current = view(suite, application_id)
         return current if ready(current) else None
@@ -115,8 +117,13 @@ def wait_view(suite: Suite, application_id: str, what: str,
 
 def wait_check(suite: Suite, application_id: str, check: str, timeout: float = 90) -> dict[str, Any]:
     """The view once `check` has a verdict other than pending."""
-    return wait_view(suite, application_id, f"a {check} verdict",
-                     lambda v: v["checks"][check]["outcome"] != "pending", timeout)
+    return wait_view(
+        suite,
+        application_id,
+        f"a {check} verdict",
+        lambda v: v["checks"][check]["outcome"] != "pending",
+        timeout,
+    )
 
 
 def findings_of(view_: dict[str, Any], check: str, rule: str) -> list[dict[str, Any]]:

@@ -71,8 +71,9 @@ class IntakeEndpoint:
 
     tokens: TokenService
 
-    def client(self, role: Role | None = "operator", uscc: str | None = None,
-               token: str | None = None) -> httpx.AsyncClient:
+    def client(
+        self, role: Role | None = "operator", uscc: str | None = None, token: str | None = None
+    ) -> httpx.AsyncClient:
         """A client with a token of `role` (none for role None), or the given token."""
         headers = {}
         if token is None and role is not None:
@@ -107,17 +108,22 @@ class RunningIntake(IntakeEndpoint):
 
 def intake_settings(infra: Infra, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "kafka_bootstrap_servers": infra.kafka_bootstrap, "mongodb_url": infra.mongodb_url,
-        "voucher_clock": "2026-05-20T10:00:00+08:00", "vouchers_local_mode": True,
+        "kafka_bootstrap_servers": infra.kafka_bootstrap,
+        "mongodb_url": infra.mongodb_url,
+        "voucher_clock": "2026-05-20T10:00:00+08:00",
+        "vouchers_local_mode": True,
         "vouchers_token_key": TOKEN_KEY,
-        "outbox_relay_interval_s": 0.5, "log_level": "WARNING", **overrides,
+        "outbox_relay_interval_s": 0.5,
+        "log_level": "WARNING",
+        **overrides,
     }
     return Settings(**values)
 
 
 @asynccontextmanager
-async def running_intake(infra: Infra, clock: SettableClock | None = None, read_model: bool = False,
-                         **overrides: Any) -> AsyncIterator[InProcessIntake]:
+async def running_intake(
+    infra: Infra, clock: SettableClock | None = None, read_model: bool = False, **overrides: Any
+) -> AsyncIterator[InProcessIntake]:
     """Intake with its broker and relay running in this event loop.
 
     Its read-model consumer only runs when asked for: each joining and leaving of the group
@@ -133,8 +139,9 @@ def suite_intake(suite: Suite) -> RunningIntake:
     return RunningIntake(suite.tokens, suite.urls["intake"])
 
 
-async def wait_until(what: str, probe: Callable[[], Awaitable[T | None]], within: float = 60.0,
-                     every: float = 0.2) -> T:
+async def wait_until(
+    what: str, probe: Callable[[], Awaitable[T | None]], within: float = 60.0, every: float = 0.2
+) -> T:
     """Await `probe` until it returns something truthy; fail naming `what` after `within` s."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
@@ -152,11 +159,17 @@ def headers_of(record: ConsumerRecord) -> dict[str, str]:
 async def topic_records(infra: Infra, topic: str, within: float = 60.0) -> list[ConsumerRecord]:
     """Every record on `topic`, from the beginning up to its end at the time of the call."""
     # Without a group the consumer is given every partition of the topic, once it knows them.
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=infra.kafka_bootstrap, group_id=None,
-                                enable_auto_commit=False, auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=infra.kafka_bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
     await consumer.start()
     try:
         async with asyncio.timeout(within):
+
             async def assigned() -> frozenset[TopicPartition]:
                 return frozenset(consumer.assignment())
 
@@ -173,11 +186,13 @@ async def topic_records(infra: Infra, topic: str, within: float = 60.0) -> list[
         await consumer.stop()
 
 
-async def records_about(infra: Infra, topic: str, *, subject: str | None = None,
-                        key: str | None = None) -> list[ConsumerRecord]:
+async def records_about(
+    infra: Infra, topic: str, *, subject: str | None = None, key: str | None = None
+) -> list[ConsumerRecord]:
     """The records on `topic` with this `ce_subject` and/or this key."""
     return [
-        r for r in await topic_records(infra, topic)
+        r
+        for r in await topic_records(infra, topic)
         if (subject is None or headers_of(r).get("ce_subject") == subject)
         and (key is None or r.key == key.encode())
     ]
@@ -206,8 +221,15 @@ def forged_token(key: str, **claims: Any) -> str:
     """A token with the claims the token code would never put together, signed with `key`
     (which the token code may refuse to sign with) as an outsider holding it would sign it."""
     now = datetime.now(UTC)
-    body = {"iss": ISSUER, "aud": AUDIENCE, "sub": f"forged:{claims.get('role')}", "iat": now,
-            "exp": now + timedelta(hours=1), "jti": uuid.uuid4().hex, **claims}
+    body = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": f"forged:{claims.get('role')}",
+        "iat": now,
+        "exp": now + timedelta(hours=1),
+        "jti": uuid.uuid4().hex,
+        **claims,
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InsecureKeyLengthWarning)  # a short key is the point
         return jwt.encode(body, key, algorithm=ALGORITHM)

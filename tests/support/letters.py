@@ -35,8 +35,13 @@ def read_mail(message: Message) -> Mail:
             assert isinstance(payload, bytes)
             text = payload.decode(part.get_content_charset() or "utf-8")
     subject = str(make_header(decode_header(message["Subject"])))
-    return Mail(message_id=message_id(message), subject=subject, to=str(message["To"]),
-                decision=str(message["X-Vouchers-Decision"]), text=text)
+    return Mail(
+        message_id=message_id(message),
+        subject=subject,
+        to=str(message["To"]),
+        decision=str(message["X-Vouchers-Decision"]),
+        text=text,
+    )
 
 
 def mails_about(messages: Iterable[Message], application_id: str) -> list[Mail]:
@@ -89,8 +94,9 @@ class WebhookReceiver:
                 delivery_id = self.headers.get("webhook-id", "")
                 seen = sum(d.delivery_id == delivery_id for d in receiver.deliveries)
                 status = 401 if refusal else 503 if seen < receiver.refuse_first else 204
-                receiver.deliveries.append(Delivery(delivery_id, refusal is None, status, json.loads(body),
-                                                    refusal))
+                receiver.deliveries.append(
+                    Delivery(delivery_id, refusal is None, status, json.loads(body), refusal)
+                )
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

@@ -38,11 +38,11 @@ class OwnInfra:
     def start(self, name: str, timeout: float = 180.0) -> None:
         """Start Kafka or the store on its data directory and ports; return once it answers."""
         if name == "kafka":
-            proc = suitectl.start_kafka(self.workdir / "kafka", self.kafka_port, self.controller_port,
-                                        self.workdir / "kafka.log")
+            proc = suitectl.start_kafka(
+                self.workdir / "kafka", self.kafka_port, self.controller_port, self.workdir / "kafka.log"
+            )
         else:
-            proc = suitectl.start_store(self.workdir / "store", self.store_port,
-                                        self.workdir / "store.log")
+            proc = suitectl.start_store(self.workdir / "store", self.store_port, self.workdir / "store.log")
         self.procs[name] = proc
         suitectl.wait_ready(proc, timeout=timeout)
 

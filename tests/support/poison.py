@@ -23,8 +23,10 @@ from vouchers_shared.messaging.kafka import MAX_MESSAGE_BYTES
 
 # topic -> its event type and the services whose consumer groups read it
 CONSUMERS: dict[str, tuple[str, frozenset[str]]] = {
-    topics.APPLICATIONS: (topics.APPLICATION_SUBMITTED,
-                          frozenset({"intake", "eligibility", "verification", "notification"})),
+    topics.APPLICATIONS: (
+        topics.APPLICATION_SUBMITTED,
+        frozenset({"intake", "eligibility", "verification", "notification"}),
+    ),
     topics.COI: (topics.COI_ASSESSED, frozenset({"intake", "eligibility", "notification"})),
     topics.ELIGIBILITY: (topics.ELIGIBILITY_ASSESSED, frozenset({"intake", "notification"})),
     topics.VERIFICATION: (topics.VERIFICATION_COMPLETED, frozenset({"intake", "notification"})),
@@ -46,9 +48,15 @@ class Poison:
 
 
 def _headers(n: int, event_type: str) -> dict[str, str]:
-    return {"ce_id": f"poison-{n}", "ce_type": event_type, "ce_source": "/tests/poison",
-            "ce_specversion": "1.0", "ce_subject": f"POISON-{n}",
-            "ce_time": datetime.now(UTC).isoformat(), "content-type": "application/json"}
+    return {
+        "ce_id": f"poison-{n}",
+        "ce_type": event_type,
+        "ce_source": "/tests/poison",
+        "ce_specversion": "1.0",
+        "ce_subject": f"POISON-{n}",
+        "ce_time": datetime.now(UTC).isoformat(),
+        "content-type": "application/json",
+    }
 
 
 def poison(n: int, kind: str, topic: str, key: str) -> Poison:
@@ -58,16 +66,25 @@ def poison(n: int, kind: str, topic: str, key: str) -> Poison:
     if kind == "malformed JSON":
         body = body[: len(body) // 2]
     elif kind == "wrong types":
-        body = json.dumps({"application_id": n, "applicant_uscc": True, "outcome": 3.5,
-                           "status": None, "findings": "none", "application": [n]}).encode()
+        body = json.dumps(
+            {
+                "application_id": n,
+                "applicant_uscc": True,
+                "outcome": 3.5,
+                "status": None,
+                "findings": "none",
+                "application": [n],
+            }
+        ).encode()
     elif kind == "unknown event type":
         headers["ce_type"] = "application.exploded"
     elif kind == "missing headers":
         headers = {"x-poison": str(n)}
     elif kind == "huge body":
         padding = "x" * HUGE_BYTES
-        body = json.dumps({"application_id": f"POISON-{n}", "applicant_uscc": key,
-                           "padding": padding}).encode()
+        body = json.dumps(
+            {"application_id": f"POISON-{n}", "applicant_uscc": key, "padding": padding}
+        ).encode()
         assert MAX_BODY_BYTES < len(body) < MAX_MESSAGE_BYTES
     return Poison(n, kind, topic, key, headers, body)
 
@@ -78,15 +95,20 @@ def mix(count: int, keys: Sequence[str], huge: int = 4) -> list[Poison]:
     out = [poison(n, "huge body", HUGE_ON[n % len(HUGE_ON)], keys[n % len(keys)]) for n in range(huge)]
     names = list(CONSUMERS)
     for n in range(huge, count):
-        out.append(poison(n, KINDS[n % len(KINDS)], names[(n // len(KINDS)) % len(names)],
-                          keys[n % len(keys)]))
+        out.append(
+            poison(n, KINDS[n % len(KINDS)], names[(n // len(KINDS)) % len(names)], keys[n % len(keys)])
+        )
     return out
 
 
 def expected(parked: Sequence[Poison]) -> Counter[str]:
     """How many dead-letter records each dead-letter topic should get."""
-    return Counter({topics.dlq_topic(t): sum(len(CONSUMERS[p.topic][1]) for p in parked if p.topic == t)
-                    for t in CONSUMERS})
+    return Counter(
+        {
+            topics.dlq_topic(t): sum(len(CONSUMERS[p.topic][1]) for p in parked if p.topic == t)
+            for t in CONSUMERS
+        }
+    )
 
 
 class Producer:
@@ -99,14 +121,24 @@ class Producer:
         asyncio.run(self._send(batches, between))
 
     async def _send(self, batches: Iterator[Sequence[Poison]], between: float) -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, acks="all", enable_idempotence=True,
-                                    max_request_size=MAX_MESSAGE_BYTES)
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self._bootstrap,
+            acks="all",
+            enable_idempotence=True,
+            max_request_size=MAX_MESSAGE_BYTES,
+        )
         await producer.start()
         try:
             for batch in batches:
-                sent = [await producer.send(p.topic, p.body, key=p.key.encode(),
-                                            headers=[(k, v.encode()) for k, v in p.headers.items()])
-                        for p in batch]
+                sent = [
+                    await producer.send(
+                        p.topic,
+                        p.body,
+                        key=p.key.encode(),
+                        headers=[(k, v.encode()) for k, v in p.headers.items()],
+                    )
+                    for p in batch
+                ]
                 await asyncio.gather(*sent)
                 await asyncio.sleep(between)
         finally:
@@ -135,8 +167,9 @@ async def _parked(bootstrap: str) -> list[Parked]:
     finally:
         await admin.close()
     tps = [TopicPartition(d["topic"], int(p["partition"])) for d in described for p in d["partitions"]]
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                max_partition_fetch_bytes=MAX_MESSAGE_BYTES)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, max_partition_fetch_bytes=MAX_MESSAGE_BYTES
+    )
     await consumer.start()
     found: list[Parked] = []
     try:
@@ -145,9 +178,16 @@ async def _parked(bootstrap: str) -> list[Parked]:
         end = await consumer.end_offsets(tps)
         while [tp for tp in tps if await consumer.position(tp) < end[tp]]:
             for tp, records in (await consumer.getmany(*tps, timeout_ms=1000)).items():
-                found.extend(Parked(tp.topic, tp.partition, r.offset,
-                                    {k: v.decode(errors="replace") for k, v in r.headers})
-                             for r in records if r.offset < end[tp])
+                found.extend(
+                    Parked(
+                        tp.topic,
+                        tp.partition,
+                        r.offset,
+                        {k: v.decode(errors="replace") for k, v in r.headers},
+                    )
+                    for r in records
+                    if r.offset < end[tp]
+                )
         return found
     finally:
         await consumer.stop()

@@ -55,8 +55,9 @@ class Suite:
 
     def client(self, service: str, role: str = "operator", uscc: str | None = None) -> httpx.Client:
         token = self.tokens.issue(role, uscc)  # type: ignore[arg-type]
-        return httpx.Client(base_url=self.urls[service], timeout=10.0,
-                            headers={"Authorization": f"Bearer {token}"})
+        return httpx.Client(
+            base_url=self.urls[service], timeout=10.0, headers={"Authorization": f"Bearer {token}"}
+        )
 
     def store(self) -> MongoClient[dict[str, Any]]:
         return MongoClient(self.infra.mongodb_url, tz_aware=True)
@@ -65,8 +66,14 @@ class Suite:
         """A service's program time, as the service itself reads it."""
         return ProgramClock.from_setting(self.clocks.get(service) or self.first_clock).now()
 
-    def restart(self, overrides: Mapping[str, str] | None = None, *, on: Collection[str] = SERVICE_NAMES,
-                stopped: Collection[str] = (), clock: str | None = None) -> None:
+    def restart(
+        self,
+        overrides: Mapping[str, str] | None = None,
+        *,
+        on: Collection[str] = SERVICE_NAMES,
+        stopped: Collection[str] = (),
+        clock: str | None = None,
+    ) -> None:
         """Run the services on the suite's settings, those named in `on` with `overrides` and on
         the program clock `clock` too, and those in `stopped` not at all.
 
@@ -74,8 +81,11 @@ class Suite:
         change; a service restarted without a new clock goes on from the program time it had
         reached.
         """
-        wanted = {name: {**self.env, **(overrides or {} if name in on else {})}
-                  for name in SERVICE_NAMES if name not in stopped}
+        wanted = {
+            name: {**self.env, **(overrides or {} if name in on else {})}
+            for name in SERVICE_NAMES
+            if name not in stopped
+        }
         resolved = anchored(clock)  # once, for every service restarted on it
         self._apply(wanted, {name: resolved for name in on if resolved is not None})
 
@@ -83,8 +93,9 @@ class Suite:
         """Every service on the suite's own settings and on the time its first clock has reached."""
         assert self.first_clock is not None
         off = {name for name, started in self.clocks.items() if started != self.first_clock}
-        self._apply({name: dict(self.env) for name in SERVICE_NAMES},
-                    {name: self.first_clock for name in off})
+        self._apply(
+            {name: dict(self.env) for name in SERVICE_NAMES}, {name: self.first_clock for name in off}
+        )
 
     def _apply(self, wanted: Mapping[str, dict[str, str]], clocks: Mapping[str, str]) -> None:
         def changes(name: str) -> bool:
@@ -95,13 +106,21 @@ class Suite:
 
         changed = [n for n in SERVICE_NAMES if changes(n)]
         with ThreadPoolExecutor(len(SERVICE_NAMES)) as pool:
-            list(pool.map(lambda n: suitectl.stop(self.procs.pop(n), 15.0),
-                          [n for n in changed if n in self.procs]))
+            list(
+                pool.map(
+                    lambda n: suitectl.stop(self.procs.pop(n), 15.0), [n for n in changed if n in self.procs]
+                )
+            )
         for name in changed:
             self.running_env.pop(name, None)
         self.clocks.update(clocks)
-        self._start({n: {**wanted[n], "VOUCHER_CLOCK": self.clocks.get(n) or self.first_clock or ""}
-                     for n in changed if n in wanted})
+        self._start(
+            {
+                n: {**wanted[n], "VOUCHER_CLOCK": self.clocks.get(n) or self.first_clock or ""}
+                for n in changed
+                if n in wanted
+            }
+        )
 
     def _start(self, envs: Mapping[str, dict[str, str]]) -> None:
         for name, env in envs.items():
@@ -133,24 +152,38 @@ def wait_for(what: str, probe: Callable[[], Any], timeout: float = 60.0, every: 
 
 
 @contextmanager
-def run_suite(infra: Infra, workdir: Path, clock: str, extra_env: dict[str, str] | None = None
-              ) -> Iterator[Suite]:
+def run_suite(
+    infra: Infra, workdir: Path, clock: str, extra_env: dict[str, str] | None = None
+) -> Iterator[Suite]:
     mail = MailSink()
     smtp_port, *ports = suitectl.free_ports(5)
     controller = Controller(mail, hostname="127.0.0.1", port=smtp_port)
     controller.start()
     started = anchored(clock) or ""  # one program clock for all the services
     env = {
-        "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap, "MONGODB_URL": infra.mongodb_url,
-        "VOUCHER_CLOCK": started, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
-        "SWEEP_INTERVAL_S": "0.5", "OUTBOX_RELAY_INTERVAL_S": "0.5", "VOUCHERS_TOKEN_KEY": TOKEN_KEY,
+        "KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap,
+        "MONGODB_URL": infra.mongodb_url,
+        "VOUCHER_CLOCK": started,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "SWEEP_INTERVAL_S": "0.5",
+        "OUTBOX_RELAY_INTERVAL_S": "0.5",
+        "VOUCHERS_TOKEN_KEY": TOKEN_KEY,
         "VOUCHERS_LOCAL_MODE": "true",  # as `make up` runs it
         **{f"{n.upper()}_HTTP_PORT": str(p) for n, p in zip(SERVICE_NAMES, ports, strict=True)},
         **(extra_env or {}),
     }
     urls = {n: f"http://127.0.0.1:{p}" for n, p in zip(SERVICE_NAMES, ports, strict=True)}
-    suite = Suite(infra, urls, mail, workdir, TokenService(env["VOUCHERS_TOKEN_KEY"]), env=env,
-                  clocks=dict.fromkeys(SERVICE_NAMES, started), first_clock=started)
+    suite = Suite(
+        infra,
+        urls,
+        mail,
+        workdir,
+        TokenService(env["VOUCHERS_TOKEN_KEY"]),
+        env=env,
+        clocks=dict.fromkeys(SERVICE_NAMES, started),
+        first_clock=started,
+    )
     with ExitStack() as stack:
         stack.callback(controller.stop)
         stack.callback(suite.stop_all)

@@ -52,9 +52,11 @@ class Tally:
     unreleased: dict[str, str] = field(default_factory=dict)  # rejected, room not given back
 
     def line(self) -> str:
-        return (f"{self.scenario}: submitted {self.submitted}, finished {self.finished}, "
-                f"duplicates {self.duplicates}, lost {self.lost}, "
-                f"redelivered copies {self.redelivered_copies} ({self.seconds:.1f}s)")
+        return (
+            f"{self.scenario}: submitted {self.submitted}, finished {self.finished}, "
+            f"duplicates {self.duplicates}, lost {self.lost}, "
+            f"redelivered copies {self.redelivered_copies} ({self.seconds:.1f}s)"
+        )
 
     def write(self) -> Path:
         REPORTS.mkdir(parents=True, exist_ok=True)
@@ -123,8 +125,11 @@ class Seen:
     def effects(self, application_id: str, item: Planned) -> dict[str, int]:
         """How many of each effect the application has (each is wanted once, or not at all)."""
         seen = self.watch.ids_about(application_id)
-        final = {i for i in seen[topics.VERIFICATION]
-                 if self.watch.body(topics.VERIFICATION, i)["outcome"] != "pending"}
+        final = {
+            i
+            for i in seen[topics.VERIFICATION]
+            if self.watch.body(topics.VERIFICATION, i)["outcome"] != "pending"
+        }
         return {
             "filing": len(self.watch.subjects_of(item.uscc)),
             "coi verdict": len(seen[topics.COI]),
@@ -137,19 +142,27 @@ class Seen:
 
     def voucher_totals(self, application_id: str) -> list[Decimal]:
         """The totals of the application's passing eligibility verdicts."""
-        bodies = (self.watch.body(topics.ELIGIBILITY, i)
-                  for i in self.watch.ids_about(application_id)[topics.ELIGIBILITY])
-        return [Decimal(b["voucher"]["total_cny"]) for b in bodies
-                if b["outcome"] == "pass" and b.get("voucher")]
+        bodies = (
+            self.watch.body(topics.ELIGIBILITY, i)
+            for i in self.watch.ids_about(application_id)[topics.ELIGIBILITY]
+        )
+        return [
+            Decimal(b["voucher"]["total_cny"]) for b in bodies if b["outcome"] == "pass" and b.get("voucher")
+        ]
 
 
-def count(suite: Suite, watch: EventWatch, scenario: str, planned: Sequence[Planned],
-          accepted: dict[str, str]) -> Tally:
+def count(
+    suite: Suite, watch: EventWatch, scenario: str, planned: Sequence[Planned], accepted: dict[str, str]
+) -> Tally:
     """Count every effect of the batch; see the module docstring for what is counted how."""
     watch.catch_up()
     kinds = {accepted[p.uscc]: p for p in planned if p.uscc in accepted}
-    seen = Seen(watch, *statuses(suite, kinds), ledgers(suite, (p.uscc for p in kinds.values())),
-                letters_by_application(suite.mail.messages, set(kinds)))
+    seen = Seen(
+        watch,
+        *statuses(suite, kinds),
+        ledgers(suite, (p.uscc for p in kinds.values())),
+        letters_by_application(suite.mail.messages, set(kinds)),
+    )
     tally = Tally(scenario, submitted=len(accepted), finished=0, duplicates=0, lost=0)
     passing, reserved = Decimal("0.00"), Decimal("0.00")
     for application_id, item in sorted(kinds.items()):
@@ -170,8 +183,10 @@ def count(suite: Suite, watch: EventWatch, scenario: str, planned: Sequence[Plan
 def _judge(tally: Tally, application_id: str, item: Planned, seen: Seen) -> None:
     """Finished or lost, and every effect beyond the one wanted."""
     have = seen.effects(application_id, item)
-    want = dict.fromkeys(have, 1) | {"reservation": int(item.approvable),
-                                     "rejection letter": int(not item.approvable)}
+    want = dict.fromkeys(have, 1) | {
+        "reservation": int(item.approvable),
+        "rejection letter": int(not item.approvable),
+    }
     missing = [name for name, n in have.items() if n < want[name]]
     # A rejected application's reservation is released with its final decision: one still
     # held is a release missing, not a second reservation.

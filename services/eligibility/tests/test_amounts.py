@@ -95,31 +95,32 @@ def test_eligible_spend_must_reach_500000_inclusive(
     found = finding(verdict, "AMT-MIN-SPEND")
     assert (found.clause, found.result, found.limit) == ("三(一)2", expected, "500000.00")
     assert verdict.outcome == expected
-    assert (verdict.voucher.total_cny if verdict.voucher else None) == (
-        Decimal(total) if total else None
-    )
+    assert (verdict.voucher.total_cny if verdict.voucher else None) == (Decimal(total) if total else None)
 
 
 def test_excluded_contracts_do_not_count_towards_the_minimum_spend() -> None:
     kept = contract(contract_no="HT-1", amount_cny="499999.99")
-    late = contract(contract_no="HT-2", amount_cny="100000.00", signed_on="2027-01-01",
-                    service_start="2027-01-02", service_end="2027-02-01")
+    late = contract(
+        contract_no="HT-2",
+        amount_cny="100000.00",
+        signed_on="2027-01-01",
+        service_start="2027-01-02",
+        service_end="2027-02-01",
+    )
     verdict = run(application(contracts=[kept, late]))
     assert finding(verdict, "AMT-MIN-SPEND").observed == "499999.99"
     assert verdict.failed_rules() == ["CON-SIGNING-WINDOW", "CON-SERVICE-PERIOD", "AMT-MIN-SPEND"]
 
 
 def test_a_young_enterprise_at_exactly_500000_gets_300000() -> None:
-    app = application(applicant={"registered_on": "2025-09-01"},
-                      contracts=[contract(amount_cny="500000.00")])
+    app = application(applicant={"registered_on": "2025-09-01"}, contracts=[contract(amount_cny="500000.00")])
     verdict = run(app)
     assert verdict.voucher is not None
     assert verdict.voucher.total_cny == Decimal("300000.00")
 
 
 def test_a_computed_voucher_is_rounded_down_to_the_fen() -> None:
-    app = application(applicant={"registered_on": "2025-09-01"},
-                      contracts=[contract(amount_cny="833333.33")])
+    app = application(applicant={"registered_on": "2025-09-01"}, contracts=[contract(amount_cny="833333.33")])
     verdict = run(app)
     assert verdict.voucher is not None
     assert verdict.voucher.total_cny == Decimal("499999.99")  # 499,999.998 rounded down
@@ -134,14 +135,22 @@ def test_a_computed_voucher_is_rounded_down_to_the_fen() -> None:
         # 0.60 × 200,000.01 = 120,000.006 three times: the sum 360,000.018 → 360,000.01, where
         # per contract it would be 3 × 120,000.00 = 360,000.00. Equal remainders: the fen goes
         # to the first contract number.
-        ("2025-09-01", ["200000.01", "200000.01", "200000.01"], "360000.01",
-         ["120000.01", "120000.00", "120000.00"]),
+        (
+            "2025-09-01",
+            ["200000.01", "200000.01", "200000.01"],
+            "360000.01",
+            ["120000.01", "120000.00", "120000.00"],
+        ),
         # 0.50 × 1,000,000.01 = 500,000.005 twice: the sum is 1,000,000.01 exactly.
         ("2019-06-18", ["1000000.01", "1000000.01"], "1000000.01", ["500000.01", "500000.00"]),
         # 0.60 × 166,666.67 = 100,000.002 twice and 0.60 × 166,666.68 = 100,000.008: the sum
         # 300,000.012 → 300,000.01; the fen goes to the largest remainder, the last contract.
-        ("2025-09-01", ["166666.67", "166666.67", "166666.68"], "300000.01",
-         ["100000.00", "100000.00", "100000.01"]),
+        (
+            "2025-09-01",
+            ["166666.67", "166666.67", "166666.68"],
+            "300000.01",
+            ["100000.00", "100000.00", "100000.01"],
+        ),
         # 0.60 × 500,000.04 = 300,000.024 and 0.60 × 500,000.03 = 300,000.018: the sum
         # 600,000.042 → 600,000.04, one fen more than 300,000.02 + 300,000.01 per contract.
         ("2025-09-01", ["500000.04", "500000.03"], "600000.04", ["300000.02", "300000.02"]),
@@ -160,8 +169,9 @@ def test_the_voucher_is_rounded_down_once_on_the_application_total(
 
 
 def test_a_share_never_exceeds_its_contracts_amount_times_the_rate_by_a_whole_fen() -> None:
-    filed = [Contract.model_validate(contract(contract_no=f"HT-{i}", amount_cny="200000.01"))
-             for i in range(3)]
+    filed = [
+        Contract.model_validate(contract(contract_no=f"HT-{i}", amount_cny="200000.01")) for i in range(3)
+    ]
     alloc = allocate(filed, Decimal("0.60"), Decimal("10000000.00"))
     for c in alloc.by_contract:
         assert c.voucher_cny - c.amount_cny * Decimal("0.60") < Decimal("0.01")
@@ -179,21 +189,21 @@ def test_a_voucher_above_the_yearly_cap_is_capped_at_10_million() -> None:
 
 
 def test_a_cap_reached_across_two_contracts_is_shared_in_proportion_to_the_fen() -> None:
-    two = [contract(contract_no="HT-A", amount_cny="12000000.00"),
-           contract(contract_no="HT-B", amount_cny="10000000.00")]
+    two = [
+        contract(contract_no="HT-A", amount_cny="12000000.00"),
+        contract(contract_no="HT-B", amount_cny="10000000.00"),
+    ]
     verdict = run(application(contracts=two))
     # 6,000,000 + 5,000,000 = 11,000,000 > 10,000,000: HT-A gets 10M × 6/11 = 5,454,545.4545…,
     # HT-B 10M × 5/11 = 4,545,454.5454…; the fen left over goes to the larger remainder (HT-B).
-    assert voucher_by_contract(verdict) == {"HT-A": Decimal("5454545.45"),
-                                            "HT-B": Decimal("4545454.55")}
+    assert voucher_by_contract(verdict) == {"HT-A": Decimal("5454545.45"), "HT-B": Decimal("4545454.55")}
     assert verdict.voucher is not None
     assert verdict.voucher.total_cny == Decimal("10000000.00")
 
 
 # 三(一)2: 同一需求方上年度未完成兑现的训力券额度累计计入本年度额度
 def test_prior_year_unredeemed_taking_most_of_the_cap_leaves_only_the_rest() -> None:
-    verdict = run(application(),
-                  references=refs(prior_year_unredeemed={APPLICANT: Decimal("9800000.00")}))
+    verdict = run(application(), references=refs(prior_year_unredeemed={APPLICANT: Decimal("9800000.00")}))
     assert verdict.voucher is not None
     assert verdict.voucher.total_cny == Decimal("200000.00")
     assert verdict.reserve_cny == Decimal("200000.00")
@@ -201,8 +211,9 @@ def test_prior_year_unredeemed_taking_most_of_the_cap_leaves_only_the_rest() -> 
 
 
 def test_prior_year_and_this_years_vouchers_together_limit_the_room() -> None:
-    ledger = LedgerView(prior_unredeemed_cny=Decimal("3000000.00"),
-                        reserved_or_granted_cny=Decimal("6500000.00"))
+    ledger = LedgerView(
+        prior_unredeemed_cny=Decimal("3000000.00"), reserved_or_granted_cny=Decimal("6500000.00")
+    )
     verdict = run(application(), ledger=ledger)
     assert verdict.voucher is not None
     assert verdict.voucher.total_cny == Decimal("500000.00")
@@ -218,12 +229,10 @@ def test_the_larger_of_the_ledgers_and_the_reference_prior_year_figure_is_used()
 
 @pytest.mark.parametrize(
     ("prior", "reserved"),
-    [("10000000.00", "0.00"), ("0.00", "10000000.00"), ("4000000.00", "6000000.00"),
-     ("12000000.00", "0.00")],
+    [("10000000.00", "0.00"), ("0.00", "10000000.00"), ("4000000.00", "6000000.00"), ("12000000.00", "0.00")],
 )
 def test_no_room_left_under_the_cap_fails_the_application(prior: str, reserved: str) -> None:
-    ledger = LedgerView(prior_unredeemed_cny=Decimal(prior),
-                        reserved_or_granted_cny=Decimal(reserved))
+    ledger = LedgerView(prior_unredeemed_cny=Decimal(prior), reserved_or_granted_cny=Decimal(reserved))
     verdict = run(application(), ledger=ledger)
     cap = finding(verdict, "AMT-ANNUAL-CAP")
     assert (cap.result, cap.limit) == ("fail", "0.00")

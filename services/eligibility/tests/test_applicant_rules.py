@@ -31,8 +31,17 @@ from eligibility_testkit import (
 )
 
 SHENZHEN_DISTRICTS = [
-    "福田区", "罗湖区", "南山区", "盐田区", "宝安区", "龙岗区",
-    "龙华区", "坪山区", "光明区", "大鹏新区", "深汕特别合作区",
+    "福田区",
+    "罗湖区",
+    "南山区",
+    "盐田区",
+    "宝安区",
+    "龙岗区",
+    "龙华区",
+    "坪山区",
+    "光明区",
+    "大鹏新区",
+    "深汕特别合作区",
 ]
 
 
@@ -48,17 +57,13 @@ SHENZHEN_DISTRICTS = [
         ("other", "fail"),
     ],
 )
-def test_only_enterprises_universities_and_research_institutes_may_apply(
-    kind: str, expected: str
-) -> None:
+def test_only_enterprises_universities_and_research_institutes_may_apply(kind: str, expected: str) -> None:
     found = org_type(application(applicant={"org_type": kind}))
     assert (found.rule, found.clause, found.result) == ("ELIG-ORG-TYPE", "一; 四(一)1", expected)
 
 
 @pytest.mark.parametrize(("independent", "expected"), [(True, "pass"), (False, "fail")])
-def test_the_applicant_must_be_an_independent_legal_person(
-    independent: bool, expected: str
-) -> None:
+def test_the_applicant_must_be_an_independent_legal_person(independent: bool, expected: str) -> None:
     found = legal_person(application(applicant={"independent_legal_person": independent}))
     assert found.result == expected
 
@@ -187,9 +192,7 @@ def test_a_project_involving_ethics_needs_an_ethics_approval(
         (datetime(2026, 5, 5, 15, 59, 59, tzinfo=UTC), "fail"),
     ],
 )
-def test_the_filing_window_runs_from_6_may_to_18_00_on_5_june(
-    submitted_at: datetime, expected: str
-) -> None:
+def test_the_filing_window_runs_from_6_may_to_18_00_on_5_june(submitted_at: datetime, expected: str) -> None:
     found = filing_window(application(), submitted_at, PARAMS)
     assert (found.clause, found.result) == ("七(二)", expected)
 
@@ -210,8 +213,14 @@ def test_every_applicant_rule_is_reported_in_the_guides_order() -> None:
     verdict = run(application())
     applicant_rules = [f.rule for f in verdict.findings if f.rule.startswith("ELIG-")]
     assert applicant_rules == [
-        "ELIG-ORG-TYPE", "ELIG-LEGAL-PERSON", "ELIG-LOCATION", "ELIG-NOT-RESTRICTED",
-        "ELIG-SELF-FILED", "ELIG-NOT-A-PROVIDER", "ELIG-ETHICS", "ELIG-FILING-WINDOW",
+        "ELIG-ORG-TYPE",
+        "ELIG-LEGAL-PERSON",
+        "ELIG-LOCATION",
+        "ELIG-NOT-RESTRICTED",
+        "ELIG-SELF-FILED",
+        "ELIG-NOT-A-PROVIDER",
+        "ELIG-ETHICS",
+        "ELIG-FILING-WINDOW",
     ]
     assert all(f.message and f.message_en for f in verdict.findings)
 

@@ -35,41 +35,68 @@ def at(person: str, company: str, role: str) -> OfficerItem:
 
 
 def holds(holder: str, held: str, pct: str, kind: str = "person") -> HoldingItem:
-    return HoldingItem.model_validate({"holder_id": holder, "holder_kind": kind, "held_uscc": held,
-                                       "pct": pct})
+    return HoldingItem.model_validate(
+        {"holder_id": holder, "holder_kind": kind, "held_uscc": held, "pct": pct}
+    )
 
 
 CASES = {
-    "a director of both": Case(officers=(at("p-7", APPLICANT, "director"), at("p-7", PROVIDER_1, "director")),
-                               strangers=("p-7",)),
-    "a person holding both": Case(holdings=(holds("h-9f3a", APPLICANT, "35.00"),
-                                            holds("h-9f3a", PROVIDER_1, "40.00")), strangers=("h-9f3a",)),
+    "a director of both": Case(
+        officers=(at("p-7", APPLICANT, "director"), at("p-7", PROVIDER_1, "director")), strangers=("p-7",)
+    ),
+    "a person holding both": Case(
+        holdings=(holds("h-9f3a", APPLICANT, "35.00"), holds("h-9f3a", PROVIDER_1, "40.00")),
+        strangers=("h-9f3a",),
+    ),
     "a person holding both through a company": Case(
-        holdings=(holds("h-2", MIDDLE, "80.00"), holds(MIDDLE, APPLICANT, "50.00", "company"),
-                  holds(MIDDLE, PROVIDER_1, "50.00", "company")), strangers=("h-2",)),
+        holdings=(
+            holds("h-2", MIDDLE, "80.00"),
+            holds(MIDDLE, APPLICANT, "50.00", "company"),
+            holds(MIDDLE, PROVIDER_1, "50.00", "company"),
+        ),
+        strangers=("h-2",),
+    ),
     "ids nested in one another": Case(
-        officers=(at("p-1", APPLICANT, "supervisor"), at("p-1", PROVIDER_1, "director"),
-                  at("p-12", APPLICANT, "senior_manager"), at("p-12", PROVIDER_1, "legal_representative")),
-        strangers=("p-1", "p-12")),
+        officers=(
+            at("p-1", APPLICANT, "supervisor"),
+            at("p-1", PROVIDER_1, "director"),
+            at("p-12", APPLICANT, "senior_manager"),
+            at("p-12", PROVIDER_1, "legal_representative"),
+        ),
+        strangers=("p-1", "p-12"),
+    ),
     "the applicant's own legal representative at the provider": Case(
-        officers=(at("lr-1", PROVIDER_1, "legal_representative"),), own=("lr-1",)),
+        officers=(at("lr-1", PROVIDER_1, "legal_representative"),), own=("lr-1",)
+    ),
     "the applicant's own project lead employed by the provider": Case(
-        officers=(at("lead-1", PROVIDER_1, "employee"),), own=("lead-1",)),
+        officers=(at("lead-1", PROVIDER_1, "employee"),), own=("lead-1",)
+    ),
     "an own officer and a stranger on the provider's board": Case(
         own_officers=(("o-1", "director"),),
-        officers=(at("o-1", PROVIDER_1, "director"), at("x-5", APPLICANT, "director"),
-                  at("x-5", PROVIDER_1, "supervisor")),
-        strangers=("x-5",), own=("o-1",)),
+        officers=(
+            at("o-1", PROVIDER_1, "director"),
+            at("x-5", APPLICANT, "director"),
+            at("x-5", PROVIDER_1, "supervisor"),
+        ),
+        strangers=("x-5",),
+        own=("o-1",),
+    ),
 }
 
 
 def assessed(case: Case) -> tuple[Application, CoiAssessed]:
-    app = application(applicant={"officers": [{"person_id": p, "name": "高管", "role": r}
-                                              for p, r in case.own_officers]})
-    result = assess_conflicts(app, application_id="app-1",
-                              graph=ReferenceGraph.build(list(case.holdings), list(case.officers), VERSIONS),
-                              registered_providers=frozenset({PROVIDER_1}), threshold_pct=Decimal("20"),
-                              max_hops=4, assessed_at=WHEN)
+    app = application(
+        applicant={"officers": [{"person_id": p, "name": "高管", "role": r} for p, r in case.own_officers]}
+    )
+    result = assess_conflicts(
+        app,
+        application_id="app-1",
+        graph=ReferenceGraph.build(list(case.holdings), list(case.officers), VERSIONS),
+        registered_providers=frozenset({PROVIDER_1}),
+        threshold_pct=Decimal("20"),
+        max_hops=4,
+        assessed_at=WHEN,
+    )
     assert result.outcome == "conflict"
     return app, result
 
@@ -81,8 +108,11 @@ def as_applicant(app: Application, result: CoiAssessed) -> str:
 
 
 def mentions(text: str, person: str) -> bool:
-    return any(not (text[i - 1:i].isalnum() or text[i + len(person):i + len(person) + 1].isalnum())
-               for i in range(len(text)) if text.startswith(person, i))
+    return any(
+        not (text[i - 1 : i].isalnum() or text[i + len(person) : i + len(person) + 1].isalnum())
+        for i in range(len(text))
+        if text.startswith(person, i)
+    )
 
 
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
@@ -103,8 +133,11 @@ def test_the_applicant_never_sees_another_persons_id(case: Case) -> None:
 def test_a_masked_person_keeps_its_role_and_one_label_throughout(case: Case) -> None:
     app, result = assessed(case)
     own = declared_people(app.model_dump(mode="json"))
-    (shown,) = [f for f in PeopleMask(own).findings(f.model_dump(mode="json") for f in result.findings)
-                if f["rule"] == "COI-RELATED-PARTY"]
+    (shown,) = [
+        f
+        for f in PeopleMask(own).findings(f.model_dump(mode="json") for f in result.findings)
+        if f["rule"] == "COI-RELATED-PARTY"
+    ]
     (full,) = [f for f in result.findings if f.rule == "COI-RELATED-PARTY"]
 
     kinds = [[e["kind"] for e in p["edges"]] for p in shown["evidence"]]

@@ -58,19 +58,32 @@ def signing_cases() -> list[tuple[int, date, str]]:
 def test_a_contract_must_be_signed_inside_its_providers_batch_window(
     batch: int, signed_on: date, expected: str
 ) -> None:
-    c = one(provider_uscc=BATCH_PROVIDER[batch], signed_on=signed_on.isoformat(),
-            service_start=max(signed_on, OPENS[batch]).isoformat(),
-            service_end=CLOSES.isoformat())
+    c = one(
+        provider_uscc=BATCH_PROVIDER[batch],
+        signed_on=signed_on.isoformat(),
+        service_start=max(signed_on, OPENS[batch]).isoformat(),
+        service_end=CLOSES.isoformat(),
+    )
     found = signing_window(c, PROVIDERS, PARAMS)
     assert (found.rule, found.clause, found.result) == ("CON-SIGNING-WINDOW", "三(二)注", expected)
     assert found.contract_no == "HT-001"
 
 
 def test_contract_signed_the_day_before_batch_two_opens_is_excluded() -> None:
-    excluded = contract(contract_no="HT-EARLY", provider_uscc=PROVIDER_2, signed_on="2025-04-06",
-                        service_start="2025-04-07", amount_cny="800000.00")
-    kept = contract(contract_no="HT-OK", provider_uscc=PROVIDER_2, signed_on="2025-04-07",
-                    service_start="2025-04-07", amount_cny="600000.00")
+    excluded = contract(
+        contract_no="HT-EARLY",
+        provider_uscc=PROVIDER_2,
+        signed_on="2025-04-06",
+        service_start="2025-04-07",
+        amount_cny="800000.00",
+    )
+    kept = contract(
+        contract_no="HT-OK",
+        provider_uscc=PROVIDER_2,
+        signed_on="2025-04-07",
+        service_start="2025-04-07",
+        amount_cny="600000.00",
+    )
     verdict = run(application(contracts=[excluded, kept]))
     assert finding(verdict, "CON-SIGNING-WINDOW", "HT-EARLY").result == "fail"
     assert finding(verdict, "CON-SIGNING-WINDOW", "HT-OK").result == "pass"
@@ -86,8 +99,7 @@ def test_a_batch_one_contract_signed_on_9_december_2024_counts() -> None:
 
 
 def test_a_batch_three_contract_signed_before_14_november_2025_is_excluded() -> None:
-    c = contract(provider_uscc=BATCH_PROVIDER[3], signed_on="2025-11-13",
-                 service_start="2025-11-14")
+    c = contract(provider_uscc=BATCH_PROVIDER[3], signed_on="2025-11-13", service_start="2025-11-14")
     verdict = run(application(contracts=[c]))
     assert finding(verdict, "CON-SIGNING-WINDOW", "HT-001").result == "fail"
     assert verdict.outcome == "fail"
@@ -109,8 +121,12 @@ def test_a_batch_three_contract_signed_before_14_november_2025_is_excluded() -> 
 def test_the_service_must_start_and_end_inside_the_batch_window(
     batch: int, start: date, end: date, expected: str
 ) -> None:
-    c = one(provider_uscc=BATCH_PROVIDER[batch], signed_on=OPENS[batch].isoformat(),
-            service_start=start.isoformat(), service_end=end.isoformat())
+    c = one(
+        provider_uscc=BATCH_PROVIDER[batch],
+        signed_on=OPENS[batch].isoformat(),
+        service_start=start.isoformat(),
+        service_end=end.isoformat(),
+    )
     found = service_period(c, PROVIDERS, PARAMS)
     assert (found.clause, found.result) == ("三(二)注", expected)
 
@@ -153,14 +169,19 @@ def item_window_cases() -> list[tuple[int, int, str, int, date, str]]:
 
 
 def item_contract(service_type: str, signed_on: date, start: date | None = None) -> Contract:
-    return one(provider_uscc=ADMITTED_AGAIN, service_type=service_type,
-               training_kind="sft" if service_type == "training" else None,
-               signed_on=signed_on.isoformat(), service_start=(start or signed_on).isoformat(),
-               service_end=CLOSES.isoformat())
+    return one(
+        provider_uscc=ADMITTED_AGAIN,
+        service_type=service_type,
+        training_kind="sft" if service_type == "training" else None,
+        signed_on=signed_on.isoformat(),
+        service_start=(start or signed_on).isoformat(),
+        service_end=CLOSES.isoformat(),
+    )
 
 
-@pytest.mark.parametrize(("first", "added", "service_type", "batch", "signed_on", "expected"),
-                         item_window_cases())
+@pytest.mark.parametrize(
+    ("first", "added", "service_type", "batch", "signed_on", "expected"), item_window_cases()
+)
 def test_a_contract_keeps_the_window_of_the_batch_that_admitted_its_service_item(
     first: int, added: int, service_type: str, batch: int, signed_on: date, expected: str
 ) -> None:
@@ -176,13 +197,26 @@ def test_a_contract_keeps_the_window_of_the_batch_that_admitted_its_service_item
 def test_an_inference_contract_signed_before_its_items_batch_opened_is_excluded() -> None:
     # Admitted in batch 1 for training, in batch 2 (opened 2025-04-07) for inference: on
     # 2025-03-01 the provider could sign training contracts, not inference ones.
-    training = contract(contract_no="HT-T", provider_uscc=ADMITTED_AGAIN, signed_on="2025-03-01",
-                        service_start="2025-03-01", amount_cny="600000.00")
-    inference = contract(contract_no="HT-I", provider_uscc=ADMITTED_AGAIN, signed_on="2025-03-01",
-                         service_start="2025-04-07", service_type="inference",
-                         training_kind=None, amount_cny="900000.00")
-    verdict = run(application(contracts=[training, inference]),
-                  references=refs(providers={**PROVIDERS, **admitted_again(1, 2)}))
+    training = contract(
+        contract_no="HT-T",
+        provider_uscc=ADMITTED_AGAIN,
+        signed_on="2025-03-01",
+        service_start="2025-03-01",
+        amount_cny="600000.00",
+    )
+    inference = contract(
+        contract_no="HT-I",
+        provider_uscc=ADMITTED_AGAIN,
+        signed_on="2025-03-01",
+        service_start="2025-04-07",
+        service_type="inference",
+        training_kind=None,
+        amount_cny="900000.00",
+    )
+    verdict = run(
+        application(contracts=[training, inference]),
+        references=refs(providers={**PROVIDERS, **admitted_again(1, 2)}),
+    )
     assert finding(verdict, "CON-SIGNING-WINDOW", "HT-T").result == "pass"
     assert finding(verdict, "CON-SIGNING-WINDOW", "HT-I").result == "fail"
     assert "推理服务事项入库批次" in finding(verdict, "CON-SIGNING-WINDOW", "HT-I").message
@@ -191,9 +225,7 @@ def test_an_inference_contract_signed_before_its_items_batch_opened_is_excluded(
 
 
 @pytest.mark.parametrize("later", [(3,), ()])
-def test_an_item_admitted_in_several_batches_keeps_the_earliest_batchs_window(
-    later: tuple[int, ...]
-) -> None:
+def test_an_item_admitted_in_several_batches_keeps_the_earliest_batchs_window(later: tuple[int, ...]) -> None:
     # Inference named in batch 2 and again in batch 3: its window is batch 2's, the widest,
     # whichever order the admissions are listed in.
     providers = {**admitted_again(1, 3, 2, *later)}
@@ -214,11 +246,19 @@ def test_the_provider_must_be_in_the_provider_registry(uscc: str, expected: str)
         ({"service_type": "training", "training_kind": "pretraining"}, "pass"),
         ({"service_type": "training", "training_kind": "sft"}, "pass"),
         ({"service_type": "training", "training_kind": "rl"}, "pass"),
-        ({"service_type": "training", "training_kind": "other",
-          "description": "蒸馏训练：以大模型输出训练小模型"}, "pass"),
+        (
+            {
+                "service_type": "training",
+                "training_kind": "other",
+                "description": "蒸馏训练：以大模型输出训练小模型",
+            },
+            "pass",
+        ),
         ({"service_type": "training", "training_kind": None}, "fail"),
-        ({"service_type": "inference", "training_kind": None,
-          "description": "阶段性训练成果的验证性推理"}, "pass"),
+        (
+            {"service_type": "inference", "training_kind": None, "description": "阶段性训练成果的验证性推理"},
+            "pass",
+        ),
         ({"description": ""}, "fail"),
         ({"description": "   "}, "fail"),
         ({"amount_cny": "0.00"}, "fail"),
@@ -268,8 +308,7 @@ def test_a_contract_declared_in_another_live_application_is_excluded() -> None:
     first = contract(contract_no="HT-1", amount_cny="1000000.00")
     second = contract(contract_no="HT-2", amount_cny="600000.00")
     declared = frozenset({(PROVIDER_1, "HT-1")})
-    verdict = run(application(contracts=[first, second]),
-                  references=refs(declared_contracts=declared))
+    verdict = run(application(contracts=[first, second]), references=refs(declared_contracts=declared))
     assert finding(verdict, "CON-NOT-DUPLICATE", "HT-1").result == "fail"
     assert finding(verdict, "CON-NOT-DUPLICATE", "HT-2").result == "pass"
     assert voucher_by_contract(verdict) == {"HT-2": Decimal("300000.00")}
@@ -277,8 +316,9 @@ def test_a_contract_declared_in_another_live_application_is_excluded() -> None:
 
 def test_the_same_contract_number_from_another_provider_is_a_different_contract() -> None:
     c = contract(contract_no="HT-1")
-    verdict = run(application(contracts=[c]),
-                  references=refs(declared_contracts=frozenset({(PROVIDER_2, "HT-1")})))
+    verdict = run(
+        application(contracts=[c]), references=refs(declared_contracts=frozenset({(PROVIDER_2, "HT-1")}))
+    )
     assert finding(verdict, "CON-NOT-DUPLICATE", "HT-1").result == "pass"
 
 
@@ -293,6 +333,12 @@ def test_a_contract_listed_twice_in_one_application_is_excluded_both_times() -> 
 def test_every_contract_gets_every_contract_rule_in_a_fixed_order() -> None:
     verdict = run(application(contracts=[contract(contract_no="B"), contract(contract_no="A")]))
     rules = [(f.contract_no, f.rule) for f in verdict.findings if f.rule.startswith("CON-")]
-    order = ["CON-PROVIDER-REGISTERED", "CON-SIGNING-WINDOW", "CON-SERVICE-PERIOD",
-             "CON-CONTENT", "CON-OTHER-FUNDING", "CON-NOT-DUPLICATE"]
+    order = [
+        "CON-PROVIDER-REGISTERED",
+        "CON-SIGNING-WINDOW",
+        "CON-SERVICE-PERIOD",
+        "CON-CONTENT",
+        "CON-OTHER-FUNDING",
+        "CON-NOT-DUPLICATE",
+    ]
     assert rules == [("B", r) for r in order] + [("A", r) for r in order]

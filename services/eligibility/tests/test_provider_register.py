@@ -14,8 +14,11 @@ from vouchers_shared.refdata_store import Derived
 
 def snapshots(*rows: dict[str, Any]) -> dict[str, Snapshot]:
     items = [{"name": "服务机构", **r} for r in rows]
-    return {"providers": Snapshot(kind="providers", version="v1", loaded_at=datetime.now(UTC),
-                                  loaded_by="test", items=items)}
+    return {
+        "providers": Snapshot(
+            kind="providers", version="v1", loaded_at=datetime.now(UTC), loaded_by="test", items=items
+        )
+    }
 
 
 def test_a_plain_row_admits_every_service_item_in_its_batch() -> None:
@@ -36,15 +39,19 @@ def test_a_stored_snapshot_listing_a_provider_twice_is_merged_not_refused_nor_la
 ) -> None:
     # Refused at load today; a snapshot stored before may still repeat a provider. It is read
     # whatever the order of its rows, each item at the earliest batch any row admits it in.
-    rows = [{"uscc": PROVIDER_3, "batch": 3},
-            {"uscc": PROVIDER_3, "batch": 2, "admissions": [{"batch": 3, "service_types": ["training"]}]}]
+    rows = [
+        {"uscc": PROVIDER_3, "batch": 3},
+        {"uscc": PROVIDER_3, "batch": 2, "admissions": [{"batch": 3, "service_types": ["training"]}]},
+    ]
     tables = build_tables(snapshots(*(reversed(rows) if reverse else rows)))
     assert tables.providers == {PROVIDER_3: ProviderBatches({"training": 3, "inference": 2})}
 
 
 def test_every_registered_provider_counts_for_the_conflict_check_whatever_its_admissions() -> None:
-    rows = [{"uscc": PROVIDER_1, "batch": 1, "admissions": [{"batch": 2, "service_types": ["inference"]}]},
-            {"uscc": PROVIDER_2, "batch": 2}]
+    rows = [
+        {"uscc": PROVIDER_1, "batch": 1, "admissions": [{"batch": 2, "service_types": ["inference"]}]},
+        {"uscc": PROVIDER_2, "batch": 2},
+    ]
     found = snapshots(*rows)
     _, registered = coi_inputs(found, Derived(build_graph), Derived(build_tables))
     assert registered == frozenset({PROVIDER_1, PROVIDER_2})

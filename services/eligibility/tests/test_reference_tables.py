@@ -15,10 +15,17 @@ A, B = "91440305MA5K00010T", "91440305MA5K00011X"
 
 
 def tables_of(rows: list[dict[str, Any]]) -> dict[int, dict[str, Decimal]]:
-    snapshot = Snapshot(kind="prior_year_unredeemed", version="v-old", loaded_at=datetime.now(UTC),
-                        loaded_by="cli", items=rows)
-    return {year: dict(amounts) for year, amounts in
-            build_tables({"prior_year_unredeemed": snapshot}).prior_unredeemed.items()}
+    snapshot = Snapshot(
+        kind="prior_year_unredeemed",
+        version="v-old",
+        loaded_at=datetime.now(UTC),
+        loaded_by="cli",
+        items=rows,
+    )
+    return {
+        year: dict(amounts)
+        for year, amounts in build_tables({"prior_year_unredeemed": snapshot}).prior_unredeemed.items()
+    }
 
 
 def row(uscc: str, amount: str, year: int = 2025) -> dict[str, Any]:
@@ -31,8 +38,10 @@ def row(uscc: str, amount: str, year: int = 2025) -> dict[str, Any]:
         ([row(A, "3000000.00")], {A: Decimal("3000000.00")}),
         ([row(A, "3000000.00"), row(A, "3000000.00")], {A: Decimal("3000000.00")}),
         ([row(A, "3000000.00"), row(A, "1000000.00")], {A: Decimal("3000000.00")}),
-        ([row(A, "1000000.00"), row(B, "5.00"), row(A, "3000000.00")],
-         {A: Decimal("3000000.00"), B: Decimal("5.00")}),
+        (
+            [row(A, "1000000.00"), row(B, "5.00"), row(A, "3000000.00")],
+            {A: Decimal("3000000.00"), B: Decimal("5.00")},
+        ),
     ],
 )
 def test_one_prior_year_amount_per_applicant_the_larger_where_a_snapshot_gives_two(
@@ -43,4 +52,6 @@ def test_one_prior_year_amount_per_applicant_the_larger_where_a_snapshot_gives_t
 
 def test_each_program_year_keeps_its_own_amount() -> None:
     assert tables_of([row(A, "1.00", 2024), row(A, "2.00", 2025)]) == {
-        2024: {A: Decimal("1.00")}, 2025: {A: Decimal("2.00")}}
+        2024: {A: Decimal("1.00")},
+        2025: {A: Decimal("2.00")},
+    }

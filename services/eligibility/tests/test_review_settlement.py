@@ -18,14 +18,23 @@ SIXTEEN_M = "16000000.00"
 
 def held_application(*contracts: dict[str, str]) -> Application:
     """Filed from an account other than the project lead's: ELIG-SELF-FILED holds it for review."""
-    return application(contracts=list(contracts) or [contract(amount_cny=SIXTEEN_M)],
-                       declarations={"filed_by_project_lead": False})
+    return application(
+        contracts=list(contracts) or [contract(amount_cny=SIXTEEN_M)],
+        declarations={"filed_by_project_lead": False},
+    )
 
 
 def settled(app: Application, proposed: Verdict, ledger: Ledger) -> Verdict:
     room = Room(CAP, ledger.prior_unredeemed_cny, ledger.others_committed("app-1"))
-    return settle_review(app, application_id="app-1", proposed=proposed.findings,
-                         voucher=proposed.voucher, outcome=proposed.outcome, room=room, params=PARAMS)
+    return settle_review(
+        app,
+        application_id="app-1",
+        proposed=proposed.findings,
+        voucher=proposed.voucher,
+        outcome=proposed.outcome,
+        room=room,
+        params=PARAMS,
+    )
 
 
 def test_the_held_application_of_the_cap_leak_reserves_only_the_room_left_when_passed() -> None:
@@ -65,18 +74,17 @@ def test_a_review_passed_with_no_room_left_fails_the_cap_rule() -> None:
 
 def test_prior_year_unredeemed_counts_against_the_room_when_settling() -> None:
     a = held_application()
-    ledger = Ledger(applicant_uscc=APPLICANT, program_year=2026,
-                    prior_unredeemed_cny=Decimal("9500000.00"))
+    ledger = Ledger(applicant_uscc=APPLICANT, program_year=2026, prior_unredeemed_cny=Decimal("9500000.00"))
     verdict = settled(a, run(a), ledger)
     assert verdict.reserve_cny == Decimal("500000.00")
 
 
 def test_a_cut_is_shared_out_over_the_counted_contracts_to_the_fen() -> None:
-    a = held_application(contract(contract_no="HT-1", amount_cny="3000000.01"),
-                         contract(contract_no="HT-2", provider_uscc=PROVIDER_2,
-                                  amount_cny="1000000.03"))
-    ledger = Ledger(applicant_uscc=APPLICANT, program_year=2026).reserve(
-        "app-b", Decimal("8765432.10"), CAP)
+    a = held_application(
+        contract(contract_no="HT-1", amount_cny="3000000.01"),
+        contract(contract_no="HT-2", provider_uscc=PROVIDER_2, amount_cny="1000000.03"),
+    )
+    ledger = Ledger(applicant_uscc=APPLICANT, program_year=2026).reserve("app-b", Decimal("8765432.10"), CAP)
     verdict = settled(a, run(a), ledger)
     assert verdict.voucher is not None
     assert verdict.voucher.total_cny == CAP - Decimal("8765432.10")
@@ -85,8 +93,10 @@ def test_a_cut_is_shared_out_over_the_counted_contracts_to_the_fen() -> None:
 
 
 def test_a_contract_the_rule_book_left_out_stays_out_when_settling() -> None:
-    a = held_application(contract(contract_no="HT-1", amount_cny="1000000.00"),
-                         contract(contract_no="HT-X", amount_cny="900000.00", signed_on="2024-01-01"))
+    a = held_application(
+        contract(contract_no="HT-1", amount_cny="1000000.00"),
+        contract(contract_no="HT-X", amount_cny="900000.00", signed_on="2024-01-01"),
+    )
     proposed = run(a)
     verdict = settled(a, proposed, Ledger(applicant_uscc=APPLICANT, program_year=2026))
     assert verdict.voucher is not None
@@ -95,8 +105,9 @@ def test_a_contract_the_rule_book_left_out_stays_out_when_settling() -> None:
 
 
 def test_a_failed_verdict_stays_failed_whatever_the_review_says() -> None:
-    a = application(contracts=[contract(amount_cny="100000.00")],
-                    declarations={"filed_by_project_lead": False})
+    a = application(
+        contracts=[contract(amount_cny="100000.00")], declarations={"filed_by_project_lead": False}
+    )
     proposed = run(a)
     assert proposed.outcome == "fail"
     verdict = settled(a, proposed, Ledger(applicant_uscc=APPLICANT, program_year=2026))

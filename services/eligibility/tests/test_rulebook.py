@@ -41,8 +41,10 @@ SPEC_CLAUSES = {
 
 
 def two_contracts() -> list[dict[str, object]]:
-    return [contract(contract_no="HT-1", amount_cny="1000000.00"),
-            contract(contract_no="HT-2", amount_cny="600000.00", provider_uscc=PROVIDER_2)]
+    return [
+        contract(contract_no="HT-1", amount_cny="1000000.00"),
+        contract(contract_no="HT-2", amount_cny="600000.00", provider_uscc=PROVIDER_2),
+    ]
 
 
 def test_every_rule_of_the_rule_book_is_registered_with_its_clause() -> None:
@@ -62,8 +64,7 @@ def test_a_passing_verdict_lists_every_rule_with_the_clause_it_applies() -> None
 
 def test_findings_come_applicant_first_then_each_contract_then_the_amounts() -> None:
     verdict = run(application(contracts=two_contracts()))
-    groups = [f.rule.split("-")[0] + ("/" + f.contract_no if f.contract_no else "")
-              for f in verdict.findings]
+    groups = [f.rule.split("-")[0] + ("/" + f.contract_no if f.contract_no else "") for f in verdict.findings]
     assert groups == ["ELIG"] * 8 + ["CON/HT-1"] * 6 + ["CON/HT-2"] * 6 + ["AMT"] * 3
     assert run(application(contracts=two_contracts())).findings == verdict.findings
 
@@ -99,9 +100,11 @@ def test_a_review_holds_the_application_and_reserves_nothing_yet() -> None:
 
 def test_a_conflicted_contract_is_left_out_before_the_amounts() -> None:
     app = application(contracts=two_contracts())
-    coi = coi_answer(app, {"HT-2": "conflict"},
-                     [coi_finding("COI-RELATED-PARTY", "fail", "HT-2"),
-                      coi_finding("COI-RELATED-PARTY", "pass", "HT-1")])
+    coi = coi_answer(
+        app,
+        {"HT-2": "conflict"},
+        [coi_finding("COI-RELATED-PARTY", "fail", "HT-2"), coi_finding("COI-RELATED-PARTY", "pass", "HT-1")],
+    )
     verdict = run(app, coi=coi)
     assert verdict.outcome == "pass"
     assert voucher_by_contract(verdict) == {"HT-1": Decimal("500000.00")}
@@ -112,8 +115,13 @@ def test_a_conflicted_contract_is_left_out_before_the_amounts() -> None:
 
 def test_coi_findings_sit_with_their_contract() -> None:
     app = application(contracts=two_contracts())
-    coi = coi_answer(app, findings=[coi_finding("COI-SAME-ENTITY", "pass", "HT-2"),
-                                    coi_finding("COI-SAME-ENTITY", "pass", "HT-1")])
+    coi = coi_answer(
+        app,
+        findings=[
+            coi_finding("COI-SAME-ENTITY", "pass", "HT-2"),
+            coi_finding("COI-SAME-ENTITY", "pass", "HT-1"),
+        ],
+    )
     rules = [(f.contract_no, f.rule) for f in run(app, coi=coi).findings if f.contract_no]
     assert rules[6] == ("HT-1", "COI-SAME-ENTITY")
     assert rules[13] == ("HT-2", "COI-SAME-ENTITY")
@@ -121,8 +129,7 @@ def test_coi_findings_sit_with_their_contract() -> None:
 
 def test_a_conflict_on_the_only_contract_fails_on_the_minimum_spend() -> None:
     app = application()
-    coi = coi_answer(app, {"HT-001": "conflict"},
-                     [coi_finding("COI-RELATED-PARTY", "fail", "HT-001")])
+    coi = coi_answer(app, {"HT-001": "conflict"}, [coi_finding("COI-RELATED-PARTY", "fail", "HT-001")])
     verdict = run(app, coi=coi)
     assert verdict.outcome == "fail"
     assert verdict.failed_rules() == ["COI-RELATED-PARTY", "AMT-MIN-SPEND"]
@@ -131,8 +138,7 @@ def test_a_conflict_on_the_only_contract_fails_on_the_minimum_spend() -> None:
 
 def test_a_coi_review_on_a_counted_contract_holds_the_application() -> None:
     app = application(contracts=two_contracts())
-    coi = coi_answer(app, {"HT-1": "review"},
-                     [coi_finding("COI-RELATED-PARTY", "review", "HT-1")])
+    coi = coi_answer(app, {"HT-1": "review"}, [coi_finding("COI-RELATED-PARTY", "review", "HT-1")])
     verdict = run(app, coi=coi)
     assert verdict.outcome == "review"
     assert verdict.reserve_cny == 0
@@ -141,8 +147,9 @@ def test_a_coi_review_on_a_counted_contract_holds_the_application() -> None:
 
 
 def test_a_coi_review_on_a_contract_already_excluded_does_not_hold_the_application() -> None:
-    late = contract(contract_no="HT-LATE", signed_on="2027-01-05", service_start="2027-01-05",
-                    service_end="2027-02-05")
+    late = contract(
+        contract_no="HT-LATE", signed_on="2027-01-05", service_start="2027-01-05", service_end="2027-02-05"
+    )
     app = application(contracts=[contract(contract_no="HT-1"), late])
     coi = coi_answer(app, {"HT-LATE": "review"})
     assert run(app, coi=coi).outcome == "pass"

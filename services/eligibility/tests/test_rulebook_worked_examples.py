@@ -48,14 +48,27 @@ def assess_example(name: str) -> tuple[Verdict, dict[str, Any]]:
         # one holder owns 35% of the applicant and 25% of the provider: the COI check's verdict
         only = app.contracts[0].contract_no
         coi = coi_answer(app, {only: "conflict"}, [coi_finding("COI-RELATED-PARTY", "fail", only)])
-    verdict = assess(app, application_id=name, submitted_at=IN_WINDOW, coi=coi,
-                     refs=sample_refs(), ledger_room=LedgerView(), params=PARAMS)
+    verdict = assess(
+        app,
+        application_id=name,
+        submitted_at=IN_WINDOW,
+        coi=coi,
+        refs=sample_refs(),
+        ledger_room=LedgerView(),
+        params=PARAMS,
+    )
     return verdict, example["expect"]
 
 
 def test_all_six_worked_examples_are_here() -> None:
-    assert EXAMPLES == ["approvable", "below-threshold", "missing-audit-consent",
-                        "related-provider", "yearly-cap", "young-enterprise"]
+    assert EXAMPLES == [
+        "approvable",
+        "below-threshold",
+        "missing-audit-consent",
+        "related-provider",
+        "yearly-cap",
+        "young-enterprise",
+    ]
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
@@ -92,7 +105,8 @@ def test_the_approvable_example_splits_its_voucher_by_contract() -> None:
     verdict, _ = assess_example("approvable")
     assert verdict.voucher is not None
     assert [(c.contract_no, c.voucher_cny) for c in verdict.voucher.by_contract] == [
-        ("HT-A-01", Decimal("400000.00")), ("HT-A-02", Decimal("200000.00")),
+        ("HT-A-01", Decimal("400000.00")),
+        ("HT-A-02", Decimal("200000.00")),
     ]
 
 

@@ -34,6 +34,8 @@ APPLICATION_ID = "SZV2026-00000000000000E1"
 def sample(name: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((SAMPLES / "applications" / f"{name}.json").read_text("utf-8"))
     return data
+
+
 KEY = signing_key.generate()
 
 
@@ -74,8 +76,9 @@ async def test_the_same_record_again_changes_nothing(eligibility: InMemoryServic
 
 
 async def test_a_body_that_is_not_an_application_is_parked(eligibility: InMemoryService) -> None:
-    bad = application_submitted(Application.model_validate(sample("approvable")["application"]),
-                                APPLICATION_ID, FILED_AT)
+    bad = application_submitted(
+        Application.model_validate(sample("approvable")["application"]), APPLICATION_ID, FILED_AT
+    )
     await eligibility.send_raw(bad.topic, bad.key, b'{"application_id": 1}', bad.headers())
     [parked] = eligibility.published
     assert parked.topic == f"{topics.APPLICATIONS}.dlq"

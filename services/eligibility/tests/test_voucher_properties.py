@@ -32,9 +32,7 @@ money = st.one_of(
     st.integers(min_value=20_000_000, max_value=2_000_000_000),
     st.integers(min_value=1, max_value=2_000_000_000),
 ).map(lambda fen: Decimal(fen) * FEN)
-days = st.one_of(st.integers(360, 680), st.integers(0, 780)).map(
-    lambda n: EPOCH + timedelta(days=n)
-)
+days = st.one_of(st.integers(360, 680), st.integers(0, 780)).map(lambda n: EPOCH + timedelta(days=n))
 
 
 @st.composite
@@ -46,16 +44,18 @@ def contracts(draw: st.DrawFn) -> list[dict[str, Any]]:
         start = signed + timedelta(days=draw(st.integers(0, 30)))
         amount = draw(money)
         other_share = draw(st.sampled_from(["0", "0", "0.3", "0.5", "0.7"]))
-        result.append(contract(
-            contract_no=f"HT-{n:03d}",
-            provider_uscc=draw(st.sampled_from([*BATCH_PROVIDER.values()] * 3 + [UNREGISTERED])),
-            signed_on=signed.isoformat(),
-            service_start=start.isoformat(),
-            service_end=(start + timedelta(days=draw(st.integers(0, 120)))).isoformat(),
-            amount_cny=f"{amount:.2f}",
-            other_public_funding_cny=f"{(amount * Decimal(other_share)).quantize(FEN):.2f}",
-            training_kind=draw(st.sampled_from(["pretraining", "sft", "rl", "other"])),
-        ))
+        result.append(
+            contract(
+                contract_no=f"HT-{n:03d}",
+                provider_uscc=draw(st.sampled_from([*BATCH_PROVIDER.values()] * 3 + [UNREGISTERED])),
+                signed_on=signed.isoformat(),
+                service_start=start.isoformat(),
+                service_end=(start + timedelta(days=draw(st.integers(0, 120)))).isoformat(),
+                amount_cny=f"{amount:.2f}",
+                other_public_funding_cny=f"{(amount * Decimal(other_share)).quantize(FEN):.2f}",
+                training_kind=draw(st.sampled_from(["pretraining", "sft", "rl", "other"])),
+            )
+        )
     return result
 
 
@@ -89,8 +89,7 @@ def rounded_once(v: Voucher) -> Decimal:
 
 
 def per_contract(verdict: Verdict) -> dict[str, Decimal]:
-    return {c.contract_no: c.voucher_cny for c in verdict.voucher.by_contract} if verdict.voucher \
-        else {}
+    return {c.contract_no: c.voucher_cny for c in verdict.voucher.by_contract} if verdict.voucher else {}
 
 
 @settings(max_examples=300, deadline=None)
@@ -140,8 +139,7 @@ def test_the_verdict_does_not_depend_on_the_order_of_the_contracts(
 def test_prior_year_unredeemed_from_reference_data_bounds_the_voucher_too(
     filed: list[dict[str, Any]], prior: Decimal
 ) -> None:
-    verdict = run(application(contracts=filed),
-                  references=refs(prior_year_unredeemed={APPLICANT: prior}))
+    verdict = run(application(contracts=filed), references=refs(prior_year_unredeemed={APPLICANT: prior}))
     if verdict.voucher is not None:
         assert verdict.voucher.total_cny <= max(Decimal(0), CAP - prior)
 
@@ -156,8 +154,10 @@ def test_prior_year_unredeemed_from_reference_data_bounds_the_voucher_too(
 def test_the_total_is_rounded_down_once_capped_by_the_room_and_shared_out_exactly(
     amounts: list[Decimal], rate: Decimal, room_pct: int, rnd: Any
 ) -> None:
-    filed = [Contract.model_validate(contract(contract_no=f"HT-{i:02d}", amount_cny=f"{a:.2f}"))
-             for i, a in enumerate(amounts)]
+    filed = [
+        Contract.model_validate(contract(contract_no=f"HT-{i:02d}", amount_cny=f"{a:.2f}"))
+        for i, a in enumerate(amounts)
+    ]
     exact = {c.contract_no: c.amount_cny * rate for c in filed}
     raw = down(sum(exact.values(), Decimal(0)))
     room_left = down(raw * room_pct / 100)

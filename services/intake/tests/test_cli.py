@@ -29,14 +29,22 @@ def files(tmp_path: Path) -> dict[str, str]:
     (tmp_path / "notes.txt").write_text("not json", encoding="utf-8")
     (tmp_path / "latin1.json").write_bytes(b'["\xe9"]')
     (tmp_path / "no-applicant.json").write_text('{"application": {"project": {}}}', encoding="utf-8")
-    (tmp_path / "bad-uscc.json").write_text(json.dumps({"applicant": {"uscc": "91440305MA5K00010X"}}),
-                                            encoding="utf-8")
+    (tmp_path / "bad-uscc.json").write_text(
+        json.dumps({"applicant": {"uscc": "91440305MA5K00010X"}}), encoding="utf-8"
+    )
     (tmp_path / "a-list.json").write_text("[1, 2]", encoding="utf-8")
-    return {"missing": str(tmp_path / "nope.json"), "dir": str(tmp_path), "text": str(tmp_path / "notes.txt"),
-            "latin1": str(tmp_path / "latin1.json"), "no_applicant": str(tmp_path / "no-applicant.json"),
-            "bad_uscc": str(tmp_path / "bad-uscc.json"), "list": str(tmp_path / "a-list.json"),
-            "out": str(tmp_path / "tokens.json"), "unwritable": "/proc/no/tokens.json",
-            "sample": str(SAMPLES / "refdata.json")}
+    return {
+        "missing": str(tmp_path / "nope.json"),
+        "dir": str(tmp_path),
+        "text": str(tmp_path / "notes.txt"),
+        "latin1": str(tmp_path / "latin1.json"),
+        "no_applicant": str(tmp_path / "no-applicant.json"),
+        "bad_uscc": str(tmp_path / "bad-uscc.json"),
+        "list": str(tmp_path / "a-list.json"),
+        "out": str(tmp_path / "tokens.json"),
+        "unwritable": "/proc/no/tokens.json",
+        "sample": str(SAMPLES / "refdata.json"),
+    }
 
 
 MISTAKES = {
@@ -51,28 +59,39 @@ MISTAKES = {
     "--at not numbers": (["dlq", "replay", topics.COI, "--at", "three:ten"], "PARTITION:OFFSET"),
     "--at negative": (["dlq", "replay", topics.COI, "--at=-1:5"], "PARTITION:OFFSET"),
     "dlq topic unknown": (["dlq", "list", "vouchers.nope.v1"], "not a topic of the suite"),
-    "dlq topic given as the dead-letter topic": (["dlq", "list", f"{topics.APPLICATIONS}.dlq"],
-                                                 f"its original topic is {topics.APPLICATIONS}"),
-    "token USCC with a wrong check character": (["token", "submitter", "91440305MA5K00010X"],
-                                                "not a valid unified social credit code"),
+    "dlq topic given as the dead-letter topic": (
+        ["dlq", "list", f"{topics.APPLICATIONS}.dlq"],
+        f"its original topic is {topics.APPLICATIONS}",
+    ),
+    "token USCC with a wrong check character": (
+        ["token", "submitter", "91440305MA5K00010X"],
+        "not a valid unified social credit code",
+    ),
     "token USCC too short": (["token", "submitter", "9144030"], "not a valid unified social credit code"),
-    "token USCC in lower case": (["token", "submitter", VALID_USCC.lower()],
-                                 "not a valid unified social credit code"),
+    "token USCC in lower case": (
+        ["token", "submitter", VALID_USCC.lower()],
+        "not a valid unified social credit code",
+    ),
     "submitter token without a USCC": (["token", "submitter"], "names the applicant's USCC"),
     "operator token with a USCC": (["token", "operator", VALID_USCC], "only a submitter token"),
     "tokens from a file not there": (["tokens", "{out}", "--applicants-from", "{missing}"], "cannot read"),
-    "tokens from a file that is no application": (["tokens", "{out}", "--applicants-from", "{no_applicant}"],
-                                                  "names no applicant.uscc"),
+    "tokens from a file that is no application": (
+        ["tokens", "{out}", "--applicants-from", "{no_applicant}"],
+        "names no applicant.uscc",
+    ),
     "tokens from a list": (["tokens", "{out}", "--applicants-from", "{list}"], "names no applicant.uscc"),
-    "tokens for an invalid USCC": (["tokens", "{out}", "--applicants-from", "{bad_uscc}"],
-                                   "not a valid unified social credit code"),
+    "tokens for an invalid USCC": (
+        ["tokens", "{out}", "--applicants-from", "{bad_uscc}"],
+        "not a valid unified social credit code",
+    ),
     "tokens file not writable": (["tokens", "{unwritable}"], "cannot write"),
 }
 
 
 @pytest.mark.parametrize("mistake", sorted(MISTAKES))
 def test_an_ordinary_mistake_is_one_line_on_stderr_and_exit_status_2(
-        mistake: str, files: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    mistake: str, files: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
     argv, said = MISTAKES[mistake]
     code = cli.main([a.format(**files) for a in argv])
     out, err = capsys.readouterr()
@@ -83,8 +102,9 @@ def test_an_ordinary_mistake_is_one_line_on_stderr_and_exit_status_2(
     assert said in err
 
 
-def test_settings_that_do_not_hold_are_one_line(monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_settings_that_do_not_hold_are_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("VOUCHERS_TOKEN_KEY", "replace-me")  # refused: written in the repository
     assert cli.main(["token", "operator"]) == 2
     out, err = capsys.readouterr()
@@ -112,8 +132,9 @@ def closed_port() -> int:
 
 
 def run_vouchers(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(VOUCHERS), *argv], capture_output=True, text=True, timeout=120, check=False,
-                          env=env)
+    return subprocess.run(
+        [str(VOUCHERS), *argv], capture_output=True, text=True, timeout=120, check=False, env=env
+    )
 
 
 def test_the_installed_command_says_a_mistake_in_one_line() -> None:
@@ -124,8 +145,11 @@ def test_the_installed_command_says_a_mistake_in_one_line() -> None:
 
 
 def test_kafka_not_answering_is_one_line_and_exit_status_1(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
-           "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{closed_port()}"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{closed_port()}",
+    }
     done = run_vouchers("refdata", "load", "providers", str(SAMPLES / "refdata.json"), env=env)
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1

@@ -22,10 +22,12 @@ def installation_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VOUCHERS_TOKEN_KEY", KEY)
 
 
-@pytest.mark.parametrize("uscc", [[], [WRONG_CHECK], ["914403"], [""]], ids=["none", "wrong check digit",
-                                                                           "too short", "empty"])
-def test_no_submitter_token_without_a_valid_applicant(uscc: list[str], capsys: pytest.CaptureFixture[str]
-                                                      ) -> None:
+@pytest.mark.parametrize(
+    "uscc", [[], [WRONG_CHECK], ["914403"], [""]], ids=["none", "wrong check digit", "too short", "empty"]
+)
+def test_no_submitter_token_without_a_valid_applicant(
+    uscc: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["token", "submitter", *uscc]) == 2
     out, err = capsys.readouterr()
     assert out == ""
@@ -40,7 +42,8 @@ def test_a_submitter_token_names_its_applicant(capsys: pytest.CaptureFixture[str
 
 @pytest.mark.parametrize("key", [None, "replace-me", "s3cr3t-but-short"], ids=["none", "committed", "short"])
 def test_no_token_without_a_key_of_the_installations_own(
-        key: str | None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    key: str | None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     if key is None:
         monkeypatch.delenv("VOUCHERS_TOKEN_KEY")
     else:

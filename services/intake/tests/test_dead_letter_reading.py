@@ -19,8 +19,12 @@ async def stream(*records: Parked) -> AsyncIterator[Parked]:
 
 
 async def test_a_record_parked_twice_is_read_once_and_records_without_an_id_all_are() -> None:
-    records = [dead_letter(0, "eligibility/t/3/7"), dead_letter(1, None),
-               dead_letter(2, "eligibility/t/3/7"), dead_letter(3, "notification/t/3/7"),
-               dead_letter(4, None)]
+    records = [
+        dead_letter(0, "eligibility/t/3/7"),
+        dead_letter(1, None),
+        dead_letter(2, "eligibility/t/3/7"),
+        dead_letter(3, "notification/t/3/7"),
+        dead_letter(4, None),
+    ]
     kept = [r.offset async for r in first_of_each_id(stream(*records))]
     assert kept == [0, 1, 3, 4]

@@ -13,29 +13,54 @@ APPLICATION = {
     "application_id": "SZV2026-3F9A2C",
     "applicant_uscc": "91440305MA5K00010T",
     "application": {
-        "applicant": {"name": "深圳市某公司", "uscc": "91440305MA5K00010T",
-                      "legal_representative": {"person_id": "pid-lr-4711", "name": "上官探针"},
-                      "contact": {"name": "司马测遥", "email": EMAIL, "mobile": MOBILE}},
+        "applicant": {
+            "name": "深圳市某公司",
+            "uscc": "91440305MA5K00010T",
+            "legal_representative": {"person_id": "pid-lr-4711", "name": "上官探针"},
+            "contact": {"name": "司马测遥", "email": EMAIL, "mobile": MOBILE},
+        },
         "project": {"title": "训练", "lead": {"person_id": "pid-lead-4711", "name": "欧阳日志"}},
         "contracts": [{"contract_no": "HT-1", "description": f"联系 {MOBILE}，身份证 {ID}"}],
     },
 }
-SECRETS = (EMAIL, MOBILE, "139 8765 4321", ID, "pid-lr-4711", "上官探针", "司马测遥", "pid-lead-4711",
-           "欧阳日志")
-ERROR = ("1 validation error for ApplicationSubmitted\\napplication.applicant.contact.mobile\\n  bad "
-         f"[type=string_pattern_mismatch, input_value='{MOBILE} 司马测遥', input_type=str]")
+SECRETS = (
+    EMAIL,
+    MOBILE,
+    "139 8765 4321",
+    ID,
+    "pid-lr-4711",
+    "上官探针",
+    "司马测遥",
+    "pid-lead-4711",
+    "欧阳日志",
+)
+ERROR = (
+    "1 validation error for ApplicationSubmitted\\napplication.applicant.contact.mobile\\n  bad "
+    f"[type=string_pattern_mismatch, input_value='{MOBILE} 司马测遥', input_type=str]"
+)
 
 
 def parked(body: bytes) -> Parked:
-    headers = {"ce_id": "evt-1", "ce_subject": "SZV2026-3F9A2C", "dlq_error": ERROR, "dlq_attempts": "3",
-               "dlq_note": f"from {EMAIL}"}
+    headers = {
+        "ce_id": "evt-1",
+        "ce_subject": "SZV2026-3F9A2C",
+        "dlq_error": ERROR,
+        "dlq_attempts": "3",
+        "dlq_note": f"from {EMAIL}",
+    }
     return Parked(partition=4, offset=17, key="91440305MA5K00010T", headers=headers, body=body)
 
 
 @pytest.mark.parametrize("full", [False, True], ids=["list", "show"])
-@pytest.mark.parametrize("body", [json.dumps(APPLICATION, ensure_ascii=False).encode(),
-                                  f"not json: {EMAIL} {MOBILE} {ID}".encode(), b"\xff\xfe" + ID.encode()],
-                         ids=["a JSON event", "text", "bytes that are no UTF-8"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        json.dumps(APPLICATION, ensure_ascii=False).encode(),
+        f"not json: {EMAIL} {MOBILE} {ID}".encode(),
+        b"\xff\xfe" + ID.encode(),
+    ],
+    ids=["a JSON event", "text", "bytes that are no UTF-8"],
+)
 def test_no_personal_data_is_printed(full: bool, body: bytes) -> None:
     printed = json.dumps(parked_row(parked(body), full=full), ensure_ascii=False)
 

@@ -48,17 +48,24 @@ def _certificate_from_the_future(app: dict[str, Any]) -> None:
 
 def _shareholders_over_100(app: dict[str, Any]) -> None:
     app["applicant"]["shareholders"] = [
-        {"holder_id": f"h{i}", "kind": "person", "name": "股东", "pct": "55.00"} for i in range(2)]
+        {"holder_id": f"h{i}", "kind": "person", "name": "股东", "pct": "55.00"} for i in range(2)
+    ]
 
 
 REFUSED: dict[str, tuple[Spoil, str, str]] = {
-    "registered_after_filing": (_registered_after_filing, "applicant.registered_on",
-                                "REGISTERED_AFTER_FILING"),
+    "registered_after_filing": (
+        _registered_after_filing,
+        "applicant.registered_on",
+        "REGISTERED_AFTER_FILING",
+    ),
     "registered_before_1949": (_registered_before_1949, "applicant.registered_on", "DATE_OUT_OF_RANGE"),
     "signed_after_filing": (_signed_after_filing, "contracts[0].signed_on", "SIGNED_AFTER_FILING"),
     "service_decades_away": (_service_decades_away, "contracts[1].service_end", "DATE_OUT_OF_RANGE"),
-    "service_ends_before_start": (_service_ends_before_start, "contracts[0].service_end",
-                                  "SERVICE_ENDS_BEFORE_START"),
+    "service_ends_before_start": (
+        _service_ends_before_start,
+        "contracts[0].service_end",
+        "SERVICE_ENDS_BEFORE_START",
+    ),
     "amount_beyond_reason": (_amount_beyond_reason, "contracts[0].amount_cny", "AMOUNT_TOO_LARGE"),
     "fiscal_year_not_ended": (_fiscal_year_not_ended, "materials[6].fiscal_year", "FISCAL_YEAR_NOT_ENDED"),
     "certificate_from_the_future": (_certificate_from_the_future, "materials[7].year", "YEAR_AFTER_FILING"),
@@ -87,7 +94,8 @@ async def test_an_implausible_application_is_a_422_naming_its_field_and_nothing_
 
     assert response.status_code == 422, response.text
     assert response.json()["errors"] == [
-        {"field": field, "code": code, "message": response.json()["errors"][0]["message"]}]
+        {"field": field, "code": code, "message": response.json()["errors"][0]["message"]}
+    ]
     assert response.json()["errors"][0]["message"]
     assert intake.store.applications == {}
     assert intake.store.keys == {}

@@ -21,18 +21,29 @@ STRANGERS = ("p-7", "p-77", "9f86d081884c7d65")
 
 def submitted() -> dict[str, Any]:
     staff = {"qualification": "masters", "full_time_in_shenzhen": True}
-    return {"application_id": "A1", "applicant_uscc": APPLICANT, "submitted_at": T0.isoformat(),
-            "application": {
-                "program_year": 2026,
-                "applicant": {"name": "申请单位", "uscc": APPLICANT,
-                              "legal_representative": {"person_id": "lr-own", "name": "张三"},
-                              "officers": [{"person_id": "officer-own", "name": "李四", "role": "director"}],
-                              "shareholders": [{"holder_id": "holder-own", "kind": "person", "name": "王五",
-                                                "pct": "30.00"},
-                                               {"holder_id": PROVIDER, "kind": "company", "name": "某公司",
-                                                "pct": "5.00"}]},
-                "project": {"title": "训练", "lead": {"person_id": "lead-own", "name": "赵六", **staff},
-                            "members": [{"person_id": "member-own", "name": "钱七", **staff}]}}}
+    return {
+        "application_id": "A1",
+        "applicant_uscc": APPLICANT,
+        "submitted_at": T0.isoformat(),
+        "application": {
+            "program_year": 2026,
+            "applicant": {
+                "name": "申请单位",
+                "uscc": APPLICANT,
+                "legal_representative": {"person_id": "lr-own", "name": "张三"},
+                "officers": [{"person_id": "officer-own", "name": "李四", "role": "director"}],
+                "shareholders": [
+                    {"holder_id": "holder-own", "kind": "person", "name": "王五", "pct": "30.00"},
+                    {"holder_id": PROVIDER, "kind": "company", "name": "某公司", "pct": "5.00"},
+                ],
+            },
+            "project": {
+                "title": "训练",
+                "lead": {"person_id": "lead-own", "name": "赵六", **staff},
+                "members": [{"person_id": "member-own", "name": "钱七", **staff}],
+            },
+        },
+    }
 
 
 def edge(source: str, target: str, kind: str, origin: str = "refdata:officers@o1") -> dict[str, Any]:
@@ -40,32 +51,55 @@ def edge(source: str, target: str, kind: str, origin: str = "refdata:officers@o1
 
 
 def path(person: str, left: str, right: str) -> dict[str, Any]:
-    return {"relation": "shared_officer", "effective_pct": None,
-            "summary": f"applicant ←{left}— {person} —{right}→ provider",
-            "edges": [edge(person, APPLICANT, left), edge(person, PROVIDER, right)]}
+    return {
+        "relation": "shared_officer",
+        "effective_pct": None,
+        "summary": f"applicant ←{left}— {person} —{right}→ provider",
+        "edges": [edge(person, APPLICANT, left), edge(person, PROVIDER, right)],
+    }
 
 
 def coi() -> dict[str, Any]:
-    paths = [path("p-7", "director", "supervisor"), path("officer-own", "director", "director"),
-             path("p-77", "supervisor", "legal_representative"),
-             {"relation": "common_holder", "effective_pct": "30.00",
-              "summary": "applicant ←30.00%— 9f86d081884c7d65 —30.00%→ provider",
-              "edges": [{**edge("9f86d081884c7d65", APPLICANT, "holding"), "pct": "30.00"},
-                        {**edge("9f86d081884c7d65", PROVIDER, "holding"), "pct": "30.00"}]}]
+    paths = [
+        path("p-7", "director", "supervisor"),
+        path("officer-own", "director", "director"),
+        path("p-77", "supervisor", "legal_representative"),
+        {
+            "relation": "common_holder",
+            "effective_pct": "30.00",
+            "summary": "applicant ←30.00%— 9f86d081884c7d65 —30.00%→ provider",
+            "edges": [
+                {**edge("9f86d081884c7d65", APPLICANT, "holding"), "pct": "30.00"},
+                {**edge("9f86d081884c7d65", PROVIDER, "holding"), "pct": "30.00"},
+            ],
+        },
+    ]
     shown = "; ".join(p["summary"] for p in paths)
-    finding = {"rule": "COI-RELATED-PARTY", "clause": "三(一)2", "result": "fail", "contract_no": "HT-1",
-               "observed": "shared_officer, common_holder", "limit": "20.00% within 4 holding links",
-               "message": f"服务机构是申请单位的关联方：{shown}",
-               "message_en": f"related party: {shown}; first reported for p-77.",
-               "evidence": paths, "passed": False}
-    return {"application_id": "A1", "applicant_uscc": APPLICANT, "outcome": "conflict",
-            "contracts": [], "findings": [finding], "refdata_versions": {"officers": "o1"}}
+    finding = {
+        "rule": "COI-RELATED-PARTY",
+        "clause": "三(一)2",
+        "result": "fail",
+        "contract_no": "HT-1",
+        "observed": "shared_officer, common_holder",
+        "limit": "20.00% within 4 holding links",
+        "message": f"服务机构是申请单位的关联方：{shown}",
+        "message_en": f"related party: {shown}; first reported for p-77.",
+        "evidence": paths,
+        "passed": False,
+    }
+    return {
+        "application_id": "A1",
+        "applicant_uscc": APPLICANT,
+        "outcome": "conflict",
+        "contracts": [],
+        "findings": [finding],
+        "refdata_versions": {"officers": "o1"},
+    }
 
 
 def view(order: tuple[str, ...] = ("submitted", "coi")) -> StatusView:
     folded = StatusView(application_id="A1")
-    events = {"submitted": (topics.APPLICATION_SUBMITTED, submitted()),
-              "coi": (topics.COI_ASSESSED, coi())}
+    events = {"submitted": (topics.APPLICATION_SUBMITTED, submitted()), "coi": (topics.COI_ASSESSED, coi())}
     for n, name in enumerate(order):
         kind, body = events[name]
         folded = apply_event(folded, f"e{n}", kind, T0, body)
@@ -77,8 +111,11 @@ def read(as_: Principal, folded: StatusView | None = None) -> str:
 
 
 def mentions(text: str, person: str) -> bool:
-    return any(not (text[i - 1:i].isalnum() or text[i + len(person):i + len(person) + 1].isalnum())
-               for i in range(len(text)) if text.startswith(person, i))
+    return any(
+        not (text[i - 1 : i].isalnum() or text[i + len(person) : i + len(person) + 1].isalnum())
+        for i in range(len(text))
+        if text.startswith(person, i)
+    )
 
 
 SUBMITTER = Principal(role="submitter", subject="submitter:x", uscc=APPLICANT)

@@ -39,32 +39,71 @@ def _finding(rule: str, result: Result, **more: Any) -> Finding:
 
 def _voucher() -> Voucher:
     amount, granted = Decimal("1200000.00"), Decimal("720000.00")
-    return Voucher(rate=Decimal("0.60"), eligible_spend_cny=amount, total_cny=granted, by_contract=[
-        ContractVoucher(contract_no="SZ-HT-2026-0001", amount_cny=amount, voucher_cny=granted)])
+    return Voucher(
+        rate=Decimal("0.60"),
+        eligible_spend_cny=amount,
+        total_cny=granted,
+        by_contract=[ContractVoucher(contract_no="SZ-HT-2026-0001", amount_cny=amount, voucher_cny=granted)],
+    )
 
 
 def _events() -> list[tuple[str, BaseModel]]:
     at, ids, notice = FILED_AT, {"application_id": APP_ID, "applicant_uscc": USCC}, "GS20260601-ABC123"
-    holding = EvidenceEdge(source=USCC, target=PROVIDER, kind="holding", pct="60.00",
-                           origin="refdata:holdings@v1")
+    holding = EvidenceEdge(
+        source=USCC, target=PROVIDER, kind="holding", pct="60.00", origin="refdata:holdings@v1"
+    )
     related = EvidencePath(relation="holds", summary="甲持有乙 60%", effective_pct="60.00", edges=[holding])
     coi = _finding("COI-RELATED-PARTY", "pass", contract_no="SZ-HT-2026-0001", evidence=[related])
     return [
-        (topics.APPLICATION_SUBMITTED, ApplicationSubmitted(
-            **ids, submitted_at=at, application=Application.model_validate(sample_application()))),
-        (topics.COI_ASSESSED, CoiAssessed(
-            **ids, outcome="clear", assessed_at=at, findings=[coi], refdata_versions={"holdings": "v1"},
-            contracts=[ContractCoi(contract_no="SZ-HT-2026-0001", provider_uscc=PROVIDER, outcome="clear")])),
-        (topics.ELIGIBILITY_ASSESSED, EligibilityAssessed(
-            **ids, outcome="pass", assessed_at=at, voucher=_voucher(),
-            findings=[_finding("AMT-RATE", "pass", observed="0.60")])),
-        (topics.VERIFICATION_COMPLETED, VerificationCompleted(
-            **ids, outcome="verified", completed_at=at, findings=[])),
-        (topics.NOTICE_PUBLISHED, NoticePublished(
-            **ids, notice_id=notice, published_at=at, starts_on=date(2026, 6, 1), ends_on=date(2026, 6, 5))),
-        (topics.VOUCHER_APPROVED, VoucherApproved(
-            **ids, notice_id=notice, approved_at=at, approved_on=date(2026, 6, 8),
-            total_cny=_voucher().total_cny)),
+        (
+            topics.APPLICATION_SUBMITTED,
+            ApplicationSubmitted(
+                **ids, submitted_at=at, application=Application.model_validate(sample_application())
+            ),
+        ),
+        (
+            topics.COI_ASSESSED,
+            CoiAssessed(
+                **ids,
+                outcome="clear",
+                assessed_at=at,
+                findings=[coi],
+                refdata_versions={"holdings": "v1"},
+                contracts=[
+                    ContractCoi(contract_no="SZ-HT-2026-0001", provider_uscc=PROVIDER, outcome="clear")
+                ],
+            ),
+        ),
+        (
+            topics.ELIGIBILITY_ASSESSED,
+            EligibilityAssessed(
+                **ids,
+                outcome="pass",
+                assessed_at=at,
+                voucher=_voucher(),
+                findings=[_finding("AMT-RATE", "pass", observed="0.60")],
+            ),
+        ),
+        (
+            topics.VERIFICATION_COMPLETED,
+            VerificationCompleted(**ids, outcome="verified", completed_at=at, findings=[]),
+        ),
+        (
+            topics.NOTICE_PUBLISHED,
+            NoticePublished(
+                **ids, notice_id=notice, published_at=at, starts_on=date(2026, 6, 1), ends_on=date(2026, 6, 5)
+            ),
+        ),
+        (
+            topics.VOUCHER_APPROVED,
+            VoucherApproved(
+                **ids,
+                notice_id=notice,
+                approved_at=at,
+                approved_on=date(2026, 6, 8),
+                total_cny=_voucher().total_cny,
+            ),
+        ),
     ]
 
 
@@ -97,5 +136,9 @@ async def test_a_page_of_applications_reads_the_same_way() -> None:
     intake.store.views[APP_ID] = _view()
     response = await intake.request("GET", "/v1/applications", "operator")
     operator = Principal(role="operator", subject="o")
-    assert response.json() == {"items": [render(_view(), FILED_AT.date(), operator)], "total": 1, "page": 1,
-                               "page_size": 50}
+    assert response.json() == {
+        "items": [render(_view(), FILED_AT.date(), operator)],
+        "total": 1,
+        "page": 1,
+        "page_size": 50,
+    }

@@ -37,10 +37,24 @@ async def test_a_submitted_event_then_a_decision_reach_the_status_view(intake: I
     assert (view.status, view.applicant_uscc, view.submitted_at) == ("received", uscc, FILED_AT)
 
     decided_at = FILED_AT + timedelta(minutes=5)
-    decided = CaseDecided(application_id=APPLICATION_ID, applicant_uscc=uscc, status="awaiting_notice",
-                          final=False, decided_at=decided_at)
-    await intake.send(event(topics.DECISIONS, topics.CASE_DECIDED, "/vouchers/notification", decided,
-                            key=uscc, subject=APPLICATION_ID, at=decided_at))
+    decided = CaseDecided(
+        application_id=APPLICATION_ID,
+        applicant_uscc=uscc,
+        status="awaiting_notice",
+        final=False,
+        decided_at=decided_at,
+    )
+    await intake.send(
+        event(
+            topics.DECISIONS,
+            topics.CASE_DECIDED,
+            "/vouchers/notification",
+            decided,
+            key=uscc,
+            subject=APPLICATION_ID,
+            at=decided_at,
+        )
+    )
     view = await store.load_view(APPLICATION_ID)
     assert view is not None
     assert view.status == "awaiting_notice"
@@ -48,7 +62,8 @@ async def test_a_submitted_event_then_a_decision_reach_the_status_view(intake: I
 
 
 async def test_a_record_without_cloudevents_headers_goes_to_the_dead_letter_topic(
-        intake: InMemoryService) -> None:
+    intake: InMemoryService,
+) -> None:
     await intake.send_raw(topics.NOTICES, "91440305MA5K00010T", b'{"application_id": "x"}', {})
     [parked] = intake.published
     assert parked.topic == f"{topics.NOTICES}.dlq"

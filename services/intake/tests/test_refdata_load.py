@@ -23,12 +23,19 @@ from vouchers_shared.settings import CommonSettings
 
 KEY = signing_key.generate()
 P1, P2 = "91440304MA5K00001E", "91440305MA5K000020"
-ADDED = {"uscc": P1, "name": "深圳市甲算力服务有限公司", "batch": 1,
-         "admissions": [{"batch": 2, "service_types": ["inference"]}]}
+ADDED = {
+    "uscc": P1,
+    "name": "深圳市甲算力服务有限公司",
+    "batch": 1,
+    "admissions": [{"batch": 2, "service_types": ["inference"]}],
+}
 PLAIN = {"uscc": P2, "name": "深圳市乙智算科技有限公司", "batch": 2}
 # Two plain rows for P1 (batch 1, then batch 2): which window its contracts keep is ambiguous.
-TWICE = [{"uscc": P1, "name": "深圳市甲算力服务有限公司", "batch": 1}, PLAIN,
-         {"uscc": P1, "name": "深圳市甲算力服务有限公司", "batch": 2}]
+TWICE = [
+    {"uscc": P1, "name": "深圳市甲算力服务有限公司", "batch": 1},
+    PLAIN,
+    {"uscc": P1, "name": "深圳市甲算力服务有限公司", "batch": 2},
+]
 
 
 class RecordingPublisher:
@@ -40,8 +47,7 @@ class RecordingPublisher:
     async def publish(self, event: Outgoing) -> None:
         self.published.append(event)
 
-    async def publish_raw(self, topic: str, key: str | None, body: bytes,
-                          headers: dict[str, str]) -> None:
+    async def publish_raw(self, topic: str, key: str | None, body: bytes, headers: dict[str, str]) -> None:
         raise AssertionError("a reference-data load publishes a snapshot event")
 
     async def __aenter__(self) -> RecordingPublisher:
@@ -69,8 +75,13 @@ def test_admissions_are_kept_in_the_snapshot_as_given() -> None:
 async def client() -> AsyncIterator[tuple[httpx.AsyncClient, RecordingPublisher]]:
     publisher = RecordingPublisher()
     unused = cast(Any, None)  # the reference-data route needs neither the store nor filing
-    deps = ApiDeps(store=unused, submissions=unused, refdata=RefdataLoader(publisher),
-                   tokens=TokenService(KEY), clock=unused)
+    deps = ApiDeps(
+        store=unused,
+        submissions=unused,
+        refdata=RefdataLoader(publisher),
+        tokens=TokenService(KEY),
+        clock=unused,
+    )
     app = FastAPI()
     install_problem_answers(app)
     app.include_router(build_router(lambda: deps, local_mode=False))
@@ -84,17 +95,28 @@ async def client() -> AsyncIterator[tuple[httpx.AsyncClient, RecordingPublisher]
     ("items", "field", "code"),
     [
         (TWICE, "[2].uscc", "DUPLICATE_PROVIDER"),
-        ([PLAIN, {**ADDED, "admissions": [{"batch": 4, "service_types": ["inference"]}]}],
-         "[1].admissions[0].batch", "literal_error"),
-        ([{**ADDED, "admissions": [{"batch": 2, "service_types": ["hosting"]}]}],
-         "[0].admissions[0].service_types[0]", "literal_error"),
-        ([{**PLAIN, "admissions": [{"batch": 1, "service_types": ["training"]}]}],
-         "[0].admissions", "value_error"),
+        (
+            [PLAIN, {**ADDED, "admissions": [{"batch": 4, "service_types": ["inference"]}]}],
+            "[1].admissions[0].batch",
+            "literal_error",
+        ),
+        (
+            [{**ADDED, "admissions": [{"batch": 2, "service_types": ["hosting"]}]}],
+            "[0].admissions[0].service_types[0]",
+            "literal_error",
+        ),
+        (
+            [{**PLAIN, "admissions": [{"batch": 1, "service_types": ["training"]}]}],
+            "[0].admissions",
+            "value_error",
+        ),
     ],
 )
 async def test_an_ambiguous_providers_load_over_http_is_a_422_and_publishes_nothing(
-    client: tuple[httpx.AsyncClient, RecordingPublisher], items: list[dict[str, Any]],
-    field: str, code: str,
+    client: tuple[httpx.AsyncClient, RecordingPublisher],
+    items: list[dict[str, Any]],
+    field: str,
+    code: str,
 ) -> None:
     http, publisher = client
     response = await http.post("/v1/refdata/providers", json=items)
@@ -114,7 +136,9 @@ async def test_a_providers_load_with_admissions_over_http_is_published_as_given(
 
 
 async def test_the_command_line_refuses_a_provider_listed_twice_and_publishes_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     publisher = RecordingPublisher()
     monkeypatch.setattr(cli, "StandalonePublisher", lambda _settings: publisher)

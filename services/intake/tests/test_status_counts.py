@@ -60,21 +60,34 @@ def inbound(event_id: str, type_: str, body: dict[str, Any], at: datetime = T0) 
 
 
 def submitted(app_id: str) -> Inbound:
-    return inbound(f"s-{app_id}", topics.APPLICATION_SUBMITTED, {
-        "application_id": app_id, "applicant_uscc": "91440305MA0000001W", "submitted_at": T0.isoformat(),
-        "application": {"program_year": 2026, "applicant": {"name": "甲"}, "project": {"title": "乙"}}})
+    return inbound(
+        f"s-{app_id}",
+        topics.APPLICATION_SUBMITTED,
+        {
+            "application_id": app_id,
+            "applicant_uscc": "91440305MA0000001W",
+            "submitted_at": T0.isoformat(),
+            "application": {"program_year": 2026, "applicant": {"name": "甲"}, "project": {"title": "乙"}},
+        },
+    )
 
 
 def verdict(app_id: str) -> Inbound:
-    return inbound(f"v-{app_id}", topics.COI_ASSESSED, {
-        "application_id": app_id, "applicant_uscc": "x", "outcome": "pass", "findings": []},
-        T0 + timedelta(seconds=1))
+    return inbound(
+        f"v-{app_id}",
+        topics.COI_ASSESSED,
+        {"application_id": app_id, "applicant_uscc": "x", "outcome": "pass", "findings": []},
+        T0 + timedelta(seconds=1),
+    )
 
 
 def decided(app_id: str, status: str) -> Inbound:
-    return inbound(f"d-{app_id}", topics.CASE_DECIDED,
-                   {"application_id": app_id, "applicant_uscc": "x", "status": status},
-                   T0 + timedelta(seconds=2))
+    return inbound(
+        f"d-{app_id}",
+        topics.CASE_DECIDED,
+        {"application_id": app_id, "applicant_uscc": "x", "status": status},
+        T0 + timedelta(seconds=2),
+    )
 
 
 def gauge(status: str) -> float | None:
@@ -85,9 +98,17 @@ async def test_the_counters_follow_every_saved_change_of_status_and_nothing_else
     store: Any = FakeStore()
     counts = StatusCounts(store, gauge_every_s=0)
     await counts.recount()
-    events = [submitted("A"), submitted("B"), verdict("A"), submitted("A"),  # a redelivery
-              decided("A", "rejected"), verdict("C"), submitted("C"), decided("C", "awaiting_notice"),
-              decided("A", "rejected")]
+    events = [
+        submitted("A"),
+        submitted("B"),
+        verdict("A"),
+        submitted("A"),  # a redelivery
+        decided("A", "rejected"),
+        verdict("C"),
+        submitted("C"),
+        decided("C", "awaiting_notice"),
+        decided("A", "rejected"),
+    ]
     for event in events:
         await project(event, store, counts)
     await counts.tick()

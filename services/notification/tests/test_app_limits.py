@@ -17,15 +17,17 @@ BIG = json.dumps({"application_id": "APP-1", "reason": "理" * (700 * 1024), "co
 
 async def _streamed() -> AsyncIterator[bytes]:
     for start in range(0, len(BIG), 64 * 1024):
-        yield BIG[start:start + 64 * 1024]
+        yield BIG[start : start + 64 * 1024]
 
 
 @pytest.mark.parametrize("streamed", [False, True])
 async def test_the_objection_form_refuses_a_body_over_a_mebibyte_with_413(streamed: bool) -> None:
     app = create_app(Settings(vouchers_token_key=signing_key.generate()))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://n") as client:
-        response = await client.post("/v1/notices/GS20260601-ABC123/objections",
-                                     content=_streamed() if streamed else BIG,
-                                     headers={"Content-Type": "application/json"})
+        response = await client.post(
+            "/v1/notices/GS20260601-ABC123/objections",
+            content=_streamed() if streamed else BIG,
+            headers={"Content-Type": "application/json"},
+        )
     assert response.status_code == 413
     assert response.json()["code"] == "BODY_TOO_LARGE"

@@ -146,8 +146,9 @@ def test_past_the_most_open_objections_another_is_refused_until_one_is_resolved(
 
 def test_dismissing_several_at_once_is_one_step_naming_each() -> None:
     before = with_objections(3)
-    case = dismiss_objections(before, objection_ids=["O-1", "O-3", "O-1"], by="op", note="均不成立",
-                              at=at(900))
+    case = dismiss_objections(
+        before, objection_ids=["O-1", "O-3", "O-1"], by="op", note="均不成立", at=at(900)
+    )
     assert case.open_objections == ("O-2",)
     assert case.status == "objection_raised"
     assert len(case.timeline) == len(before.timeline) + 1
@@ -159,8 +160,9 @@ def test_dismissing_several_at_once_is_one_step_naming_each() -> None:
 
 def test_a_dismissal_naming_one_objection_not_open_changes_nothing() -> None:
     with pytest.raises(UnknownObjectionError, match="O-7, O-9"):
-        dismiss_objections(with_objections(2), objection_ids=["O-1", "O-7", "O-9"], by="op", note=None,
-                           at=at(900))
+        dismiss_objections(
+            with_objections(2), objection_ids=["O-1", "O-7", "O-9"], by="op", note=None, at=at(900)
+        )
 
 
 def test_an_operator_reject_lists_the_findings_held_for_review() -> None:

@@ -116,8 +116,13 @@ async def test_the_signature_is_the_hmac_of_id_timestamp_and_body_with_the_secre
     await WebhookChannel(webhook_receiver.server_url, webhook_receiver.secret).send(letter())
     [delivery] = webhook_receiver.deliveries
     key = base64.b64decode(webhook_receiver.secret.removeprefix("whsec_"))
-    signed = b".".join([delivery.headers["webhook-id"].encode(),
-                        delivery.headers["webhook-timestamp"].encode(), delivery.body])
+    signed = b".".join(
+        [
+            delivery.headers["webhook-id"].encode(),
+            delivery.headers["webhook-timestamp"].encode(),
+            delivery.body,
+        ]
+    )
     expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
     assert delivery.headers["webhook-signature"] == f"v1,{expected}"
 
@@ -130,16 +135,25 @@ async def test_a_signature_made_with_another_secret_does_not_verify(
     assert webhook_receiver.refusal(webhook_receiver.deliveries[0]) == "No matching signature found"
 
 
-@pytest.mark.parametrize(("offset_s", "refused"), [
-    (-600, "Message timestamp too old"), (-310, "Message timestamp too old"),
-    (600, "Message timestamp too new"), (-290, None), (0, None),
-])
+@pytest.mark.parametrize(
+    ("offset_s", "refused"),
+    [
+        (-600, "Message timestamp too old"),
+        (-310, "Message timestamp too old"),
+        (600, "Message timestamp too new"),
+        (-290, None),
+        (0, None),
+    ],
+)
 async def test_a_delivery_more_than_five_minutes_old_or_ahead_is_refused(
-    webhook_receiver: WebhookReceiver, offset_s: int, refused: str | None,
+    webhook_receiver: WebhookReceiver,
+    offset_s: int,
+    refused: str | None,
 ) -> None:
     """A delivery captured and sent again later carries its old timestamp, so it is refused."""
-    channel = WebhookChannel(webhook_receiver.server_url, webhook_receiver.secret,
-                             now=lambda: time.time() + offset_s)
+    channel = WebhookChannel(
+        webhook_receiver.server_url, webhook_receiver.secret, now=lambda: time.time() + offset_s
+    )
     await channel.send(letter())
     assert webhook_receiver.refusal(webhook_receiver.deliveries[0]) == refused
 
@@ -147,8 +161,9 @@ async def test_a_delivery_more_than_five_minutes_old_or_ahead_is_refused(
 async def test_a_replay_with_a_fresh_timestamp_does_not_verify(
     webhook_receiver: WebhookReceiver,
 ) -> None:
-    channel = WebhookChannel(webhook_receiver.server_url, webhook_receiver.secret,
-                             now=lambda: time.time() - 600)
+    channel = WebhookChannel(
+        webhook_receiver.server_url, webhook_receiver.secret, now=lambda: time.time() - 600
+    )
     await channel.send(letter())
     captured = webhook_receiver.deliveries[0]
     replayed = Delivery({**captured.headers, "webhook-timestamp": str(int(time.time()))}, captured.body)
@@ -169,10 +184,15 @@ async def test_a_resent_webhook_carries_the_same_id_and_a_new_timestamp_and_sign
     assert first["webhook-signature"] != again["webhook-signature"]
 
 
-@pytest.mark.parametrize("secret", [
-    "another-secret", "whsec_not*base64", "whsec_" + base64.b64encode(b"sixteen bytes!!!").decode(),
-    "whsec_" + base64.b64encode(b"k" * 65).decode(),
-])
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "another-secret",
+        "whsec_not*base64",
+        "whsec_" + base64.b64encode(b"sixteen bytes!!!").decode(),
+        "whsec_" + base64.b64encode(b"k" * 65).decode(),
+    ],
+)
 def test_a_secret_that_is_not_a_standard_webhooks_secret_is_refused(secret: str) -> None:
     with pytest.raises(ValueError, match="whsec_ and the base64 of 24 to 64 random bytes"):
         WebhookChannel("http://127.0.0.1:1/", secret)
@@ -204,9 +224,12 @@ def test_a_webhook_without_a_secret_is_refused() -> None:
 async def test_the_secrets_of_the_settings_reach_the_channels_and_are_never_shown(
     webhook_receiver: WebhookReceiver,
 ) -> None:
-    settings = Settings(vouchers_token_key=token_keys.generate(),
-                        smtp_password="mail-pa55", letter_webhook_url=webhook_receiver.server_url,
-                        letter_webhook_secret=webhook_receiver.secret)
+    settings = Settings(
+        vouchers_token_key=token_keys.generate(),
+        smtp_password="mail-pa55",
+        letter_webhook_url=webhook_receiver.server_url,
+        letter_webhook_secret=webhook_receiver.secret,
+    )
     shown = repr(settings) + str(settings) + settings.model_dump_json()
     assert "mail-pa55" not in shown
     assert webhook_receiver.secret not in shown
@@ -219,4 +242,6 @@ async def test_the_secrets_of_the_settings_reach_the_channels_and_are_never_show
 
 def test_a_webhook_without_its_secret_in_the_settings_is_refused() -> None:
     with pytest.raises(ValueError, match="LETTER_WEBHOOK_SECRET"):
-        _channels(Settings(vouchers_token_key=token_keys.generate(), letter_webhook_url="http://127.0.0.1:1/"))
+        _channels(
+            Settings(vouchers_token_key=token_keys.generate(), letter_webhook_url="http://127.0.0.1:1/")
+        )

@@ -27,11 +27,14 @@ def test_an_auditor_session_may_not_act() -> None:
     assert not open_session(TOKENS, TOKENS.issue("auditor")).may_act
 
 
-@pytest.mark.parametrize("token", [
-    TokenService(signing_key.generate()).issue("operator"),
-    TOKENS.issue("operator", ttl=timedelta(seconds=-1)),
-    "not-a-token",
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        TokenService(signing_key.generate()).issue("operator"),
+        TOKENS.issue("operator", ttl=timedelta(seconds=-1)),
+        "not-a-token",
+    ],
+)
 def test_a_foreign_expired_or_malformed_token_opens_no_session(token: str) -> None:
     with pytest.raises(jwt.InvalidTokenError):
         open_session(TOKENS, token)
@@ -50,8 +53,10 @@ def test_a_missing_or_forged_csrf_token_is_refused(submitted: str | None) -> Non
     assert not csrf_ok(open_session(TOKENS, TOKENS.issue("operator")), submitted)
 
 
-@pytest.mark.parametrize(("cookie", "submitted", "ok"), [
-    ("n1", "n1", True), ("n1", "n2", False), (None, "n1", False), ("n1", None, False), ("", "", False)])
+@pytest.mark.parametrize(
+    ("cookie", "submitted", "ok"),
+    [("n1", "n1", True), ("n1", "n2", False), (None, "n1", False), ("n1", None, False), ("", "", False)],
+)
 def test_the_sign_in_nonce_must_match_its_cookie(cookie: str | None, submitted: str | None, ok: bool) -> None:
     assert nonce_ok(cookie, submitted) is ok
 
@@ -59,7 +64,12 @@ def test_the_sign_in_nonce_must_match_its_cookie(cookie: str | None, submitted: 
 def test_the_cookie_is_httponly_strict_on_the_console_path_and_secure_over_tls() -> None:
     expires = datetime(2026, 6, 1, tzinfo=UTC)
     options = cookie_options(secure=True, expires_at=expires)
-    assert options == {"httponly": True, "samesite": "strict", "secure": True, "path": "/console",
-                       "expires": expires}
+    assert options == {
+        "httponly": True,
+        "samesite": "strict",
+        "secure": True,
+        "path": "/console",
+        "expires": expires,
+    }
     assert cookie_options(secure=False)["secure"] is False
     assert "expires" not in cookie_options(secure=False)

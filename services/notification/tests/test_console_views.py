@@ -20,21 +20,36 @@ from vouchers_shared.findings import EvidenceEdge, EvidencePath, Finding
 HOLDER = "91440303MA5K000049"
 
 
-def summary(application_id: str, status: str, days: int | None, name: str = "深圳市甲公司",
-            uscc: str = USCC) -> dict[str, Any]:
-    return {"application_id": application_id, "applicant_uscc": uscc, "applicant_name": name,
-            "project_title": "项目", "status": status, "opened_at": f"2026-05-{10 + (days or 0) % 20:02d}",
-            "working_days_elapsed": days}
+def summary(
+    application_id: str, status: str, days: int | None, name: str = "深圳市甲公司", uscc: str = USCC
+) -> dict[str, Any]:
+    return {
+        "application_id": application_id,
+        "applicant_uscc": uscc,
+        "applicant_name": name,
+        "project_title": "项目",
+        "status": status,
+        "opened_at": f"2026-05-{10 + (days or 0) % 20:02d}",
+        "working_days_elapsed": days,
+    }
 
 
 # --- the queue ------------------------------------------------------------------------------
 
 
 def test_cases_held_for_review_come_first_then_the_longest_running_open_ones() -> None:
-    listed = queue([summary("A", "approved", 70), summary("B", "awaiting_notice", 12),
-                    summary("C", "needs_review", 3), summary("D", "checking", 61),
-                    summary("E", "needs_review", 40), summary("F", "in_public_notice", None)],
-                   QueueFilter(), limit_days=60)
+    listed = queue(
+        [
+            summary("A", "approved", 70),
+            summary("B", "awaiting_notice", 12),
+            summary("C", "needs_review", 3),
+            summary("D", "checking", 61),
+            summary("E", "needs_review", 40),
+            summary("F", "in_public_notice", None),
+        ],
+        QueueFilter(),
+        limit_days=60,
+    )
     assert [r.application_id for r in listed.rows] == ["E", "C", "D", "B", "F", "A"]
 
 
@@ -45,13 +60,26 @@ def test_the_days_left_of_the_limit_are_shown_for_open_cases_only_and_go_negativ
     assert row(summary("A", "approved", 70), 60).days_left is None
 
 
-@pytest.mark.parametrize(("search", "found"), [
-    ("APP-2", ["APP-2"]), ("app-2", ["APP-2"]), ("91440305MA5K000134", ["APP-3"]), ("乙", ["APP-2"]),
-    ("深圳市", ["APP-1", "APP-2", "APP-3"]), ("APP", []), ("", ["APP-1", "APP-2", "APP-3"])])
-def test_a_search_matches_the_application_id_the_uscc_or_part_of_the_name(search: str,
-                                                                          found: list[str]) -> None:
-    items = [summary("APP-1", "checking", 1, "深圳市甲公司"), summary("APP-2", "checking", 2, "深圳市乙公司"),
-             summary("APP-3", "checking", 3, "深圳市丙公司", uscc="91440305MA5K000134")]
+@pytest.mark.parametrize(
+    ("search", "found"),
+    [
+        ("APP-2", ["APP-2"]),
+        ("app-2", ["APP-2"]),
+        ("91440305MA5K000134", ["APP-3"]),
+        ("乙", ["APP-2"]),
+        ("深圳市", ["APP-1", "APP-2", "APP-3"]),
+        ("APP", []),
+        ("", ["APP-1", "APP-2", "APP-3"]),
+    ],
+)
+def test_a_search_matches_the_application_id_the_uscc_or_part_of_the_name(
+    search: str, found: list[str]
+) -> None:
+    items = [
+        summary("APP-1", "checking", 1, "深圳市甲公司"),
+        summary("APP-2", "checking", 2, "深圳市乙公司"),
+        summary("APP-3", "checking", 3, "深圳市丙公司", uscc="91440305MA5K000134"),
+    ]
     listed = queue(items, QueueFilter(search=search), limit_days=60)
     assert sorted(r.application_id for r in listed.rows) == found
 
@@ -74,16 +102,24 @@ def test_a_filter_from_the_address_falls_back_on_anything_it_does_not_know() -> 
 
 
 def common_holder() -> EvidencePath:
-    return EvidencePath(relation="common_holder", summary="申请单位 ←35%— H —25%→ 服务机构", edges=[
-        EvidenceEdge(source=HOLDER, target=USCC, kind="holding", pct="35.00", origin="refdata:holdings@1"),
-        EvidenceEdge(source=HOLDER, target=PROVIDER_A, kind="holding", pct="25.00",
-                     origin="refdata:holdings@1"),
-    ])
+    return EvidencePath(
+        relation="common_holder",
+        summary="申请单位 ←35%— H —25%→ 服务机构",
+        edges=[
+            EvidenceEdge(
+                source=HOLDER, target=USCC, kind="holding", pct="35.00", origin="refdata:holdings@1"
+            ),
+            EvidenceEdge(
+                source=HOLDER, target=PROVIDER_A, kind="holding", pct="25.00", origin="refdata:holdings@1"
+            ),
+        ],
+    )
 
 
 def test_a_path_is_drawn_from_the_applicant_each_relation_in_the_direction_it_holds() -> None:
-    graph = layout(common_holder(), {USCC: "申请单位", HOLDER: "某控股有限公司"}, USCC,
-                   frozenset({PROVIDER_A}))
+    graph = layout(
+        common_holder(), {USCC: "申请单位", HOLDER: "某控股有限公司"}, USCC, frozenset({PROVIDER_A})
+    )
     assert [n.party for n in graph.nodes] == [USCC, HOLDER, PROVIDER_A]
     assert [n.role for n in graph.nodes] == ["applicant", "other", "provider"]
     assert [n.label for n in graph.nodes] == ["申请单位", "某控股有限公司", ""]  # its name unknown here
@@ -111,41 +147,59 @@ def test_a_chain_starts_at_an_end_when_the_applicant_is_not_on_it() -> None:
 
 
 def amount_findings(observed: str, limit: str) -> tuple[Finding, ...]:
-    return (finding("AMT-RATE").model_copy(update={"observed": "0.60"}),
-            finding("AMT-ANNUAL-CAP").model_copy(update={"observed": observed, "limit": limit}))
+    return (
+        finding("AMT-RATE").model_copy(update={"observed": "0.60"}),
+        finding("AMT-ANNUAL-CAP").model_copy(update={"observed": observed, "limit": limit}),
+    )
 
 
 def test_the_voucher_is_explained_by_its_rate_and_the_yearly_room_left() -> None:
-    case = record(new_case(), verdict("eligibility", "pass", "e1", findings=amount_findings(
-        "720000.00", "10000000.00")))
+    case = record(
+        new_case(), verdict("eligibility", "pass", "e1", findings=amount_findings("720000.00", "10000000.00"))
+    )
     shown = case_view.amount(case)
     assert shown is not None
     assert shown.rate is not None
     assert shown.rate.observed == "0.60"
     assert shown.cap is not None
     assert not shown.capped
-    cut = record(new_case(), verdict("eligibility", "pass", "e1", total="200000.00",
-                                     findings=amount_findings("720000.00", "200000.00")))
+    cut = record(
+        new_case(),
+        verdict(
+            "eligibility", "pass", "e1", total="200000.00", findings=amount_findings("720000.00", "200000.00")
+        ),
+    )
     assert case_view.amount(cut).capped  # type: ignore[union-attr]
     assert case_view.amount(new_case()) is None
 
 
 def test_every_finding_is_listed_passed_ones_too_with_the_evidence_drawn() -> None:
     conflict = finding("COI-RELATED-PARTY", "fail", "HT-2").model_copy(update={"evidence": [common_holder()]})
-    case = record(new_case(), verdict("conflict_of_interest", "conflict", "c1",
-                                      findings=(finding("COI-SAME-ENTITY"), conflict)))
+    case = record(
+        new_case(),
+        verdict("conflict_of_interest", "conflict", "c1", findings=(finding("COI-SAME-ENTITY"), conflict)),
+    )
     views = {v.check: v for v in case_view.checks(case, sample_application().model_dump(mode="json"))}
     assert list(views) == ["eligibility", "conflict_of_interest", "verification"]
     assert views["eligibility"].outcome == "pending"
     rows = views["conflict_of_interest"].findings
     assert [(r.finding.rule, r.finding.result, len(r.graphs)) for r in rows] == [
-        ("COI-SAME-ENTITY", "pass", 0), ("COI-RELATED-PARTY", "fail", 1)]
+        ("COI-SAME-ENTITY", "pass", 0),
+        ("COI-RELATED-PARTY", "fail", 1),
+    ]
     assert rows[1].graphs[0].nodes[0].label == "深圳市示例智算科技有限公司"
 
 
 def test_a_contract_failing_a_contract_rule_is_shown_left_out() -> None:
-    case = record(new_case(), verdict("eligibility", "pass", "e1", findings=(
-        finding("CON-SIGNING-WINDOW", "fail", "HT-2"), finding("CON-CONTENT", "pass", "HT-1"))))
+    case = record(
+        new_case(),
+        verdict(
+            "eligibility",
+            "pass",
+            "e1",
+            findings=(finding("CON-SIGNING-WINDOW", "fail", "HT-2"), finding("CON-CONTENT", "pass", "HT-1")),
+        ),
+    )
     shown = {c.contract_no: c for c in case_view.contracts(case, None)}
     assert shown["HT-1"].voucher_cny == Decimal("720000.00")
     assert shown["HT-2"].failed_rules == ("CON-SIGNING-WINDOW",)
@@ -154,11 +208,19 @@ def test_a_contract_failing_a_contract_rule_is_shown_left_out() -> None:
 
 
 def test_a_rejection_on_review_rests_on_rules_not_passed_and_names_them_in_its_note() -> None:
-    case = record(new_case(), verdict("eligibility", "review", "e1", findings=(
-        finding("ELIG-SELF-FILED", "review"), finding("AMT-RATE"))))
+    case = record(
+        new_case(),
+        verdict(
+            "eligibility",
+            "review",
+            "e1",
+            findings=(finding("ELIG-SELF-FILED", "review"), finding("AMT-RATE")),
+        ),
+    )
     assert case_view.rules_held(case) == ("ELIG-SELF-FILED",)
     assert case_view.note_with_rules(" 代理申报 ", ["ELIG-SELF-FILED"]) == (
-        "代理申报（依据规则 rules: ELIG-SELF-FILED）")
+        "代理申报（依据规则 rules: ELIG-SELF-FILED）"
+    )
     assert case_view.note_with_rules("通过", []) == "通过"
 
 
@@ -179,9 +241,12 @@ def test_a_held_case_may_be_passed_only_without_a_failed_check(outcome: str, pas
 
 
 def test_objections_are_offered_during_the_notice_period_only_and_to_operators_only() -> None:
-    case = new_case().moved_to(StatusChange(at=OPENED, status="in_public_notice"),
-                               notice_id="GS", notice_starts_on=date(2026, 6, 1),
-                               notice_ends_on=date(2026, 6, 5))
+    case = new_case().moved_to(
+        StatusChange(at=OPENED, status="in_public_notice"),
+        notice_id="GS",
+        notice_starts_on=date(2026, 6, 1),
+        notice_ends_on=date(2026, 6, 5),
+    )
     assert records.actions(case, may_act=True, today=date(2026, 6, 5)).record_objection
     assert not records.actions(case, may_act=True, today=date(2026, 6, 6)).record_objection
     assert not records.actions(case, may_act=False, today=date(2026, 6, 3)).any
@@ -199,27 +264,43 @@ def stored(status: str, total: str, approved_on: date | None = None) -> StoredCa
 
 
 def test_reserved_and_granted_sum_the_vouchers_of_cases_by_status_and_year() -> None:
-    cases = [stored("awaiting_notice", "100.00"), stored("in_public_notice", "200.00"),
-             stored("objection_raised", "300.00"), stored("needs_review", "400.00"),
-             stored("approved", "500.00", date(2026, 7, 1)), stored("approved", "600.00", date(2025, 7, 1)),
-             stored("rejected", "700.00")]
+    cases = [
+        stored("awaiting_notice", "100.00"),
+        stored("in_public_notice", "200.00"),
+        stored("objection_raised", "300.00"),
+        stored("needs_review", "400.00"),
+        stored("approved", "500.00", date(2026, 7, 1)),
+        stored("approved", "600.00", date(2025, 7, 1)),
+        stored("rejected", "700.00"),
+    ]
     seen = overview(cases, [], year=2026, warning_days=50, refdata_versions={})
     assert seen.reserved_cny == Decimal("600.00")
     assert seen.granted_cny == Decimal("500.00")
     assert {line.status: (line.cases, line.voucher_cny) for line in seen.lines}["approved"] == (
-        2, Decimal("1100.00"))
+        2,
+        Decimal("1100.00"),
+    )
     assert seen.total_cases == 7
     assert granted_in([c.case for c in cases], 2025) == Decimal("600.00")
 
 
 def test_cases_past_the_warning_mark_are_listed_longest_first() -> None:
-    rows = [row(summary("A", "checking", 51), 60), row(summary("B", "awaiting_notice", 62), 60),
-            row(summary("C", "checking", 50), 60), row(summary("D", "approved", 70), 60)]
+    rows = [
+        row(summary("A", "checking", 51), 60),
+        row(summary("B", "awaiting_notice", 62), 60),
+        row(summary("C", "checking", 50), 60),
+        row(summary("D", "approved", 70), 60),
+    ]
     assert [r.application_id for r in near_limit(rows, 50)] == ["B", "A"]
 
 
 def test_the_newest_version_of_each_kind_is_the_one_shown() -> None:
-    reports = [{"providers": "20260501T000000000000Z-aaa", "holdings": "20260502T000000000000Z-bbb"},
-               {"providers": "20260503T000000000000Z-ccc"}, {}]
-    assert latest_versions(reports) == {"holdings": "20260502T000000000000Z-bbb",
-                                        "providers": "20260503T000000000000Z-ccc"}
+    reports = [
+        {"providers": "20260501T000000000000Z-aaa", "holdings": "20260502T000000000000Z-bbb"},
+        {"providers": "20260503T000000000000Z-ccc"},
+        {},
+    ]
+    assert latest_versions(reports) == {
+        "holdings": "20260502T000000000000Z-bbb",
+        "providers": "20260503T000000000000Z-ccc",
+    }

@@ -24,7 +24,8 @@ def test_an_open_case_counts_working_days_across_national_day() -> None:
 
 def test_the_notice_period_is_left_out() -> None:
     case = opened_on(date(2026, 9, 24), "in_public_notice").model_copy(
-        update={"notice_starts_on": date(2026, 9, 29), "notice_ends_on": date(2026, 10, 10)})
+        update={"notice_starts_on": date(2026, 9, 29), "notice_ends_on": date(2026, 10, 10)}
+    )
     assert working_days_elapsed(case, date(2026, 10, 13)) == 3  # 09-28, 10-12, 10-13
 
 

@@ -41,8 +41,9 @@ class FakeLetters:
         doc = self.docs[letter_id]
         return doc if doc["claim"] is not None and doc["claim"]["token"] == token else None
 
-    async def record_attempt(self, letter_id: str, token: str, attempt: dict[str, Any],
-                             delivered_via: str | None) -> None:
+    async def record_attempt(
+        self, letter_id: str, token: str, attempt: dict[str, Any], delivered_via: str | None
+    ) -> None:
         doc = self._held(letter_id, token)
         if doc is not None:
             doc["attempts"].append(attempt)
@@ -79,9 +80,15 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> list[datetime]:
 
 
 def approval(decision_id: str = "dec-1") -> Letter:
-    return render_approval(decision_id=decision_id, application_id="APP-1", applicant_name="深圳市甲公司",
-                           project_title="大模型训练", amount_cny=Decimal("600000.00"),
-                           granted_on=date(2026, 5, 27), to="a@example.cn")
+    return render_approval(
+        decision_id=decision_id,
+        application_id="APP-1",
+        applicant_name="深圳市甲公司",
+        project_title="大模型训练",
+        amount_cny=Decimal("600000.00"),
+        granted_on=date(2026, 5, 27),
+        to="a@example.cn",
+    )
 
 
 POLICY = RetryPolicy(first_s=1.0, max_s=8.0)
@@ -100,7 +107,8 @@ async def test_a_letter_goes_through_every_channel_once(clock: list[datetime]) -
 
 
 async def test_a_failed_channel_is_retried_after_the_backoff_and_the_other_is_not_repeated(
-        clock: list[datetime]) -> None:
+    clock: list[datetime],
+) -> None:
     store, smtp, webhook = FakeLetters(), Channel(failures=2), Channel()
     channels = {"smtp": smtp, "webhook": webhook}
     letter_id = store.add(approval())
@@ -115,7 +123,11 @@ async def test_a_failed_channel_is_retried_after_the_backoff_and_the_other_is_no
     doc = store.docs[letter_id]
     assert smtp.delivered == webhook.delivered == ["dec-1"]
     assert [(a["channel"], a["outcome"]) for a in doc["attempts"]] == [
-        ("smtp", "failed"), ("webhook", "sent"), ("smtp", "failed"), ("smtp", "sent")]
+        ("smtp", "failed"),
+        ("webhook", "sent"),
+        ("smtp", "failed"),
+        ("smtp", "sent"),
+    ]
     assert doc["failed_rounds"] == 2
 
 
@@ -130,7 +142,8 @@ async def test_an_unexpected_error_in_a_channel_is_logged_as_a_failed_attempt(cl
 
 
 async def test_a_letter_another_sender_holds_is_left_alone_until_its_lease_ends(
-        clock: list[datetime]) -> None:
+    clock: list[datetime],
+) -> None:
     store, smtp = FakeLetters(), Channel()
     letter_id = store.add(approval())
     store.docs[letter_id]["claim"] = {"token": "other", "until": START + timedelta(seconds=120)}

@@ -16,9 +16,20 @@ DURING = date(2026, 6, 2)  # the objection form is on the page, listing what is 
 
 def stored_notice(withdrawn: list[str] | None = None) -> dict[str, Any]:
     doc: dict[str, Any] = {
-        "_id": "GS20260601-ABC123", "starts_on": "2026-06-01", "ends_on": "2026-06-05", "working_days": 5,
-        "entries": [{"application_id": f"APP-{n}", "applicant_name": f"第{n}号公司",
-                     "project_title": f"项目{n}", "voucher_cny": "600000.00"} for n in (1, 2, 3)]}
+        "_id": "GS20260601-ABC123",
+        "starts_on": "2026-06-01",
+        "ends_on": "2026-06-05",
+        "working_days": 5,
+        "entries": [
+            {
+                "application_id": f"APP-{n}",
+                "applicant_name": f"第{n}号公司",
+                "project_title": f"项目{n}",
+                "voucher_cny": "600000.00",
+            }
+            for n in (1, 2, 3)
+        ],
+    }
     if withdrawn is not None:
         doc["withdrawn"] = withdrawn
     return doc
@@ -58,8 +69,9 @@ def test_only_an_application_still_listed_is_in_the_notice() -> None:
 
 
 async def _uphold(world: NoticeWorld, operator: httpx.AsyncClient, objection_id: str) -> httpx.Response:
-    return await operator.post(f"/v1/objections/{objection_id}/resolve",
-                               json={"upheld": True, "note": "经核实存在关联关系"})
+    return await operator.post(
+        f"/v1/objections/{objection_id}/resolve", json={"upheld": True, "note": "经核实存在关联关系"}
+    )
 
 
 async def test_after_an_upheld_objection_the_public_notice_no_longer_lists_the_application() -> None:
@@ -67,14 +79,18 @@ async def test_after_an_upheld_objection_the_public_notice_no_longer_lists_the_a
     rejected, kept = world.application_ids
     app = world.app()
     async with world.client(app) as public, world.client(app, "operator") as operator:
-        filed = await public.post(f"/v1/notices/{world.notice_id}/objections", json={
-            "application_id": rejected, "reason": "存在关联关系", "contact": "objector@example.org"})
+        filed = await public.post(
+            f"/v1/notices/{world.notice_id}/objections",
+            json={"application_id": rejected, "reason": "存在关联关系", "contact": "objector@example.org"},
+        )
         upheld = await _uphold(world, operator, filed.json()["objection_id"])
         feed = (await public.get(f"/notices/{world.notice_id}", params={"format": "json"})).json()
         page = (await public.get(f"/notices/{world.notice_id}")).text
         index = (await public.get("/notices", params={"format": "json"})).json()
-        late = await public.post(f"/v1/notices/{world.notice_id}/objections", json={
-            "application_id": rejected, "reason": "另一理由", "contact": "other@example.org"})
+        late = await public.post(
+            f"/v1/notices/{world.notice_id}/objections",
+            json={"application_id": rejected, "reason": "另一理由", "contact": "other@example.org"},
+        )
     assert upheld.json() == {"application_id": rejected, "status": "rejected"}
     assert [e["application_id"] for e in feed["entries"]] == [kept]
     assert feed["withdrawn"] == 1
@@ -86,14 +102,17 @@ async def test_after_an_upheld_objection_the_public_notice_no_longer_lists_the_a
     assert late.status_code == 404
 
 
-async def test_upholding_again_after_a_failure_half_way_finishes_the_withdrawal_without_deciding_twice(
-) -> None:
+async def test_upholding_again_after_a_failure_half_way_finishes_the_withdrawal_without_deciding_twice() -> (
+    None
+):
     world = await notice_world(1)
     (app_id,) = world.application_ids
     app = world.app()
     async with world.client(app) as public, world.client(app, "operator") as operator:
-        filed = await public.post(f"/v1/notices/{world.notice_id}/objections", json={
-            "application_id": app_id, "reason": "存在关联关系", "contact": "o@example.org"})
+        filed = await public.post(
+            f"/v1/notices/{world.notice_id}/objections",
+            json={"application_id": app_id, "reason": "存在关联关系", "contact": "o@example.org"},
+        )
         objection_id = filed.json()["objection_id"]
         await _uphold(world, operator, objection_id)
         notices = world.mongo["vouchers_notification"]["notices"]

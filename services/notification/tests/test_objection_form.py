@@ -27,13 +27,27 @@ from notification.domain.objection_form import (
     parse_form,
 )
 
-GOOD = {"application_id": "APP-1", "objector": "张三", "contact": "zhang@example.org",
-        "reason": "合同金额与实际采购不符"}
-NOTICE = NoticeView(notice_id="GS20260601-ABC123", starts_on=date(2026, 6, 1), ends_on=date(2026, 6, 5),
-                    working_days=5, entries=tuple(
-                        NoticeEntry(application_id=f"APP-{n}", applicant_name=f"第{n}号公司",
-                                    project_title=f"项目{n}", voucher_cny=Decimal("600000.00"))
-                        for n in (1, 2)))
+GOOD = {
+    "application_id": "APP-1",
+    "objector": "张三",
+    "contact": "zhang@example.org",
+    "reason": "合同金额与实际采购不符",
+}
+NOTICE = NoticeView(
+    notice_id="GS20260601-ABC123",
+    starts_on=date(2026, 6, 1),
+    ends_on=date(2026, 6, 5),
+    working_days=5,
+    entries=tuple(
+        NoticeEntry(
+            application_id=f"APP-{n}",
+            applicant_name=f"第{n}号公司",
+            project_title=f"项目{n}",
+            voucher_cny=Decimal("600000.00"),
+        )
+        for n in (1, 2)
+    ),
+)
 DURING, BEFORE, AFTER = date(2026, 6, 3), date(2026, 5, 29), date(2026, 6, 8)
 
 
@@ -49,8 +63,10 @@ def filled(**fields: str) -> ObjectionForm:
 
 
 def test_a_form_encoded_body_is_read_as_typed_with_line_breaks_as_in_the_text_box() -> None:
-    form = parse_form(b"application_id=APP-1&objector=%E5%BC%A0+%E4%B8%89&contact=a%40b.cn"
-                      b"&reason=%E7%AC%AC%E4%B8%80%0D%0A%E7%AC%AC%E4%BA%8C&website=&submit=x")
+    form = parse_form(
+        b"application_id=APP-1&objector=%E5%BC%A0+%E4%B8%89&contact=a%40b.cn"
+        b"&reason=%E7%AC%AC%E4%B8%80%0D%0A%E7%AC%AC%E4%BA%8C&website=&submit=x"
+    )
     assert (form.application_id, form.objector, form.contact) == ("APP-1", "张 三", "a@b.cn")
     assert form.reason == "第一\n第二"
     assert form.honeypot == ""
@@ -60,12 +76,15 @@ def test_fields_left_out_are_empty() -> None:
     assert parse_form(b"") == ObjectionForm()
 
 
-@pytest.mark.parametrize("raw", [
-    b"reason=%FF%FE",  # not UTF-8 once decoded
-    b"reason=\xff",  # not UTF-8 as sent
-    b"reason=a&reason=b",  # a field twice: which one was meant?
-    b"&".join(b"x%d=1" % n for n in range(40)),  # no form of this page has that many fields
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"reason=%FF%FE",  # not UTF-8 once decoded
+        b"reason=\xff",  # not UTF-8 as sent
+        b"reason=a&reason=b",  # a field twice: which one was meant?
+        b"&".join(b"x%d=1" % n for n in range(40)),  # no form of this page has that many fields
+    ],
+)
 def test_a_body_this_page_does_not_send_is_unreadable(raw: bytes) -> None:
     with pytest.raises(FormUnreadable):
         parse_form(raw)
@@ -99,14 +118,21 @@ def test_each_field_holds_as_many_characters_as_the_api_takes_and_not_one_more(n
 
 def test_a_reason_of_the_most_characters_with_line_breaks_typed_is_taken() -> None:
     typed = ("理" * 99 + "\n") * 20  # 2,000 characters in the text box, 2,020 as sent (CR LF)
-    assert isinstance(check(parse_form(urlencode({**GOOD, "reason": typed.replace("\n", "\r\n")}).encode())),
-                      ObjectionFields)
+    assert isinstance(
+        check(parse_form(urlencode({**GOOD, "reason": typed.replace("\n", "\r\n")}).encode())),
+        ObjectionFields,
+    )
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("objector", "张三\u202e"), ("contact", "a\u200b@example.org"), ("reason", "理由\x00"),
-    ("contact", "a@example.org\n"),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("objector", "张三\u202e"),
+        ("contact", "a\u200b@example.org"),
+        ("reason", "理由\x00"),
+        ("contact", "a@example.org\n"),
+    ],
+)
 def test_invisible_and_control_characters_are_refused_by_their_field(name: str, value: str) -> None:
     checked = check(filled(**{name: value}))
     assert isinstance(checked, ObjectionForm)
@@ -198,10 +224,9 @@ def test_a_form_in_error_is_shown_again_as_entered_with_each_message_by_its_fiel
     for name in ("objector", "contact"):
         error = f'id="objection-{name}-error"'
         assert error in form
-        assert (f'aria-describedby="objection-{name}-hint objection-{name}-error" aria-invalid="true"'
-                in form)
+        assert f'aria-describedby="objection-{name}-hint objection-{name}-error" aria-invalid="true"' in form
         assert f'<a href="#objection-{name}">{checked.errors[name]}</a>' in form  # the summary
-    assert 'aria-invalid' not in form.split('id="objection-reason"')[1].split(">")[0]
+    assert "aria-invalid" not in form.split('id="objection-reason"')[1].split(">")[0]
     assert 'value="' + "c" * 201 + '"' in form
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;</textarea>" in form
     assert "<script>" not in page
@@ -209,8 +234,11 @@ def test_a_form_in_error_is_shown_again_as_entered_with_each_message_by_its_fiel
 
 
 def test_an_error_about_the_whole_form_is_shown_above_it() -> None:
-    form = form_of(render_notice_page(NOTICE, today=DURING, form=filled().with_errors(
-        {FORM_ERROR: "提交过于频繁，请在 20 秒后再提交"})))
+    form = form_of(
+        render_notice_page(
+            NOTICE, today=DURING, form=filled().with_errors({FORM_ERROR: "提交过于频繁，请在 20 秒后再提交"})
+        )
+    )
     assert 'role="alert"' in form
     assert "<li>提交过于频繁，请在 20 秒后再提交</li>" in form
 

@@ -13,21 +13,29 @@ import pytest
 from notice_world import NOTICE_OPENED, NoticeWorld, notice_world
 from notification.domain.objection_form import MAX_LENGTHS
 
-FORM = {"objector": "深圳市某某咨询有限公司", "contact": "objector@example.org",
-        "reason": "合同金额与实际采购不符"}
+FORM = {
+    "objector": "深圳市某某咨询有限公司",
+    "contact": "objector@example.org",
+    "reason": "合同金额与实际采购不符",
+}
 PERSONAL = (FORM["objector"], FORM["contact"])
 
 
-async def file_form(world: NoticeWorld, client: httpx.AsyncClient, application_id: str,
-                    **fields: str) -> httpx.Response:
-    return await client.post(f"/notices/{world.notice_id}/objections",
-                             data={"application_id": application_id, **FORM, "website": "", **fields})
+async def file_form(
+    world: NoticeWorld, client: httpx.AsyncClient, application_id: str, **fields: str
+) -> httpx.Response:
+    return await client.post(
+        f"/notices/{world.notice_id}/objections",
+        data={"application_id": application_id, **FORM, "website": "", **fields},
+    )
 
 
-async def file_json(world: NoticeWorld, client: httpx.AsyncClient, application_id: str,
-                    **fields: str) -> httpx.Response:
-    return await client.post(f"/v1/notices/{world.notice_id}/objections",
-                             json={"application_id": application_id, **FORM, **fields})
+async def file_json(
+    world: NoticeWorld, client: httpx.AsyncClient, application_id: str, **fields: str
+) -> httpx.Response:
+    return await client.post(
+        f"/v1/notices/{world.notice_id}/objections", json={"application_id": application_id, **FORM, **fields}
+    )
 
 
 def objection_docs(world: NoticeWorld) -> dict[str, dict[str, Any]]:
@@ -60,7 +68,11 @@ async def test_a_form_filed_during_the_notice_answers_its_reference_and_holds_th
     oid = reference(answer.text)
     doc = objection_docs(world)[oid]
     assert (doc["application_id"], doc["objector"], doc["contact"], doc["reason"]) == (
-        app_id, FORM["objector"], FORM["contact"], FORM["reason"])
+        app_id,
+        FORM["objector"],
+        FORM["contact"],
+        FORM["reason"],
+    )
     stored = await world.case(app_id)
     assert stored.case.status == "objection_raised"
     assert stored.case.open_objections == (oid,)
@@ -76,8 +88,14 @@ async def test_the_same_objection_again_by_the_form_or_the_api_answers_the_first
     async with world.client(world.app()) as public:
         first = await file_form(world, public, app_id)
         events = len(world.publisher.published)
-        again = await file_form(world, public, app_id, contact=" OBJECTOR@example.org ",
-                                reason="合同金额与实际采购不符 ", objector="另一名称")
+        again = await file_form(
+            world,
+            public,
+            app_id,
+            contact=" OBJECTOR@example.org ",
+            reason="合同金额与实际采购不符 ",
+            objector="另一名称",
+        )
         by_api = await file_json(world, public, app_id)
     assert (first.status_code, again.status_code) == (201, 200)
     assert reference(again.text) == reference(first.text)
@@ -94,8 +112,9 @@ async def test_the_api_needs_no_objector_and_the_form_then_finds_that_objection(
     fields = {k: v for k, v in FORM.items() if k != "objector"}
     async with world.client(world.app()) as public:
         blank = await file_json(world, public, app_id, objector=" ")  # but not blank when given
-        by_api = await public.post(f"/v1/notices/{world.notice_id}/objections",
-                                   json={"application_id": app_id, **fields})
+        by_api = await public.post(
+            f"/v1/notices/{world.notice_id}/objections", json={"application_id": app_id, **fields}
+        )
         by_form = await file_form(world, public, app_id)
     assert blank.status_code == 422
     assert by_api.status_code == 201
@@ -103,18 +122,22 @@ async def test_the_api_needs_no_objector_and_the_form_then_finds_that_objection(
     assert (by_form.status_code, reference(by_form.text)) == (200, by_api.json()["objection_id"])
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("reason", "理" * (MAX_LENGTHS["reason"] + 1)),
-    ("contact", "c" * (MAX_LENGTHS["contact"] + 1)),
-    ("objector", "名" * (MAX_LENGTHS["objector"] + 1)),
-    ("reason", "   "),
-    ("objector", "\u3000"),
-    ("contact", "objector\u200b@example.org"),
-    ("reason", "理由\x00"),
-    ("objector", "某公司\u202e"),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("reason", "理" * (MAX_LENGTHS["reason"] + 1)),
+        ("contact", "c" * (MAX_LENGTHS["contact"] + 1)),
+        ("objector", "名" * (MAX_LENGTHS["objector"] + 1)),
+        ("reason", "   "),
+        ("objector", "\u3000"),
+        ("contact", "objector\u200b@example.org"),
+        ("reason", "理由\x00"),
+        ("objector", "某公司\u202e"),
+    ],
+)
 async def test_the_form_refuses_what_the_api_refuses_showing_it_again_by_its_field(
-        field: str, value: str) -> None:
+    field: str, value: str
+) -> None:
     world = await notice_world(1)
     (app_id,) = world.application_ids
     async with world.client(world.app()) as public:
@@ -144,9 +167,11 @@ async def test_the_form_and_the_api_share_the_rate_of_a_client_address() -> None
     (app_id,) = world.application_ids
     app = world.app(per_client=2)
     async with world.client(app, ip="203.0.113.5") as busy, world.client(app, ip="203.0.113.6") as other:
-        answers = [await file_json(world, busy, app_id, contact="c1@example.org"),
-                   await file_form(world, busy, app_id, contact="c2@example.org"),
-                   await file_form(world, busy, app_id, contact="c3@example.org", reason="又一理由")]
+        answers = [
+            await file_json(world, busy, app_id, contact="c1@example.org"),
+            await file_form(world, busy, app_id, contact="c2@example.org"),
+            await file_form(world, busy, app_id, contact="c3@example.org", reason="又一理由"),
+        ]
         elsewhere = await file_form(world, other, app_id, contact="c4@example.org")
         world.seconds.now += 30  # a minute's worth is 2: one comes back every 30 s
         again = await file_form(world, busy, app_id, contact="c3@example.org", reason="又一理由")
@@ -187,12 +212,16 @@ async def test_a_form_with_its_hidden_field_filled_in_is_refused_and_nothing_fil
     assert (await world.case(app_id)).case.status == "in_public_notice"
 
 
-@pytest.mark.parametrize(("at", "title"), [
-    (NOTICE_OPENED - timedelta(days=3), "公示尚未开始"),  # Friday before the Monday it starts
-    (datetime(2026, 6, 8, 9, 0, tzinfo=NOTICE_OPENED.tzinfo), "公示期已结束"),  # it ended on Friday
-])
+@pytest.mark.parametrize(
+    ("at", "title"),
+    [
+        (NOTICE_OPENED - timedelta(days=3), "公示尚未开始"),  # Friday before the Monday it starts
+        (datetime(2026, 6, 8, 9, 0, tzinfo=NOTICE_OPENED.tzinfo), "公示期已结束"),  # it ended on Friday
+    ],
+)
 async def test_outside_the_period_the_page_offers_no_form_and_a_filed_one_is_refused(
-        at: datetime, title: str) -> None:
+    at: datetime, title: str
+) -> None:
     world = await notice_world(1)
     (app_id,) = world.application_ids
     world.clock.at = at
@@ -210,8 +239,9 @@ async def test_an_application_the_notice_does_not_list_is_refused_with_a_page() 
     world = await notice_world(1)
     async with world.client(world.app()) as public:
         answer = await file_form(world, public, "APP-2026-9999")
-        unknown = await public.post("/notices/GS20260101-NOSUCH/objections",
-                                    data={"application_id": "APP-2026-0001", **FORM})
+        unknown = await public.post(
+            "/notices/GS20260101-NOSUCH/objections", data={"application_id": "APP-2026-0001", **FORM}
+        )
     assert (answer.status_code, heading(answer.text)) == (404, "该申请不在本批次公示名单中")
     assert (unknown.status_code, heading(unknown.text)) == (404, "没有这个公示批次")
     assert objection_docs(world) == {}
@@ -247,10 +277,14 @@ async def test_a_body_that_is_not_this_page_s_form_is_refused_with_a_page() -> N
     world = await notice_world(1)
     (app_id,) = world.application_ids
     async with world.client(world.app()) as public:
-        as_json = await public.post(f"/notices/{world.notice_id}/objections",
-                                    json={"application_id": app_id, **FORM})
-        garbled = await public.post(f"/notices/{world.notice_id}/objections", content=b"reason=%FF",
-                                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+        as_json = await public.post(
+            f"/notices/{world.notice_id}/objections", json={"application_id": app_id, **FORM}
+        )
+        garbled = await public.post(
+            f"/notices/{world.notice_id}/objections",
+            content=b"reason=%FF",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
     assert as_json.status_code == 415
     assert garbled.status_code == 400
     assert objection_docs(world) == {}
@@ -264,12 +298,14 @@ async def test_a_form_over_the_body_limit_is_a_413_page_and_the_api_keeps_its_js
 
     async def chunks() -> Any:
         for start in range(0, len(big), 1024):
-            yield big[start:start + 1024]
+            yield big[start : start + 1024]
 
     async with world.client(world.app(body_limit=4096)) as public:
-        page = await public.post(f"/notices/{world.notice_id}/objections",
-                                 content=chunks() if streamed else big,
-                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+        page = await public.post(
+            f"/notices/{world.notice_id}/objections",
+            content=chunks() if streamed else big,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
         api = await file_json(world, public, app_id, reason="理" * 1500)
     assert page.status_code == 413
     assert page.headers["content-type"].startswith("text/html")

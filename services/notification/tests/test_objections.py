@@ -13,10 +13,13 @@ from notice_world import NoticeWorld, notice_world
 OBJECTION = {"reason": "合同金额与实际采购不符", "contact": "objector@example.org"}
 
 
-async def object_to(world: NoticeWorld, client: httpx.AsyncClient, application_id: str,
-                    **fields: str) -> httpx.Response:
-    return await client.post(f"/v1/notices/{world.notice_id}/objections",
-                             json={"application_id": application_id, **OBJECTION, **fields})
+async def object_to(
+    world: NoticeWorld, client: httpx.AsyncClient, application_id: str, **fields: str
+) -> httpx.Response:
+    return await client.post(
+        f"/v1/notices/{world.notice_id}/objections",
+        json={"application_id": application_id, **OBJECTION, **fields},
+    )
 
 
 def objection_docs(world: NoticeWorld) -> dict[str, dict[str, Any]]:
@@ -32,11 +35,17 @@ async def test_the_case_keeps_ids_only_and_stops_growing_at_the_cap_whatever_is_
     world = await notice_world(1)
     (app_id,) = world.application_ids
     async with world.client(world.app(most_open=5)) as public:
-        answers = [await object_to(world, public, app_id, reason=f"理由{n}：" + "款" * 1990,
-                                   contact=f"objector{n}@example.org") for n in range(5)]
+        answers = [
+            await object_to(
+                world, public, app_id, reason=f"理由{n}：" + "款" * 1990, contact=f"objector{n}@example.org"
+            )
+            for n in range(5)
+        ]
         size_at_cap = case_doc_size(world)
-        refused = [await object_to(world, public, app_id, reason=f"又一理由{n}", contact=f"o{n}@example.org")
-                   for n in range(40)]
+        refused = [
+            await object_to(world, public, app_id, reason=f"又一理由{n}", contact=f"o{n}@example.org")
+            for n in range(40)
+        ]
     assert [a.status_code for a in answers] == [201] * 5
     assert {r.status_code for r in refused} == {409}
     assert refused[0].json()["code"] == "OBJECTION_LIMIT_REACHED"
@@ -98,8 +107,9 @@ async def test_the_same_objection_again_is_answered_with_the_first_and_nothing_n
     async with world.client(world.app()) as public:
         first = await object_to(world, public, app_id)
         events = len(world.publisher.published)
-        again = await object_to(world, public, app_id, reason="  合同金额与实际采购不符 ",
-                                contact="OBJECTOR@example.org")
+        again = await object_to(
+            world, public, app_id, reason="  合同金额与实际采购不符 ", contact="OBJECTOR@example.org"
+        )
     assert first.status_code == 201
     assert again.status_code == 200
     assert again.json() == {"objection_id": first.json()["objection_id"], "status": "already_filed"}
@@ -114,8 +124,9 @@ async def test_an_objection_filed_again_after_its_dismissal_is_still_the_first_o
     app = world.app()
     async with world.client(app) as public, world.client(app, "operator") as operator:
         first = (await object_to(world, public, app_id)).json()["objection_id"]
-        dismissed = await operator.post(f"/v1/objections/{first}/resolve",
-                                        json={"upheld": False, "note": "不成立"})
+        dismissed = await operator.post(
+            f"/v1/objections/{first}/resolve", json={"upheld": False, "note": "不成立"}
+        )
         again = await object_to(world, public, app_id)
     assert dismissed.json()["status"] == "in_public_notice"
     assert (again.status_code, again.json()["objection_id"]) == (200, first)
@@ -126,18 +137,23 @@ async def test_the_same_reason_from_another_contact_or_on_another_application_is
     world = await notice_world(2)
     first, second = world.application_ids
     async with world.client(world.app()) as public:
-        ids = {(await object_to(world, public, a, contact=c)).json()["objection_id"]
-               for a, c in ((first, "a@example.org"), (first, "b@example.org"), (second, "a@example.org"))}
+        ids = {
+            (await object_to(world, public, a, contact=c)).json()["objection_id"]
+            for a, c in ((first, "a@example.org"), (first, "b@example.org"), (second, "a@example.org"))
+        }
     assert len(ids) == 3
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("reason", "理" * 2001),
-    ("contact", "c" * 201),
-    ("reason", "   "),
-    ("contact", "objector\u200b@example.org"),
-    ("reason", "理由\x00"),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("reason", "理" * 2001),
+        ("contact", "c" * 201),
+        ("reason", "   "),
+        ("contact", "objector\u200b@example.org"),
+        ("reason", "理由\x00"),
+    ],
+)
 async def test_reason_and_contact_are_limited_in_length_and_characters(field: str, value: str) -> None:
     world = await notice_world(1)
     (app_id,) = world.application_ids
@@ -164,15 +180,24 @@ async def test_operators_dismiss_named_objections_of_several_applications_each_o
     first, second = world.application_ids
     app = world.app()
     async with world.client(app) as public, world.client(app, "operator") as operator:
-        ids = {a: [(await object_to(world, public, a, contact=f"c{n}@example.org")).json()["objection_id"]
-                   for n in range(3)] for a in (first, second)}
+        ids = {
+            a: [
+                (await object_to(world, public, a, contact=f"c{n}@example.org")).json()["objection_id"]
+                for n in range(3)
+            ]
+            for a in (first, second)
+        }
         chosen = [*ids[first], ids[second][0]]
-        response = await operator.post("/v1/objections/dismiss",
-                                       json={"objection_ids": chosen, "note": "经核实均不成立"})
+        response = await operator.post(
+            "/v1/objections/dismiss", json={"objection_ids": chosen, "note": "经核实均不成立"}
+        )
     assert response.status_code == 200, response.text
-    assert response.json() == {"dismissed": [
-        {"application_id": first, "status": "in_public_notice", "objection_ids": ids[first]},
-        {"application_id": second, "status": "objection_raised", "objection_ids": [ids[second][0]]}]}
+    assert response.json() == {
+        "dismissed": [
+            {"application_id": first, "status": "in_public_notice", "objection_ids": ids[first]},
+            {"application_id": second, "status": "objection_raised", "objection_ids": [ids[second][0]]},
+        ]
+    }
     step = (await world.case(first)).case.timeline[-1]
     assert (step.status, step.note) == ("in_public_notice", "经核实均不成立")
     assert step.reasons == tuple(f"异议 {o} 不成立" for o in ids[first])
@@ -191,10 +216,12 @@ async def test_operators_dismiss_every_open_objection_of_one_application() -> No
     async with world.client(app) as public, world.client(app, "operator") as operator:
         for n in range(4):
             await object_to(world, public, app_id, contact=f"c{n}@example.org")
-        response = await operator.post("/v1/objections/dismiss",
-                                       json={"application_id": app_id, "note": "批量驳回"})
-        nothing_left = await operator.post("/v1/objections/dismiss",
-                                           json={"application_id": app_id, "note": "批量驳回"})
+        response = await operator.post(
+            "/v1/objections/dismiss", json={"application_id": app_id, "note": "批量驳回"}
+        )
+        nothing_left = await operator.post(
+            "/v1/objections/dismiss", json={"application_id": app_id, "note": "批量驳回"}
+        )
     (done,) = response.json()["dismissed"]
     assert (done["status"], len(done["objection_ids"])) == ("in_public_notice", 4)
     assert (await world.case(app_id)).case.open_objections == ()
@@ -209,10 +236,12 @@ async def test_a_bulk_dismissal_naming_one_objection_not_open_dismisses_none() -
         kept = (await object_to(world, public, app_id)).json()["objection_id"]
         done = (await object_to(world, public, app_id, contact="x@example.org")).json()["objection_id"]
         await operator.post(f"/v1/objections/{done}/resolve", json={"upheld": False, "note": "不成立"})
-        refused = await operator.post("/v1/objections/dismiss",
-                                      json={"objection_ids": [kept, done], "note": "再次驳回"})
-        unknown = await operator.post("/v1/objections/dismiss",
-                                      json={"objection_ids": [kept, "OBJ-0000000000000000"], "note": "x"})
+        refused = await operator.post(
+            "/v1/objections/dismiss", json={"objection_ids": [kept, done], "note": "再次驳回"}
+        )
+        unknown = await operator.post(
+            "/v1/objections/dismiss", json={"objection_ids": [kept, "OBJ-0000000000000000"], "note": "x"}
+        )
     assert refused.status_code == 409
     assert refused.json()["code"] == "OBJECTION_NOT_OPEN"
     assert done in refused.json()["detail"]
@@ -221,12 +250,15 @@ async def test_a_bulk_dismissal_naming_one_objection_not_open_dismisses_none() -
     assert (await world.case(app_id)).case.open_objections == (kept,)
 
 
-@pytest.mark.parametrize("body", [
-    {"note": "x"},
-    {"objection_ids": ["OBJ-1"], "application_id": "APP-2026-0001", "note": "x"},
-    {"objection_ids": [], "note": "x"},
-    {"application_id": "APP-2026-0001"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"note": "x"},
+        {"objection_ids": ["OBJ-1"], "application_id": "APP-2026-0001", "note": "x"},
+        {"objection_ids": [], "note": "x"},
+        {"application_id": "APP-2026-0001"},
+    ],
+)
 async def test_a_bulk_dismissal_names_either_objections_or_one_application(body: dict[str, Any]) -> None:
     world = await notice_world(1)
     async with world.client(world.app(), "operator") as operator:
@@ -237,6 +269,7 @@ async def test_a_bulk_dismissal_names_either_objections_or_one_application(body:
 async def test_only_operators_dismiss(role: str | None, status: int) -> None:
     world = await notice_world(1)
     async with world.client(world.app(), role) as client:
-        response = await client.post("/v1/objections/dismiss",
-                                     json={"application_id": world.application_ids[0], "note": "x"})
+        response = await client.post(
+            "/v1/objections/dismiss", json={"application_id": world.application_ids[0], "note": "x"}
+        )
     assert response.status_code == status

@@ -35,44 +35,69 @@ def edge(source: str, target: str, kind: str, pct: str | None = None) -> Evidenc
 
 PATHS = {
     "shared officer": EvidencePath(
-        relation="shared_officer", summary="applicant ←director— p-777 —director→ provider",
-        edges=[edge("p-777", USCC, "director"), edge("p-777", PROVIDER_A, "director")]),
+        relation="shared_officer",
+        summary="applicant ←director— p-777 —director→ provider",
+        edges=[edge("p-777", USCC, "director"), edge("p-777", PROVIDER_A, "director")],
+    ),
     "own officer at the provider": EvidencePath(
-        relation="shared_officer", summary=f"applicant ←director— {OWN} —supervisor→ provider",
-        edges=[edge(OWN, USCC, "director"), edge(OWN, PROVIDER_A, "supervisor")]),
+        relation="shared_officer",
+        summary=f"applicant ←director— {OWN} —supervisor→ provider",
+        edges=[edge(OWN, USCC, "director"), edge(OWN, PROVIDER_A, "supervisor")],
+    ),
     "common holder": EvidencePath(
-        relation="common_holder", effective_pct="30.00",
+        relation="common_holder",
+        effective_pct="30.00",
         summary="applicant ←30.00%— ab12cd34ef56 —30.00%→ provider",
-        edges=[edge("ab12cd34ef56", USCC, "holding", "30.00"),
-               edge("ab12cd34ef56", PROVIDER_A, "holding", "30.00")]),
+        edges=[
+            edge("ab12cd34ef56", USCC, "holding", "30.00"),
+            edge("ab12cd34ef56", PROVIDER_A, "holding", "30.00"),
+        ],
+    ),
     "staff at the provider": EvidencePath(
-        relation="shared_officer", summary="applicant ←senior_manager— p-7 —employee→ provider",
-        edges=[edge("p-7", USCC, "senior_manager"), edge("p-7", PROVIDER_A, "employee")]),
+        relation="shared_officer",
+        summary="applicant ←senior_manager— p-7 —employee→ provider",
+        edges=[edge("p-7", USCC, "senior_manager"), edge("p-7", PROVIDER_A, "employee")],
+    ),
 }
 
 
 def conflict(paths: Sequence[EvidencePath]) -> Finding:
     shown = "; ".join(p.summary for p in paths)
-    return Finding(rule="COI-RELATED-PARTY", clause="三(一)2", result="fail",
-                   contract_no="SZ-HT-2026-0001", observed="shared_officer",
-                   limit="20.00% within 4 holding links",
-                   message=f"服务机构是申请单位的关联方，不属于非关联方：{shown}",
-                   message_en=f"the provider is a related party of the applicant: {shown}",
-                   evidence=list(paths))
+    return Finding(
+        rule="COI-RELATED-PARTY",
+        clause="三(一)2",
+        result="fail",
+        contract_no="SZ-HT-2026-0001",
+        observed="shared_officer",
+        limit="20.00% within 4 holding links",
+        message=f"服务机构是申请单位的关联方，不属于非关联方：{shown}",
+        message_en=f"the provider is a related party of the applicant: {shown}",
+        evidence=list(paths),
+    )
 
 
 def mentions(text: str, person: str) -> bool:
-    return any(not (text[i - 1:i].isalnum() or text[i + len(person):i + len(person) + 1].isalnum())
-               for i in range(len(text)) if text.startswith(person, i))
+    return any(
+        not (text[i - 1 : i].isalnum() or text[i + len(person) : i + len(person) + 1].isalnum())
+        for i in range(len(text))
+        if text.startswith(person, i)
+    )
 
 
 @pytest.mark.parametrize("name", PATHS)
 def test_the_letter_shows_evidence_as_the_applicant_may_read_it(name: str) -> None:
     path = PATHS[name]
-    letter = render_rejection(decision_id="d-1", application_id="APP-1", applicant_name="申请单位",
-                              project_title="训练", failed_rules=[conflict([path])],
-                              reasons=["利益冲突审查未通过"], decided_on=date(2026, 6, 1),
-                              to="a@example.cn", own_people={OWN, "p-001"})
+    letter = render_rejection(
+        decision_id="d-1",
+        application_id="APP-1",
+        applicant_name="申请单位",
+        project_title="训练",
+        failed_rules=[conflict([path])],
+        reasons=["利益冲突审查未通过"],
+        decided_on=date(2026, 6, 1),
+        to="a@example.cn",
+        own_people={OWN, "p-001"},
+    )
 
     people = {e.source for e in path.edges}
     for body in (letter.text, letter.html):
@@ -124,14 +149,22 @@ async def test_the_rejection_letter_a_case_sends_masks_other_people() -> None:
     finding = conflict(list(PATHS.values()))
     ids = {"application_id": "APP-1", "applicant_uscc": USCC}
     events = [
-        (topics.APPLICATION_SUBMITTED,
-         ApplicationSubmitted(**ids, submitted_at=OPENED, application=sample_application())),
-        (topics.COI_ASSESSED,
-         CoiAssessed(**ids, outcome="conflict", contracts=[], findings=[finding], assessed_at=at(1))),
-        (topics.ELIGIBILITY_ASSESSED,
-         EligibilityAssessed(**ids, outcome="fail", findings=[finding], assessed_at=at(2))),
-        (topics.VERIFICATION_COMPLETED,
-         VerificationCompleted(**ids, outcome="verified", findings=[], completed_at=at(3))),
+        (
+            topics.APPLICATION_SUBMITTED,
+            ApplicationSubmitted(**ids, submitted_at=OPENED, application=sample_application()),
+        ),
+        (
+            topics.COI_ASSESSED,
+            CoiAssessed(**ids, outcome="conflict", contracts=[], findings=[finding], assessed_at=at(1)),
+        ),
+        (
+            topics.ELIGIBILITY_ASSESSED,
+            EligibilityAssessed(**ids, outcome="fail", findings=[finding], assessed_at=at(2)),
+        ),
+        (
+            topics.VERIFICATION_COMPLETED,
+            VerificationCompleted(**ids, outcome="verified", findings=[], completed_at=at(3)),
+        ),
     ]
     for minutes, (event_type, payload) in enumerate(events):
         await on_event(inbound(event_type, payload, minutes), deps)

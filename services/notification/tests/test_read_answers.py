@@ -16,8 +16,10 @@ async def test_cases_and_a_case_read_with_everything_operations_give() -> None:
     first, _ = world.application_ids
     app = world.app()
     async with world.client(app) as public, world.client(app, "auditor") as auditor:
-        await public.post(f"/v1/notices/{world.notice_id}/objections",
-                          json={"application_id": first, "reason": "不符", "contact": "a@example.org"})
+        await public.post(
+            f"/v1/notices/{world.notice_id}/objections",
+            json={"application_id": first, "reason": "不符", "contact": "a@example.org"},
+        )
         listed = await auditor.get("/v1/cases")
         one = await auditor.get(f"/v1/cases/{first}")
     expected: dict[str, Any] = jsonable_encoder(await operations.case_detail(world.deps, first))

@@ -31,17 +31,22 @@ def settle(case: Case, minutes: int) -> Case:
 def held_for_self_filing() -> Case:
     """Eligibility proposes a voucher but holds the case (filed from another account)."""
     case = new_case()
-    for v in (verdict("eligibility", "review", "e-1", findings=(finding("ELIG-SELF-FILED", "review"),)),
-              verdict("conflict_of_interest", "clear", "c-1"),
-              verdict("verification", "verified", "v-1")):
+    for v in (
+        verdict("eligibility", "review", "e-1", findings=(finding("ELIG-SELF-FILED", "review"),)),
+        verdict("conflict_of_interest", "clear", "c-1"),
+        verdict("verification", "verified", "v-1"),
+    ):
         case = record(case, v)
     return settle(case, 30)
 
 
 def timed_out_waiting_for_verification() -> Case:
     case = new_case()
-    for v in (verdict("eligibility", "pass", "e-1"), verdict("conflict_of_interest", "clear", "c-1"),
-              verdict("verification", "pending", "v-0")):
+    for v in (
+        verdict("eligibility", "pass", "e-1"),
+        verdict("conflict_of_interest", "clear", "c-1"),
+        verdict("verification", "pending", "v-0"),
+    ):
         case = record(case, v)
     case = settle(case, int(TIMEOUT.total_seconds() // 60))
     assert case.status == "needs_review"
@@ -55,8 +60,17 @@ def passed(case: Case) -> Case:
 
 def reserved(case: Case, total: str, minutes: int = 710) -> Case:
     assert case.review_pass is not None
-    return record(case, verdict("eligibility", "pass", f"e-settled-{total}", minutes=minutes,
-                                settles_review=case.review_pass.review_id, total=total))
+    return record(
+        case,
+        verdict(
+            "eligibility",
+            "pass",
+            f"e-settled-{total}",
+            minutes=minutes,
+            settles_review=case.review_pass.review_id,
+            total=total,
+        ),
+    )
 
 
 # --- a passed review goes on only once eligibility has reserved the voucher -----------------
@@ -86,8 +100,17 @@ def test_the_settled_decision_and_the_passed_review_are_events_of_their_own() ->
 def test_a_review_answered_with_no_room_left_is_rejected_with_the_cap_rule() -> None:
     case = passed(held_for_self_filing())
     assert case.review_pass is not None
-    case = record(case, verdict("eligibility", "fail", "e-settled", minutes=710,
-                                findings=(CAP_FAILED,), settles_review=case.review_pass.review_id))
+    case = record(
+        case,
+        verdict(
+            "eligibility",
+            "fail",
+            "e-settled",
+            minutes=710,
+            findings=(CAP_FAILED,),
+            settles_review=case.review_pass.review_id,
+        ),
+    )
     decision = decide(case, at(711), TIMEOUT)
     assert decision is not None
     assert decision.status == "rejected"
@@ -125,28 +148,32 @@ def test_a_review_cannot_be_passed_before_eligibility_has_computed_a_voucher() -
 # --- a failing verdict decides whenever it arrives ------------------------------------------
 
 LATE_FAILURES = {
-    "verification failed": lambda: verdict("verification", "failed", "v-late", minutes=750,
-                                           findings=(finding("MAT-AUDIT-QR", "fail"),)),
-    "eligibility failed": lambda: verdict("eligibility", "fail", "e-late", minutes=750,
-                                          findings=(finding("ELIG-NOT-RESTRICTED", "fail"),)),
+    "verification failed": lambda: verdict(
+        "verification", "failed", "v-late", minutes=750, findings=(finding("MAT-AUDIT-QR", "fail"),)
+    ),
+    "eligibility failed": lambda: verdict(
+        "eligibility", "fail", "e-late", minutes=750, findings=(finding("ELIG-NOT-RESTRICTED", "fail"),)
+    ),
 }
 STAGES: dict[str, Callable[[], Case]] = {
     "held for review": timed_out_waiting_for_verification,
     "review passed, reserving": lambda: passed(timed_out_waiting_for_verification()),
     "awaiting notice": lambda: apply_decision(
-        c := reserved(passed(timed_out_waiting_for_verification()), "720000.00"),
-        decide(c, at(711), TIMEOUT)),  # type: ignore[arg-type]
+        c := reserved(passed(timed_out_waiting_for_verification()), "720000.00"), decide(c, at(711), TIMEOUT)
+    ),  # type: ignore[arg-type]
 }
 
 
 def _in_notice() -> Case:
-    return open_notice(STAGES["awaiting notice"](), notice_id="N-1", starts_on=STARTS, ends_on=ENDS,
-                       at=at(720))
+    return open_notice(
+        STAGES["awaiting notice"](), notice_id="N-1", starts_on=STARTS, ends_on=ENDS, at=at(720)
+    )
 
 
 STAGES["in public notice"] = _in_notice
-STAGES["objection raised"] = lambda: raise_objection(_in_notice(), objection_id="O-1",
-                                                     on=date(2026, 10, 8), at=at(730))
+STAGES["objection raised"] = lambda: raise_objection(
+    _in_notice(), objection_id="O-1", on=date(2026, 10, 8), at=at(730)
+)
 
 
 @pytest.mark.parametrize("failure", LATE_FAILURES, ids=list(LATE_FAILURES))

@@ -26,35 +26,54 @@ KEY = signing_key.generate()
 
 @pytest.fixture
 async def notification() -> AsyncIterator[InMemoryService]:
-    settings = Settings(vouchers_token_key=KEY, voucher_clock=CHECKED_AT.isoformat(),
-                        sweep_interval_s=3600)  # no sweep meanwhile
+    settings = Settings(
+        vouchers_token_key=KEY, voucher_clock=CHECKED_AT.isoformat(), sweep_interval_s=3600
+    )  # no sweep meanwhile
     async with running_in_memory(create_app(settings)) as service:
         await service.send(application_submitted(APPLICATION, APPLICATION_ID, OPENED))
         yield service
 
 
 async def send_verdicts(service: InMemoryService, eligibility_passes: bool) -> None:
-    coi = CoiAssessed(application_id=APPLICATION_ID, applicant_uscc=USCC, outcome="clear", findings=[],
-                      contracts=[ContractCoi(contract_no=c.contract_no, provider_uscc=c.provider_uscc,
-                                             outcome="clear") for c in APPLICATION.contracts],
-                      assessed_at=CHECKED_AT)
+    coi = CoiAssessed(
+        application_id=APPLICATION_ID,
+        applicant_uscc=USCC,
+        outcome="clear",
+        findings=[],
+        contracts=[
+            ContractCoi(contract_no=c.contract_no, provider_uscc=c.provider_uscc, outcome="clear")
+            for c in APPLICATION.contracts
+        ],
+        assessed_at=CHECKED_AT,
+    )
     elig = EligibilityAssessed(
-        application_id=APPLICATION_ID, applicant_uscc=USCC, assessed_at=CHECKED_AT,
+        application_id=APPLICATION_ID,
+        applicant_uscc=USCC,
+        assessed_at=CHECKED_AT,
         outcome="pass" if eligibility_passes else "fail",
         findings=[finding("AMT-MIN-SPEND", "pass" if eligibility_passes else "fail")],
-        voucher=voucher() if eligibility_passes else None)
-    ver = VerificationCompleted(application_id=APPLICATION_ID, applicant_uscc=USCC, outcome="verified",
-                                findings=[], completed_at=CHECKED_AT)
+        voucher=voucher() if eligibility_passes else None,
+    )
+    ver = VerificationCompleted(
+        application_id=APPLICATION_ID,
+        applicant_uscc=USCC,
+        outcome="verified",
+        findings=[],
+        completed_at=CHECKED_AT,
+    )
     for topic, kind, source, payload in (
-            (topics.COI, topics.COI_ASSESSED, "/vouchers/eligibility", coi),
-            (topics.ELIGIBILITY, topics.ELIGIBILITY_ASSESSED, "/vouchers/eligibility", elig),
-            (topics.VERIFICATION, topics.VERIFICATION_COMPLETED, "/vouchers/verification", ver)):
-        await service.send(event(topic, kind, source, payload, key=USCC, subject=APPLICATION_ID,
-                                 at=CHECKED_AT))
+        (topics.COI, topics.COI_ASSESSED, "/vouchers/eligibility", coi),
+        (topics.ELIGIBILITY, topics.ELIGIBILITY_ASSESSED, "/vouchers/eligibility", elig),
+        (topics.VERIFICATION, topics.VERIFICATION_COMPLETED, "/vouchers/verification", ver),
+    ):
+        await service.send(
+            event(topic, kind, source, payload, key=USCC, subject=APPLICATION_ID, at=CHECKED_AT)
+        )
 
 
 async def test_a_submitted_application_opens_a_case_that_waits_for_its_checks(
-        notification: InMemoryService) -> None:
+    notification: InMemoryService,
+) -> None:
     stored = await NotificationStore(notification.mongo.as_client()).load(APPLICATION_ID)
     assert stored is not None
     assert stored.case.status == "checking"
@@ -71,7 +90,8 @@ async def test_three_passing_verdicts_decide_for_the_public_notice(notification:
 
 
 async def test_a_failing_verdict_rejects_and_queues_the_rejection_letter(
-        notification: InMemoryService) -> None:
+    notification: InMemoryService,
+) -> None:
     await send_verdicts(notification, eligibility_passes=False)
     [decided] = notification.published_to(topics.DECISIONS)
     assert (decided.json()["status"], decided.json()["final"]) == ("rejected", True)

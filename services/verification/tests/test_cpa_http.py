@@ -192,8 +192,11 @@ async def test_the_platform_token_of_the_settings_reaches_the_platform_and_is_ne
     cpa_server: CpaTestServer,
 ) -> None:
     cpa_server.registry[QR] = REGISTERED_BODY
-    settings = Settings(vouchers_token_key=signing_key.generate(), cpa_platform_url=cpa_server.base_url,
-                        cpa_platform_token=CpaTestServer.token)
+    settings = Settings(
+        vouchers_token_key=signing_key.generate(),
+        cpa_platform_url=cpa_server.base_url,
+        cpa_platform_token=CpaTestServer.token,
+    )
     assert CpaTestServer.token not in repr(settings) + settings.model_dump_json()
     platform = _http_platform(settings)
     assert platform is not None

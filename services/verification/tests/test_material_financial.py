@@ -48,8 +48,11 @@ def test_a_2025_audit_report_with_a_qr_code_passes() -> None:
 
 
 def test_a_2024_audit_report_is_accepted_where_2025_is_declared_not_audited_yet() -> None:
-    builder = (AppBuilder.example().change("audit_report", fiscal_year=2024, qr_code="CPA-2024-X")
-               .declare(fy2025_audit_incomplete=True))
+    builder = (
+        AppBuilder.example()
+        .change("audit_report", fiscal_year=2024, qr_code="CPA-2024-X")
+        .declare(fy2025_audit_incomplete=True)
+    )
 
     result = run(builder, {"CPA-2024-X": QrAnswer.REGISTERED})
 
@@ -74,10 +77,12 @@ def test_a_2023_audit_report_is_refused() -> None:
 
 
 def test_the_accepted_fiscal_years_come_from_the_program_parameters() -> None:
-    later_program = MaterialParams(audit_fiscal_years=(2026, 2025),
-                                   young_enterprise=PARAMS_2026.young_enterprise)
-    builder = (AppBuilder.example().change("audit_report", fiscal_year=2024)
-               .declare(fy2025_audit_incomplete=True))
+    later_program = MaterialParams(
+        audit_fiscal_years=(2026, 2025), young_enterprise=PARAMS_2026.young_enterprise
+    )
+    builder = (
+        AppBuilder.example().change("audit_report", fiscal_year=2024).declare(fy2025_audit_incomplete=True)
+    )
 
     assert one(run(builder, params=later_program), "MAT-FINANCIAL").result == "fail"
     assert one(run(builder, params=PARAMS_2026), "MAT-FINANCIAL").result == "pass"

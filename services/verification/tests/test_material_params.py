@@ -14,8 +14,9 @@ from vouchers_shared.young_enterprise import YoungEnterprise
 def test_the_2026_program_accepts_fy2025_then_fy2024_and_counts_young_from_2025_05_01() -> None:
     params = MaterialParams.from_program(load_program(2026))
 
-    assert params == MaterialParams(audit_fiscal_years=(2025, 2024),
-                                    young_enterprise=YoungEnterprise(date(2026, 4, 30), 1))
+    assert params == MaterialParams(
+        audit_fiscal_years=(2025, 2024), young_enterprise=YoungEnterprise(date(2026, 4, 30), 1)
+    )
     assert params.young_enterprise.first_young_registration == date(2025, 5, 1)
     assert params == PARAMS_2026
 

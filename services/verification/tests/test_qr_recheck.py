@@ -35,13 +35,13 @@ class FakeStore:
     async def case(self, application_id: str) -> dict[str, Any] | None:
         return self.cases.get(application_id)
 
-    async def save_case(self, application_id: str, fields: dict[str, Any], *,
-                        settled: bool = False) -> None:
+    async def save_case(self, application_id: str, fields: dict[str, Any], *, settled: bool = False) -> None:
         self.cases.setdefault(application_id, {"_id": application_id}).update(fields)
 
     async def due(self, now: datetime, limit: int = 50) -> list[dict[str, Any]]:
-        return [dict(d) for d in self.cases.values()
-                if d.get("pending") and d["next_attempt_at"] <= now][:limit]
+        return [dict(d) for d in self.cases.values() if d.get("pending") and d["next_attempt_at"] <= now][
+            :limit
+        ]
 
     async def record(self, record: ConsentRecord) -> bool:
         key = f"{record.application_id}:{record.document_sha256}"
@@ -90,11 +90,22 @@ def deps(platform: Platform, clock: FixedClock, max_attempts: int = 3) -> tuple[
 
 
 def submitted(application: Application, application_id: str) -> Inbound:
-    event = ApplicationSubmitted(application_id=application_id, applicant_uscc=application.applicant.uscc,
-                                 submitted_at=START, application=application)
+    event = ApplicationSubmitted(
+        application_id=application_id,
+        applicant_uscc=application.applicant.uscc,
+        submitted_at=START,
+        application=application,
+    )
     envelope = Envelope.new(topics.APPLICATION_SUBMITTED, "/vouchers/intake", application_id, time=START)
-    return Inbound(topics.APPLICATIONS, 0, 0, application.applicant.uscc, envelope.headers(),
-                   event.model_dump_json().encode(), envelope)
+    return Inbound(
+        topics.APPLICATIONS,
+        0,
+        0,
+        application.applicant.uscc,
+        envelope.headers(),
+        event.model_dump_json().encode(),
+        envelope,
+    )
 
 
 def qr_result(event: Outgoing) -> str:
@@ -176,14 +187,19 @@ async def test_a_redelivered_submission_gives_the_same_verdict_and_one_consent_r
     assert len(store.consents) == 1
 
 
-
 async def test_a_stored_snapshot_registering_a_code_twice_holds_that_check_then_reviews_it() -> None:
     # A snapshot stored before such data was refused at loading: the registry is built from it
     # as the service builds it, the code it registers twice waits and goes to an operator.
-    snapshot = Snapshot(kind="audit_reports", version="v-old", loaded_at=START, loaded_by="cli", items=[
-        {"qr_code": QR, "uscc": USCC, "fiscal_year": 2025},
-        {"qr_code": QR, "uscc": OTHER_ENTERPRISE_USCC, "fiscal_year": 2025},
-    ])
+    snapshot = Snapshot(
+        kind="audit_reports",
+        version="v-old",
+        loaded_at=START,
+        loaded_by="cli",
+        items=[
+            {"qr_code": QR, "uscc": USCC, "fiscal_year": 2025},
+            {"qr_code": QR, "uscc": OTHER_ENTERPRISE_USCC, "fiscal_year": 2025},
+        ],
+    )
     clock = FixedClock(START)
     d, store = deps(Platform(), clock, max_attempts=3)
     registry = Derived(audit_registry)

@@ -33,6 +33,8 @@ APPLICATION_ID = "SZV2026-00000000000000F1"
 def sample(name: str) -> Application:
     data: dict[str, Any] = json.loads((SAMPLES / "applications" / f"{name}.json").read_text("utf-8"))
     return Application.model_validate(data["application"])
+
+
 KEY = signing_key.generate()
 
 
@@ -46,7 +48,8 @@ async def verification() -> AsyncIterator[InMemoryService]:
 
 
 async def test_a_submitted_application_is_verified_and_its_consent_kept(
-        verification: InMemoryService) -> None:
+    verification: InMemoryService,
+) -> None:
     application = sample("approvable")
     await verification.send(application_submitted(application, APPLICATION_ID, FILED_AT))
     [verdict] = verification.published_to(topics.VERIFICATION)

@@ -57,8 +57,13 @@ class TokenService:
         who = _principal(role, f"{role}:{uscc or uuid.uuid4().hex[:8]}", uscc)
         now = datetime.now(UTC)
         claims: dict[str, Any] = {
-            "iss": ISSUER, "aud": AUDIENCE, "sub": who.subject, "role": who.role,
-            "iat": now, "exp": now + (ttl or self._ttl), "jti": uuid.uuid4().hex,
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": who.subject,
+            "role": who.role,
+            "iat": now,
+            "exp": now + (ttl or self._ttl),
+            "jti": uuid.uuid4().hex,
         }
         if who.uscc:
             claims["uscc"] = who.uscc
@@ -67,8 +72,14 @@ class TokenService:
     def verify(self, token: str) -> Principal:
         """The caller, or `jwt.InvalidTokenError` for a bad, foreign or expired token, and for
         one whose claims make no principal (an unknown role, a submitter naming no applicant)."""
-        claims = jwt.decode(token, self._key, algorithms=[ALGORITHM], audience=AUDIENCE,
-                            issuer=ISSUER, options={"require": ["exp", "iat", "sub", "role"]})
+        claims = jwt.decode(
+            token,
+            self._key,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "role"]},
+        )
         try:
             return _principal(claims["role"], claims["sub"], claims.get("uscc"))
         except ValueError as exc:
@@ -86,9 +97,13 @@ def _principal(role: object, subject: object, uscc: object) -> Principal:
 
 # The OpenAPI documents declare it, so their Swagger page can authorize; `auto_error=False`
 # leaves a missing token to `requires`, which answers our own 401 problem.
-BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", bearerFormat="JWT",
-                    description="A token of `vouchers token …` (or, in local mode, "
-                                "`POST /v1/dev/tokens` on intake), sent as `Authorization: Bearer <token>`")
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    bearerFormat="JWT",
+    description="A token of `vouchers token …` (or, in local mode, "
+    "`POST /v1/dev/tokens` on intake), sent as `Authorization: Bearer <token>`",
+)
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
 
 
@@ -110,8 +125,11 @@ def requires(
             invalid = Bilingual(f"令牌无效：{exc}", f"invalid token: {exc}")
             raise _unauthorized("TOKEN_INVALID", invalid) from exc
         if who.role not in roles:
-            raise ProblemError(403, "ROLE_NOT_ALLOWED", Bilingual(f"角色 {who.role} 无权执行此操作",
-                                                                  f"role {who.role} may not do this"))
+            raise ProblemError(
+                403,
+                "ROLE_NOT_ALLOWED",
+                Bilingual(f"角色 {who.role} 无权执行此操作", f"role {who.role} may not do this"),
+            )
         request.state.principal = who
         return who
 

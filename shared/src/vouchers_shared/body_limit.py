@@ -21,8 +21,11 @@ BODY_TOO_LARGE = "BODY_TOO_LARGE"
 
 
 def too_large(limit: int) -> ProblemError:
-    return ProblemError(413, BODY_TOO_LARGE, Bilingual(f"请求体至多 {limit} 字节",
-                                                       f"a request body may be at most {limit} bytes"))
+    return ProblemError(
+        413,
+        BODY_TOO_LARGE,
+        Bilingual(f"请求体至多 {limit} 字节", f"a request body may be at most {limit} bytes"),
+    )
 
 
 TooLargeAnswer = Callable[[int], ASGIApp]
@@ -31,6 +34,7 @@ TooLargeAnswer = Callable[[int], ASGIApp]
 
 def problem_answer(limit: int) -> ASGIApp:
     """The 413 problem, in the language the request prefers."""
+
     async def answer(scope: Scope, receive: Receive, send: Send) -> None:
         language = Headers(scope=scope).get("accept-language")
         await too_large(limit).response(language, scope.get("path", ""))(scope, receive, send)
@@ -41,8 +45,9 @@ def problem_answer(limit: int) -> ASGIApp:
 class BodySizeLimit:
     """Pure ASGI middleware refusing a request body over `limit` bytes with `answer(limit)`."""
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES,
-                 answer: TooLargeAnswer = problem_answer) -> None:
+    def __init__(
+        self, app: ASGIApp, limit: int = MAX_BODY_BYTES, answer: TooLargeAnswer = problem_answer
+    ) -> None:
         if limit < 1:
             raise ValueError("a body limit must be at least one byte")
         self.app, self.limit, self.answer = app, limit, answer

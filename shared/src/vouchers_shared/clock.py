@@ -45,8 +45,9 @@ def _instant(text: str, what: str) -> datetime:
     except ValueError as exc:
         raise ValueError(f"VOUCHER_CLOCK: the {what} is not an ISO-8601 instant: {text!r}") from exc
     if value.tzinfo is None:
-        raise ValueError(f"VOUCHER_CLOCK: the {what} must carry a UTC offset, "
-                         f"e.g. 2026-05-20T10:00:00+08:00, not {text!r}")
+        raise ValueError(
+            f"VOUCHER_CLOCK: the {what} must carry a UTC offset, e.g. 2026-05-20T10:00:00+08:00, not {text!r}"
+        )
     return value
 
 
@@ -73,8 +74,13 @@ class ProgramClock:
     """Timezone-aware program time in Asia/Shanghai: real time, or `program_at` at `wall_at`
     and on from there at the wall clock's pace."""
 
-    def __init__(self, program_at: datetime | None = None, wall_at: datetime | None = None, *,
-                 wall: WallClock = wall_now) -> None:
+    def __init__(
+        self,
+        program_at: datetime | None = None,
+        wall_at: datetime | None = None,
+        *,
+        wall: WallClock = wall_now,
+    ) -> None:
         if program_at is not None and program_at.tzinfo is None:
             raise ValueError("VOUCHER_CLOCK must carry a UTC offset, e.g. 2026-05-20T10:00:00+08:00")
         if wall_at is not None and wall_at.tzinfo is None:

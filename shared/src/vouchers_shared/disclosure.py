@@ -26,11 +26,18 @@ def declared_people(application: Mapping[str, Any]) -> frozenset[str]:
     shareholders who are people, project lead and members."""
     applicant = application.get("applicant") or {}
     project = application.get("project") or {}
-    people = [applicant.get("legal_representative"), *(applicant.get("officers") or []),
-              project.get("lead"), *(project.get("members") or [])]
+    people = [
+        applicant.get("legal_representative"),
+        *(applicant.get("officers") or []),
+        project.get("lead"),
+        *(project.get("members") or []),
+    ]
     ids = {p.get("person_id") for p in people if isinstance(p, Mapping)}
-    ids |= {s.get("holder_id") for s in applicant.get("shareholders") or []
-            if isinstance(s, Mapping) and s.get("kind") == "person"}
+    ids |= {
+        s.get("holder_id")
+        for s in applicant.get("shareholders") or []
+        if isinstance(s, Mapping) and s.get("kind") == "person"
+    }
     return frozenset(i for i in ids if isinstance(i, str) and i)
 
 
@@ -73,8 +80,10 @@ class PeopleMask:
         return {k: v for k, v in shown.items() if k in finding or v is not None}
 
     def _path(self, path: dict[str, Any]) -> dict[str, Any]:
-        edges = [{**e, "source": self._party(e.get("source")), "target": self._party(e.get("target"))}
-                 for e in path.get("edges") or []]
+        edges = [
+            {**e, "source": self._party(e.get("source")), "target": self._party(e.get("target"))}
+            for e in path.get("edges") or []
+        ]
         return {**path, "summary": self._text(path.get("summary"), LABEL), "edges": edges}
 
     def _party(self, party: Any) -> Any:

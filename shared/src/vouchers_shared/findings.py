@@ -16,9 +16,7 @@ class EvidenceEdge(BaseModel):
 
     source: str
     target: str
-    kind: Literal[
-        "holding", "legal_representative", "director", "supervisor", "senior_manager", "employee"
-    ]
+    kind: Literal["holding", "legal_representative", "director", "supervisor", "senior_manager", "employee"]
     pct: str | None = None
     origin: str = Field(description="refdata:<kind>@<version> or application:<id>")
 

@@ -42,8 +42,13 @@ class GuardBusy(TransientError):
 
 
 @asynccontextmanager
-async def guard(collection: AsyncCollection[Document], doc_id: Any, *, wait_s: float = WAIT,
-                clock: Callable[[], float] = time.time) -> AsyncIterator[None]:
+async def guard(
+    collection: AsyncCollection[Document],
+    doc_id: Any,
+    *,
+    wait_s: float = WAIT,
+    clock: Callable[[], float] = time.time,
+) -> AsyncIterator[None]:
     """Hold the document's guard for the duration of the block (see the module docstring)."""
     leases = collection.database[LEASES]
     deadline = time.monotonic() + wait_s
@@ -77,8 +82,9 @@ async def _take(leases: AsyncCollection[Document], name: str, now: float) -> lis
     return taken
 
 
-async def replace_if(collection: AsyncCollection[Document], doc_id: Any, where: Document,
-                     replacement: Document) -> bool:
+async def replace_if(
+    collection: AsyncCollection[Document], doc_id: Any, where: Document, replacement: Document
+) -> bool:
     """Replace the document `doc_id` if its top-level fields still equal `where`."""
     if not await is_ferretdb(collection.database.client):
         result = await collection.replace_one({"_id": doc_id, **where}, replacement)
@@ -91,8 +97,9 @@ async def replace_if(collection: AsyncCollection[Document], doc_id: Any, where: 
         return True
 
 
-async def update_if(collection: AsyncCollection[Document], doc_id: Any, where: Document,
-                    holds: Condition, update: Document) -> bool:
+async def update_if(
+    collection: AsyncCollection[Document], doc_id: Any, where: Document, holds: Condition, update: Document
+) -> bool:
     """Apply `update` to the document `doc_id` if it matches the query `where`; `holds` says the
     same of a document as a predicate (checked here when the store cannot check `where` by id)."""
     if not await is_ferretdb(collection.database.client):
@@ -106,8 +113,7 @@ async def update_if(collection: AsyncCollection[Document], doc_id: Any, where: D
         return True
 
 
-async def find_if(collection: AsyncCollection[Document], doc_id: Any,
-                  holds: Condition) -> Document | None:
+async def find_if(collection: AsyncCollection[Document], doc_id: Any, holds: Condition) -> Document | None:
     """The document `doc_id` if `holds` says it matches (read by id on every store)."""
     current = await collection.find_one({"_id": doc_id})
     return current if current is not None and holds(current) else None

@@ -16,9 +16,16 @@ from pymongo.asynchronous.collection import AsyncCollection
 from vouchers_shared.store import Document
 
 
-async def due_targets(markers: AsyncCollection[Document], targets: AsyncCollection[Document], *,
-                      due_field: str, now: datetime, limit: int,
-                      waiting: Callable[[Document], bool], orphaned_after: timedelta) -> list[Document]:
+async def due_targets(
+    markers: AsyncCollection[Document],
+    targets: AsyncCollection[Document],
+    *,
+    due_field: str,
+    now: datetime,
+    limit: int,
+    waiting: Callable[[Document], bool],
+    orphaned_after: timedelta,
+) -> list[Document]:
     """The targets whose markers are due by `now` and that still wait. A marker whose target no
     longer waits is dropped on the way; so is one whose target never came, but only once it is
     `orphaned_after` past due: the target may be on its way into the store, just behind it."""

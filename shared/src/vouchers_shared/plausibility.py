@@ -58,9 +58,14 @@ def implausible(application: Application, filed_at: datetime) -> list[Implausibl
 def _registration(registered_on: date, filed_on: date) -> list[Implausible]:
     field = "applicant.registered_on"
     if registered_on > filed_on:
-        return [Implausible(field, "REGISTERED_AFTER_FILING",
-                            f"registered on {registered_on}, after the application is filed "
-                            f"({filed_on}): a registration date cannot lie in the future")]
+        return [
+            Implausible(
+                field,
+                "REGISTERED_AFTER_FILING",
+                f"registered on {registered_on}, after the application is filed "
+                f"({filed_on}): a registration date cannot lie in the future",
+            )
+        ]
     if registered_on < EARLIEST_REGISTRATION:
         return [_out_of_range(field, registered_on, EARLIEST_REGISTRATION, filed_on)]
     return []
@@ -71,24 +76,39 @@ def _contract(path: str, c: Contract, program_year: int, filed_on: date) -> list
     latest = date(program_year + CONTRACT_YEARS_AROUND, 12, 31)
     problems: list[Implausible] = []
     if c.signed_on > filed_on:
-        problems.append(Implausible(f"{path}.signed_on", "SIGNED_AFTER_FILING",
-                                    f"signed on {c.signed_on}, after the application is filed "
-                                    f"({filed_on}): only a contract already signed can be declared"))
+        problems.append(
+            Implausible(
+                f"{path}.signed_on",
+                "SIGNED_AFTER_FILING",
+                f"signed on {c.signed_on}, after the application is filed "
+                f"({filed_on}): only a contract already signed can be declared",
+            )
+        )
     elif c.signed_on < earliest:
         problems.append(_out_of_range(f"{path}.signed_on", c.signed_on, earliest, filed_on))
     dated = [("service_start", c.service_start), ("service_end", c.service_end)]
     outside = [(name, d) for name, d in dated if not earliest <= d <= latest]
     problems += [_out_of_range(f"{path}.{name}", d, earliest, latest) for name, d in outside]
     if not outside and c.service_end < c.service_start:
-        problems.append(Implausible(f"{path}.service_end", "SERVICE_ENDS_BEFORE_START",
-                                    f"the service ends on {c.service_end}, before it starts "
-                                    f"on {c.service_start}"))
-    for name, amount in (("amount_cny", c.amount_cny),
-                         ("other_public_funding_cny", c.other_public_funding_cny)):
+        problems.append(
+            Implausible(
+                f"{path}.service_end",
+                "SERVICE_ENDS_BEFORE_START",
+                f"the service ends on {c.service_end}, before it starts on {c.service_start}",
+            )
+        )
+    for name, amount in (
+        ("amount_cny", c.amount_cny),
+        ("other_public_funding_cny", c.other_public_funding_cny),
+    ):
         if amount > MAX_AMOUNT_CNY:
-            problems.append(Implausible(f"{path}.{name}", "AMOUNT_TOO_LARGE",
-                                        f"{amount:.2f} is more than the {MAX_AMOUNT_CNY:.2f} CNY "
-                                        "a contract may declare"))
+            problems.append(
+                Implausible(
+                    f"{path}.{name}",
+                    "AMOUNT_TOO_LARGE",
+                    f"{amount:.2f} is more than the {MAX_AMOUNT_CNY:.2f} CNY a contract may declare",
+                )
+            )
     return problems
 
 
@@ -96,12 +116,22 @@ def _materials(application: Application, filed_on: date) -> list[Implausible]:
     problems: list[Implausible] = []
     for i, m in enumerate(application.materials):
         if m.fiscal_year is not None and m.fiscal_year >= filed_on.year:
-            problems.append(Implausible(f"materials[{i}].fiscal_year", "FISCAL_YEAR_NOT_ENDED",
-                                        f"fiscal year {m.fiscal_year} has not ended on the filing "
-                                        f"day ({filed_on}): no {m.kind} can cover it yet"))
+            problems.append(
+                Implausible(
+                    f"materials[{i}].fiscal_year",
+                    "FISCAL_YEAR_NOT_ENDED",
+                    f"fiscal year {m.fiscal_year} has not ended on the filing "
+                    f"day ({filed_on}): no {m.kind} can cover it yet",
+                )
+            )
         if m.year is not None and m.year > filed_on.year:
-            problems.append(Implausible(f"materials[{i}].year", "YEAR_AFTER_FILING",
-                                        f"year {m.year} lies after the filing year {filed_on.year}"))
+            problems.append(
+                Implausible(
+                    f"materials[{i}].year",
+                    "YEAR_AFTER_FILING",
+                    f"year {m.year} lies after the filing year {filed_on.year}",
+                )
+            )
     return problems
 
 
@@ -109,10 +139,16 @@ def _shareholders(application: Application) -> list[Implausible]:
     total = sum((s.pct for s in application.applicant.shareholders), Decimal(0))
     if total <= 100:
         return []
-    return [Implausible("applicant.shareholders", "SHAREHOLDINGS_OVER_100",
-                        f"the shareholders hold {total}% together; no more than 100% can be held")]
+    return [
+        Implausible(
+            "applicant.shareholders",
+            "SHAREHOLDINGS_OVER_100",
+            f"the shareholders hold {total}% together; no more than 100% can be held",
+        )
+    ]
 
 
 def _out_of_range(field: str, value: date, earliest: date, latest: date) -> Implausible:
-    return Implausible(field, "DATE_OUT_OF_RANGE",
-                       f"{value} is outside the plausible range {earliest} .. {latest}")
+    return Implausible(
+        field, "DATE_OUT_OF_RANGE", f"{value} is outside the plausible range {earliest} .. {latest}"
+    )

@@ -16,9 +16,10 @@ from vouchers_shared.errors import DomainRuleError
 from vouchers_shared.problem_docs import document_problems
 from vouchers_shared.problems import Bilingual, ProblemError, status_code, status_title
 
-INTERNAL = Bilingual("处理请求时出现内部错误，已记录；请稍后重试",
-                     "the request could not be handled because of an internal error, which was "
-                     "logged; please try again later")
+INTERNAL = Bilingual(
+    "处理请求时出现内部错误，已记录；请稍后重试",
+    "the request could not be handled because of an internal error, which was logged; please try again later",
+)
 
 
 def field_path(loc: Sequence[Any]) -> str:
@@ -35,23 +36,37 @@ def field_error(e: Mapping[str, Any]) -> dict[str, str]:
     """One pydantic error as a `{"field", "code", "message"}` item."""
     if e["type"] == "json_invalid":  # its loc ends in a character position, not a field
         detail = (e.get("ctx") or {}).get("error", "")
-        return {"field": "", "code": "json_invalid",
-                "message": f"{e['msg']} at character {e['loc'][-1]}: {detail}".rstrip(": ")}
+        return {
+            "field": "",
+            "code": "json_invalid",
+            "message": f"{e['msg']} at character {e['loc'][-1]}: {detail}".rstrip(": "),
+        }
     return {"field": field_path(e["loc"]), "code": str(e["type"]), "message": str(e["msg"])}
 
 
 def invalid(errors: Sequence[Mapping[str, str]], code: str = "VALIDATION_FAILED") -> ProblemError:
     """A 422 listing every field-level problem."""
     n = len(errors)
-    return ProblemError(422, code, Bilingual(f"请求有 {n} 处不符合要求，详见 errors",
-                                             f"the request has {n} problem{'' if n == 1 else 's'}; "
-                                             "see errors"), errors=errors)
+    return ProblemError(
+        422,
+        code,
+        Bilingual(
+            f"请求有 {n} 处不符合要求，详见 errors",
+            f"the request has {n} problem{'' if n == 1 else 's'}; see errors",
+        ),
+        errors=errors,
+    )
 
 
 def domain_problem(exc: DomainRuleError) -> ProblemError:
     title = Bilingual(exc.title_zh, exc.title_en) if exc.title_zh and exc.title_en else None
-    return ProblemError(exc.http_status, exc.code, Bilingual(exc.message_zh or str(exc), str(exc)),
-                        title=title, errors=exc.errors)
+    return ProblemError(
+        exc.http_status,
+        exc.code,
+        Bilingual(exc.message_zh or str(exc), str(exc)),
+        title=title,
+        errors=exc.errors,
+    )
 
 
 def _http_problem(exc: StarletteHTTPException) -> ProblemError:
@@ -59,8 +74,16 @@ def _http_problem(exc: StarletteHTTPException) -> ProblemError:
     if exc.status_code == 400 and cause is not None:
         # A body FastAPI could not even parse is invalid JSON too, answered like any other.
         why = {RecursionError: "it is nested too deeply", UnicodeDecodeError: "it is not UTF-8"}
-        return invalid([{"field": "", "code": "json_invalid", "message": "the body cannot be read as "
-                         f"JSON: {why.get(type(cause), 'it cannot be parsed')}"}])
+        return invalid(
+            [
+                {
+                    "field": "",
+                    "code": "json_invalid",
+                    "message": "the body cannot be read as "
+                    f"JSON: {why.get(type(cause), 'it cannot be parsed')}",
+                }
+            ]
+        )
     status = exc.status_code
     said = str(exc.detail)
     try:

@@ -32,8 +32,9 @@ HEADERS = {
 FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")
 
 
-def problem_responses(*statuses: int, described: Mapping[int, str] | None = None
-                      ) -> dict[int | str, dict[str, Any]]:
+def problem_responses(
+    *statuses: int, described: Mapping[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route answering these statuses with a problem; `described` says more
     of a status than its title does (which codes, when)."""
     return {status: _problem_response(status, (described or {}).get(status)) for status in statuses}
@@ -42,7 +43,8 @@ def problem_responses(*statuses: int, described: Mapping[int, str] | None = None
 def _problem_response(status: int, description: str | None = None) -> dict[str, Any]:
     answer: dict[str, Any] = {
         "description": description or DESCRIPTIONS.get(status, status_title(status).en),
-        "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM}}}
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM}},
+    }
     if status in HEADERS:
         answer["headers"] = HEADERS[status]
     return answer
@@ -62,8 +64,9 @@ def document_problems(app: FastAPI) -> None:
 
 def with_problems(document: dict[str, Any]) -> dict[str, Any]:
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    _, definitions = models_json_schema([(Problem, "serialization"), (FieldError, "serialization")],
-                                        ref_template=SCHEMAS_REF)
+    _, definitions = models_json_schema(
+        [(Problem, "serialization"), (FieldError, "serialization")], ref_template=SCHEMAS_REF
+    )
     schemas.update(definitions["$defs"])
     for path_item in document.get("paths", {}).values():
         for operation in path_item.values():
@@ -75,9 +78,11 @@ def with_problems(document: dict[str, Any]) -> dict[str, Any]:
 
 def _error_answers(operation: dict[str, Any]) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
-    implied = [*((401, 403) if operation.get("security") else ()),
-               *((413,) if "requestBody" in operation else ()),
-               *((422,) if operation.get("parameters") or "requestBody" in operation else ())]
+    implied = [
+        *((401, 403) if operation.get("security") else ()),
+        *((413,) if "requestBody" in operation else ()),
+        *((422,) if operation.get("parameters") or "requestBody" in operation else ()),
+    ]
     for status in implied:
         responses.setdefault(str(status), {})
     for status, answer in responses.items():
@@ -91,5 +96,8 @@ def _answered_otherwise(answer: dict[str, Any]) -> bool:
     """An error answer the route gives a body of its own (readiness's 503 names what is down)."""
     content = answer.get("content") or {}
     schemas = [c.get("schema", {}).get("$ref", "") for c in content.values()]
-    return bool(content) and PROBLEM_MEDIA_TYPE not in content and not any(
-        ref.endswith("/HTTPValidationError") for ref in schemas)
+    return (
+        bool(content)
+        and PROBLEM_MEDIA_TYPE not in content
+        and not any(ref.endswith("/HTTPValidationError") for ref in schemas)
+    )

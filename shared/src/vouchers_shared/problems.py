@@ -55,10 +55,20 @@ STATUS_TITLES = {
     500: Bilingual("服务器内部错误", "Internal server error"),
     503: Bilingual("服务暂不可用", "Service unavailable"),
 }
-STATUS_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
-                405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 413: "BODY_TOO_LARGE",
-                415: "UNSUPPORTED_MEDIA_TYPE", 422: "VALIDATION_FAILED", 429: "RATE_LIMITED",
-                500: "INTERNAL_ERROR", 503: "UNAVAILABLE"}
+STATUS_CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    413: "BODY_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    422: "VALIDATION_FAILED",
+    429: "RATE_LIMITED",
+    500: "INTERNAL_ERROR",
+    503: "UNAVAILABLE",
+}
 
 
 def status_title(status: int) -> Bilingual:
@@ -107,8 +117,9 @@ def preferred_language(accept_language: str | None) -> Language:
 class FieldError(BaseModel):
     """One field-level problem, as the `errors` list has always carried them."""
 
-    field: str = Field(description="where, as the client wrote it: `contracts[0].amount_cny`; "
-                                    "empty for the body as a whole")
+    field: str = Field(
+        description="where, as the client wrote it: `contracts[0].amount_cny`; empty for the body as a whole"
+    )
     code: str = Field(description="stable, never translated")
     message: str
 
@@ -117,12 +128,28 @@ class Problem(BaseModel):
     """An error answer (RFC 9457), `application/problem+json`. Other members are extensions
     of one kind of problem."""
 
-    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
-        "type": "https://vouchers.sz.example/problems/validation-failed", "title": "请求内容无效",
-        "status": 422, "detail": "请求有 1 处不符合要求，详见 errors", "code": "VALIDATION_FAILED",
-        "instance": "/v1/applications",
-        "errors": [{"field": "contracts[0].amount_cny", "code": "string_type",
-                    "message": "Input should be a valid string"}]}]})
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "https://vouchers.sz.example/problems/validation-failed",
+                    "title": "请求内容无效",
+                    "status": 422,
+                    "detail": "请求有 1 处不符合要求，详见 errors",
+                    "code": "VALIDATION_FAILED",
+                    "instance": "/v1/applications",
+                    "errors": [
+                        {
+                            "field": "contracts[0].amount_cny",
+                            "code": "string_type",
+                            "message": "Input should be a valid string",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
 
     type: str = Field(description=f"{TYPE_BASE}<code in lower case, `_` as `-`>")
     title: str = Field(description="the kind of problem, in the language asked for (zh, en)")
@@ -131,16 +158,25 @@ class Problem(BaseModel):
     code: str = Field(description="stable, never translated: what clients branch on")
     instance: str = Field(description="the request path")
     errors: list[FieldError] = Field(
-        default_factory=list, description="field-level problems: on every 422, and on other "
-                                          "refusals that name a field")
+        default_factory=list,
+        description="field-level problems: on every 422, and on other refusals that name a field",
+    )
 
 
 class ProblemError(HTTPException):
     """An HTTP error answered as a problem; raise it from an endpoint or a dependency."""
 
-    def __init__(self, status: int, code: str, detail: Bilingual, *, title: Bilingual | None = None,
-                 errors: Sequence[Mapping[str, str]] = (), headers: Mapping[str, str] | None = None,
-                 **extensions: object) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: Bilingual,
+        *,
+        title: Bilingual | None = None,
+        errors: Sequence[Mapping[str, str]] = (),
+        headers: Mapping[str, str] | None = None,
+        **extensions: object,
+    ) -> None:
         super().__init__(status, detail=detail.en, headers=dict(headers) if headers else None)
         self.code, self.said, self.title = code, detail, title or status_title(status)
         self.errors = [dict(e) for e in errors]
@@ -148,9 +184,16 @@ class ProblemError(HTTPException):
 
     def body(self, language: Language, instance: str) -> dict[str, object]:
         body: dict[str, object] = {**self.extensions}
-        body.update({"type": problem_type(self.code), "title": self.title.in_(language),
-                     "status": self.status_code, "detail": self.said.in_(language),
-                     "code": self.code, "instance": instance})
+        body.update(
+            {
+                "type": problem_type(self.code),
+                "title": self.title.in_(language),
+                "status": self.status_code,
+                "detail": self.said.in_(language),
+                "code": self.code,
+                "instance": instance,
+            }
+        )
         if self.errors:
             body["errors"] = self.errors
         return body
@@ -158,8 +201,12 @@ class ProblemError(HTTPException):
     def response(self, accept_language: str | None, instance: str) -> JSONResponse:
         language = preferred_language(accept_language)
         headers = {**(self.headers or {}), "Content-Language": language, "Vary": "Accept-Language"}
-        return JSONResponse(self.body(language, instance), status_code=self.status_code,
-                            headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+        return JSONResponse(
+            self.body(language, instance),
+            status_code=self.status_code,
+            headers=headers,
+            media_type=PROBLEM_MEDIA_TYPE,
+        )
 
 
 def rate_limited(retry_after: int, detail: Bilingual) -> ProblemError:

@@ -22,8 +22,9 @@ class _Bucket:
 
 
 class RateLimiter:
-    def __init__(self, per_minute: int, *, clock: Callable[[], float] = time.monotonic,
-                 max_subjects: int = 100_000) -> None:
+    def __init__(
+        self, per_minute: int, *, clock: Callable[[], float] = time.monotonic, max_subjects: int = 100_000
+    ) -> None:
         if per_minute < 1:
             raise ValueError("per_minute must be at least 1")
         self.per_minute = per_minute

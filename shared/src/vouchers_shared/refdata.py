@@ -189,11 +189,15 @@ def _providers_listed_once(items: Sequence[Item]) -> list[TableProblem]:
         if not isinstance(item, ProviderItem):
             continue
         if item.uscc in first_row:
-            problems.append(TableProblem(
-                n, "uscc", "DUPLICATE_PROVIDER",
-                f"provider {item.uscc} is listed again (first in row {first_row[item.uscc]}); "
-                "give one row per provider, with later admissions under `admissions`",
-            ))
+            problems.append(
+                TableProblem(
+                    n,
+                    "uscc",
+                    "DUPLICATE_PROVIDER",
+                    f"provider {item.uscc} is listed again (first in row {first_row[item.uscc]}); "
+                    "give one row per provider, with later admissions under `admissions`",
+                )
+            )
         else:
             first_row[item.uscc] = n
     return problems

@@ -61,8 +61,11 @@ def _rows(indexes: Sequence[int]) -> str:
 
 
 def _conflicts(
-    items: Sequence[T], key: Callable[[T], Hashable], value: Callable[[T], str],
-    field: str, what: Callable[[T], str],
+    items: Sequence[T],
+    key: Callable[[T], Hashable],
+    value: Callable[[T], str],
+    field: str,
+    what: Callable[[T], str],
 ) -> list[RowProblem]:
     """One problem per key given more than one value, naming every row of that key."""
     rows: dict[Hashable, list[int]] = defaultdict(list)
@@ -72,23 +75,38 @@ def _conflicts(
     for indexes in rows.values():
         values = list(dict.fromkeys(value(items[i]) for i in indexes))
         if len(values) > 1:
-            problems.append(RowProblem(
-                tuple(indexes), field, "CONFLICTING_DUPLICATE",
-                f"rows {_rows(indexes)} give {what(items[indexes[0]])} different values "
-                f"({'; '.join(values)}); keep one row"))
+            problems.append(
+                RowProblem(
+                    tuple(indexes),
+                    field,
+                    "CONFLICTING_DUPLICATE",
+                    f"rows {_rows(indexes)} give {what(items[indexes[0]])} different values "
+                    f"({'; '.join(values)}); keep one row",
+                )
+            )
     return problems
 
 
 def _audit_reports(items: Sequence[Item]) -> list[RowProblem]:
     reports = [i for i in items if isinstance(i, AuditReportItem)]
-    return _conflicts(reports, lambda r: r.qr_code, lambda r: f"{r.uscc} FY{r.fiscal_year}",
-                      "qr_code", lambda r: f"QR code {r.qr_code!r}")
+    return _conflicts(
+        reports,
+        lambda r: r.qr_code,
+        lambda r: f"{r.uscc} FY{r.fiscal_year}",
+        "qr_code",
+        lambda r: f"QR code {r.qr_code!r}",
+    )
 
 
 def _prior_year_unredeemed(items: Sequence[Item]) -> list[RowProblem]:
     rows = [i for i in items if isinstance(i, PriorYearUnredeemedItem)]
-    return _conflicts(rows, lambda r: (r.uscc, r.program_year), lambda r: f"{r.unredeemed_cny:.2f}",
-                      "unredeemed_cny", lambda r: f"{r.uscc} in {r.program_year}")
+    return _conflicts(
+        rows,
+        lambda r: (r.uscc, r.program_year),
+        lambda r: f"{r.unredeemed_cny:.2f}",
+        "unredeemed_cny",
+        lambda r: f"{r.uscc} in {r.program_year}",
+    )
 
 
 def _holding_key(h: HoldingItem) -> tuple[str, str, str]:
@@ -98,12 +116,22 @@ def _holding_key(h: HoldingItem) -> tuple[str, str, str]:
 def _holdings(items: Sequence[Item]) -> list[RowProblem]:
     holdings = [i for i in items if isinstance(i, HoldingItem)]
     problems = [
-        RowProblem((i,), "holder_id", "INVALID_USCC",
-                   f"a company holder is named by its unified social credit code; {h.holder_id!r} is not one")
-        for i, h in enumerate(holdings) if h.holder_kind == "company" and not is_uscc(h.holder_id)
+        RowProblem(
+            (i,),
+            "holder_id",
+            "INVALID_USCC",
+            f"a company holder is named by its unified social credit code; {h.holder_id!r} is not one",
+        )
+        for i, h in enumerate(holdings)
+        if h.holder_kind == "company" and not is_uscc(h.holder_id)
     ]
-    problems += _conflicts(holdings, _holding_key, lambda h: f"{h.pct}%", "pct",
-                           lambda h: f"the holding of {h.holder_id} in {h.held_uscc}")
+    problems += _conflicts(
+        holdings,
+        _holding_key,
+        lambda h: f"{h.pct}%",
+        "pct",
+        lambda h: f"the holding of {h.holder_id} in {h.held_uscc}",
+    )
     return problems + _over_100(holdings)
 
 
@@ -116,10 +144,15 @@ def _over_100(holdings: Sequence[HoldingItem]) -> list[RowProblem]:
         holders[_holding_key(h)] = max(holders.get(_holding_key(h), Decimal(0)), h.pct)
         rows[h.held_uscc].append(i)
     return [
-        RowProblem(tuple(rows[company]), "pct", "HOLDINGS_OVER_100",
-                   f"rows {_rows(rows[company])} give the holders of {company} "
-                   f"{sum(holders.values(), Decimal(0))}% of it together; at most 100% can be held")
-        for company, holders in held.items() if sum(holders.values(), Decimal(0)) > 100
+        RowProblem(
+            tuple(rows[company]),
+            "pct",
+            "HOLDINGS_OVER_100",
+            f"rows {_rows(rows[company])} give the holders of {company} "
+            f"{sum(holders.values(), Decimal(0))}% of it together; at most 100% can be held",
+        )
+        for company, holders in held.items()
+        if sum(holders.values(), Decimal(0)) > 100
     ]
 
 

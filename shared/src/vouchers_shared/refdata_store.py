@@ -42,16 +42,16 @@ class RefdataStore:
                 {"_id": snapshot.kind}, {"_id": snapshot.kind, **snapshot.model_dump()}, upsert=True
             )
         version = snapshot.version if newer or current is None else current["version"]
-        await self._versions.update_one({"_id": VERSIONS}, {"$set": {snapshot.kind: version}},
-                                        upsert=True)
+        await self._versions.update_one({"_id": VERSIONS}, {"$set": {snapshot.kind: version}}, upsert=True)
         return newer
 
     async def versions(self) -> dict[str, str]:
         doc = await self._versions.find_one({"_id": VERSIONS})
         if doc is None:
             # Snapshots stored before there was a pointer: read their versions once, keep them.
-            found = {str(d["_id"]): str(d["version"])
-                     async for d in self._collection.find({}, {"version": 1})}
+            found = {
+                str(d["_id"]): str(d["version"]) async for d in self._collection.find({}, {"version": 1})
+            }
             if found:
                 await self._versions.update_one({"_id": VERSIONS}, {"$set": found}, upsert=True)
             return found
@@ -72,8 +72,9 @@ class RefdataStore:
 
 
 def empty_snapshot(kind: str) -> Snapshot:
-    return Snapshot(kind=kind, version="none", loaded_at=datetime.fromtimestamp(0, UTC),
-                    loaded_by="nobody", items=[])
+    return Snapshot(
+        kind=kind, version="none", loaded_at=datetime.fromtimestamp(0, UTC), loaded_by="nobody", items=[]
+    )
 
 
 class Derived(Generic[T]):
@@ -92,8 +93,7 @@ class Derived(Generic[T]):
         return self._value
 
 
-async def store_snapshot(inbound: Inbound, store: RefdataStore,
-                         wanted: Sequence[str]) -> Sequence[Outgoing]:
+async def store_snapshot(inbound: Inbound, store: RefdataStore, wanted: Sequence[str]) -> Sequence[Outgoing]:
     """Handler for the refdata topics: keep the kinds this service needs."""
     if inbound.envelope.type != REFDATA_LOADED:
         raise PoisonMessage(f"unexpected event type {inbound.envelope.type!r} on {inbound.topic}")
@@ -105,13 +105,13 @@ async def store_snapshot(inbound: Inbound, store: RefdataStore,
         # before intake checked that): the snapshot already kept stays in force.
         problems = snapshot_problems(snapshot.kind, snapshot.parsed())
         if problems:
-            raise PoisonMessage(f"{snapshot.kind} snapshot {snapshot.version} refused: "
-                                + "; ".join(p.message for p in problems[:5]))
+            raise PoisonMessage(
+                f"{snapshot.kind} snapshot {snapshot.version} refused: "
+                + "; ".join(p.message for p in problems[:5])
+            )
         await store.save(snapshot)
     return ()
 
 
 def versions_of(snapshots: dict[str, Snapshot]) -> dict[str, str]:
     return {kind: snapshot.version for kind, snapshot in snapshots.items()}
-
-

@@ -63,8 +63,15 @@ class Runtime:
         self.tasks.append(task)
         log.info("background_task_started", task=name)
 
-    def every(self, name: str, interval_s: float, job: Callable[[], Awaitable[object]],
-              failed: str = "periodic_job_failed", *, idle_interval_s: float | None = None) -> None:
+    def every(
+        self,
+        name: str,
+        interval_s: float,
+        job: Callable[[], Awaitable[object]],
+        failed: str = "periodic_job_failed",
+        *,
+        idle_interval_s: float | None = None,
+    ) -> None:
         """Run `job` every `interval_s` until shutdown; a round under way then finishes first
         (a letter half sent, an outbox half published), within the graceful timeout.
 
@@ -72,12 +79,19 @@ class Runtime:
         (`touch`) waits that long instead, and is back at `interval_s` soon after work comes
         in: for a job whose rounds read much and find something only after work (or a long
         time)."""
-        self.rounds.append(asyncio.create_task(
-            self._every(name, interval_s, job, failed, idle_interval_s), name=name))
+        self.rounds.append(
+            asyncio.create_task(self._every(name, interval_s, job, failed, idle_interval_s), name=name)
+        )
         log.info("background_task_started", task=name)
 
-    async def _every(self, name: str, interval_s: float, job: Callable[[], Awaitable[object]],
-                     failed: str, idle_interval_s: float | None) -> None:
+    async def _every(
+        self,
+        name: str,
+        interval_s: float,
+        job: Callable[[], Awaitable[object]],
+        failed: str,
+        idle_interval_s: float | None,
+    ) -> None:
         while not self.stopping.is_set():
             seen = self.activity
             try:
@@ -170,15 +184,19 @@ class Wiring:
     adopt: Callable[[Runtime], None]  # the runtime whose processor the subscribers use
 
 
-@retry(stop=stop_after_delay(120), wait=wait_exponential(max=5),
-       retry=retry_if_exception_type(Exception), reraise=True)
+@retry(
+    stop=stop_after_delay(120),
+    wait=wait_exponential(max=5),
+    retry=retry_if_exception_type(Exception),
+    reraise=True,
+)
 async def _ensure_topics_when_kafka_answers(settings: CommonSettings) -> None:
     await ensure_topics(settings)
 
 
-def _store_and_broker_probe(mongo: AsyncMongoClient[Document], broker: KafkaBroker
-                            ) -> InfrastructureProbe:
+def _store_and_broker_probe(mongo: AsyncMongoClient[Document], broker: KafkaBroker) -> InfrastructureProbe:
     """Both must answer for a failing record to be blamed for its failure."""
+
     async def both_answer() -> bool:
         return await ping(mongo) and bool(await broker.ping(timeout=PROBE_TIMEOUT_S))
 
@@ -210,10 +228,18 @@ def service_app(
         await _ensure_topics_when_kafka_answers(settings)
         mongo = connect(settings, name)
         publisher = KafkaPublisher(broker)
-        processor = RecordProcessor(publisher, name, RetryPolicy.from_settings(settings),
-                                    _store_and_broker_probe(mongo, broker))
-        runtime = Runtime(name, settings, broker, mongo, publisher, processor,
-                          ProgramClock.from_setting(settings.voucher_clock))
+        processor = RecordProcessor(
+            publisher, name, RetryPolicy.from_settings(settings), _store_and_broker_probe(mongo, broker)
+        )
+        runtime = Runtime(
+            name,
+            settings,
+            broker,
+            mongo,
+            publisher,
+            processor,
+            ProgramClock.from_setting(settings.voucher_clock),
+        )
         holder["runtime"] = runtime
         await on_start(runtime)
         await broker.start()
@@ -226,8 +252,9 @@ def service_app(
             # finish the record in hand while periodic jobs finish their round, side by side;
             # then the producer closes. No step may keep the process past the deploy's grace.
             grace = settings.graceful_timeout_s
-            await asyncio.gather(runtime.drain(grace),
-                                 _bounded("stop consuming", _stop_consuming(broker), grace + 1.0))
+            await asyncio.gather(
+                runtime.drain(grace), _bounded("stop consuming", _stop_consuming(broker), grace + 1.0)
+            )
             await _bounded("stop the broker", broker.stop(), BROKER_CLOSE_S)
             if on_stop is not None:
                 await on_stop(runtime)

@@ -53,7 +53,8 @@ class _Walker:
         new_kinds = {_kind(v): v for v in new}
         if set(old_kinds) != set(new_kinds):
             self.problems.append(
-                f"{path}: type changed from {_kinds_text(old_kinds)} to {_kinds_text(new_kinds)}")
+                f"{path}: type changed from {_kinds_text(old_kinds)} to {_kinds_text(new_kinds)}"
+            )
         for kind in sorted(set(old_kinds) & set(new_kinds)):
             self._compare_variant(old_kinds[kind], new_kinds[kind], path)
 
@@ -61,7 +62,8 @@ class _Walker:
         self._compare_enum(old, new, path)
         if old.get("pattern") != new.get("pattern"):
             self.problems.append(
-                f"{path}: pattern changed from {old.get('pattern')!r} to {new.get('pattern')!r}")
+                f"{path}: pattern changed from {old.get('pattern')!r} to {new.get('pattern')!r}"
+            )
         if _kind(old) == "object":
             self._compare_object(old, new, path)
         elif _kind(old) == "array":
@@ -76,8 +78,9 @@ class _Walker:
             self.problems.append(f"{path}: enum narrowed (no longer allows {lost})")
         if old_values is not None and (new_values is None or new_values - old_values):
             gained = "any value" if new_values is None else ", ".join(sorted(new_values - old_values))
-            self.problems.append(f"{path}: enum widened (now allows {gained}, which "
-                                 "consumers of the committed schema refuse)")
+            self.problems.append(
+                f"{path}: enum widened (now allows {gained}, which consumers of the committed schema refuse)"
+            )
 
     def _compare_object(self, old: Schema, new: Schema, path: str) -> None:
         old_props: Mapping[str, Schema] = old.get("properties", {})
@@ -91,8 +94,10 @@ class _Walker:
         closed = old.get("additionalProperties") is False
         for name in sorted(set(new_props) - set(old_props) - new_required):
             if closed:
-                self.problems.append(f"{path}.{name}: new field in an object closed to unknown "
-                                     "fields (consumers of the committed schema refuse it)")
+                self.problems.append(
+                    f"{path}.{name}: new field in an object closed to unknown "
+                    "fields (consumers of the committed schema refuse it)"
+                )
         for name in sorted(set(old_props) & set(new_props)):
             self.compare(old_props[name], new_props[name], f"{path}.{name}")
         self._compare_additional(old, new, path)

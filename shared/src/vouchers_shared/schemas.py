@@ -80,8 +80,11 @@ def open_objects(schema: Any) -> Any:
     a producer may add an optional field anywhere, in the application an event embeds too,
     though intake refuses unknown fields in what it is sent over HTTP (docs/openapi)."""
     if isinstance(schema, dict):
-        return {key: open_objects(value) for key, value in schema.items()
-                if not (key == "additionalProperties" and value is False)}
+        return {
+            key: open_objects(value)
+            for key, value in schema.items()
+            if not (key == "additionalProperties" and value is False)
+        }
     if isinstance(schema, list):
         return [open_objects(item) for item in schema]
     return schema
@@ -151,8 +154,11 @@ def write_schemas(directory: Path = SCHEMA_DIR, *, force: bool = False) -> list[
 def stray_schemas(directory: Path = SCHEMA_DIR) -> list[str]:
     """Committed schema files no contract claims (an event type removed or renamed)."""
     known = {contract.path for contract in CONTRACTS}
-    return sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*.json")
-                  if p.relative_to(directory).as_posix() not in known)
+    return sorted(
+        p.relative_to(directory).as_posix()
+        for p in directory.rglob("*.json")
+        if p.relative_to(directory).as_posix() not in known
+    )
 
 
 def breaking_changes(directory: Path = SCHEMA_DIR) -> list[str]:
@@ -161,8 +167,10 @@ def breaking_changes(directory: Path = SCHEMA_DIR) -> list[str]:
     for contract in CONTRACTS:
         committed = committed_schema(contract, directory)
         if committed is not None:
-            problems += [f"{contract.path}: incompatible inside {contract.version}: {problem}"
-                         for problem in incompatibilities(committed, contract.schema())]
+            problems += [
+                f"{contract.path}: incompatible inside {contract.version}: {problem}"
+                for problem in incompatibilities(committed, contract.schema())
+            ]
     return problems
 
 
@@ -175,26 +183,31 @@ def check(directory: Path = SCHEMA_DIR) -> list[str]:
         if committed is None:
             problems.append(f"{contract.path}: not committed (run `make schemas`)")
         elif render(committed) != render(contract.schema()) and not incompatibilities(
-                committed, contract.schema()):
+            committed, contract.schema()
+        ):
             problems.append(f"{contract.path}: compatible change not committed (run `make schemas`)")
     return problems
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m vouchers_shared.schemas",
-                                     description="Write or check the committed event schemas.")
+    parser = argparse.ArgumentParser(
+        prog="python -m vouchers_shared.schemas", description="Write or check the committed event schemas."
+    )
     parser.add_argument("--write", action="store_true", help="regenerate the schema files")
     parser.add_argument("--check", action="store_true", help="compare them with the models (default)")
-    parser.add_argument("--force", action="store_true",
-                        help="--write even over an incompatible change (a new topic version)")
+    parser.add_argument(
+        "--force", action="store_true", help="--write even over an incompatible change (a new topic version)"
+    )
     parser.add_argument("--dir", type=Path, default=SCHEMA_DIR, help=f"default: {SCHEMA_DIR}")
     args = parser.parse_args(argv)
     if args.write:
         try:
             changed = write_schemas(args.dir, force=args.force)
         except IncompatibleChange as exc:
-            print(f"{exc}\nnot written: inside a topic version only optional fields may be added",
-                  file=sys.stderr)
+            print(
+                f"{exc}\nnot written: inside a topic version only optional fields may be added",
+                file=sys.stderr,
+            )
             return 1
         for path in changed:
             print(f"wrote {path}")

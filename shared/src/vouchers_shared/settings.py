@@ -26,10 +26,10 @@ class CommonSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", hide_input_in_errors=True)
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
-    kafka_security_protocol: str = Field(default="PLAINTEXT",
-                                         pattern="^(PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL)$")
-    kafka_sasl_mechanism: str | None = Field(default=None,
-                                             pattern="^(SCRAM-SHA-256|SCRAM-SHA-512|PLAIN)$")
+    kafka_security_protocol: str = Field(
+        default="PLAINTEXT", pattern="^(PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL)$"
+    )
+    kafka_sasl_mechanism: str | None = Field(default=None, pattern="^(SCRAM-SHA-256|SCRAM-SHA-512|PLAIN)$")
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
     kafka_ssl_cafile: str | None = None
@@ -42,8 +42,9 @@ class CommonSettings(BaseSettings):
     mongodb_url: str = "mongodb://127.0.0.1:27017/?retryWrites=false"
     mongodb_tls: bool = False
     mongodb_tls_ca_file: str | None = None
-    store_command_counts: bool = Field(default=False,
-                                       description="count store round trips per command and collection")
+    store_command_counts: bool = Field(
+        default=False, description="count store round trips per command and collection"
+    )
     voucher_program: str = "2026"
     voucher_clock: str | None = None
     vouchers_local_mode: bool = False

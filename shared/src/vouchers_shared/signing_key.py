@@ -16,13 +16,15 @@ MIN_DISTINCT_CHARACTERS: Final = 10
 # Every literal key the repository holds or held: settings defaults, docker-compose.yml, the
 # Kubernetes Secret's placeholder, the docs. tests/deploy/test_signing_keys.py finds the
 # key-looking literals in the tracked files and fails on any that this module does not refuse.
-COMMITTED: Final = frozenset({
-    "local-development-signing-key-not-for-production-use",
-    "replace-me",
-    "key-of-at-least-thirty-two-bytes",
-    "a-signing-key-for-these-tests-only-0123456789",
-    "another-installations-key-0123456789abcdef",
-})
+COMMITTED: Final = frozenset(
+    {
+        "local-development-signing-key-not-for-production-use",
+        "replace-me",
+        "key-of-at-least-thirty-two-bytes",
+        "a-signing-key-for-these-tests-only-0123456789",
+        "another-installations-key-0123456789abcdef",
+    }
+)
 HOW_TO_MAKE_ONE: Final = "generate a random one, e.g. `openssl rand -base64 48`"
 
 

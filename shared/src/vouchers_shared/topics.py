@@ -40,9 +40,7 @@ def is_dlq_topic(topic: str) -> bool:
 
 EVENT_TOPICS: Final = (APPLICATIONS, COI, ELIGIBILITY, VERIFICATION, DECISIONS, NOTICES)
 REFDATA_TOPICS: Final = tuple(refdata_topic(k) for k in REFDATA_KINDS)
-ALL_TOPICS: Final = EVENT_TOPICS + REFDATA_TOPICS + tuple(
-    dlq_topic(t) for t in EVENT_TOPICS + REFDATA_TOPICS
-)
+ALL_TOPICS: Final = EVENT_TOPICS + REFDATA_TOPICS + tuple(dlq_topic(t) for t in EVENT_TOPICS + REFDATA_TOPICS)
 
 # CloudEvents types, in the past tense.
 APPLICATION_SUBMITTED: Final = "application.submitted"

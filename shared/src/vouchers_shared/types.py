@@ -27,7 +27,7 @@ def _decimal_from_string(value: Any, pattern: re.Pattern[str], what: str) -> Dec
     if isinstance(value, Decimal):
         return value
     if isinstance(value, bool) or not isinstance(value, str):
-        raise ValueError(f"{what} must be a decimal string such as \"1200000.00\", not a number")
+        raise ValueError(f'{what} must be a decimal string such as "1200000.00", not a number')
     if not pattern.match(value):
         raise ValueError(f"{what} must be a non-negative decimal string with at most two places")
     try:
@@ -75,6 +75,7 @@ Rate = Annotated[
     PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "examples": ["0.50"]}),
 ]
+
 
 def is_uscc(value: str) -> bool:
     """Whether `value` is a unified social credit code with a valid check digit, as written."""

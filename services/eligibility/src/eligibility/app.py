@@ -33,8 +33,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def on_start(runtime: Runtime) -> None:
         store = EligibilityStore(runtime.mongo)
         await store.ensure_indexes()
-        holder["deps"] = Deps(store, RefdataStore(runtime.mongo, DATABASE), Derived(build_graph),
-                              params, runtime.clock)
+        holder["deps"] = Deps(
+            store, RefdataStore(runtime.mongo, DATABASE), Derived(build_graph), params, runtime.clock
+        )
 
     def bound(handler: Callable[[Inbound, Deps], Awaitable[Sequence[Outgoing]]]) -> Callable[[], Bound]:
         def handle(inbound: Inbound) -> Awaitable[Sequence[Outgoing]]:
@@ -45,19 +46,39 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def refdata(inbound: Inbound) -> Sequence[Outgoing]:
         return await store_snapshot(inbound, holder["deps"].refdata, REFDATA_KINDS)
 
-    app, runtime = service_app(SERVICE, settings, broker, on_start=on_start,
-                               title="Compute vouchers: eligibility")
+    app, runtime = service_app(
+        SERVICE, settings, broker, on_start=on_start, title="Compute vouchers: eligibility"
+    )
     processor = lambda: runtime().processor  # noqa: E731
-    consume(broker, topics.APPLICATIONS, group_id="eligibility-coi", processor=processor,
-            handler=bound(on_submitted), title="eligibility-coi",
-            description="Conflict-of-interest check of each submitted application")
+    consume(
+        broker,
+        topics.APPLICATIONS,
+        group_id="eligibility-coi",
+        processor=processor,
+        handler=bound(on_submitted),
+        title="eligibility-coi",
+        description="Conflict-of-interest check of each submitted application",
+    )
     # One group writes the yearly ledgers: the rule book's reservations and the decisions that
     # release, grant or settle them reach one process, one applicant at a time (range assignor).
-    consume(broker, topics.COI, topics.DECISIONS, group_id="eligibility-rules", processor=processor,
-            handler=bound(on_rules_or_decision), title="eligibility-rules",
-            description="Rule book and yearly ledger: reservations after the conflict-of-interest "
-                        "verdict; releases, grants and reviewed reservations after decisions")
-    consume(broker, *(topics.refdata_topic(k) for k in REFDATA_KINDS), group_id="eligibility-refdata",
-            processor=processor, handler=lambda: refdata, title="eligibility-refdata",
-            description="Reference data this service needs, into its own database")
+    consume(
+        broker,
+        topics.COI,
+        topics.DECISIONS,
+        group_id="eligibility-rules",
+        processor=processor,
+        handler=bound(on_rules_or_decision),
+        title="eligibility-rules",
+        description="Rule book and yearly ledger: reservations after the conflict-of-interest "
+        "verdict; releases, grants and reviewed reservations after decisions",
+    )
+    consume(
+        broker,
+        *(topics.refdata_topic(k) for k in REFDATA_KINDS),
+        group_id="eligibility-refdata",
+        processor=processor,
+        handler=lambda: refdata,
+        title="eligibility-refdata",
+        description="Reference data this service needs, into its own database",
+    )
     return app

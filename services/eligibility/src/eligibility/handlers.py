@@ -58,12 +58,27 @@ class Deps:
     tables: Derived[RefTables] = field(default_factory=lambda: Derived(build_tables))
 
 
-def _emit(topic: str, event_type: str, cause: Inbound, purpose: str,
-          payload: CoiAssessed | EligibilityAssessed, at: datetime) -> Outgoing:
-    return Outgoing(topic=topic, key=payload.applicant_uscc, payload=payload,
-                    envelope=Envelope.new(event_type, SOURCE, payload.application_id,
-                                          id_=derived_event_id(cause.envelope.id, purpose), time=at),
-                    correlation_id=cause.correlation_id or payload.application_id)
+def _emit(
+    topic: str,
+    event_type: str,
+    cause: Inbound,
+    purpose: str,
+    payload: CoiAssessed | EligibilityAssessed,
+    at: datetime,
+) -> Outgoing:
+    return Outgoing(
+        topic=topic,
+        key=payload.applicant_uscc,
+        payload=payload,
+        envelope=Envelope.new(
+            event_type,
+            SOURCE,
+            payload.application_id,
+            id_=derived_event_id(cause.envelope.id, purpose),
+            time=at,
+        ),
+        correlation_id=cause.correlation_id or payload.application_id,
+    )
 
 
 def _replay(doc: dict[str, Any] | None, stage: str) -> list[Outgoing] | None:
@@ -84,21 +99,30 @@ async def on_submitted(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
         return again
     snapshots = await deps.refdata.current(("holdings", "officers", *TABLE_KINDS))
     graph, providers = coi_inputs(snapshots, deps.graph, deps.tables)
-    coi = assess_conflicts(app, application_id=event.application_id, graph=graph,
-                           registered_providers=providers,
-                           threshold_pct=deps.params.related_party_threshold_pct,
-                           max_hops=deps.params.related_party_max_hops,
-                           assessed_at=deps.clock.now())
+    coi = assess_conflicts(
+        app,
+        application_id=event.application_id,
+        graph=graph,
+        registered_providers=providers,
+        threshold_pct=deps.params.related_party_threshold_pct,
+        max_hops=deps.params.related_party_max_hops,
+        assessed_at=deps.clock.now(),
+    )
     coi = coi.model_copy(update={"refdata_versions": versions_of(snapshots)})
     out = _emit(topics.COI, topics.COI_ASSESSED, inbound, "coi", coi, coi.assessed_at)
     # The application and the verdict it got, in one write; a copy stored before (by a
     # delivery that stopped in between) keeps whatever verdict it already has.
-    first = await deps.store.remember(event.application_id, {
-        "applicant_uscc": app.applicant.uscc, "program_year": app.program_year,
-        "submitted_at": event.submitted_at, "application": app.model_dump(mode="json"),
-        "contracts": [f"{c.provider_uscc}|{c.contract_no}" for c in app.contracts],
-        "emitted": {"coi": [out.to_document()]},
-    })
+    first = await deps.store.remember(
+        event.application_id,
+        {
+            "applicant_uscc": app.applicant.uscc,
+            "program_year": app.program_year,
+            "submitted_at": event.submitted_at,
+            "application": app.model_dump(mode="json"),
+            "contracts": [f"{c.provider_uscc}|{c.contract_no}" for c in app.contracts],
+            "emitted": {"coi": [out.to_document()]},
+        },
+    )
     if not first:
         if (again := _replay(await deps.store.application(event.application_id), "coi")) is not None:
             return again
@@ -119,36 +143,51 @@ async def on_coi_assessed(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
         return again
     app = tolerant(Application, doc["application"])  # stored by this or a newer replica
     snapshots = await deps.refdata.current(TABLE_KINDS)
-    refs = eligibility_refs(tables_of(snapshots, deps.tables), app.program_year - 1,
-                            await deps.store.earlier_contracts(app.applicant.uscc,
-                                                               app.program_year, doc))
+    refs = eligibility_refs(
+        tables_of(snapshots, deps.tables),
+        app.program_year - 1,
+        await deps.store.earlier_contracts(app.applicant.uscc, app.program_year, doc),
+    )
     verdict, reserve = await _assess_and_reserve(app, coi, doc, refs, deps)
     event = EligibilityAssessed(
-        application_id=coi.application_id, applicant_uscc=app.applicant.uscc,
-        outcome=verdict.outcome, findings=verdict.findings, voucher=verdict.voucher,
+        application_id=coi.application_id,
+        applicant_uscc=app.applicant.uscc,
+        outcome=verdict.outcome,
+        findings=verdict.findings,
+        voucher=verdict.voucher,
         refdata_versions={**coi.refdata_versions, **versions_of(snapshots)},
         assessed_at=deps.clock.now(),
     )
-    out = _emit(topics.ELIGIBILITY, topics.ELIGIBILITY_ASSESSED, inbound, "rules", event,
-                event.assessed_at)
-    await deps.store.mark_assessed(coi.application_id, app.applicant.uscc, app.program_year,
-                                   list(doc.get("contracts", [])))
+    out = _emit(topics.ELIGIBILITY, topics.ELIGIBILITY_ASSESSED, inbound, "rules", event, event.assessed_at)
+    await deps.store.mark_assessed(
+        coi.application_id, app.applicant.uscc, app.program_year, list(doc.get("contracts", []))
+    )
     await deps.store.record(coi.application_id, "rules", [out.to_document()])
     _count(event, reserve)
     return [out]
 
 
-async def _assess_and_reserve(app: Application, coi: CoiAssessed, doc: dict[str, Any],
-                              refs: EligibilityRefs, deps: Deps) -> tuple[Verdict, Decimal]:
+async def _assess_and_reserve(
+    app: Application, coi: CoiAssessed, doc: dict[str, Any], refs: EligibilityRefs, deps: Deps
+) -> tuple[Verdict, Decimal]:
     stored = await deps.store.ledger(app.applicant.uscc, app.program_year)
     ledger = stored
     prior = refs.prior_year_unredeemed.get(app.applicant.uscc, ZERO)
     if prior != ledger.prior_unredeemed_cny and not ledger.committed():
         ledger = ledger.model_copy(update={"prior_unredeemed_cny": prior})
-    view = LedgerView(prior_unredeemed_cny=ledger.prior_unredeemed_cny,
-                      reserved_or_granted_cny=ledger.others_committed(coi.application_id))
-    verdict = assess(app, application_id=coi.application_id, submitted_at=doc["submitted_at"],
-                     coi=coi, refs=refs, ledger_room=view, params=deps.params)
+    view = LedgerView(
+        prior_unredeemed_cny=ledger.prior_unredeemed_cny,
+        reserved_or_granted_cny=ledger.others_committed(coi.application_id),
+    )
+    verdict = assess(
+        app,
+        application_id=coi.application_id,
+        submitted_at=doc["submitted_at"],
+        coi=coi,
+        refs=refs,
+        ledger_room=view,
+        params=deps.params,
+    )
     after = ledger.reserve(coi.application_id, verdict.reserve_cny, deps.params.annual_cap_cny)
     try:
         await deps.store.save_ledger(stored, after)
@@ -195,14 +234,16 @@ async def _settle_review(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
     passed = inbound.parse(ReviewPassed)
     doc = await deps.store.application(passed.application_id)
     if doc is None or not isinstance((doc.get("emitted") or {}).get("rules"), list):
-        raise PermanentError(f"review passed for {passed.application_id}, which the rule book "
-                             "has not assessed")
+        raise PermanentError(
+            f"review passed for {passed.application_id}, which the rule book has not assessed"
+        )
     stage = f"review:{passed.review_id}"
     if (again := _replay(doc, stage)) is not None:
         return again
     app = Application.model_validate(doc["application"])
     proposed = EligibilityAssessed.model_validate_json(
-        Outgoing.from_document(doc["emitted"]["rules"][0]).body())
+        Outgoing.from_document(doc["emitted"]["rules"][0]).body()
+    )
     stored = await deps.store.ledger(app.applicant.uscc, app.program_year)
     held = stored.reservation(passed.application_id)
     if held is not None or passed.application_id in stored.released:
@@ -215,20 +256,32 @@ async def _settle_review(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
         refs = eligibility_refs(tables_of(snapshots, deps.tables), app.program_year - 1, frozenset())
         prior = max(stored.prior_unredeemed_cny, refs.prior_year_unredeemed.get(app.applicant.uscc, ZERO))
         room = Room(deps.params.annual_cap_cny, prior, stored.others_committed(passed.application_id))
-        verdict = settle_review(app, application_id=passed.application_id,
-                                proposed=proposed.findings, voucher=proposed.voucher,
-                                outcome=proposed.outcome, room=room, params=deps.params)
+        verdict = settle_review(
+            app,
+            application_id=passed.application_id,
+            proposed=proposed.findings,
+            voucher=proposed.voucher,
+            outcome=proposed.outcome,
+            room=room,
+            params=deps.params,
+        )
         after = stored.model_copy(update={"prior_unredeemed_cny": prior}).reserve(
-            passed.application_id, verdict.reserve_cny, deps.params.annual_cap_cny)
+            passed.application_id, verdict.reserve_cny, deps.params.annual_cap_cny
+        )
     try:
         await deps.store.save_ledger(stored, after)
     except ConcurrentUpdate as exc:
         raise TransientError(f"ledger {exc} moved under us") from exc
-    event = proposed.model_copy(update={
-        "outcome": verdict.outcome, "findings": verdict.findings, "voucher": verdict.voucher,
-        "assessed_at": deps.clock.now(), "settles_review": passed.review_id})
-    out = _emit(topics.ELIGIBILITY, topics.ELIGIBILITY_ASSESSED, inbound, stage, event,
-                event.assessed_at)
+    event = proposed.model_copy(
+        update={
+            "outcome": verdict.outcome,
+            "findings": verdict.findings,
+            "voucher": verdict.voucher,
+            "assessed_at": deps.clock.now(),
+            "settles_review": passed.review_id,
+        }
+    )
+    out = _emit(topics.ELIGIBILITY, topics.ELIGIBILITY_ASSESSED, inbound, stage, event, event.assessed_at)
     await deps.store.record(passed.application_id, stage, [out.to_document()])
     _count(event, verdict.reserve_cny if after is not stored else ZERO)
     return [out]
@@ -238,22 +291,27 @@ def _as_reserved(proposed: EligibilityAssessed, held: Decimal | None) -> Verdict
     """The rule book's verdict as the ledger holds it: passing when something is reserved."""
     voucher = proposed.voucher if held is not None else None
     if voucher is not None and voucher.total_cny != held:
-        raise PermanentError(f"{proposed.application_id}: the ledger holds {held}, the verdict "
-                             f"says {voucher.total_cny}")
-    return Verdict(application_id=proposed.application_id,
-                   outcome="pass" if voucher is not None else "fail",
-                   findings=proposed.findings, voucher=voucher, reserve_cny=ZERO)
+        raise PermanentError(
+            f"{proposed.application_id}: the ledger holds {held}, the verdict says {voucher.total_cny}"
+        )
+    return Verdict(
+        application_id=proposed.application_id,
+        outcome="pass" if voucher is not None else "fail",
+        findings=proposed.findings,
+        voucher=voucher,
+        reserve_cny=ZERO,
+    )
 
 
-async def _change_ledger(application_id: str, deps: Deps, *, release: bool = False,
-                         grant: Decimal | None = None) -> None:
+async def _change_ledger(
+    application_id: str, deps: Deps, *, release: bool = False, grant: Decimal | None = None
+) -> None:
     doc = await deps.store.application(application_id)
     if doc is None:
         raise PermanentError(f"decision for unknown application {application_id}")
     before = await deps.store.ledger(str(doc["applicant_uscc"]), int(doc["program_year"]))
     try:
-        after = before.release(application_id) if release else before.grant(application_id,
-                                                                             grant or ZERO)
+        after = before.release(application_id) if release else before.grant(application_id, grant or ZERO)
     except UnreservedGrant as exc:
         metrics.UNRESERVED_GRANTS.inc()
         raise PermanentError(f"grant refused: {exc}") from exc
@@ -262,8 +320,9 @@ async def _change_ledger(application_id: str, deps: Deps, *, release: bool = Fal
     except ConcurrentUpdate as exc:
         raise TransientError(f"ledger {exc} moved under us") from exc
     if release:
-        await deps.store.mark_finally_rejected(application_id, str(doc["applicant_uscc"]),
-                                               int(doc["program_year"]))
+        await deps.store.mark_finally_rejected(
+            application_id, str(doc["applicant_uscc"]), int(doc["program_year"])
+        )
         if after is not before:
             metrics.VOUCHERS_RELEASED_CNY.inc(float(after.released.get(application_id, 0)))
     elif after is not before:

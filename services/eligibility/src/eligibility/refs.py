@@ -66,8 +66,12 @@ def _add_prior(year: dict[str, Decimal], item: PriorYearUnredeemedItem) -> None:
     no more room than either row would."""
     known = year.get(item.uscc)
     if known is not None and known != item.unredeemed_cny:
-        log.error("prior_year_unredeemed_conflict", uscc=item.uscc, program_year=item.program_year,
-                  amounts=sorted(str(a) for a in (known, item.unredeemed_cny)))
+        log.error(
+            "prior_year_unredeemed_conflict",
+            uscc=item.uscc,
+            program_year=item.program_year,
+            amounts=sorted(str(a) for a in (known, item.unredeemed_cny)),
+        )
     year[item.uscc] = item.unredeemed_cny if known is None else max(known, item.unredeemed_cny)
 
 
@@ -76,15 +80,15 @@ def tables_of(snapshots: dict[str, Snapshot], tables: Derived[RefTables]) -> Ref
     return tables.get({k: v for k, v in snapshots.items() if k in TABLE_KINDS})
 
 
-def coi_inputs(snapshots: dict[str, Snapshot], graph: Derived[ReferenceGraph],
-               tables: Derived[RefTables]) -> tuple[ReferenceGraph, frozenset[str]]:
+def coi_inputs(
+    snapshots: dict[str, Snapshot], graph: Derived[ReferenceGraph], tables: Derived[RefTables]
+) -> tuple[ReferenceGraph, frozenset[str]]:
     """The ownership graph and the provider registry, each rebuilt only when a snapshot changed."""
     graph_snapshots = {k: v for k, v in snapshots.items() if k in ("holdings", "officers")}
     return graph.get(graph_snapshots), frozenset(tables_of(snapshots, tables).providers)
 
 
-def eligibility_refs(tables: RefTables, prior_year: int,
-                     declared: Set[tuple[str, str]]) -> EligibilityRefs:
+def eligibility_refs(tables: RefTables, prior_year: int, declared: Set[tuple[str, str]]) -> EligibilityRefs:
     return EligibilityRefs(
         providers=tables.providers,
         restrictions=tables.restrictions,

@@ -38,8 +38,9 @@ def registered(*rows: dict[str, Any]) -> dict[str, ProviderBatches]:
     return provider_register([ProviderItem.model_validate({"name": "服务机构", **r}) for r in rows])
 
 
-PROVIDERS = registered({"uscc": PROVIDER_1, "batch": 1}, {"uscc": PROVIDER_2, "batch": 2},
-                       {"uscc": PROVIDER_3, "batch": 3})
+PROVIDERS = registered(
+    {"uscc": PROVIDER_1, "batch": 1}, {"uscc": PROVIDER_2, "batch": 2}, {"uscc": PROVIDER_3, "batch": 3}
+)
 BATCH_PROVIDER = {1: PROVIDER_1, 2: PROVIDER_2, 3: PROVIDER_3}
 SHA = "0" * 64
 
@@ -138,8 +139,12 @@ def coi_answer(
 def coi_finding(rule: str, result: Literal["pass", "fail", "review"], contract_no: str) -> Finding:
     """A finding as the COI check would report it."""
     return Finding(
-        rule=rule, clause="三(一)2", result=result, contract_no=contract_no,
-        message="关联方审查", message_en="related-party check",
+        rule=rule,
+        clause="三(一)2",
+        result=result,
+        contract_no=contract_no,
+        message="关联方审查",
+        message_en="related-party check",
     )
 
 

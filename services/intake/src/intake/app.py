@@ -30,8 +30,9 @@ STATUS_COUNTS_EVERY_S = 1.0  # how often the status changes noted are added to t
 log = structlog.get_logger()
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
-               read_model: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, read_model: bool = True
+) -> FastAPI:
     """The intake app; `clock` stands in for the program clock of VOUCHER_CLOCK (replays, tests).
 
     Without `read_model` the process files and reads but leaves feeding the status read model
@@ -50,18 +51,29 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         store = IntakeStore(runtime.mongo)
         await store.ensure_indexes()
         program_clock = clock or runtime.clock
-        submissions = Submissions(store, runtime.publisher, program_clock, params,
-                                  timedelta(seconds=settings.outbox_relay_grace_s))
-        holder["deps"] = ApiDeps(store, submissions, RefdataLoader(runtime.publisher),
-                                 TokenService(settings.signing_key()), program_clock,
-                                 RateLimiter(settings.submissions_per_minute_per_token))
-        runtime.every("outbox-relay", settings.outbox_relay_interval_s,
-                      lambda: relay_once(store, submissions, RELAY_LEASE), failed="outbox_relay_failed")
+        submissions = Submissions(
+            store, runtime.publisher, program_clock, params, timedelta(seconds=settings.outbox_relay_grace_s)
+        )
+        holder["deps"] = ApiDeps(
+            store,
+            submissions,
+            RefdataLoader(runtime.publisher),
+            TokenService(settings.signing_key()),
+            program_clock,
+            RateLimiter(settings.submissions_per_minute_per_token),
+        )
+        runtime.every(
+            "outbox-relay",
+            settings.outbox_relay_interval_s,
+            lambda: relay_once(store, submissions, RELAY_LEASE),
+            failed="outbox_relay_failed",
+        )
         counts["status"] = StatusCounts(store)
         if read_model:  # before consuming: the changes noted from then on add to this count
             await counts["status"].recount()
-        runtime.every("status-counts", STATUS_COUNTS_EVERY_S, counts["status"].tick,
-                      failed="status_count_failed")
+        runtime.every(
+            "status-counts", STATUS_COUNTS_EVERY_S, counts["status"].tick, failed="status_count_failed"
+        )
 
     async def on_stop(_runtime: Runtime) -> None:
         if "status" in counts:  # the consumers have stopped: what they noted last
@@ -74,12 +86,23 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
         await project(inbound, deps().store, counts["status"])
         return ()
 
-    app, runtime = service_app(SERVICE, settings, broker, on_start=on_start, on_stop=on_stop,
-                               routers=[build_router(deps, local_mode=settings.vouchers_local_mode)],
-                               title="Compute vouchers: intake")
+    app, runtime = service_app(
+        SERVICE,
+        settings,
+        broker,
+        on_start=on_start,
+        on_stop=on_stop,
+        routers=[build_router(deps, local_mode=settings.vouchers_local_mode)],
+        title="Compute vouchers: intake",
+    )
     if read_model:
-        consume(broker, *READ_MODEL_TOPICS, group_id="intake-status",
-                processor=lambda: runtime().processor, handler=lambda: handle,
-                title="intake-status", description="Status read model behind GET /v1/applications")
+        consume(
+            broker,
+            *READ_MODEL_TOPICS,
+            group_id="intake-status",
+            processor=lambda: runtime().processor,
+            handler=lambda: handle,
+            title="intake-status",
+            description="Status read model behind GET /v1/applications",
+        )
     return app
-

@@ -48,7 +48,8 @@ def uscc(value: str) -> str:
     if not is_uscc(value):
         raise argparse.ArgumentTypeError(
             f"{value!r} is not a valid unified social credit code (GB 32100-2015: 18 characters, "
-            "the last a check character)")
+            "the last a check character)"
+        )
     return value
 
 
@@ -64,8 +65,9 @@ def dlq_source(value: str) -> str:
     """A topic of the suite whose dead-letter topic to read."""
     if value not in DLQ_SOURCES:
         hint = f"; its original topic is {value.removesuffix('.dlq')}" if value.endswith(".dlq") else ""
-        raise argparse.ArgumentTypeError(f"{value!r} is not a topic of the suite{hint} "
-                                         f"(topics: {', '.join(DLQ_SOURCES)})")
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a topic of the suite{hint} (topics: {', '.join(DLQ_SOURCES)})"
+        )
     return value
 
 
@@ -77,18 +79,33 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("uscc", nargs="?", type=uscc, help="the applicant a submitter acts for")
     tokens = sub.add_parser("tokens", help="write the local tokens file")
     tokens.add_argument("path", type=Path)
-    tokens.add_argument("--applicants-from", type=Path, nargs="*", default=[],
-                        help="application JSON files whose applicants get submitter tokens")
+    tokens.add_argument(
+        "--applicants-from",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="application JSON files whose applicants get submitter tokens",
+    )
     refdata = sub.add_parser("refdata", help="reference data")
     refdata.add_argument("action", choices=["load"])
     refdata.add_argument("kind", choices=list(ITEM_MODELS))
-    refdata.add_argument("file", type=Path, help="a JSON array of the kind's items, or an object keyed "
-                         "by kind holding such arrays (deploy/sample/refdata.json)")
+    refdata.add_argument(
+        "file",
+        type=Path,
+        help="a JSON array of the kind's items, or an object keyed "
+        "by kind holding such arrays (deploy/sample/refdata.json)",
+    )
     dlq = sub.add_parser("dlq", help="inspect and replay a dead-letter topic")
     dlq.add_argument("action", choices=["list", "show", "replay"])
     dlq.add_argument("topic", type=dlq_source, help="the original topic, e.g. vouchers.applications.v1")
-    dlq.add_argument("--at", action="append", default=[], metavar="PARTITION:OFFSET", type=position,
-                     help="only these records (show, replay)")
+    dlq.add_argument(
+        "--at",
+        action="append",
+        default=[],
+        metavar="PARTITION:OFFSET",
+        type=position,
+        help="only these records (show, replay)",
+    )
     return parser
 
 
@@ -100,8 +117,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
     except KafkaError as exc:
-        print(f"{PROG}: Kafka did not answer ({exc}); is the suite up (make up), and "
-              "KAFKA_BOOTSTRAP_SERVERS right?", file=sys.stderr)
+        print(
+            f"{PROG}: Kafka did not answer ({exc}); is the suite up (make up), and "
+            "KAFKA_BOOTSTRAP_SERVERS right?",
+            file=sys.stderr,
+        )
         return 1
 
 
@@ -130,8 +150,9 @@ def _settings() -> CommonSettings:
     try:
         return CommonSettings()
     except ValidationError as exc:
-        problems = "; ".join(str(e["msg"]) if not e["loc"] else f"{str(e['loc'][0]).upper()}: {e['msg']}"
-                             for e in exc.errors())
+        problems = "; ".join(
+            str(e["msg"]) if not e["loc"] else f"{str(e['loc'][0]).upper()}: {e['msg']}" for e in exc.errors()
+        )
         raise UsageError(f"the settings do not hold: {problems}") from exc
 
 
@@ -199,8 +220,9 @@ def kind_items(kind: str, data: Any) -> list[Any]:
     return data
 
 
-async def dlq_command(settings: CommonSettings, action: str, topic: str,
-                      only: set[tuple[int, int]] | None) -> int:
+async def dlq_command(
+    settings: CommonSettings, action: str, topic: str, only: set[tuple[int, int]] | None
+) -> int:
     if action == "replay":
         print(json.dumps({"replayed": await replay(settings, topic, only)}))
         return 0
@@ -214,9 +236,12 @@ async def dlq_command(settings: CommonSettings, action: str, topic: str,
 def parked_row(record: Parked, *, full: bool) -> dict[str, Any]:
     """A parked record as `dlq list` (or, `full`, `dlq show`) prints it: what lands in terminals
     and tickets has its personal data masked, as the logs have; `replay` sends the record whole."""
-    row: dict[str, Any] = {"at": f"{record.partition}:{record.offset}", "key": record.key,
-                           "error": record.headers.get("dlq_error"),
-                           "attempts": record.headers.get("dlq_attempts")}
+    row: dict[str, Any] = {
+        "at": f"{record.partition}:{record.offset}",
+        "key": record.key,
+        "error": record.headers.get("dlq_error"),
+        "attempts": record.headers.get("dlq_attempts"),
+    }
     if full:
         row["headers"] = record.headers
         try:
@@ -226,4 +251,3 @@ def parked_row(record: Parked, *, full: bool) -> dict[str, Any]:
         row["body"] = body[:10_000]
     masked: dict[str, Any] = mask_value(row)
     return masked
-

@@ -15,6 +15,10 @@ def refusal(limiter: RateLimiter, subject: str) -> ProblemError | None:
     if retry_after is None:
         return None
     n = limiter.per_minute
-    return rate_limited(retry_after, Bilingual(
-        f"每个令牌每分钟至多提交 {n} 份申请，请 {retry_after} 秒后再试",
-        f"at most {n} submissions a minute per token; try again in {retry_after} s"))
+    return rate_limited(
+        retry_after,
+        Bilingual(
+            f"每个令牌每分钟至多提交 {n} 份申请，请 {retry_after} 秒后再试",
+            f"at most {n} submissions a minute per token; try again in {retry_after} s",
+        ),
+    )

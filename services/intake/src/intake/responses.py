@@ -9,8 +9,16 @@ from pydantic import BaseModel, Field
 from vouchers_shared.events import Voucher
 from vouchers_shared.findings import Finding
 
-Status = Literal["received", "checking", "needs_review", "rejected", "awaiting_notice",
-                 "in_public_notice", "objection_raised", "approved"]
+Status = Literal[
+    "received",
+    "checking",
+    "needs_review",
+    "rejected",
+    "awaiting_notice",
+    "in_public_notice",
+    "objection_raised",
+    "approved",
+]
 Outcome = Literal["pending", "pass", "fail", "review", "clear", "conflict", "verified", "failed"]
 
 
@@ -20,12 +28,15 @@ class Accepted(BaseModel):
 
 
 class CheckView(BaseModel):
-    outcome: Outcome = Field(description="eligibility: pending, pass, fail, review; conflict of "
-                                         "interest: pending, clear, conflict, review; verification: "
-                                         "pending, verified, failed, review")
+    outcome: Outcome = Field(
+        description="eligibility: pending, pass, fail, review; conflict of "
+        "interest: pending, clear, conflict, review; verification: "
+        "pending, verified, failed, review"
+    )
     findings: list[Finding]
     refdata_versions: dict[str, str] = Field(
-        description="the reference-data snapshot of each kind the verdict was reached on")
+        description="the reference-data snapshot of each kind the verdict was reached on"
+    )
 
 
 class Checks(BaseModel):
@@ -59,7 +70,8 @@ class ApplicationView(BaseModel):
     timeline: list[TimelineStep]
     working_days_elapsed: int | None = Field(
         description="working days since acceptance, the public-notice period left out (十); "
-                    "null while a year's working days are not known")
+        "null while a year's working days are not known"
+    )
 
 
 class ApplicationDetail(ApplicationView):
@@ -67,7 +79,8 @@ class ApplicationDetail(ApplicationView):
     contracts, materials), as the operators' console shows it."""
 
     application: dict[str, Any] | None = Field(
-        default=None, description="the application as filed; null while intake has not stored it")
+        default=None, description="the application as filed; null while intake has not stored it"
+    )
 
 
 class ApplicationPage(BaseModel):

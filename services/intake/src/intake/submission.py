@@ -31,8 +31,9 @@ class SubmissionRefused(DomainRuleError):
     """A valid body that may not be filed now: a problem with `code`, and in `errors` the
     field(s) at fault, each with its own code."""
 
-    def __init__(self, status: int, code: str, message: str, message_zh: str,
-                 errors: Sequence[Mapping[str, str]]) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, message_zh: str, errors: Sequence[Mapping[str, str]]
+    ) -> None:
         super().__init__(message)
         self.http_status, self.code, self.message_zh, self.errors = status, code, message_zh, errors
 
@@ -45,11 +46,14 @@ class SubmissionRefused(DomainRuleError):
     def implausible(cls, problems: Sequence[Implausible]) -> SubmissionRefused:
         """A 422 listing every claim that cannot be true or cannot be computed with."""
         n = len(problems)
-        return cls(422, "VALIDATION_FAILED",
-                   f"{n} claim{'' if n == 1 else 's'} of the application cannot be true when filed "
-                   "or cannot be computed with; see errors",
-                   f"申报内容有 {n} 处在申报时不可能成立或无法据以计算，详见 errors",
-                   [problem.as_error() for problem in problems])
+        return cls(
+            422,
+            "VALIDATION_FAILED",
+            f"{n} claim{'' if n == 1 else 's'} of the application cannot be true when filed "
+            "or cannot be computed with; see errors",
+            f"申报内容有 {n} 处在申报时不可能成立或无法据以计算，详见 errors",
+            [problem.as_error() for problem in problems],
+        )
 
 
 @dataclass(frozen=True)
@@ -65,9 +69,13 @@ def body_hash(application: Application) -> str:
 
 def _same_body(record: Document, digest: str) -> None:
     if record["body_hash"] != digest:
-        raise SubmissionRefused.on_field(409, "IDEMPOTENCY_KEY_REUSED", "Idempotency-Key",
-                                         "this Idempotency-Key was used with another body",
-                                         "此 Idempotency-Key 已用于另一份申报内容")
+        raise SubmissionRefused.on_field(
+            409,
+            "IDEMPOTENCY_KEY_REUSED",
+            "Idempotency-Key",
+            "this Idempotency-Key was used with another body",
+            "此 Idempotency-Key 已用于另一份申报内容",
+        )
 
 
 def new_application_id(program_year: int) -> str:
@@ -75,22 +83,36 @@ def new_application_id(program_year: int) -> str:
 
 
 class Submissions:
-    def __init__(self, store: IntakeStore, publisher: Publisher, clock: Clock,
-                 params: ProgramParams, publish_grace: timedelta = timedelta(seconds=5)) -> None:
+    def __init__(
+        self,
+        store: IntakeStore,
+        publisher: Publisher,
+        clock: Clock,
+        params: ProgramParams,
+        publish_grace: timedelta = timedelta(seconds=5),
+    ) -> None:
         self._store, self._publisher, self._clock, self._params = store, publisher, clock, params
         self._grace = publish_grace
 
     def check_may_file(self, application: Application, who: Principal) -> None:
         """Refuses another applicant's filing and another program year's."""
         if who.uscc != application.applicant.uscc:
-            raise SubmissionRefused.on_field(403, "NOT_YOUR_APPLICANT", "applicant.uscc",
-                                             "a submitter files only for its own applicant",
-                                             "申报账号只能为其所属单位申报")
+            raise SubmissionRefused.on_field(
+                403,
+                "NOT_YOUR_APPLICANT",
+                "applicant.uscc",
+                "a submitter files only for its own applicant",
+                "申报账号只能为其所属单位申报",
+            )
         if application.program_year != self._params.program_year:
             year = self._params.program_year
-            raise SubmissionRefused.on_field(422, "PROGRAM_YEAR_MISMATCH", "program_year",
-                                             f"this suite accepts program year {year}",
-                                             f"本系统受理 {year} 年度的申报")
+            raise SubmissionRefused.on_field(
+                422,
+                "PROGRAM_YEAR_MISMATCH",
+                "program_year",
+                f"this suite accepts program year {year}",
+                f"本系统受理 {year} 年度的申报",
+            )
 
     def check_window(self) -> datetime:
         """The instant of filing, or FILING_WINDOW_CLOSED outside the window (七(二))."""
@@ -99,7 +121,9 @@ class Submissions:
             opens = self._params.filing_opens_at.isoformat()
             closes = self._params.filing_closes_at.isoformat()
             raise SubmissionRefused.on_field(
-                422, "FILING_WINDOW_CLOSED", "",
+                422,
+                "FILING_WINDOW_CLOSED",
+                "",
                 f"filing is open from {opens} to {closes} (七(二)); it is now {now.isoformat()}",
                 f"申报受理时间为 {opens} 至 {closes}（七(二)），现在是 {now.isoformat()}",
             )
@@ -145,8 +169,9 @@ class Submissions:
             return None
         return Filed(record["application_id"])
 
-    def _document(self, application_id: str, application: Application, event: Outgoing,
-                  now: datetime) -> Document:
+    def _document(
+        self, application_id: str, application: Application, event: Outgoing, now: datetime
+    ) -> Document:
         return {
             "_id": application_id,
             "applicant_uscc": application.applicant.uscc,
@@ -162,8 +187,9 @@ class Submissions:
     async def publish_pending(self, application_id: str, outbox: list[dict[str, object]]) -> None:
         for item in outbox:
             headers = dict(item["headers"])  # type: ignore[call-overload]
-            await self._publisher.publish_raw(str(item["topic"]), str(item["key"]),
-                                              str(item["body"]).encode(), headers)
+            await self._publisher.publish_raw(
+                str(item["topic"]), str(item["key"]), str(item["body"]).encode(), headers
+            )
         await self._store.mark_published(application_id, self._clock.now())
         log.info("application_published", application_id=application_id)
 
@@ -178,8 +204,9 @@ def submitted_event(application: Application, application_id: str, now: datetime
     return Outgoing(
         topic=topics.APPLICATIONS,
         key=application.applicant.uscc,
-        envelope=Envelope.new(topics.APPLICATION_SUBMITTED, SOURCE, application_id,
-                              id_=f"{application_id}/submitted", time=now),
+        envelope=Envelope.new(
+            topics.APPLICATION_SUBMITTED, SOURCE, application_id, id_=f"{application_id}/submitted", time=now
+        ),
         payload=payload,
         correlation_id=application_id,
     )

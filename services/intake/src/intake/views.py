@@ -35,10 +35,13 @@ def render(view: StatusView, today: date, who: Principal) -> dict[str, Any]:
     mask = PeopleMask(view.people) if who.role == "submitter" else None
     checks = {
         name: (
-            {"outcome": view.checks[name].outcome,
-             "findings": mask.findings(view.checks[name].findings) if mask else view.checks[name].findings,
-             "refdata_versions": view.checks[name].refdata_versions}
-            if name in view.checks else {"outcome": "pending", "findings": [], "refdata_versions": {}}
+            {
+                "outcome": view.checks[name].outcome,
+                "findings": mask.findings(view.checks[name].findings) if mask else view.checks[name].findings,
+                "refdata_versions": view.checks[name].refdata_versions,
+            }
+            if name in view.checks
+            else {"outcome": "pending", "findings": [], "refdata_versions": {}}
         )
         for name in CHECKS
     }

@@ -42,8 +42,9 @@ class FakeStore:
         return self.keys.get(scope_key)
 
     async def claim_key(self, scope_key: str, body_hash: str, application_id: str) -> dict[str, Any]:
-        return self.keys.setdefault(scope_key, {"_id": scope_key, "body_hash": body_hash,
-                                                "application_id": application_id})
+        return self.keys.setdefault(
+            scope_key, {"_id": scope_key, "body_hash": body_hash, "application_id": application_id}
+        )
 
     async def insert_application(self, document: dict[str, Any]) -> bool:
         if document["_id"] in self.applications:
@@ -60,11 +61,15 @@ class FakeStore:
     async def load_view(self, application_id: str) -> StatusView | None:
         return self.views.get(application_id)
 
-    async def list_views(self, filters: dict[str, Any], skip: int,
-                         limit: int) -> tuple[int, list[StatusView]]:
-        found = [v for _, v in sorted(self.views.items())
-                 if all(getattr(v, field) == value for field, value in filters.items())]
-        return len(found), found[skip:skip + limit]
+    async def list_views(
+        self, filters: dict[str, Any], skip: int, limit: int
+    ) -> tuple[int, list[StatusView]]:
+        found = [
+            v
+            for _, v in sorted(self.views.items())
+            if all(getattr(v, field) == value for field, value in filters.items())
+        ]
+        return len(found), found[skip : skip + limit]
 
 
 class FakePublisher:
@@ -93,8 +98,13 @@ class Intake:
         self.tokens = TokenService(signing_key.generate())
         clock = clock or FixedClock(FILED_AT)
         submissions = Submissions(self.store, self.publisher, clock, load_program(2026))  # type: ignore[arg-type]
-        deps = ApiDeps(self.store, submissions, RefdataLoader(self.publisher),  # type: ignore[arg-type]
-                       self.tokens, clock)
+        deps = ApiDeps(
+            self.store,
+            submissions,
+            RefdataLoader(self.publisher),  # type: ignore[arg-type]
+            self.tokens,
+            clock,
+        )
         self.app = FastAPI()
         self.app.include_router(build_router(lambda: deps, local_mode=local_mode))
         install_problem_answers(self.app)
@@ -102,15 +112,16 @@ class Intake:
     async def post(self, path: str, body: Any, role: Role, uscc: str | None = None) -> httpx.Response:
         return await self.request("POST", path, role, uscc, json=body)
 
-    async def request(self, method: str, path: str, role: Role | None = None, uscc: str | None = None,
-                      **kwargs: Any) -> httpx.Response:
+    async def request(
+        self, method: str, path: str, role: Role | None = None, uscc: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
         """`method` on `path` with a token of `role` (none without), as httpx takes it."""
         headers = {} if role is None else {"Authorization": f"Bearer {self.tokens.issue(role, uscc)}"}
         transport = httpx.ASGITransport(app=self.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://intake",
-                                     headers=headers) as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://intake", headers=headers
+        ) as client:
             return await client.request(method, path, **kwargs)
 
     async def file(self, application: dict[str, Any]) -> httpx.Response:
-        return await self.post("/v1/applications", application, "submitter",
-                               application["applicant"]["uscc"])
+        return await self.post("/v1/applications", application, "submitter", application["applicant"]["uscc"])

@@ -54,7 +54,8 @@ class DismissRequest(Body):
     """Either the objections named, or every open objection of one application."""
 
     objection_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
-        default=None, min_length=1, max_length=1000)
+        default=None, min_length=1, max_length=1000
+    )
     application_id: str | None = Field(default=None, min_length=1, max_length=64)
     note: str = Field(min_length=1, max_length=2000)
 
@@ -81,39 +82,63 @@ def _too_many(limiter: RateLimiter, subject: str, zh: str, en: str) -> ProblemEr
     if retry_after is None:
         return None
     n = limiter.per_minute
-    return rate_limited(retry_after, Bilingual(
-        f"异议提交过于频繁：每个{zh}每分钟至多 {n} 条，请 {retry_after} 秒后再试",
-        f"at most {n} objections a minute per {en}; try again in {retry_after} s"))
+    return rate_limited(
+        retry_after,
+        Bilingual(
+            f"异议提交过于频繁：每个{zh}每分钟至多 {n} 条，请 {retry_after} 秒后再试",
+            f"at most {n} objections a minute per {en}; try again in {retry_after} s",
+        ),
+    )
 
 
 def _calendar_unknown(exc: workdays.CalendarYearUnknown) -> ProblemError:
-    return ProblemError(422, "WORKING_DAY_CALENDAR_UNKNOWN", Bilingual(
-        f"公示期无法计算：{exc.year}年的法定工作日安排尚未公布，不作推测", str(exc)), year=exc.year)
+    return ProblemError(
+        422,
+        "WORKING_DAY_CALENDAR_UNKNOWN",
+        Bilingual(f"公示期无法计算：{exc.year}年的法定工作日安排尚未公布，不作推测", str(exc)),
+        year=exc.year,
+    )
 
 
 def _page_or_json(model: type[BaseModel]) -> dict[str, Any]:
     """The public pages: HTML, or with `?format=json` the same as JSON."""
-    return {"description": "The page; with `?format=json`, the same as JSON", "model": model,
-            "content": {"text/html": {"schema": {"type": "string"}}}}
+    return {
+        "description": "The page; with `?format=json`, the same as JSON",
+        "model": model,
+        "content": {"text/html": {"schema": {"type": "string"}}},
+    }
 
 
-NOT_FOUND_OR_REFUSED = problem_responses(404, 409, described={
-    404: "No such application or objection (NOT_FOUND)",
-    409: "Not allowed in the case's status (ILLEGAL_TRANSITION, REVIEW_CANNOT_PASS, "
-         "OBJECTION_NOT_OPEN, NO_OPEN_OBJECTION, OUTSIDE_NOTICE_PERIOD)"})
+NOT_FOUND_OR_REFUSED = problem_responses(
+    404,
+    409,
+    described={
+        404: "No such application or objection (NOT_FOUND)",
+        409: "Not allowed in the case's status (ILLEGAL_TRANSITION, REVIEW_CANNOT_PASS, "
+        "OBJECTION_NOT_OPEN, NO_OPEN_OBJECTION, OUTSIDE_NOTICE_PERIOD)",
+    },
+)
 
 
-def build_router(deps: Callable[[], Deps], tokens: TokenService, notice_days: int,
-                 policy: ObjectionPolicy) -> APIRouter:
+def build_router(
+    deps: Callable[[], Deps], tokens: TokenService, notice_days: int, policy: ObjectionPolicy
+) -> APIRouter:
     router = APIRouter()
     operator = Depends(requires(lambda: tokens, "operator"))
     overseer = Depends(requires(lambda: tokens, "operator", "auditor"))
 
-    @router.post("/v1/applications/{application_id}/review", response_model=CaseStatus,
-                 responses={202: {"description": "Passed; the voucher is still being reserved",
-                                  "model": ReviewPassedReserving}, **NOT_FOUND_OR_REFUSED})
-    async def review(application_id: str, body: ReviewRequest,
-                     who: Annotated[Principal, operator]) -> Any:
+    @router.post(
+        "/v1/applications/{application_id}/review",
+        response_model=CaseStatus,
+        responses={
+            202: {
+                "description": "Passed; the voucher is still being reserved",
+                "model": ReviewPassedReserving,
+            },
+            **NOT_FOUND_OR_REFUSED,
+        },
+    )
+    async def review(application_id: str, body: ReviewRequest, who: Annotated[Principal, operator]) -> Any:
         """Settle a needs_review application, recording who and when.
 
         A pass first reserves the voucher against the applicant's yearly room left now (三(一)2);
@@ -125,17 +150,32 @@ def build_router(deps: Callable[[], Deps], tokens: TokenService, notice_days: in
             return {"application_id": application_id, "status": stored.case.status}
         status = await operations.status_after_review(deps(), application_id, REVIEW_SETTLE_WAIT_S)
         if status == "needs_review":
-            return JSONResponse(status_code=202, content={
-                "application_id": application_id, "status": status, "review": "passed",
-                "detail": "the voucher is being reserved against the yearly room left; the case "
-                          "moves on to the public notice once it is"})
+            return JSONResponse(
+                status_code=202,
+                content={
+                    "application_id": application_id,
+                    "status": status,
+                    "review": "passed",
+                    "detail": "the voucher is being reserved against the yearly room left; the case "
+                    "moves on to the public notice once it is",
+                },
+            )
         return {"application_id": application_id, "status": status}
 
-    @router.post("/v1/notices", status_code=201, response_model=NoticeOpened,
-                 responses=problem_responses(409, 422, described={
-        409: "No application awaits a public notice (NOTHING_TO_NOTICE)",
-        422: "The period runs into a year whose working days are not published yet "
-             "(WORKING_DAY_CALENDAR_UNKNOWN, with `year`)"}))
+    @router.post(
+        "/v1/notices",
+        status_code=201,
+        response_model=NoticeOpened,
+        responses=problem_responses(
+            409,
+            422,
+            described={
+                409: "No application awaits a public notice (NOTHING_TO_NOTICE)",
+                422: "The period runs into a year whose working days are not published yet "
+                "(WORKING_DAY_CALENDAR_UNKNOWN, with `year`)",
+            },
+        ),
+    )
     async def open_notice(_who: Annotated[Principal, operator]) -> dict[str, object]:
         """Open a public-notice batch with every awaiting_notice application (九 社会公示)."""
         try:
@@ -144,10 +184,12 @@ def build_router(deps: Callable[[], Deps], tokens: TokenService, notice_days: in
             raise _calendar_unknown(exc) from exc
 
     @router.get("/v1/cases", response_model=CaseList)
-    async def cases(_who: Annotated[Principal, overseer],
-                    overdue: Annotated[int | None, Query(ge=0, le=1000)] = None,
-                    status: Annotated[str | None, Query(max_length=32)] = None,
-                    limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict[str, Any]:
+    async def cases(
+        _who: Annotated[Principal, overseer],
+        overdue: Annotated[int | None, Query(ge=0, le=1000)] = None,
+        status: Annotated[str | None, Query(max_length=32)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    ) -> dict[str, Any]:
         """Cases for operators; `overdue=50` lists the open ones past 50 working days (十)."""
         items = await operations.cases(deps(), overdue=overdue, status=status, limit=limit)
         return {"items": items, "today": deps().clock.today().isoformat()}
@@ -157,51 +199,84 @@ def build_router(deps: Callable[[], Deps], tokens: TokenService, notice_days: in
         """One case: status, working days, timeline with who decided what and when, letters."""
         return await operations.case_detail(deps(), application_id)
 
-    @router.post("/v1/notices/{notice_id}/objections", status_code=201, response_model=ObjectionFiled,
-                 responses={200: {"description": "filed before: the first objection's id",
-                                  "model": ObjectionFiled},
-                            **problem_responses(404, 409, 429, described={
-                                404: "The application is not in this notice (NOT_FOUND)",
-                                409: "Too many open objections (OBJECTION_LIMIT_REACHED), or the "
-                                     "notice period is over (OUTSIDE_NOTICE_PERIOD, ILLEGAL_TRANSITION)",
-                                429: "Too many objections from this client address or contact "
-                                     "(RATE_LIMITED); `Retry-After` says when to try again"})})
+    @router.post(
+        "/v1/notices/{notice_id}/objections",
+        status_code=201,
+        response_model=ObjectionFiled,
+        responses={
+            200: {"description": "filed before: the first objection's id", "model": ObjectionFiled},
+            **problem_responses(
+                404,
+                409,
+                429,
+                described={
+                    404: "The application is not in this notice (NOT_FOUND)",
+                    409: "Too many open objections (OBJECTION_LIMIT_REACHED), or the "
+                    "notice period is over (OUTSIDE_NOTICE_PERIOD, ILLEGAL_TRANSITION)",
+                    429: "Too many objections from this client address or contact "
+                    "(RATE_LIMITED); `Retry-After` says when to try again",
+                },
+            ),
+        },
+    )
     async def object_to(notice_id: str, body: ObjectionRequest, request: Request) -> Any:
         """Anyone may object during the notice period (征求意见), within the rates per client and
         per contact; the same objection again answers 200 with the first one's id."""
         client = request.client.host if request.client else "unknown"
-        refused = (_too_many(policy.per_client, client, "客户端地址", "client address")
-                   or _too_many(policy.per_contact, normal_contact(body.contact), "联系方式", "contact"))
+        refused = _too_many(policy.per_client, client, "客户端地址", "client address") or _too_many(
+            policy.per_contact, normal_contact(body.contact), "联系方式", "contact"
+        )
         if refused is not None:
             raise refused
-        filed = await objections.object_to(deps(), notice_id, body.application_id, body.reason,
-                                           body.contact, objector=body.objector,
-                                           most_open=policy.most_open)
+        filed = await objections.object_to(
+            deps(),
+            notice_id,
+            body.application_id,
+            body.reason,
+            body.contact,
+            objector=body.objector,
+            most_open=policy.most_open,
+        )
         if not filed.new:
             return JSONResponse({"objection_id": filed.objection_id, "status": "already_filed"})
         return {"objection_id": filed.objection_id, "status": "objection_raised"}
 
-    @router.post("/v1/objections/{objection_id}/resolve", response_model=CaseStatus,
-                 responses=NOT_FOUND_OR_REFUSED)
-    async def resolve(objection_id: str, body: ResolveRequest,
-                      who: Annotated[Principal, operator]) -> dict[str, Any]:
+    @router.post(
+        "/v1/objections/{objection_id}/resolve", response_model=CaseStatus, responses=NOT_FOUND_OR_REFUSED
+    )
+    async def resolve(
+        objection_id: str, body: ResolveRequest, who: Annotated[Principal, operator]
+    ) -> dict[str, Any]:
         """Upheld rejects the application; dismissed returns it to the notice."""
         if body.upheld:
             stored = await objections.uphold(deps(), objection_id, body.note, who.subject)
             return {"application_id": stored.case.application_id, "status": stored.case.status}
-        (done,) = await objections.dismiss(deps(), objection_ids=[objection_id], note=body.note,
-                                           by=who.subject)
+        (done,) = await objections.dismiss(
+            deps(), objection_ids=[objection_id], note=body.note, by=who.subject
+        )
         return {"application_id": done.application_id, "status": done.status}
 
     @router.post("/v1/objections/dismiss", response_model=Dismissals, responses=NOT_FOUND_OR_REFUSED)
     async def dismiss(body: DismissRequest, who: Annotated[Principal, operator]) -> dict[str, Any]:
         """Dismiss many objections at once: those named, or every open one of an application;
         each is named on its case's timeline. All must be open, or none is dismissed."""
-        done = await objections.dismiss(deps(), objection_ids=body.objection_ids or (),
-                                        application_id=body.application_id, note=body.note,
-                                        by=who.subject)
-        return {"dismissed": [{"application_id": d.application_id, "status": d.status,
-                               "objection_ids": list(d.objection_ids)} for d in done]}
+        done = await objections.dismiss(
+            deps(),
+            objection_ids=body.objection_ids or (),
+            application_id=body.application_id,
+            note=body.note,
+            by=who.subject,
+        )
+        return {
+            "dismissed": [
+                {
+                    "application_id": d.application_id,
+                    "status": d.status,
+                    "objection_ids": list(d.objection_ids),
+                }
+                for d in done
+            ]
+        }
 
     @router.get("/notices", response_model=None, responses={200: _page_or_json(NoticeIndex)})
     async def notices(format: str = "html") -> HTMLResponse | JSONResponse:
@@ -211,23 +286,31 @@ def build_router(deps: Callable[[], Deps], tokens: TokenService, notice_days: in
             return JSONResponse({"items": [v.model_dump(mode="json") for v in views]})
         return HTMLResponse(render_notices_index(views))
 
-    @router.get("/notices/{notice_id}", response_model=None, responses={
-        200: _page_or_json(NoticeView),
-        **problem_responses(404, described={404: "No such notice (NOTICE_NOT_FOUND)"})})
-    async def notice(notice_id: str, format: str = "html",
-                     application_id: Annotated[str, Query(max_length=64)] = ""
-                     ) -> HTMLResponse | JSONResponse:
+    @router.get(
+        "/notices/{notice_id}",
+        response_model=None,
+        responses={
+            200: _page_or_json(NoticeView),
+            **problem_responses(404, described={404: "No such notice (NOTICE_NOT_FOUND)"}),
+        },
+    )
+    async def notice(
+        notice_id: str, format: str = "html", application_id: Annotated[str, Query(max_length=64)] = ""
+    ) -> HTMLResponse | JSONResponse:
         """One public notice: applicants, projects, voucher amounts, period, and the objection
         form while the period runs (`application_id` chosen in it when the notice lists it)."""
         doc = await deps().store.notice(notice_id)
         if doc is None:
-            raise ProblemError(404, "NOTICE_NOT_FOUND",
-                               Bilingual(f"没有公示 {notice_id}", f"no notice {notice_id}"))
+            raise ProblemError(
+                404, "NOTICE_NOT_FOUND", Bilingual(f"没有公示 {notice_id}", f"no notice {notice_id}")
+            )
         view = notice_view(doc)
         if format == "json":
             return JSONResponse(view.model_dump(mode="json"))
-        return HTMLResponse(render_notice_page(view, today=deps().clock.today(),
-                                               form=ObjectionForm(application_id=application_id)))
+        return HTMLResponse(
+            render_notice_page(
+                view, today=deps().clock.today(), form=ObjectionForm(application_id=application_id)
+            )
+        )
 
     return router
-

@@ -43,13 +43,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def on_start(runtime: Runtime) -> None:
         store = NotificationStore(runtime.mongo)
         await store.ensure_indexes()
-        deps = Deps(store, runtime.clock, timedelta(seconds=settings.check_timeout_s), runtime.publisher,
-                    warning_working_days=params.processing_warning_working_days,
-                    limit_working_days=params.processing_limit_working_days)
+        deps = Deps(
+            store,
+            runtime.clock,
+            timedelta(seconds=settings.check_timeout_s),
+            runtime.publisher,
+            warning_working_days=params.processing_warning_working_days,
+            limit_working_days=params.processing_limit_working_days,
+        )
         holder["deps"] = deps
         # The sweep reads the whole case index: at its pace only while work comes in.
-        runtime.every("sweep", settings.sweep_interval_s, lambda: operations.sweep(deps),
-                      idle_interval_s=settings.sweep_idle_s())
+        runtime.every(
+            "sweep",
+            settings.sweep_interval_s,
+            lambda: operations.sweep(deps),
+            idle_interval_s=settings.sweep_idle_s(),
+        )
         policy = RetryPolicy(first_s=settings.letter_retry_first_s, max_s=settings.letter_retry_max_s)
 
         def letters() -> Awaitable[int]:
@@ -65,29 +74,58 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     policy = _objection_policy(settings)  # one for the API and the notice page's form
     router = build_router(lambda: holder["deps"], tokens, params.public_notice_working_days, policy)
     form = build_form_router(lambda: holder["deps"], policy)
-    app, runtime = service_app(SERVICE, settings, broker, on_start=on_start, routers=[router, form],
-                               title="Compute vouchers: notification",
-                               too_large_answer=html_when_form_too_large(problem_answer))
-    console.mount(app, console.Console(
-        lambda: holder["deps"], tokens, settings, params.public_notice_working_days,
-        policy.most_open, Upstream(settings.intake_base_url, settings.verification_base_url)))
-    consume(broker, *CASE_TOPICS, group_id="notification-cases", processor=lambda: runtime().processor,
-            handler=lambda: handle, title="notification-cases",
-            description="Joins the three verdicts per application into a case and decides")
+    app, runtime = service_app(
+        SERVICE,
+        settings,
+        broker,
+        on_start=on_start,
+        routers=[router, form],
+        title="Compute vouchers: notification",
+        too_large_answer=html_when_form_too_large(problem_answer),
+    )
+    console.mount(
+        app,
+        console.Console(
+            lambda: holder["deps"],
+            tokens,
+            settings,
+            params.public_notice_working_days,
+            policy.most_open,
+            Upstream(settings.intake_base_url, settings.verification_base_url),
+        ),
+    )
+    consume(
+        broker,
+        *CASE_TOPICS,
+        group_id="notification-cases",
+        processor=lambda: runtime().processor,
+        handler=lambda: handle,
+        title="notification-cases",
+        description="Joins the three verdicts per application into a case and decides",
+    )
     return app
 
 
 def _objection_policy(settings: Settings) -> ObjectionPolicy:
-    return ObjectionPolicy(per_client=RateLimiter(settings.objections_per_minute_per_client),
-                           per_contact=RateLimiter(settings.objections_per_minute_per_contact),
-                           most_open=settings.open_objections_per_application)
+    return ObjectionPolicy(
+        per_client=RateLimiter(settings.objections_per_minute_per_client),
+        per_contact=RateLimiter(settings.objections_per_minute_per_contact),
+        most_open=settings.open_objections_per_application,
+    )
 
 
 def _channels(settings: Settings) -> dict[str, Channel]:
     password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
-    channels: dict[str, Channel] = {"smtp": SmtpChannel(
-        settings.smtp_host, settings.smtp_port, settings.smtp_user, password,
-        settings.smtp_starttls, settings.smtp_sender)}
+    channels: dict[str, Channel] = {
+        "smtp": SmtpChannel(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_user,
+            password,
+            settings.smtp_starttls,
+            settings.smtp_sender,
+        )
+    }
     if settings.letter_webhook_url:
         secret = settings.letter_webhook_secret.get_secret_value() if settings.letter_webhook_secret else ""
         if not secret:  # never send letters unsigned

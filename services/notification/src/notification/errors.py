@@ -13,9 +13,16 @@ class CaseError(DomainRuleError):
     code = "CASE_REFUSED"
 
 
-ACTIONS_ZH = {"pass review": "通过复核", "reject on review": "复核驳回", "open a public notice": "列入公示",
-              "raise an objection": "提出异议", "dismiss an objection": "驳回异议",
-              "uphold an objection": "认定异议成立", "approve": "审定", "apply a decision": "作出决定"}
+ACTIONS_ZH = {
+    "pass review": "通过复核",
+    "reject on review": "复核驳回",
+    "open a public notice": "列入公示",
+    "raise an objection": "提出异议",
+    "dismiss an objection": "驳回异议",
+    "uphold an objection": "认定异议成立",
+    "approve": "审定",
+    "apply a decision": "作出决定",
+}
 
 
 class IllegalTransitionError(CaseError):
@@ -34,8 +41,9 @@ class IllegalTransitionError(CaseError):
             f"allowed only from {', '.join(self.allowed_from)}"
         )
         doing, allowed_from = ACTIONS_ZH.get(action, action), ", ".join(self.allowed_from)
-        self.message_zh = (f"申请 {application_id} 当前状态为 {status}，不能{doing}；"
-                           f"仅在 {allowed_from} 状态下可以")
+        self.message_zh = (
+            f"申请 {application_id} 当前状态为 {status}，不能{doing}；仅在 {allowed_from} 状态下可以"
+        )
 
 
 class UnknownObjectionError(CaseError):
@@ -84,10 +92,13 @@ class ObjectionLimitError(CaseError):
     def __init__(self, application_id: str, most_open: int) -> None:
         self.application_id = application_id
         self.most_open = most_open
-        super().__init__(f"application {application_id} already holds {most_open} open objections, the "
-                         "most it may; more are accepted once some are resolved")
-        self.message_zh = (f"申请 {application_id} 已有 {most_open} 条异议待处理，已达上限，"
-                           "待处理后方可再提出异议")
+        super().__init__(
+            f"application {application_id} already holds {most_open} open objections, the "
+            "most it may; more are accepted once some are resolved"
+        )
+        self.message_zh = (
+            f"申请 {application_id} 已有 {most_open} 条异议待处理，已达上限，待处理后方可再提出异议"
+        )
 
 
 class OutsideNoticePeriodError(CaseError):

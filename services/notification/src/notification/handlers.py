@@ -72,17 +72,21 @@ def _verdict(inbound: Inbound) -> tuple[Verdict, str, str]:
     return verification_verdict(ver, event_id), ver.application_id, ver.applicant_uscc
 
 
-async def _load(deps: Deps, application_id: str, uscc: str,
-                submitted: ApplicationSubmitted | None) -> StoredCase:
+async def _load(
+    deps: Deps, application_id: str, uscc: str, submitted: ApplicationSubmitted | None
+) -> StoredCase:
     stored = await deps.store.load(application_id)
     if stored is None:
         opened = submitted.submitted_at if submitted else deps.clock.now()
         stored = StoredCase(open_case(application_id, uscc, opened), {}, [], [], 0)
     if submitted is not None and not stored.info:
         app = submitted.application
-        stored.info = {"applicant_name": app.applicant.name, "project_title": app.project.title,
-                       "email": app.applicant.contact.email,
-                       "people": sorted(declared_people(app.model_dump(mode="json")))}
+        stored.info = {
+            "applicant_name": app.applicant.name,
+            "project_title": app.project.title,
+            "email": app.applicant.contact.email,
+            "people": sorted(declared_people(app.model_dump(mode="json"))),
+        }
         stored.case = stored.case.model_copy(update={"opened_at": submitted.submitted_at})
     return stored
 
@@ -102,12 +106,20 @@ def record_decision(stored: StoredCase, decision: Decision) -> None:
     queue_decision(stored, decision)
     metrics.VERDICTS.labels(check="case", outcome=decision.status).inc()
     if decision.status == "rejected":
-        queue_letter(stored, render_rejection(
-            decision_id=decision.decision_id, application_id=stored.case.application_id,
-            applicant_name=stored.info["applicant_name"], project_title=stored.info["project_title"],
-            failed_rules=decision.failed_rules, reasons=decision.reasons,
-            decided_on=decision.decided_at.date(), to=stored.info["email"],
-            own_people=stored.info.get("people", ())))  # none known (an older case): all masked
+        queue_letter(
+            stored,
+            render_rejection(
+                decision_id=decision.decision_id,
+                application_id=stored.case.application_id,
+                applicant_name=stored.info["applicant_name"],
+                project_title=stored.info["project_title"],
+                failed_rules=decision.failed_rules,
+                reasons=decision.reasons,
+                decided_on=decision.decided_at.date(),
+                to=stored.info["email"],
+                own_people=stored.info.get("people", ()),
+            ),
+        )  # none known (an older case): all masked
     log.info("case_decided", application_id=stored.case.application_id, status=decision.status)
 
 
@@ -116,10 +128,18 @@ def queue_approval_letter(stored: StoredCase) -> None:
     voucher = case.voucher
     if voucher is None or case.approved_on is None or case.decision_id is None:
         return
-    queue_letter(stored, render_approval(
-        decision_id=case.decision_id, application_id=case.application_id,
-        applicant_name=stored.info["applicant_name"], project_title=stored.info["project_title"],
-        amount_cny=voucher.total_cny, granted_on=case.approved_on, to=stored.info["email"]))
+    queue_letter(
+        stored,
+        render_approval(
+            decision_id=case.decision_id,
+            application_id=case.application_id,
+            applicant_name=stored.info["applicant_name"],
+            project_title=stored.info["project_title"],
+            amount_cny=voucher.total_cny,
+            granted_on=case.approved_on,
+            to=stored.info["email"],
+        ),
+    )
 
 
 async def flush(stored: StoredCase, deps: Deps) -> None:

@@ -35,8 +35,9 @@ class LetterStore(Protocol):
 
     async def claim_letter(self, letter_id: str, token: str, now: datetime, until: datetime) -> bool: ...
 
-    async def record_attempt(self, letter_id: str, token: str, attempt: dict[str, Any],
-                             delivered_via: str | None) -> None: ...
+    async def record_attempt(
+        self, letter_id: str, token: str, attempt: dict[str, Any], delivered_via: str | None
+    ) -> None: ...
 
     async def release_letter(self, letter_id: str, token: str, fields: dict[str, Any]) -> None: ...
 
@@ -60,14 +61,25 @@ def wall_clock() -> datetime:
 
 def letter_document(letter: Letter, letter_id: str, queued_at: datetime) -> dict[str, Any]:
     """The letters-collection document for a letter queued by a case."""
-    return {"_id": letter_id, "application_id": letter.application_id, "kind": letter.kind,
-            "decision_id": letter.decision_id, "letter": letter.model_dump(mode="json"),
-            "sent": False, "sent_at": None, "channels_done": [], "attempts": [],
-            "failed_rounds": 0, "next_attempt_at": queued_at, "claim": None}
+    return {
+        "_id": letter_id,
+        "application_id": letter.application_id,
+        "kind": letter.kind,
+        "decision_id": letter.decision_id,
+        "letter": letter.model_dump(mode="json"),
+        "sent": False,
+        "sent_at": None,
+        "channels_done": [],
+        "attempts": [],
+        "failed_rounds": 0,
+        "next_attempt_at": queued_at,
+        "claim": None,
+    }
 
 
-async def send_due(store: LetterStore, channels: Mapping[str, Channel],
-                   policy: RetryPolicy = RetryPolicy()) -> int:
+async def send_due(
+    store: LetterStore, channels: Mapping[str, Channel], policy: RetryPolicy = RetryPolicy()
+) -> int:
     """One round over the due letters; returns how many were completely sent in it."""
     sent = 0
     for doc in await store.due_letters(wall_clock()):
@@ -75,8 +87,9 @@ async def send_due(store: LetterStore, channels: Mapping[str, Channel],
     return sent
 
 
-async def _send_one(store: LetterStore, channels: Mapping[str, Channel], policy: RetryPolicy,
-                    doc: dict[str, Any]) -> bool:
+async def _send_one(
+    store: LetterStore, channels: Mapping[str, Channel], policy: RetryPolicy, doc: dict[str, Any]
+) -> bool:
     letter_id = str(doc["_id"])
     token = uuid.uuid4().hex
     now = wall_clock()
@@ -92,28 +105,43 @@ async def _send_one(store: LetterStore, channels: Mapping[str, Channel], policy:
         failed |= not ok
     if failed:
         rounds = int(doc.get("failed_rounds", 0)) + 1
-        await store.release_letter(letter_id, token, {
-            "failed_rounds": rounds, "next_attempt_at": wall_clock() + policy.delay(rounds)})
+        await store.release_letter(
+            letter_id,
+            token,
+            {"failed_rounds": rounds, "next_attempt_at": wall_clock() + policy.delay(rounds)},
+        )
         return False
     await store.release_letter(letter_id, token, {"sent": True, "sent_at": wall_clock()})
     return True
 
 
-async def _attempt(store: LetterStore, letter_id: str, token: str, letter: Letter, name: str,
-                   channel: Channel) -> bool:
+async def _attempt(
+    store: LetterStore, letter_id: str, token: str, letter: Letter, name: str, channel: Channel
+) -> bool:
     """Send through one channel and log the outcome; False when it has to be tried again."""
     at = wall_clock()
     try:
         await channel.send(letter)
     except Exception as exc:  # a channel is a side effect: log, retry later, never stop the round
-        await store.record_attempt(letter_id, token, {"at": at, "channel": name, "outcome": "failed",
-                                                      "error": str(exc)[:500]}, None)
+        await store.record_attempt(
+            letter_id, token, {"at": at, "channel": name, "outcome": "failed", "error": str(exc)[:500]}, None
+        )
         metrics.LETTERS.labels(kind=letter.kind, channel=name, result="failed").inc()
-        log.warning("letter_send_failed", application_id=letter.application_id, letter_id=letter_id,
-                    channel=name, error=str(exc))
+        log.warning(
+            "letter_send_failed",
+            application_id=letter.application_id,
+            letter_id=letter_id,
+            channel=name,
+            error=str(exc),
+        )
         return False
     await store.record_attempt(letter_id, token, {"at": at, "channel": name, "outcome": "sent"}, name)
     metrics.LETTERS.labels(kind=letter.kind, channel=name, result="sent").inc()
-    log.info("letter_sent", application_id=letter.application_id, letter_id=letter_id, channel=name,
-             kind=letter.kind)
+    log.info(
+        "letter_sent",
+        application_id=letter.application_id,
+        letter_id=letter_id,
+        channel=name,
+        kind=letter.kind,
+    )
     return True

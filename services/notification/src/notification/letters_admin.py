@@ -30,12 +30,12 @@ class LetterNotFailed(DomainRuleError):
 
 def may_send_again(letter: Mapping[str, Any]) -> bool:
     """Unsent and failed at least once: an operator may have it sent again now."""
-    return not letter.get("sent") and any(
-        a.get("outcome") == "failed" for a in letter.get("attempts") or [])
+    return not letter.get("sent") and any(a.get("outcome") == "failed" for a in letter.get("attempts") or [])
 
 
-async def send_again_now(store: NotificationStore, letter_id: str, by: str,
-                         now: datetime | None = None) -> str:
+async def send_again_now(
+    store: NotificationStore, letter_id: str, by: str, now: datetime | None = None
+) -> str:
     """Make a failed letter due now, recording who asked; returns its application id."""
     letter = await store.letters.find_one({"_id": letter_id})
     if letter is None:
@@ -43,9 +43,9 @@ async def send_again_now(store: NotificationStore, letter_id: str, by: str,
     if not may_send_again(letter):
         raise LetterNotFailed(f"letter {letter_id} was sent or has not failed: nothing to send again")
     due = now or wall_clock()
-    await store.letters_due.update_one({"_id": letter_id}, {"$set": {"next_attempt_at": due}},
-                                       upsert=True)
-    await store.letters.update_one({"_id": letter_id, "sent": False},
-                                   {"$set": {"next_attempt_at": due},
-                                    "$push": {"sent_again": {"by": by, "at": due}}})
+    await store.letters_due.update_one({"_id": letter_id}, {"$set": {"next_attempt_at": due}}, upsert=True)
+    await store.letters.update_one(
+        {"_id": letter_id, "sent": False},
+        {"$set": {"next_attempt_at": due}, "$push": {"sent_again": {"by": by, "at": due}}},
+    )
     return str(letter["application_id"])

@@ -37,8 +37,16 @@ class Dismissed:
     objection_ids: tuple[str, ...]
 
 
-async def object_to(deps: Deps, notice_id: str, application_id: str, reason: str, contact: str,
-                    *, objector: str | None = None, most_open: int) -> Filed:
+async def object_to(
+    deps: Deps,
+    notice_id: str,
+    application_id: str,
+    reason: str,
+    contact: str,
+    *,
+    objector: str | None = None,
+    most_open: int,
+) -> Filed:
     """Anyone objects to an application on a running notice; the case waits for an operator.
     `objector` (a name or an organisation, if given) is kept with the objection, not in its id."""
     notice = await deps.store.notice(notice_id)
@@ -52,14 +60,24 @@ async def object_to(deps: Deps, notice_id: str, application_id: str, reason: str
     now = deps.clock.now()
 
     def step(stored: StoredCase) -> None:
-        stored.case = lifecycle.raise_objection(stored.case, objection_id=oid, on=now.date(), at=now,
-                                                most_open=most_open)
+        stored.case = lifecycle.raise_objection(
+            stored.case, objection_id=oid, on=now.date(), at=now, most_open=most_open
+        )
         queue_objection(stored, notice_id, oid, now)
 
     step(stored)  # refused (outside the period, case final, too many open) before anything is stored
-    added = await deps.store.add_objection({"_id": oid, "notice_id": notice_id, "reason": reason,
-                                            "application_id": application_id, "contact": contact,
-                                            "objector": objector, "raised_at": now, "resolved": None})
+    added = await deps.store.add_objection(
+        {
+            "_id": oid,
+            "notice_id": notice_id,
+            "reason": reason,
+            "application_id": application_id,
+            "contact": contact,
+            "objector": objector,
+            "raised_at": now,
+            "resolved": None,
+        }
+    )
     try:
         await _change(deps, application_id, step)
     except CaseError:  # the case moved on meanwhile: the objection it refused is not kept
@@ -86,8 +104,9 @@ async def uphold(deps: Deps, oid: str, note: str, by: str) -> StoredCase:
     now = deps.clock.now()
 
     def step(stored: StoredCase) -> None:
-        stored.case, decision = lifecycle.uphold_objection(stored.case, objection_id=oid, by=by,
-                                                           note=note, at=now)
+        stored.case, decision = lifecycle.uphold_objection(
+            stored.case, objection_id=oid, by=by, note=note, at=now
+        )
         record_decision(stored, decision)
         queue_objection(stored, notice_id, oid, now, upheld=True, by=by)
 
@@ -100,22 +119,25 @@ async def uphold(deps: Deps, oid: str, note: str, by: str) -> StoredCase:
     return stored
 
 
-async def dismiss(deps: Deps, *, objection_ids: Sequence[str] = (), application_id: str | None = None,
-                  note: str, by: str) -> list[Dismissed]:
+async def dismiss(
+    deps: Deps, *, objection_ids: Sequence[str] = (), application_id: str | None = None, note: str, by: str
+) -> list[Dismissed]:
     """Dismiss the objections named, or every open one of `application_id`, each on the timeline
     of its case. Every one must be open: if one is not, nothing is dismissed."""
     wanted = await _open_by_case(deps, objection_ids, application_id)
     for app_id, ids in wanted.items():  # all refused before any is dismissed
-        lifecycle.dismiss_objections((await _case(deps, app_id)).case, objection_ids=ids, by=by,
-                                     note=note, at=deps.clock.now())
+        lifecycle.dismiss_objections(
+            (await _case(deps, app_id)).case, objection_ids=ids, by=by, note=note, at=deps.clock.now()
+        )
     done = []
     for app_id, ids in wanted.items():
         done.append(await _dismiss_on(deps, app_id, ids, note, by))
     return done
 
 
-async def _open_by_case(deps: Deps, objection_ids: Sequence[str],
-                        application_id: str | None) -> dict[str, list[str]]:
+async def _open_by_case(
+    deps: Deps, objection_ids: Sequence[str], application_id: str | None
+) -> dict[str, list[str]]:
     if application_id is not None:
         open_ids = list((await _case(deps, application_id)).case.open_objections)
         if not open_ids:

@@ -59,8 +59,9 @@ async def _commit(deps: Deps, stored: StoredCase) -> None:
         log.info("outbox_left_to_sweep", application_id=stored.case.application_id, reason=str(exc))
 
 
-async def _change(deps: Deps, application_id: str, step: Callable[[StoredCase], None],
-                  attempts: int = 5) -> StoredCase:
+async def _change(
+    deps: Deps, application_id: str, step: Callable[[StoredCase], None], attempts: int = 5
+) -> StoredCase:
     """Load, change and save one case; a case changed meanwhile (a verdict) is read again."""
     for attempt in range(1, attempts + 1):
         stored = await _case(deps, application_id)
@@ -77,14 +78,13 @@ async def _change(deps: Deps, application_id: str, step: Callable[[StoredCase], 
 
 async def review(deps: Deps, application_id: str, decision: str, note: str, by: str) -> StoredCase:
     """Settle a needs_review case; the decision records who and when."""
+
     def step(stored: StoredCase) -> None:
         if decision == "pass":
-            stored.case, passed = lifecycle.pass_review(stored.case, by=by, note=note,
-                                                        at=deps.clock.now())
+            stored.case, passed = lifecycle.pass_review(stored.case, by=by, note=note, at=deps.clock.now())
             queue_review_passed(stored, passed)
             return
-        stored.case, settled = lifecycle.reject_on_review(stored.case, by=by, note=note,
-                                                          at=deps.clock.now())
+        stored.case, settled = lifecycle.reject_on_review(stored.case, by=by, note=note, at=deps.clock.now())
         record_decision(stored, settled)
 
     return await _change(deps, application_id, step)
@@ -116,13 +116,19 @@ async def open_notice(deps: Deps, working_days: int) -> dict[str, object]:
     notice_id = f"GS{now.strftime('%Y%m%d')}-{uuid.uuid4().hex[:6].upper()}"
     entries = {s.case.application_id: _entry(s) for s in candidates}
     notice: dict[str, object] = {
-        "_id": notice_id, "starts_on": starts.isoformat(), "ends_on": ends.isoformat(),
-        "working_days": working_days, "opened_at": now, "entries": list(entries.values())}
+        "_id": notice_id,
+        "starts_on": starts.isoformat(),
+        "ends_on": ends.isoformat(),
+        "working_days": working_days,
+        "opened_at": now,
+        "entries": list(entries.values()),
+    }
     await deps.store.save_notice(notice)
 
     def step(stored: StoredCase) -> None:
-        stored.case = lifecycle.open_notice(stored.case, notice_id=notice_id, starts_on=starts,
-                                            ends_on=ends, at=now)
+        stored.case = lifecycle.open_notice(
+            stored.case, notice_id=notice_id, starts_on=starts, ends_on=ends, at=now
+        )
         queue_notice(stored, notice_id, starts, ends, now)
 
     for application_id in list(entries):
@@ -133,17 +139,23 @@ async def open_notice(deps: Deps, working_days: int) -> dict[str, object]:
     if len(entries) != len(candidates):
         await deps.store.save_notice({**notice, "entries": list(entries.values())})
     log.info("notice_opened", notice_id=notice_id, applications=len(entries))
-    return {"notice_id": notice_id, "starts_on": starts.isoformat(), "ends_on": ends.isoformat(),
-            "application_ids": list(entries)}
+    return {
+        "notice_id": notice_id,
+        "starts_on": starts.isoformat(),
+        "ends_on": ends.isoformat(),
+        "application_ids": list(entries),
+    }
 
 
 def _entry(stored: StoredCase) -> dict[str, str]:
     """What the public notice shows of an application: organisation, project, amount."""
     voucher = stored.case.voucher
-    return {"application_id": stored.case.application_id,
-            "applicant_name": stored.info.get("applicant_name", ""),
-            "project_title": stored.info.get("project_title", ""),
-            "voucher_cny": str(voucher.total_cny) if voucher else "0.00"}
+    return {
+        "application_id": stored.case.application_id,
+        "applicant_name": stored.info.get("applicant_name", ""),
+        "project_title": stored.info.get("project_title", ""),
+        "voucher_cny": str(voucher.total_cny) if voucher else "0.00",
+    }
 
 
 async def sweep(deps: Deps) -> None:
@@ -155,8 +167,11 @@ async def sweep(deps: Deps) -> None:
     for entry in entries:
         if entry.status == "checking" and now - entry.opened_at >= deps.check_timeout:
             await _each(deps, entry, "checking", lambda s: _time_out(deps, s))
-        elif (entry.status == "in_public_notice" and entry.notice_ends_on is not None
-              and today > entry.notice_ends_on):
+        elif (
+            entry.status == "in_public_notice"
+            and entry.notice_ends_on is not None
+            and today > entry.notice_ends_on
+        ):
             await _each(deps, entry, "in_public_notice", lambda s: _approve(deps, s, today))
     for entry in entries:
         if entry.pending or entry.idle:
@@ -164,8 +179,9 @@ async def sweep(deps: Deps) -> None:
     count_overdue(deps, entries, today)
 
 
-async def _each(deps: Deps, entry: CaseEntry, status: str | None,
-                job: Callable[[StoredCase], Awaitable[None]]) -> None:
+async def _each(
+    deps: Deps, entry: CaseEntry, status: str | None, job: Callable[[StoredCase], Awaitable[None]]
+) -> None:
     """One case's part of a sweep, if the case (not only its index entry) is in `status`; a case
     changed meanwhile is left to the next round."""
     stored = await deps.store.load(entry.application_id)
@@ -186,8 +202,11 @@ async def _each(deps: Deps, entry: CaseEntry, status: str | None,
 async def _finish(deps: Deps, stored: StoredCase) -> None:
     """Pass on what a crash left queued; a final case with nothing left leaves the index."""
     await flush(stored, deps)
-    if stored.case.status in FINAL_STATUSES and not stored.outbox and all(
-            x.get("handed_over") for x in stored.letters):
+    if (
+        stored.case.status in FINAL_STATUSES
+        and not stored.outbox
+        and all(x.get("handed_over") for x in stored.letters)
+    ):
         await deps.store.forget(stored.case.application_id)
 
 
@@ -205,26 +224,40 @@ async def _approve(deps: Deps, stored: StoredCase, today: date) -> None:
     queue_approval_letter(stored)
     await _commit(deps, stored)
     voucher = stored.case.voucher
-    log.info("voucher_approved", application_id=stored.case.application_id,
-             total_cny=str(voucher.total_cny) if voucher else None)
+    log.info(
+        "voucher_approved",
+        application_id=stored.case.application_id,
+        total_cny=str(voucher.total_cny) if voucher else None,
+    )
 
 
 def count_overdue(deps: Deps, entries: list[CaseEntry], today: date) -> None:
     """The gauge of open cases past the warning mark and past the limit (十)."""
-    spans = Counter((e.opened_at.date(), e.notice_starts_on, e.notice_ends_on)
-                    for e in entries if e.status in deadlines.OPEN_STATUSES)
+    spans = Counter(
+        (e.opened_at.date(), e.notice_starts_on, e.notice_ends_on)
+        for e in entries
+        if e.status in deadlines.OPEN_STATUSES
+    )
     days = {span: deadlines.elapsed(span[0], today, span[1], span[2]) for span in spans}
     for mark in (deps.warning_working_days, deps.limit_working_days):
         past = sum(n for span, n in spans.items() if (d := days[span]) is not None and d > mark)
         metrics.CASES_OVER_LIMIT.labels(mark=str(mark)).set(past)
 
 
-async def cases(deps: Deps, *, overdue: int | None, status: str | None,
-                limit: int) -> list[dict[str, object]]:
+async def cases(
+    deps: Deps, *, overdue: int | None, status: str | None, limit: int
+) -> list[dict[str, object]]:
     """Cases for operators, the longest-running first; `overdue` keeps open ones past that mark."""
     today = deps.clock.today()
-    statuses = [status] if status else sorted(deadlines.OPEN_STATUSES if overdue is not None
-                                              else deadlines.OPEN_STATUSES | {"rejected", "approved"})
+    statuses = (
+        [status]
+        if status
+        else sorted(
+            deadlines.OPEN_STATUSES
+            if overdue is not None
+            else deadlines.OPEN_STATUSES | {"rejected", "approved"}
+        )
+    )
     found = await deps.store.with_status(*statuses)
     if overdue is not None:
         found = [s for s in found if deadlines.is_past(s.case, today, overdue)]
@@ -235,23 +268,39 @@ async def cases(deps: Deps, *, overdue: int | None, status: str | None,
 def summary(stored: StoredCase, today: date) -> dict[str, object]:
     """A case as operators list it: no personal data, the organisation and project only."""
     case = stored.case
-    return {"application_id": case.application_id, "applicant_uscc": case.applicant_uscc,
-            "applicant_name": stored.info.get("applicant_name"),
-            "project_title": stored.info.get("project_title"), "status": case.status,
-            "opened_at": case.opened_at.isoformat(), "notice_id": case.notice_id,
-            "working_days_elapsed": deadlines.working_days_elapsed(case, today)}
+    return {
+        "application_id": case.application_id,
+        "applicant_uscc": case.applicant_uscc,
+        "applicant_name": stored.info.get("applicant_name"),
+        "project_title": stored.info.get("project_title"),
+        "status": case.status,
+        "opened_at": case.opened_at.isoformat(),
+        "notice_id": case.notice_id,
+        "working_days_elapsed": deadlines.working_days_elapsed(case, today),
+    }
 
 
 async def case_detail(deps: Deps, application_id: str) -> dict[str, object]:
     """One case for operators: its timeline with who decided what, when and why; its letters."""
     stored = await _case(deps, application_id)
     case = stored.case
-    letters = [{"letter_id": d["_id"], "kind": d["kind"], "sent": d["sent"],
-                "channels_done": d.get("channels_done", []), "attempts": len(d.get("attempts", []))}
-               for d in await deps.store.letters_of(application_id)]
-    return {**summary(stored, deps.clock.today()),
-            "checks": {name: v.outcome for name, v in case.verdicts.items()},
-            "notice_starts_on": case.notice_starts_on, "notice_ends_on": case.notice_ends_on,
-            "open_objections": list(case.open_objections), "approved_on": case.approved_on,
-            "timeline": [step.model_dump(mode="json") for step in case.timeline],
-            "letters": letters}
+    letters = [
+        {
+            "letter_id": d["_id"],
+            "kind": d["kind"],
+            "sent": d["sent"],
+            "channels_done": d.get("channels_done", []),
+            "attempts": len(d.get("attempts", [])),
+        }
+        for d in await deps.store.letters_of(application_id)
+    ]
+    return {
+        **summary(stored, deps.clock.today()),
+        "checks": {name: v.outcome for name, v in case.verdicts.items()},
+        "notice_starts_on": case.notice_starts_on,
+        "notice_ends_on": case.notice_ends_on,
+        "open_objections": list(case.open_objections),
+        "approved_on": case.approved_on,
+        "timeline": [step.model_dump(mode="json") for step in case.timeline],
+        "letters": letters,
+    }

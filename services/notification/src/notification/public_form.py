@@ -53,23 +53,44 @@ from notification.handlers import Deps
 
 FORM_PATH = re.compile(r"^/notices/([^/]+)/objections$")
 NO_STORE = {"Cache-Control": "no-store"}  # pages holding what one objector typed
-FORM_BODY: dict[str, Any] = {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
-    "type": "object", "required": list(FIELDS),
-    "properties": {**{name: {"type": "string", "maxLength": MAX_LENGTHS[name]} for name in FIELDS},
-                   HONEYPOT: {"type": "string", "maxLength": 0,
-                              "description": "hidden on the page and left empty; filled in, refused"}}}}}}
+FORM_BODY: dict[str, Any] = {
+    "required": True,
+    "content": {
+        "application/x-www-form-urlencoded": {
+            "schema": {
+                "type": "object",
+                "required": list(FIELDS),
+                "properties": {
+                    **{name: {"type": "string", "maxLength": MAX_LENGTHS[name]} for name in FIELDS},
+                    HONEYPOT: {
+                        "type": "string",
+                        "maxLength": 0,
+                        "description": "hidden on the page and left empty; filled in, refused",
+                    },
+                },
+            }
+        }
+    },
+}
 _HTML = {"text/html": {"schema": {"type": "string"}}}
-PAGES: dict[int | str, dict[str, Any]] = {code: {"description": what, "content": _HTML} for code, what in (
-    (200, "filed before: the first objection's reference number"),
-    (201, "filed: its reference number and what happens next"),
-    (400, "the hidden field filled in, or a body the page's form does not send"),
-    (404, "no such notice, or the notice does not list the application"),
-    (409, "outside the notice period, the application withdrawn or decided, or its cap of open "
-          "objections reached"),
-    (413, "a body over HTTP_MAX_BODY_BYTES"),
-    (415, "not application/x-www-form-urlencoded"),
-    (422, "the form again with a message by each field in error"),
-    (429, "the form again, saying when to try again (Retry-After)"))}
+PAGES: dict[int | str, dict[str, Any]] = {
+    code: {"description": what, "content": _HTML}
+    for code, what in (
+        (200, "filed before: the first objection's reference number"),
+        (201, "filed: its reference number and what happens next"),
+        (400, "the hidden field filled in, or a body the page's form does not send"),
+        (404, "no such notice, or the notice does not list the application"),
+        (
+            409,
+            "outside the notice period, the application withdrawn or decided, or its cap of open "
+            "objections reached",
+        ),
+        (413, "a body over HTTP_MAX_BODY_BYTES"),
+        (415, "not application/x-www-form-urlencoded"),
+        (422, "the form again with a message by each field in error"),
+        (429, "the form again, saying when to try again (Retry-After)"),
+    )
+}
 
 
 def build_form_router(deps: Callable[[], Deps], policy: ObjectionPolicy) -> APIRouter:
@@ -80,8 +101,12 @@ def build_form_router(deps: Callable[[], Deps], policy: ObjectionPolicy) -> APIR
         """The form lives on the notice page (a reload after filing, a link kept)."""
         return RedirectResponse(f"/notices/{quote(notice_id, safe='')}#objection-form", status_code=303)
 
-    @router.post("/notices/{notice_id}/objections", response_class=HTMLResponse,
-                 responses=PAGES, openapi_extra={"requestBody": FORM_BODY})
+    @router.post(
+        "/notices/{notice_id}/objections",
+        response_class=HTMLResponse,
+        responses=PAGES,
+        openapi_extra={"requestBody": FORM_BODY},
+    )
     async def file_form(notice_id: str, request: Request) -> HTMLResponse:
         """The notice page's objection form (form-encoded), answered with a page."""
         doc = await deps().store.notice(notice_id)
@@ -107,12 +132,19 @@ def build_form_router(deps: Callable[[], Deps], policy: ObjectionPolicy) -> APIR
         late = _too_many(policy, client, checked.contact)
         if late is not None:
             retry_after, message = late
-            return _form_page(view, today, form.with_errors({FORM_ERROR: message}), 429,
-                              {"Retry-After": str(retry_after)})
+            return _form_page(
+                view, today, form.with_errors({FORM_ERROR: message}), 429, {"Retry-After": str(retry_after)}
+            )
         try:
-            filed = await objections.object_to(deps(), notice_id, checked.application_id,
-                                               checked.reason, checked.contact,
-                                               objector=checked.objector, most_open=policy.most_open)
+            filed = await objections.object_to(
+                deps(),
+                notice_id,
+                checked.application_id,
+                checked.reason,
+                checked.contact,
+                objector=checked.objector,
+                most_open=policy.most_open,
+            )
         except DomainRuleError as exc:
             return _domain_refusal(exc, view, checked.application_id, today)
         page = render_objection_filed(view, checked.application_id, filed.objection_id, new=filed.new)
@@ -133,60 +165,87 @@ def _listed(doc: Mapping[str, Any], application_id: str) -> bool:
 def _closed(view: NoticeView, today: date) -> HTMLResponse | None:
     period = view.period(today)
     if period == "before":
-        return _refused(409, "公示尚未开始",
-                        f"本批次公示期自{chinese_date(view.starts_on)}开始，届时方可提出异议。", view)
+        return _refused(
+            409, "公示尚未开始", f"本批次公示期自{chinese_date(view.starts_on)}开始，届时方可提出异议。", view
+        )
     if period == "ended":
-        return _refused(409, "公示期已结束",
-                        f"本批次公示期已于{chinese_date(view.ends_on)}结束，不再受理异议。", view)
+        return _refused(
+            409, "公示期已结束", f"本批次公示期已于{chinese_date(view.ends_on)}结束，不再受理异议。", view
+        )
     return None
 
 
 def _not_listed(doc: Mapping[str, Any], application_id: str, view: NoticeView) -> HTMLResponse:
     if application_id in {e["application_id"] for e in doc["entries"]}:
-        return _refused(409, "该申请已撤销", f"申请 {application_id} 已因异议成立从本批次公示中撤销，"
-                        "不再受理针对它的异议。", view)
-    return _refused(404, "该申请不在本批次公示名单中",
-                    f"申请 {application_id} 不在公示批次 {view.notice_id} 的名单中，无法对它提出异议。", view)
+        return _refused(
+            409,
+            "该申请已撤销",
+            f"申请 {application_id} 已因异议成立从本批次公示中撤销，不再受理针对它的异议。",
+            view,
+        )
+    return _refused(
+        404,
+        "该申请不在本批次公示名单中",
+        f"申请 {application_id} 不在公示批次 {view.notice_id} 的名单中，无法对它提出异议。",
+        view,
+    )
 
 
 def _too_many(policy: ObjectionPolicy, client: str, contact: str) -> tuple[int, str] | None:
     """Seconds to wait and why, when the client address or the contact is past its rate."""
-    for limiter, subject, who in ((policy.per_client, client, "同一网络地址"),
-                                  (policy.per_contact, normal_contact(contact), "同一联系方式")):
+    for limiter, subject, who in (
+        (policy.per_client, client, "同一网络地址"),
+        (policy.per_contact, normal_contact(contact), "同一联系方式"),
+    ):
         retry_after = limiter.retry_after(subject)
         if retry_after is not None:
-            return retry_after, (f"提交过于频繁：{who}每分钟至多提交 {limiter.per_minute} 条异议。"
-                                 f"请在 {retry_after} 秒后再提交，已填写的内容保留在下方。")
+            return retry_after, (
+                f"提交过于频繁：{who}每分钟至多提交 {limiter.per_minute} 条异议。"
+                f"请在 {retry_after} 秒后再提交，已填写的内容保留在下方。"
+            )
     return None
 
 
-def _domain_refusal(exc: DomainRuleError, view: NoticeView, application_id: str,
-                    today: date) -> HTMLResponse:
+def _domain_refusal(exc: DomainRuleError, view: NoticeView, application_id: str, today: date) -> HTMLResponse:
     if isinstance(exc, operations.NotFound):
-        return _refused(404, "该申请不在本批次公示名单中",
-                        f"申请 {application_id} 已不在公示批次 {view.notice_id} 的名单中。", view)
+        return _refused(
+            404,
+            "该申请不在本批次公示名单中",
+            f"申请 {application_id} 已不在公示批次 {view.notice_id} 的名单中。",
+            view,
+        )
     if isinstance(exc, ObjectionLimitError):
-        return _refused(409, "该申请的待处理异议已达上限",
-                        f"申请 {application_id} 已有 {exc.most_open} 条异议待处理，已达上限。"
-                        "工作人员处理部分异议后方可再提出，请稍后再试。", view)
+        return _refused(
+            409,
+            "该申请的待处理异议已达上限",
+            f"申请 {application_id} 已有 {exc.most_open} 条异议待处理，已达上限。"
+            "工作人员处理部分异议后方可再提出，请稍后再试。",
+            view,
+        )
     if isinstance(exc, OutsideNoticePeriodError):
         return _closed(view, today) or _refused(409, "不在公示期内", "该申请当前不受理异议。", view)
     if isinstance(exc, IllegalTransitionError):
-        return _refused(409, "该申请已不在公示中",
-                        f"申请 {application_id} 已有审定结果，不再受理异议。", view)
+        return _refused(
+            409, "该申请已不在公示中", f"申请 {application_id} 已有审定结果，不再受理异议。", view
+        )
     return _refused(409, "异议未被受理", str(exc), view)
 
 
-def _form_page(view: NoticeView, today: date, form: ObjectionForm, status: int,
-               headers: Mapping[str, str] | None = None) -> HTMLResponse:
-    return HTMLResponse(render_notice_page(view, today=today, form=form), status_code=status,
-                        headers={**NO_STORE, **(headers or {})})
+def _form_page(
+    view: NoticeView, today: date, form: ObjectionForm, status: int, headers: Mapping[str, str] | None = None
+) -> HTMLResponse:
+    return HTMLResponse(
+        render_notice_page(view, today=today, form=form),
+        status_code=status,
+        headers={**NO_STORE, **(headers or {})},
+    )
 
 
 def _refused(status: int, title: str, message: str, view: NoticeView | None = None) -> HTMLResponse:
     notice_id = view.notice_id if view is not None else None
-    return HTMLResponse(render_objection_refused(title, message, notice_id), status_code=status,
-                        headers=NO_STORE)
+    return HTMLResponse(
+        render_objection_refused(title, message, notice_id), status_code=status, headers=NO_STORE
+    )
 
 
 class _ByPath(Response):
@@ -201,9 +260,15 @@ class _ByPath(Response):
         if scope.get("method") != "POST" or found is None:
             await self.other(scope, receive, send)
             return
-        page = HTMLResponse(render_objection_refused(
-            "提交的内容过多", f"提交的内容至多 {self.limit} 字节，请缩短异议理由后再提交。",
-            found.group(1)), status_code=413, headers=NO_STORE)
+        page = HTMLResponse(
+            render_objection_refused(
+                "提交的内容过多",
+                f"提交的内容至多 {self.limit} 字节，请缩短异议理由后再提交。",
+                found.group(1),
+            ),
+            status_code=413,
+            headers=NO_STORE,
+        )
         await page(scope, receive, send)
 
 

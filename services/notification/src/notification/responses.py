@@ -43,7 +43,8 @@ class CaseSummary(BaseModel):
     notice_id: str | None
     working_days_elapsed: int | None = Field(
         description="working days since the case opened, the public-notice period left out (十); "
-                    "null while a year's working days are not known")
+        "null while a year's working days are not known"
+    )
 
 
 class CaseList(BaseModel):
@@ -84,7 +85,8 @@ class CaseDetail(CaseSummary):
 class ObjectionFiled(BaseModel):
     objection_id: str
     status: Literal["objection_raised", "already_filed"] = Field(
-        description="already_filed (200): the same objection was filed before; this is its id")
+        description="already_filed (200): the same objection was filed before; this is its id"
+    )
 
 
 class Dismissal(BaseModel):

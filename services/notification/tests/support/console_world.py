@@ -22,10 +22,12 @@ CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 
 def console_app(world: NoticeWorld, *, local_mode: bool = True) -> FastAPI:
     app = FastAPI()
-    settings = Settings(vouchers_local_mode=local_mode, vouchers_token_key=signing_key.generate(),
-                        _env_file=None)  # type: ignore[call-arg]
-    console.mount(app, console.Console(lambda: world.deps, world.tokens, settings, 5, 20,
-                                       Upstream(NOBODY, NOBODY)))
+    settings = Settings(
+        vouchers_local_mode=local_mode, vouchers_token_key=signing_key.generate(), _env_file=None
+    )  # type: ignore[call-arg]
+    console.mount(
+        app, console.Console(lambda: world.deps, world.tokens, settings, 5, 20, Upstream(NOBODY, NOBODY))
+    )
     return app
 
 

@@ -76,11 +76,19 @@ class NoticeWorld:
         assert stored is not None
         return stored
 
-    def app(self, *, per_client: int = 1000, per_contact: int = 1000, most_open: int = 20,
-            body_limit: int = 64 * 1024) -> FastAPI:
-        policy = ObjectionPolicy(per_client=RateLimiter(per_client, clock=self.seconds),
-                                 per_contact=RateLimiter(per_contact, clock=self.seconds),
-                                 most_open=most_open)
+    def app(
+        self,
+        *,
+        per_client: int = 1000,
+        per_contact: int = 1000,
+        most_open: int = 20,
+        body_limit: int = 64 * 1024,
+    ) -> FastAPI:
+        policy = ObjectionPolicy(
+            per_client=RateLimiter(per_client, clock=self.seconds),
+            per_contact=RateLimiter(per_contact, clock=self.seconds),
+            most_open=most_open,
+        )
         app = FastAPI()
         app.include_router(build_router(lambda: self.deps, self.tokens, 5, policy))
         app.include_router(build_form_router(lambda: self.deps, policy))  # as notification.app does
@@ -91,8 +99,11 @@ class NoticeWorld:
     def client(self, app: FastAPI, role: str | None = None, ip: str = "198.51.100.7") -> httpx.AsyncClient:
         uscc = USCC if role == "submitter" else None
         headers = {} if role is None else {"Authorization": f"Bearer {self.tokens.issue(role, uscc)}"}  # type: ignore[arg-type]
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(ip, 40000)),
-                                 base_url="http://notification", headers=headers)
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, client=(ip, 40000)),
+            base_url="http://notification",
+            headers=headers,
+        )
 
 
 async def notice_world(count: int = 2) -> NoticeWorld:
@@ -110,8 +121,11 @@ async def notice_world(count: int = 2) -> NoticeWorld:
         decision = decide(case, at(60), TIMEOUT)
         assert decision is not None
         assert decision.status == "awaiting_notice"
-        info = {"applicant_name": f"深圳市第{n}号智算科技有限公司", "project_title": f"项目{n}",
-                "email": f"applicant{n}@example.cn"}
+        info = {
+            "applicant_name": f"深圳市第{n}号智算科技有限公司",
+            "project_title": f"项目{n}",
+            "email": f"applicant{n}@example.cn",
+        }
         await deps.store.save(StoredCase(apply_decision(case, decision), info, [], [], 0))
         world.application_ids.append(application_id)
     opened = await operations.open_notice(deps, 5)

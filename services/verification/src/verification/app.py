@@ -1,6 +1,5 @@
 """Verification: materials, CPA-platform QR checks and consent records."""
 
-
 from collections.abc import Awaitable, Sequence
 from typing import Annotated, Any
 
@@ -47,12 +46,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 return http
             return registry.get(await refdata.current(("audit_reports",)))
 
-        retry = RetrySettings(settings.qr_retry_max_attempts, settings.qr_retry_base_delay_s,
-                              settings.qr_retry_cap_s)
-        holder.update(deps=Deps(store, platform, params, runtime.clock, retry), refdata=refdata,
-                      http=http)
-        runtime.every("qr-recheck", settings.qr_retry_poll_s,
-                      lambda: recheck_due(holder["deps"], runtime.publisher), failed="qr_recheck_failed")
+        retry = RetrySettings(
+            settings.qr_retry_max_attempts, settings.qr_retry_base_delay_s, settings.qr_retry_cap_s
+        )
+        holder.update(deps=Deps(store, platform, params, runtime.clock, retry), refdata=refdata, http=http)
+        runtime.every(
+            "qr-recheck",
+            settings.qr_retry_poll_s,
+            lambda: recheck_due(holder["deps"], runtime.publisher),
+            failed="qr_recheck_failed",
+        )
 
     async def on_stop(_runtime: Runtime) -> None:
         if holder.get("http") is not None:
@@ -64,15 +67,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def refdata(inbound: Inbound) -> Sequence[Outgoing]:
         return await store_snapshot(inbound, holder["refdata"], ("audit_reports",))
 
-    app, runtime = service_app(SERVICE, settings, broker, on_start=on_start, on_stop=on_stop,
-                               routers=[_consent_router(lambda: holder["deps"].store, tokens)],
-                               title="Compute vouchers: verification")
-    consume(broker, topics.APPLICATIONS, group_id="verification", processor=lambda: runtime().processor,
-            handler=lambda: handle, title="verification",
-            description="Materials (五, 声明二), audit QR codes and consent records")
-    consume(broker, topics.refdata_topic("audit_reports"), group_id="verification-refdata",
-            processor=lambda: runtime().processor, handler=lambda: refdata,
-            title="verification-refdata", description="Audit-report registry for local mode")
+    app, runtime = service_app(
+        SERVICE,
+        settings,
+        broker,
+        on_start=on_start,
+        on_stop=on_stop,
+        routers=[_consent_router(lambda: holder["deps"].store, tokens)],
+        title="Compute vouchers: verification",
+    )
+    consume(
+        broker,
+        topics.APPLICATIONS,
+        group_id="verification",
+        processor=lambda: runtime().processor,
+        handler=lambda: handle,
+        title="verification",
+        description="Materials (五, 声明二), audit QR codes and consent records",
+    )
+    consume(
+        broker,
+        topics.refdata_topic("audit_reports"),
+        group_id="verification-refdata",
+        processor=lambda: runtime().processor,
+        handler=lambda: refdata,
+        title="verification-refdata",
+        description="Audit-report registry for local mode",
+    )
     return app
 
 
@@ -80,9 +101,12 @@ def _http_platform(settings: Settings) -> HttpCpaPlatform | None:
     if not settings.cpa_platform_url:
         return None
     token = settings.cpa_platform_token.get_secret_value() if settings.cpa_platform_token else ""
-    return HttpCpaPlatform(settings.cpa_platform_url, token,
-                           timeout_s=settings.cpa_platform_timeout_s,
-                           attempts=settings.cpa_platform_attempts)
+    return HttpCpaPlatform(
+        settings.cpa_platform_url,
+        token,
+        timeout_s=settings.cpa_platform_timeout_s,
+        attempts=settings.cpa_platform_attempts,
+    )
 
 
 def _consent_router(store: Any, tokens: TokenService) -> APIRouter:
@@ -97,8 +121,9 @@ def _consent_router(store: Any, tokens: TokenService) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> dict[str, Any]:
         """Compute-audit consents (训力审计同意书) as received; auditors and operators only."""
-        records = await store().list(applicant_uscc=applicant_uscc, application_id=application_id,
-                                     limit=limit)
+        records = await store().list(
+            applicant_uscc=applicant_uscc, application_id=application_id, limit=limit
+        )
         return {"items": [r.model_dump(mode="json") for r in records]}
 
     return router

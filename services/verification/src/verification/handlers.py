@@ -48,15 +48,29 @@ class Deps:
     retry: RetrySettings
 
 
-def verdict_event(application_id: str, uscc: str, result: VerificationResult, cause: str,
-                  attempt: int, now: datetime) -> Outgoing:
-    payload = VerificationCompleted(application_id=application_id, applicant_uscc=uscc,
-                                    outcome=result.outcome, findings=result.findings,
-                                    completed_at=now)
-    return Outgoing(topic=topics.VERIFICATION, key=uscc, payload=payload, correlation_id=application_id,
-                    envelope=Envelope.new(topics.VERIFICATION_COMPLETED, SOURCE, application_id,
-                                          id_=derived_event_id(cause, f"verification/{attempt}"),
-                                          time=now))
+def verdict_event(
+    application_id: str, uscc: str, result: VerificationResult, cause: str, attempt: int, now: datetime
+) -> Outgoing:
+    payload = VerificationCompleted(
+        application_id=application_id,
+        applicant_uscc=uscc,
+        outcome=result.outcome,
+        findings=result.findings,
+        completed_at=now,
+    )
+    return Outgoing(
+        topic=topics.VERIFICATION,
+        key=uscc,
+        payload=payload,
+        correlation_id=application_id,
+        envelope=Envelope.new(
+            topics.VERIFICATION_COMPLETED,
+            SOURCE,
+            application_id,
+            id_=derived_event_id(cause, f"verification/{attempt}"),
+            time=now,
+        ),
+    )
 
 
 async def on_submitted(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
@@ -72,8 +86,10 @@ async def on_submitted(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
         await deps.store.record(record)
     now = deps.clock.now()
     result = await _check(event.application, deps)
-    fields: dict[str, Any] = {"application": event.application.model_dump(mode="json"),
-                              "cause": inbound.envelope.id}
+    fields: dict[str, Any] = {
+        "application": event.application.model_dump(mode="json"),
+        "cause": inbound.envelope.id,
+    }
     if result.outcome == "pending":
         # The first unanswered attempt goes through the same policy as the later ones.
         step = _after_unanswered(1, now, now, deps.retry)
@@ -82,8 +98,7 @@ async def on_submitted(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
         else:
             fields.update(attempts=1, first_pending_at=now, next_attempt_at=step.at)
     out = verdict_event(event.application_id, event.applicant_uscc, result, inbound.envelope.id, 1, now)
-    fields.update(emitted=[out.to_document()], outcome=result.outcome,
-                  pending=result.outcome == "pending")
+    fields.update(emitted=[out.to_document()], outcome=result.outcome, pending=result.outcome == "pending")
     await deps.store.save_case(event.application_id, fields)
     metrics.VERDICTS.labels(check="verification", outcome=result.outcome).inc()
     return [out]
@@ -95,10 +110,17 @@ async def _check(application: Application, deps: Deps) -> VerificationResult:
     return verify(application, qr_answers=answers, params=deps.params)
 
 
-def _after_unanswered(attempt: int, first_pending_at: datetime, now: datetime,
-                      retry: RetrySettings) -> RetryAfter | GiveUp:
-    return next_step(attempt, first_pending_at, now, max_attempts=retry.max_attempts,
-                     base_delay_s=retry.base_delay_s, cap_s=retry.cap_s)
+def _after_unanswered(
+    attempt: int, first_pending_at: datetime, now: datetime, retry: RetrySettings
+) -> RetryAfter | GiveUp:
+    return next_step(
+        attempt,
+        first_pending_at,
+        now,
+        max_attempts=retry.max_attempts,
+        base_delay_s=retry.base_delay_s,
+        cap_s=retry.cap_s,
+    )
 
 
 async def recheck_due(deps: Deps, publisher: Publisher) -> int:
@@ -113,8 +135,9 @@ async def recheck_due(deps: Deps, publisher: Publisher) -> int:
         except Exception as exc:
             # One case that cannot be checked must not hold up the others behind it.
             log.warning("qr_recheck_case_failed", application_id=doc["_id"], error=repr(exc))
-            await deps.store.save_case(doc["_id"], {
-                "next_attempt_at": now + timedelta(seconds=deps.retry.base_delay_s)})
+            await deps.store.save_case(
+                doc["_id"], {"next_attempt_at": now + timedelta(seconds=deps.retry.base_delay_s)}
+            )
     return len(due)
 
 
@@ -131,8 +154,15 @@ async def _recheck(doc: dict[str, Any], now: datetime, deps: Deps, publisher: Pu
         result = give_up(result, attempts=attempt, first_pending_at=doc["first_pending_at"])
     out = verdict_event(doc["_id"], application.applicant.uscc, result, doc["cause"], attempt, now)
     await publisher.publish(out)
-    await deps.store.save_case(doc["_id"], {**fields, "pending": False, "outcome": result.outcome,
-                                            "emitted": [*doc["emitted"], out.to_document()]},
-                               settled=True)
+    await deps.store.save_case(
+        doc["_id"],
+        {
+            **fields,
+            "pending": False,
+            "outcome": result.outcome,
+            "emitted": [*doc["emitted"], out.to_document()],
+        },
+        settled=True,
+    )
     metrics.VERDICTS.labels(check="verification", outcome=result.outcome).inc()
     log.info("verification_rechecked", application_id=doc["_id"], outcome=result.outcome)

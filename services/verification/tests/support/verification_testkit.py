@@ -22,8 +22,9 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "data" / "examples"
 
 # Program year 2026: the guide published 2026-04-30, so "less than one year" starts 2025-05-01.
 GUIDE_PUBLISHED_ON = date(2026, 4, 30)
-PARAMS_2026 = MaterialParams(audit_fiscal_years=(2025, 2024),
-                             young_enterprise=YoungEnterprise(GUIDE_PUBLISHED_ON, 1))
+PARAMS_2026 = MaterialParams(
+    audit_fiscal_years=(2025, 2024), young_enterprise=YoungEnterprise(GUIDE_PUBLISHED_ON, 1)
+)
 
 
 def with_check_digit(first17: str) -> str:

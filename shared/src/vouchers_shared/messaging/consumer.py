@@ -106,8 +106,7 @@ class RecordProcessor:
                         _hold(held, rewind, _position(waiting))
                     return
 
-        outcomes = await asyncio.gather(*(in_order(g) for g in groups.values()),
-                                        return_exceptions=True)
+        outcomes = await asyncio.gather(*(in_order(g) for g in groups.values()), return_exceptions=True)
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
@@ -124,7 +123,8 @@ class RecordProcessor:
         started = time.perf_counter()
         outcome: Literal["ok", "parked"] | Rewind | None = None
         with structlog.contextvars.bound_contextvars(
-            application_id=subject, event_id=headers.get("ce_id"),
+            application_id=subject,
+            event_id=headers.get("ce_id"),
             correlation_id=headers.get("correlation_id"),
         ):
             try:
@@ -142,6 +142,7 @@ class RecordProcessor:
     def forget(self, topics: Collection[str], owned: Collection[Partition]) -> None:
         """Drop what is remembered of `topics`' partitions other than `owned`: their records
         are another process's now."""
+
         def gone(partition: Partition) -> bool:
             return partition[0] in topics and partition not in owned
 
@@ -149,8 +150,9 @@ class RecordProcessor:
         for partition in [p for p in self._settled if gone(p)]:
             del self._settled[partition]
 
-    async def _settle(self, position: Position, record: object, handler: Handler
-                      ) -> Literal["ok", "parked"] | Rewind:
+    async def _settle(
+        self, position: Position, record: object, handler: Handler
+    ) -> Literal["ok", "parked"] | Rewind:
         failures = self._failures.of(position)
         if failures is not None and failures.park_due:
             return await self._park(position, record, failures)  # its dead letter failed before
@@ -172,28 +174,48 @@ class RecordProcessor:
 
     async def _run(self, position: Position, record: object, handler: Handler) -> None:
         headers = decode_headers(getattr(record, "headers", ()))
-        inbound = Inbound(*position, _key(record), headers, getattr(record, "value", b"") or b"",
-                          Envelope.from_headers(headers))
+        inbound = Inbound(
+            *position,
+            _key(record),
+            headers,
+            getattr(record, "value", b"") or b"",
+            Envelope.from_headers(headers),
+        )
         for event in await handler(inbound):
             await self._publisher.publish(event)
 
-    async def _park(self, position: Position, record: object, failures: Failures
-                    ) -> Literal["parked"] | Rewind:
+    async def _park(
+        self, position: Position, record: object, failures: Failures
+    ) -> Literal["parked"] | Rewind:
         topic, partition, offset = position
         exc = failures.error or RuntimeError("no error recorded")
         headers = dead_letter_headers(
-            decode_headers(getattr(record, "headers", ())), service=self._service, topic=topic,
-            partition=partition, offset=offset, error=exc, attempts=failures.attempts)
+            decode_headers(getattr(record, "headers", ())),
+            service=self._service,
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            error=exc,
+            attempts=failures.attempts,
+        )
         try:
-            await self._publisher.publish_raw(dlq_topic(topic), _key(record),
-                                              getattr(record, "value", b"") or b"", headers)
+            await self._publisher.publish_raw(
+                dlq_topic(topic), _key(record), getattr(record, "value", b"") or b"", headers
+            )
         except Exception as failed:  # the broker is away: the record waits, it is not dropped
             failures.outages += 1
             log.warning("park_failed", topic=topic, offset=offset, error=repr(failed))
             return Rewind(*position, self._failures.policy.wait_s(failures.outages), outage=True)
         metrics.DLQ_MESSAGES.labels(topic=topic).inc()
-        log.error("message_parked", topic=topic, partition=partition, offset=offset,
-                  error_class=type(exc).__name__, error=str(exc)[:500], attempts=failures.attempts)
+        log.error(
+            "message_parked",
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            error_class=type(exc).__name__,
+            error=str(exc)[:500],
+            attempts=failures.attempts,
+        )
         return "parked"
 
     def _forget_committed(self, records: Iterable[object], held: dict[Partition, Rewind]) -> None:
@@ -201,8 +223,7 @@ class RecordProcessor:
         batch in the partitions not rewound: their settled records will not come again."""
         for partition in {_position(r)[:2] for r in records}:
             rewind = held.get(partition)
-            kept = {o for o in self._settled.get(partition, ())
-                    if rewind is not None and o > rewind.offset}
+            kept = {o for o in self._settled.get(partition, ()) if rewind is not None and o > rewind.offset}
             if kept:
                 self._settled[partition] = kept
             else:
@@ -210,9 +231,16 @@ class RecordProcessor:
 
 
 def _note_retry(position: Position, failures: Failures, outage: bool, wait: float) -> None:
-    log.warning("handler_failed", topic=position[0], partition=position[1], offset=position[2],
-                attempt=failures.attempts, outage=outage, retry_in=round(wait, 3),
-                error=repr(failures.error))
+    log.warning(
+        "handler_failed",
+        topic=position[0],
+        partition=position[1],
+        offset=position[2],
+        attempt=failures.attempts,
+        outage=outage,
+        retry_in=round(wait, 3),
+        error=repr(failures.error),
+    )
     if failures.error is not None and is_transient(failures.error):
         metrics.TRANSIENT_RETRIES.labels(topic=position[0]).inc()
 
@@ -224,9 +252,12 @@ def _hold(held: dict[Partition, Rewind], rewind: Rewind, position: Position) -> 
     if before is None:
         held[(topic, partition)] = replace(rewind, topic=topic, partition=partition, offset=offset)
         return
-    held[(topic, partition)] = replace(before, offset=min(offset, before.offset),
-                                       wait_s=max(rewind.wait_s, before.wait_s),
-                                       outage=rewind.outage and before.outage)
+    held[(topic, partition)] = replace(
+        before,
+        offset=min(offset, before.offset),
+        wait_s=max(rewind.wait_s, before.wait_s),
+        outage=rewind.outage and before.outage,
+    )
 
 
 def _ordering_key(record: object) -> object:

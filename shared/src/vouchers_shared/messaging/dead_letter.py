@@ -16,8 +16,14 @@ def dead_letter_id(service: str, topic: str, partition: int, offset: int) -> str
 
 
 def dead_letter_headers(
-    original: dict[str, str], *, service: str, topic: str, partition: int, offset: int,
-    error: BaseException, attempts: int,
+    original: dict[str, str],
+    *,
+    service: str,
+    topic: str,
+    partition: int,
+    offset: int,
+    error: BaseException,
+    attempts: int,
 ) -> dict[str, str]:
     return {
         **original,

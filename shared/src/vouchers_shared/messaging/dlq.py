@@ -53,8 +53,9 @@ async def _dead_letters(settings: CommonSettings, topic: str) -> AsyncIterator[P
     assigned = [TopicPartition(dlq_topic(topic), p) for p in await _partitions(settings, dlq_topic(topic))]
     if not assigned:
         return
-    consumer = AIOKafkaConsumer(**admin_options(settings), enable_auto_commit=False,
-                                max_partition_fetch_bytes=MAX_MESSAGE_BYTES)
+    consumer = AIOKafkaConsumer(
+        **admin_options(settings), enable_auto_commit=False, max_partition_fetch_bytes=MAX_MESSAGE_BYTES
+    )
     await consumer.start()
     try:
         consumer.assign(assigned)
@@ -67,8 +68,9 @@ async def _dead_letters(settings: CommonSettings, topic: str) -> AsyncIterator[P
                     if record.offset >= ends[tp]:  # parked after the call (a replay parked again)
                         break
                     key = record.key.decode(errors="replace") if record.key else None
-                    yield Parked(tp.partition, record.offset, key,
-                                 decode_headers(record.headers), record.value or b"")
+                    yield Parked(
+                        tp.partition, record.offset, key, decode_headers(record.headers), record.value or b""
+                    )
     finally:
         await consumer.stop()
 

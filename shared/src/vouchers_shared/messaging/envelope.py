@@ -47,7 +47,12 @@ class Envelope:
 
     @classmethod
     def new(
-        cls, type_: str, source: str, subject: str | None, *, id_: str | None = None,
+        cls,
+        type_: str,
+        source: str,
+        subject: str | None,
+        *,
+        id_: str | None = None,
         time: datetime | None = None,
     ) -> Envelope:
         return cls(

@@ -48,10 +48,13 @@ def broker_security(settings: CommonSettings) -> BaseSecurity | None:
             raise ValueError("SASL needs KAFKA_SASL_MECHANISM, _USERNAME and _PASSWORD")
         user, password = settings.kafka_sasl_username, settings.kafka_sasl_password.get_secret_value()
         kinds: dict[str, type[SASLPlaintext | SASLScram256 | SASLScram512]] = {
-            "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512, "PLAIN": SASLPlaintext,
+            "SCRAM-SHA-256": SASLScram256,
+            "SCRAM-SHA-512": SASLScram512,
+            "PLAIN": SASLPlaintext,
         }
-        return kinds[mechanism](user, password, ssl_context=context,
-                                use_ssl=settings.kafka_security_protocol == "SASL_SSL")
+        return kinds[mechanism](
+            user, password, ssl_context=context, use_ssl=settings.kafka_security_protocol == "SASL_SSL"
+        )
     if context is not None:
         return BaseSecurity(ssl_context=context, use_ssl=True)
     return None
@@ -68,8 +71,9 @@ def build_broker(settings: CommonSettings, service: str) -> KafkaBroker:
         ack_policy=BROKER_ACK_POLICY,
         graceful_timeout=settings.graceful_timeout_s,
         security=broker_security(settings),
-        middlewares=[KafkaPrometheusMiddleware(registry=REGISTRY, app_name=service,
-                                               metrics_prefix="faststream")],
+        middlewares=[
+            KafkaPrometheusMiddleware(registry=REGISTRY, app_name=service, metrics_prefix="faststream")
+        ],
         logger=None,
     )
 
@@ -81,8 +85,9 @@ def admin_options(settings: CommonSettings) -> dict[str, Any]:
         "security_protocol": settings.kafka_security_protocol,
         "sasl_mechanism": settings.kafka_sasl_mechanism or "PLAIN",
         "sasl_plain_username": settings.kafka_sasl_username,
-        "sasl_plain_password": (settings.kafka_sasl_password.get_secret_value()
-                                if settings.kafka_sasl_password else None),
+        "sasl_plain_password": (
+            settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else None
+        ),
         "ssl_context": ssl_context(settings),
     }
 

@@ -42,13 +42,17 @@ class Outgoing:
             "body": self.body().decode(),
         }
 
-
     @classmethod
     def from_document(cls, doc: dict[str, Any]) -> Outgoing:
         """The event exactly as stored by `to_document` (same id, same body)."""
         headers: dict[str, str] = dict(doc["headers"])
-        return cls(topic=doc["topic"], key=doc["key"], envelope=Envelope.from_headers(headers),
-                   payload=str(doc["body"]), correlation_id=headers.get("correlation_id"))
+        return cls(
+            topic=doc["topic"],
+            key=doc["key"],
+            envelope=Envelope.from_headers(headers),
+            payload=str(doc["body"]),
+            correlation_id=headers.get("correlation_id"),
+        )
 
 
 class Publisher(Protocol):
@@ -68,9 +72,7 @@ class KafkaPublisher:
     async def publish(self, event: Outgoing) -> None:
         await self.publish_raw(event.topic, event.key, event.body(), event.headers())
 
-    async def publish_raw(
-        self, topic: str, key: str | None, body: bytes, headers: dict[str, str]
-    ) -> None:
+    async def publish_raw(self, topic: str, key: str | None, body: bytes, headers: dict[str, str]) -> None:
         await self._broker.publish(
             body,
             topic,

@@ -56,8 +56,9 @@ class RetryPolicy:
     def wait_s(self, failures: int) -> float:
         """The wait after the `failures`-th failure, jitter included (tenacity's strategies)."""
         half_first, half_max = self.backoff_first_s / 2, self.backoff_max_s / 2
-        strategy = (wait_exponential(multiplier=half_first, max=half_max)
-                    + wait_random_exponential(multiplier=half_first, max=half_max))
+        strategy = wait_exponential(multiplier=half_first, max=half_max) + wait_random_exponential(
+            multiplier=half_first, max=half_max
+        )
         state = RetryCallState(Retrying(), None, (), {})
         state.attempt_number = max(1, failures)
         return float(strategy(state))
@@ -138,8 +139,11 @@ class FailureLog:
             failures.note(exc, outage=False)
             failures.park_due = True
             return failures, False
-        outage = (is_transient(exc) and self._infrastructure is not None
-                  and not await self._infrastructure.answers())
+        outage = (
+            is_transient(exc)
+            and self._infrastructure is not None
+            and not await self._infrastructure.answers()
+        )
         failures.note(exc, outage=outage)
         if not outage and self.policy.gives_up(failures.attempts, failures.failing_s):
             failures.park_due = True
@@ -153,9 +157,12 @@ def is_transient_store_error(exc: BaseException) -> bool:
         return True
     if not isinstance(exc, OperationFailure):
         return False
-    return (exc.has_error_label("RetryableWriteError")
-            or exc.has_error_label("TransientTransactionError")
-            or exc.code in _BUSY_CODES or "database is locked" in str(exc))
+    return (
+        exc.has_error_label("RetryableWriteError")
+        or exc.has_error_label("TransientTransactionError")
+        or exc.code in _BUSY_CODES
+        or "database is locked" in str(exc)
+    )
 
 
 def is_transient(exc: BaseException) -> bool:

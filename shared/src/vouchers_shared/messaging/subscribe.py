@@ -54,8 +54,13 @@ class _Unassigned:
         return self._owned
 
 
-async def settle_batch(processor: RecordProcessor, handler: Handler, topics: Sequence[str],
-                       records: Sequence[Any], consumer: Partitions) -> None:
+async def settle_batch(
+    processor: RecordProcessor,
+    handler: Handler,
+    topics: Sequence[str],
+    records: Sequence[Any],
+    consumer: Partitions,
+) -> None:
     """Process a batch, then rewind and pause the partitions left holding a record that must
     come again. The subscriber's ack then commits the consumer's positions: the whole batch in
     every other partition, and each rewound one up to its first record still to do."""
@@ -76,8 +81,14 @@ def hold_back(consumer: Partitions, rewinds: Sequence[Rewind]) -> None:
         loop.call_later(rewind.wait_s, _resume, consumer, partition)
         cause = "outage" if rewind.outage else "record"
         metrics.PARTITION_PAUSES.labels(topic=rewind.topic, cause=cause).inc()
-        log.info("partition_paused", topic=rewind.topic, partition=rewind.partition,
-                 offset=rewind.offset, wait_s=round(rewind.wait_s, 3), cause=cause)
+        log.info(
+            "partition_paused",
+            topic=rewind.topic,
+            partition=rewind.partition,
+            offset=rewind.offset,
+            wait_s=round(rewind.wait_s, 3),
+            cause=cause,
+        )
 
 
 def _resume(consumer: Partitions, partition: Any) -> None:
@@ -112,8 +123,11 @@ def consume(
 
     async def on_batch(bodies: list[bytes], message: KafkaMessage) -> None:
         consumer = message.consumer
-        partitions = (cast(Partitions, consumer) if hasattr(consumer, "assignment")
-                      else _Unassigned(message.raw_message))
+        partitions = (
+            cast(Partitions, consumer)
+            if hasattr(consumer, "assignment")
+            else _Unassigned(message.raw_message)
+        )
         await settle_batch(processor(), handler(), topics, message.raw_message, partitions)
 
     document_dead_letters(broker, group_id, topics)

@@ -21,8 +21,14 @@ PUBLISHED_EVENTS: dict[str, tuple[str, ...]] = {
     "intake": (topics.APPLICATION_SUBMITTED, topics.REFDATA_LOADED),
     "eligibility": (topics.COI_ASSESSED, topics.ELIGIBILITY_ASSESSED),
     "verification": (topics.VERIFICATION_COMPLETED,),
-    "notification": (topics.CASE_DECIDED, topics.REVIEW_PASSED, topics.VOUCHER_APPROVED,
-                     topics.NOTICE_PUBLISHED, topics.OBJECTION_RAISED, topics.OBJECTION_RESOLVED),
+    "notification": (
+        topics.CASE_DECIDED,
+        topics.REVIEW_PASSED,
+        topics.VOUCHER_APPROVED,
+        topics.NOTICE_PUBLISHED,
+        topics.OBJECTION_RAISED,
+        topics.OBJECTION_RESOLVED,
+    ),
 }
 
 
@@ -57,7 +63,10 @@ def document_publishers(broker: KafkaBroker, service: str) -> None:
     for topic, on_topic in published_topics(service).items():
         types = ", ".join(c.event_type for c in on_topic)
         broker.publisher(
-            topic, title=f"{service}:{topic}", include_in_schema=True, schema=_schema(on_topic),
+            topic,
+            title=f"{service}:{topic}",
+            include_in_schema=True,
+            schema=_schema(on_topic),
             description=f"{types}: CloudEvents in Kafka binary mode, keyed by applicant USCC",
         )
 
@@ -71,8 +80,13 @@ def document_dead_letters(broker: KafkaBroker, owner: str, subscribed: Iterable[
             continue
         existing.add(dlq)
         broker.publisher(
-            dlq, title=f"{owner}:{dlq}", include_in_schema=True, schema=bytes,
-            description=(f"Records of {topic} that can never be processed: the original key, "
-                         "headers and bytes, with dlq_id, dlq_error, dlq_error_class, "
-                         "dlq_attempts, dlq_original_topic, dlq_service and dlq_at headers"),
+            dlq,
+            title=f"{owner}:{dlq}",
+            include_in_schema=True,
+            schema=bytes,
+            description=(
+                f"Records of {topic} that can never be processed: the original key, "
+                "headers and bytes, with dlq_id, dlq_error, dlq_error_class, "
+                "dlq_attempts, dlq_original_topic, dlq_service and dlq_at headers"
+            ),
         )

@@ -42,8 +42,10 @@ KAFKA_BINDING_VERSION = "0.4.0"
 def build_app(service: str) -> FastAPI:
     """The service's app on default settings, whatever the environment says, in local mode as
     `make up` runs it (intake's POST /v1/dev/tokens documented) and with a key of its own."""
-    with _default_environment(), _environment(VOUCHERS_LOCAL_MODE="true",
-                                              VOUCHERS_TOKEN_KEY=signing_key.generate()):
+    with (
+        _default_environment(),
+        _environment(VOUCHERS_LOCAL_MODE="true", VOUCHERS_TOKEN_KEY=signing_key.generate()),
+    ):
         module = importlib.import_module(f"{service}.app")
         app: FastAPI = module.create_app()
     return app
@@ -53,8 +55,11 @@ def build_app(service: str) -> FastAPI:
 def _default_environment() -> Iterator[None]:
     """Hide variables naming any setting (KAFKA_BOOTSTRAP_SERVERS, ...) while apps are built."""
     names = {name.upper() for name in CommonSettings.model_fields}
-    hidden = {k: v for k, v in os.environ.items()
-              if k.upper() in names or k.upper().endswith(("_HTTP_PORT", "_HTTP_HOST"))}
+    hidden = {
+        k: v
+        for k, v in os.environ.items()
+        if k.upper() in names or k.upper().endswith(("_HTTP_PORT", "_HTTP_HOST"))
+    }
     for key in hidden:
         del os.environ[key]
     try:
@@ -76,10 +81,14 @@ def _environment(**values: str) -> Iterator[None]:
 def asyncapi(service: str) -> dict[str, Any]:
     app = build_app(service)
     spec = AsyncAPI(
-        app.state.broker, title=app.title, version=importlib.metadata.version(f"vouchers-{service}"),
-        description=(f"Kafka topics the {service} service reads and writes. Every message is a "
-                     "CloudEvents 1.0 event in Kafka binary mode (ce_* headers), keyed by applicant "
-                     "USCC, with a JSON body; see docs/asyncapi/ in the repository."),
+        app.state.broker,
+        title=app.title,
+        version=importlib.metadata.version(f"vouchers-{service}"),
+        description=(
+            f"Kafka topics the {service} service reads and writes. Every message is a "
+            "CloudEvents 1.0 event in Kafka binary mode (ce_* headers), keyed by applicant "
+            "USCC, with a JSON body; see docs/asyncapi/ in the repository."
+        ),
     )
     document: dict[str, Any] = spec.to_specification().to_jsonable()
     return with_event_payloads(document)
@@ -103,11 +112,11 @@ def with_event_payloads(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def _describe_event_message(message: dict[str, Any], on_topic: list[EventContract],
-                            schemas: dict[str, Any]) -> None:
+def _describe_event_message(
+    message: dict[str, Any], on_topic: list[EventContract], schemas: dict[str, Any]
+) -> None:
     models = list(dict.fromkeys(c.model for c in on_topic))
-    refs, definitions = models_json_schema([(m, "serialization") for m in models],
-                                           ref_template=SCHEMAS_REF)
+    refs, definitions = models_json_schema([(m, "serialization") for m in models], ref_template=SCHEMAS_REF)
     schemas.update(open_objects(definitions.get("$defs", {})))
     payloads = [refs[(m, "serialization")] for m in models]
     types = [c.event_type for c in on_topic]
@@ -115,24 +124,40 @@ def _describe_event_message(message: dict[str, Any], on_topic: list[EventContrac
     message["contentType"] = "application/json"
     message["summary"] = ", ".join(types)
     message["headers"] = cloudevents_headers(types)
-    message["bindings"] = {"kafka": {"key": {"type": "string", "description": "applicant USCC"},
-                                     "bindingVersion": KAFKA_BINDING_VERSION}}
+    message["bindings"] = {
+        "kafka": {
+            "key": {"type": "string", "description": "applicant USCC"},
+            "bindingVersion": KAFKA_BINDING_VERSION,
+        }
+    }
 
 
 def _describe_dead_letter(message: dict[str, Any], address: str) -> None:
     headers = cloudevents_headers([], required=False)
-    headers["properties"].update({
-        "dlq_id": {"type": "string", "description": "service/topic/partition/offset: the same "
-                   "each time one service parks one record; readers keep the first of each id"},
-        "dlq_error": {"type": "string", "description": "the error, at most 2000 characters"},
-        "dlq_error_class": {"type": "string"},
-        "dlq_attempts": {"type": "string", "description": "failed attempts counted, as a decimal"},
-        "dlq_original_topic": {"type": "string", "const": address.removesuffix(".dlq")},
-        "dlq_service": {"type": "string"},
-        "dlq_at": {"type": "string", "format": "date-time"},
-    })
-    headers["required"] = ["dlq_id", "dlq_error", "dlq_error_class", "dlq_attempts", "dlq_original_topic",
-                           "dlq_service", "dlq_at"]
+    headers["properties"].update(
+        {
+            "dlq_id": {
+                "type": "string",
+                "description": "service/topic/partition/offset: the same "
+                "each time one service parks one record; readers keep the first of each id",
+            },
+            "dlq_error": {"type": "string", "description": "the error, at most 2000 characters"},
+            "dlq_error_class": {"type": "string"},
+            "dlq_attempts": {"type": "string", "description": "failed attempts counted, as a decimal"},
+            "dlq_original_topic": {"type": "string", "const": address.removesuffix(".dlq")},
+            "dlq_service": {"type": "string"},
+            "dlq_at": {"type": "string", "format": "date-time"},
+        }
+    )
+    headers["required"] = [
+        "dlq_id",
+        "dlq_error",
+        "dlq_error_class",
+        "dlq_attempts",
+        "dlq_original_topic",
+        "dlq_service",
+        "dlq_at",
+    ]
     message["headers"] = headers
     message["summary"] = "A record that could not be processed, as it arrived (any bytes)"
 
@@ -150,8 +175,10 @@ def cloudevents_headers(types: Sequence[str], *, required: bool = True) -> dict[
             "ce_source": {"type": "string", "description": "/vouchers/<service>"},
             "ce_specversion": {"type": "string", "const": "1.0"},
             "ce_time": {"type": "string", "format": "date-time"},
-            "ce_subject": {"type": "string",
-                           "description": "the application id (the kind, for reference data)"},
+            "ce_subject": {
+                "type": "string",
+                "description": "the application id (the kind, for reference data)",
+            },
             "content-type": {"type": "string", "const": "application/json"},
             "correlation_id": {"type": "string"},
         },
@@ -165,8 +192,7 @@ def _prune_unreferenced(document: dict[str, Any]) -> None:
     prefix = "#/components/schemas/"
     outside = {k: v for k, v in document.items() if k != "components"}
     seen: set[str] = set()
-    todo = [r for r in _refs([outside, document["components"].get("messages", {})])
-            if r.startswith(prefix)]
+    todo = [r for r in _refs([outside, document["components"].get("messages", {})]) if r.startswith(prefix)]
     while todo:
         name = todo.pop().removeprefix(prefix)
         if name in seen or name not in schemas:
@@ -228,8 +254,10 @@ def write(directory: Path = DOCS_DIR) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m vouchers_shared.observability.docs",
-                                     description="Write or check the AsyncAPI and OpenAPI documents.")
+    parser = argparse.ArgumentParser(
+        prog="python -m vouchers_shared.observability.docs",
+        description="Write or check the AsyncAPI and OpenAPI documents.",
+    )
     parser.add_argument("--write", action="store_true", help="regenerate the documents")
     parser.add_argument("--check", action="store_true", help="compare them with the apps (default)")
     parser.add_argument("--dir", type=Path, default=DOCS_DIR, help=f"default: {DOCS_DIR}")

@@ -30,17 +30,24 @@ def health_router(readiness: ReadinessCheck) -> APIRouter:
         """The process is up and its event loop answers."""
         return {"status": "live"}
 
-    @router.get("/health/ready", response_model=Readiness, responses={
-        503: {"model": Readiness, "description": "Kafka or the store does not answer"}})
+    @router.get(
+        "/health/ready",
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "Kafka or the store does not answer"}},
+    )
     async def ready() -> JSONResponse:
         """Kafka and the store answer; a load balancer sends work only when this is 200."""
         checks = await readiness()
         ok = all(checks.values())
-        return JSONResponse({"status": "ready" if ok else "not_ready", "checks": checks},
-                            status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ready" if ok else "not_ready", "checks": checks}, status_code=200 if ok else 503
+        )
 
-    @router.get("/metrics", response_class=Response, responses={
-        200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
+    @router.get(
+        "/metrics",
+        response_class=Response,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
     async def metrics() -> Response:
         """Prometheus text format."""
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -22,9 +22,27 @@ from stdnum.exceptions import ValidationError as StdnumError
 from structlog.typing import Processor
 
 PERSONAL_KEYS = frozenset(
-    {"name", "person_id", "person_ids", "mobile", "phone", "email", "contact", "contact_name",
-     "legal_representative", "lead", "members", "officers", "shareholders", "holder_id",
-     "recipient", "recipients", "id_number", "evidence", "input"}
+    {
+        "name",
+        "person_id",
+        "person_ids",
+        "mobile",
+        "phone",
+        "email",
+        "contact",
+        "contact_name",
+        "legal_representative",
+        "lead",
+        "members",
+        "officers",
+        "shareholders",
+        "holder_id",
+        "recipient",
+        "recipients",
+        "id_number",
+        "evidence",
+        "input",
+    }
 )  # `evidence` names the people linking two companies; `input` is what a validation error got
 MASK = "***"
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -91,8 +109,9 @@ def mask_personal_data(
 
 
 def add_service(service: str) -> Processor:
-    def processor(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]
-                  ) -> MutableMapping[str, Any]:
+    def processor(
+        _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
         event_dict.setdefault("service", service)
         return event_dict
 
@@ -150,4 +169,6 @@ def configure_logging(service: str, level: str = "INFO") -> None:
 def _is_plain_stdout_handler(handler: logging.Handler) -> bool:
     """A handler `logging.basicConfig` left on stdout/stderr, which would print lines twice."""
     return type(handler) is logging.StreamHandler and getattr(handler, "stream", None) in (
-        sys.stdout, sys.stderr)
+        sys.stdout,
+        sys.stderr,
+    )

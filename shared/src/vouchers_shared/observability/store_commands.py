@@ -19,11 +19,13 @@ from prometheus_client import Counter
 from pymongo import monitoring
 
 STORE_COMMANDS = Counter(
-    "vouchers_store_commands_total", "Commands sent to the store (round trips)",
+    "vouchers_store_commands_total",
+    "Commands sent to the store (round trips)",
     ["service", "command", "collection"],
 )
 STORE_COMMAND_BYTES = Counter(
-    "vouchers_store_command_bytes_total", "BSON bytes of store commands and replies",
+    "vouchers_store_command_bytes_total",
+    "BSON bytes of store commands and replies",
     ["service", "command", "collection", "direction"],
 )
 
@@ -50,8 +52,7 @@ class CommandCounter(monitoring.CommandListener):
         self._lock = threading.Lock()  # PyMongo may call back from its own threads
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        labels = (event.command_name, collection_of(event.command_name, event.database_name,
-                                                    event.command))
+        labels = (event.command_name, collection_of(event.command_name, event.database_name, event.command))
         with self._lock:
             self._pending[(event.connection_id, event.request_id)] = labels
         STORE_COMMANDS.labels(self.service, *labels).inc()
@@ -65,7 +66,8 @@ class CommandCounter(monitoring.CommandListener):
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         self._done(event)
 
-    def _done(self, event: monitoring.CommandSucceededEvent | monitoring.CommandFailedEvent
-              ) -> tuple[str, str] | None:
+    def _done(
+        self, event: monitoring.CommandSucceededEvent | monitoring.CommandFailedEvent
+    ) -> tuple[str, str] | None:
         with self._lock:
             return self._pending.pop((event.connection_id, event.request_id), None)

@@ -96,9 +96,15 @@ async def running_in_memory(app: FastAPI, mongo: MemoryMongo | None = None) -> A
     store = mongo or MemoryMongo()
     async with TestKafkaBroker(broker):
         recorder = RecordingPublisher(broker)
-        runtime = Runtime(wiring.name, wiring.settings, broker, store.as_client(), recorder,
-                          RecordProcessor(recorder, wiring.name),
-                          ProgramClock.from_setting(wiring.settings.voucher_clock))
+        runtime = Runtime(
+            wiring.name,
+            wiring.settings,
+            broker,
+            store.as_client(),
+            recorder,
+            RecordProcessor(recorder, wiring.name),
+            ProgramClock.from_setting(wiring.settings.voucher_clock),
+        )
         wiring.adopt(runtime)
         await wiring.on_start(runtime)
         try:
@@ -107,20 +113,45 @@ async def running_in_memory(app: FastAPI, mongo: MemoryMongo | None = None) -> A
             await runtime.drain(1.0)
 
 
-def event(topic: str, event_type: str, source: str, payload: BaseModel, *, key: str, subject: str,
-          at: datetime, event_id: str | None = None) -> Outgoing:
+def event(
+    topic: str,
+    event_type: str,
+    source: str,
+    payload: BaseModel,
+    *,
+    key: str,
+    subject: str,
+    at: datetime,
+    event_id: str | None = None,
+) -> Outgoing:
     """An event as the suite's producers publish it: CloudEvents headers, keyed by USCC."""
-    return Outgoing(topic=topic, key=key, payload=payload, correlation_id=subject,
-                    envelope=Envelope.new(event_type, source, subject, id_=event_id, time=at))
+    return Outgoing(
+        topic=topic,
+        key=key,
+        payload=payload,
+        correlation_id=subject,
+        envelope=Envelope.new(event_type, source, subject, id_=event_id, time=at),
+    )
 
 
 def application_submitted(application: Application, application_id: str, at: datetime) -> Outgoing:
     """`application.submitted` as intake publishes it."""
-    payload = ApplicationSubmitted(application_id=application_id, applicant_uscc=application.applicant.uscc,
-                                   submitted_at=at, application=application)
-    return event(topics.APPLICATIONS, topics.APPLICATION_SUBMITTED, "/vouchers/intake", payload,
-                 key=application.applicant.uscc, subject=application_id, at=at,
-                 event_id=f"{application_id}/submitted")
+    payload = ApplicationSubmitted(
+        application_id=application_id,
+        applicant_uscc=application.applicant.uscc,
+        submitted_at=at,
+        application=application,
+    )
+    return event(
+        topics.APPLICATIONS,
+        topics.APPLICATION_SUBMITTED,
+        "/vouchers/intake",
+        payload,
+        key=application.applicant.uscc,
+        subject=application_id,
+        at=at,
+        event_id=f"{application_id}/submitted",
+    )
 
 
 def refdata_loaded(kind: str, items: list[Any], at: datetime) -> Outgoing:
@@ -128,5 +159,13 @@ def refdata_loaded(kind: str, items: list[Any], at: datetime) -> Outgoing:
     canonical = [item.model_dump(mode="json") for item in ITEM_LISTS[kind].validate_python(items)]
     version = f"{at.astimezone(UTC):%Y%m%dT%H%M%S%fZ}-memory"
     snapshot = Snapshot(kind=kind, version=version, loaded_at=at, loaded_by="test", items=canonical)
-    return event(topics.refdata_topic(kind), topics.REFDATA_LOADED, "/vouchers/refdata", snapshot,
-                 key=kind, subject=kind, at=at, event_id=f"refdata/{kind}/{version}")
+    return event(
+        topics.refdata_topic(kind),
+        topics.REFDATA_LOADED,
+        "/vouchers/refdata",
+        snapshot,
+        key=kind,
+        subject=kind,
+        at=at,
+        event_id=f"refdata/{kind}/{version}",
+    )

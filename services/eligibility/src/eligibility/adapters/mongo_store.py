@@ -27,8 +27,7 @@ class EligibilityStore:
         self.contract_index = db["applicant_contracts"]
 
     async def ensure_indexes(self) -> None:
-        await ensure_index(self.applications, [("applicant_uscc", ASCENDING),
-                                              ("program_year", ASCENDING)])
+        await ensure_index(self.applications, [("applicant_uscc", ASCENDING), ("program_year", ASCENDING)])
 
     async def remember(self, application_id: str, fields: Document) -> bool:
         """Store the application once; later deliveries keep the first copy. False if stored before."""
@@ -41,15 +40,17 @@ class EligibilityStore:
     async def application(self, application_id: str) -> Document | None:
         return await self.applications.find_one({"_id": application_id})
 
-    async def record(self, application_id: str, stage: str, outbox: list[Document],
-                     extra: Document | None = None) -> None:
+    async def record(
+        self, application_id: str, stage: str, outbox: list[Document], extra: Document | None = None
+    ) -> None:
         """Keep what a stage emitted, so a redelivery re-emits exactly the same events."""
         await self.applications.update_one(
             {"_id": application_id}, {"$set": {f"emitted.{stage}": outbox, **(extra or {})}}
         )
 
-    async def earlier_contracts(self, applicant_uscc: str, program_year: int,
-                                before: Document) -> set[tuple[str, str]]:
+    async def earlier_contracts(
+        self, applicant_uscc: str, program_year: int, before: Document
+    ) -> set[tuple[str, str]]:
         """(provider, contract number) of this applicant's live applications assessed before `before`.
 
         "Earlier" is the order the rule book handles one applicant's applications in (one
@@ -66,22 +67,27 @@ class EligibilityStore:
                 seen.update(tuple(c.split("|", 1)) for c in contracts)
         return seen
 
-    async def mark_assessed(self, application_id: str, applicant_uscc: str, program_year: int,
-                            contracts: list[str]) -> None:
+    async def mark_assessed(
+        self, application_id: str, applicant_uscc: str, program_year: int, contracts: list[str]
+    ) -> None:
         """Enter the application in its applicant's index once the rule book has assessed it
         (idempotent: a redelivery sets the same entry again)."""
         await self.contract_index.update_one(
             {"_id": _ledger_id(applicant_uscc, program_year)},
-            {"$set": {f"assessed.{application_id}": contracts}}, upsert=True)
+            {"$set": {f"assessed.{application_id}": contracts}},
+            upsert=True,
+        )
 
-    async def mark_finally_rejected(self, application_id: str, applicant_uscc: str,
-                                    program_year: int) -> None:
+    async def mark_finally_rejected(
+        self, application_id: str, applicant_uscc: str, program_year: int
+    ) -> None:
         """A finally rejected application no longer holds its contracts."""
         await self.contract_index.update_one(
             {"_id": _ledger_id(applicant_uscc, program_year)},
-            {"$set": {f"rejected.{application_id}": True}}, upsert=True)
-        await self.applications.update_one({"_id": application_id},
-                                           {"$set": {"finally_rejected": True}})
+            {"$set": {f"rejected.{application_id}": True}},
+            upsert=True,
+        )
+        await self.applications.update_one({"_id": application_id}, {"$set": {"finally_rejected": True}})
 
     async def ledger(self, applicant_uscc: str, program_year: int) -> Ledger:
         doc = await self.ledgers.find_one({"_id": _ledger_id(applicant_uscc, program_year)})
@@ -99,8 +105,11 @@ class EligibilityStore:
         """
         if after is before:
             return
-        doc = {"_id": _ledger_id(after.applicant_uscc, after.program_year),
-               **after.model_dump(mode="json"), "revision": before.revision + 1}
+        doc = {
+            "_id": _ledger_id(after.applicant_uscc, after.program_year),
+            **after.model_dump(mode="json"),
+            "revision": before.revision + 1,
+        }
         if before.revision == 0:
             try:
                 await self.ledgers.insert_one(doc)

@@ -46,19 +46,20 @@ def deduction_rate(app: Application, params: ProgramParams) -> Outcome:
             f"企业于{day(a.registered_on)}注册，至指南发布之日（{published}）未满一周年，"
             f"抵扣比例为{rate:.0%}。",
             f"Registered on {day(a.registered_on)}, less than a year before the guide was "
-            f"published ({published}): rate {rate:.0%}.", **details,
+            f"published ({published}): rate {rate:.0%}.",
+            **details,
         )
     if a.public_institution and young.registered_young(a.registered_on):
         return Outcome.ok(
             f"申请单位为事业单位，不属于企业，注册未满一周年亦不适用提高比例，抵扣比例为{rate:.0%}。",
-            f"A public institution is not an enterprise, however recently registered: rate "
-            f"{rate:.0%}.", **details,
+            f"A public institution is not an enterprise, however recently registered: rate {rate:.0%}.",
+            **details,
         )
     return Outcome.ok(
-        f"抵扣比例为{rate:.0%}（注册时间未满一周年的企业方可提高至"
-        f"{params.young_enterprise_rate:.0%}）。",
+        f"抵扣比例为{rate:.0%}（注册时间未满一周年的企业方可提高至{params.young_enterprise_rate:.0%}）。",
         f"Rate {rate:.0%}; only enterprises registered less than a year before the guide was "
-        f"published ({published}) get {params.young_enterprise_rate:.0%}.", **details,
+        f"published ({published}) get {params.young_enterprise_rate:.0%}.",
+        **details,
     )
 
 
@@ -69,12 +70,14 @@ def min_spend(eligible_spend: Decimal, passing: int, params: ProgramParams) -> O
     # book states; spend declared in the applicant's other applications this year is not added.
     least = params.min_annual_spend_cny
     details: dict[str, str | None] = {
-        "observed": cny(eligible_spend), "limit": cny(least),
+        "observed": cny(eligible_spend),
+        "limit": cny(least),
         "clause": params.clause("min_annual_spend_cny"),
     }
     if passing == 0:
         return Outcome.fail(
-            "没有符合条件的服务合同。", "No contract passes the contract rules.",
+            "没有符合条件的服务合同。",
+            "No contract passes the contract rules.",
             **{**details, "observed": cny(ZERO)},
         )
     if eligible_spend >= least:
@@ -85,7 +88,8 @@ def min_spend(eligible_spend: Decimal, passing: int, params: ProgramParams) -> O
         )
     return Outcome.fail(
         f"符合条件的合同金额合计{shown(eligible_spend)}元，未达到{shown(least)}元。",
-        f"Eligible spend of CNY {shown(eligible_spend)} is below CNY {shown(least)}.", **details,
+        f"Eligible spend of CNY {shown(eligible_spend)} is below CNY {shown(least)}.",
+        **details,
     )
 
 
@@ -168,25 +172,33 @@ def annual_cap(alloc: Allocation, room: Room, params: ProgramParams) -> Outcome:
     """The voucher fits in what is left of the yearly cap; no room left fails."""
     left = room.left
     details: dict[str, str | None] = {
-        "observed": cny(alloc.uncapped), "limit": cny(left),
+        "observed": cny(alloc.uncapped),
+        "limit": cny(left),
         "clause": params.clause("annual_cap_cny"),
     }
-    used_zh = (f"（年度额度{shown(room.cap)}元，上年度未兑现{shown(room.prior_unredeemed)}元，"
-               f"本年度已申请{shown(room.reserved_or_granted)}元）")
-    used_en = (f" (cap CNY {shown(room.cap)}, prior-year unredeemed "
-               f"CNY {shown(room.prior_unredeemed)}, this year so far "
-               f"CNY {shown(room.reserved_or_granted)})")
+    used_zh = (
+        f"（年度额度{shown(room.cap)}元，上年度未兑现{shown(room.prior_unredeemed)}元，"
+        f"本年度已申请{shown(room.reserved_or_granted)}元）"
+    )
+    used_en = (
+        f" (cap CNY {shown(room.cap)}, prior-year unredeemed "
+        f"CNY {shown(room.prior_unredeemed)}, this year so far "
+        f"CNY {shown(room.reserved_or_granted)})"
+    )
     if left <= 0:
         return Outcome.fail(
             "本年度训力券额度已用完" + used_zh + "。",
-            "No room is left under the yearly cap" + used_en + ".", **details,
+            "No room is left under the yearly cap" + used_en + ".",
+            **details,
         )
     if alloc.uncapped > left:
         return Outcome.ok(
             f"按比例计算{shown(alloc.uncapped)}元，超过剩余额度，核定为{shown(alloc.total)}元"
-            + used_zh + "。",
+            + used_zh
+            + "。",
             f"CNY {shown(alloc.uncapped)} exceeds the room left; the voucher is capped at "
-            f"CNY {shown(alloc.total)}" + used_en + ".", **details,
+            f"CNY {shown(alloc.total)}" + used_en + ".",
+            **details,
         )
     return Outcome.ok(
         f"核定训力券{shown(alloc.total)}元，未超过剩余额度{shown(left)}元" + used_zh + "。",

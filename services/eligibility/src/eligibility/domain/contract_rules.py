@@ -17,7 +17,10 @@ ContractKey = tuple[str, str]
 
 TRAINING_KINDS = ("pretraining", "sft", "rl", "other")
 TRAINING_KIND_NAMES = {
-    "pretraining": "预训练", "sft": "有监督微调", "rl": "强化学习", "other": "其他训练",
+    "pretraining": "预训练",
+    "sft": "有监督微调",
+    "rl": "强化学习",
+    "other": "其他训练",
 }
 SERVICE_TYPE_NAMES = {"training": "训练", "inference": "推理"}
 Providers = Mapping[str, ProviderBatches]
@@ -63,12 +66,15 @@ def _no_window(batch: int | None, what_zh: str, what_en: str, observed: str) -> 
         return Outcome.fail(
             f"服务机构不在入库名单，批次未知，无法判断{what_zh}。",
             f"The provider is not registered, so its batch and window are unknown: the {what_en} "
-            "cannot be judged.", observed=observed, limit="batch unknown",
+            "cannot be judged.",
+            observed=observed,
+            limit="batch unknown",
         )
     return Outcome.fail(
         f"本年度指南未规定第{batch}批入库服务机构的合同时间，无法判断{what_zh}。",
-        f"This program year sets no window for provider batch {batch}: the {what_en} cannot be "
-        "judged.", observed=observed, limit=f"no window for batch {batch}",
+        f"This program year sets no window for provider batch {batch}: the {what_en} cannot be judged.",
+        observed=observed,
+        limit=f"no window for batch {batch}",
     )
 
 
@@ -80,7 +86,8 @@ def provider_registered(c: Contract, providers: Providers) -> Outcome:
         return Outcome.fail(
             f"服务机构{c.provider_name}（{c.provider_uscc}）不是训力券入库服务机构。",
             f"The provider {c.provider_uscc} is not a registered voucher service provider.",
-            observed=c.provider_uscc, limit="registered provider",
+            observed=c.provider_uscc,
+            limit="registered provider",
         )
     batch, first = admitted.batch_of(c.service_type), admitted.first_batch
     zh, en = f"服务机构为第{first}批入库服务机构", f"The provider is registered (batch {first}"
@@ -102,13 +109,15 @@ def signing_window(c: Contract, providers: Providers, params: ProgramParams) -> 
     if window.contains(c.signed_on):
         return Outcome.ok(
             f"合同签订于{day(c.signed_on)}，在{zh}服务机构的合同时间内。",
-            f"Signed on {day(c.signed_on)}, inside the window of {en}.", **details,
+            f"Signed on {day(c.signed_on)}, inside the window of {en}.",
+            **details,
         )
     return Outcome.fail(
         f"合同签订于{day(c.signed_on)}，不在{zh}服务机构的合同时间"
         f"（{day(window.opens)}至{day(window.closes)}）内。",
         f"Signed on {day(c.signed_on)}, outside the window of {en} "
-        f"({day(window.opens)} to {day(window.closes)}).", **details,
+        f"({day(window.opens)} to {day(window.closes)}).",
+        **details,
     )
 
 
@@ -120,24 +129,25 @@ def service_period(c: Contract, providers: Providers, params: ProgramParams) -> 
     if window is None or batch is None:
         return _no_window(batch, "服务期", "service period", period)
     details: dict[str, str | None] = {
-        "observed": period, "limit": f"{day(window.opens)} .. {day(window.closes)}",
+        "observed": period,
+        "limit": f"{day(window.opens)} .. {day(window.closes)}",
     }
     # 在上述期间完成 is read as start and end both inside the window. A service starting before
     # the signing date is not refused: the guide dates the contract and the work separately.
     if c.service_end < c.service_start:
-        return Outcome.fail(
-            "服务结束日期早于开始日期。", "The service ends before it starts.", **details
-        )
+        return Outcome.fail("服务结束日期早于开始日期。", "The service ends before it starts.", **details)
     zh, en = _batch_words(c, batch)
     if window.contains(c.service_start) and window.contains(c.service_end):
         return Outcome.ok(
             f"服务期在{zh}服务机构的合同时间内完成。",
-            f"The service runs inside the window of {en}.", **details,
+            f"The service runs inside the window of {en}.",
+            **details,
         )
     return Outcome.fail(
         f"服务期（{day(c.service_start)}至{day(c.service_end)}）超出{zh}服务机构的"
         f"合同时间（{day(window.opens)}至{day(window.closes)}）。",
-        f"The service ({period}) does not lie inside the window of {en}.", **details,
+        f"The service ({period}) does not lie inside the window of {en}.",
+        **details,
     )
 
 
@@ -175,7 +185,8 @@ def content(c: Contract) -> Outcome:
         zh = f"大模型训练（{kind_zh}）"
     return Outcome.ok(
         f"合同内容为{zh}，收费金额{shown(c.amount_cny)}元。",
-        f"The contract is for {what}, amount CNY {shown(c.amount_cny)}.", **details,
+        f"The contract is for {what}, amount CNY {shown(c.amount_cny)}.",
+        **details,
     )
 
 
@@ -188,7 +199,8 @@ def other_funding(c: Contract, params: ProgramParams) -> Outcome:
     other = c.other_public_funding_cny
     pct = f"{params.other_funding_max_ratio * 100:.0f}%"
     details: dict[str, str | None] = {
-        "observed": cny(other), "limit": cny(limit),
+        "observed": cny(other),
+        "limit": cny(limit),
         "clause": params.clause("other_funding_max_ratio"),
     }
     if other <= limit:
@@ -198,10 +210,10 @@ def other_funding(c: Contract, params: ProgramParams) -> Outcome:
             **details,
         )
     return Outcome.fail(
-        f"其他各级财政资金资助累计{shown(other)}元，超过合同金额的{pct}（{shown(limit)}元），"
-        "不予资助。",
+        f"其他各级财政资金资助累计{shown(other)}元，超过合同金额的{pct}（{shown(limit)}元），不予资助。",
         f"Other public funding of CNY {shown(other)} is more than {pct} of the contract amount "
-        f"(CNY {shown(limit)}).", **details,
+        f"(CNY {shown(limit)}).",
+        **details,
     )
 
 
@@ -211,22 +223,27 @@ def not_duplicate(
 ) -> Outcome:
     """The contract is not declared twice: not in another live application, not twice here."""
     key = contract_key(c)
-    details: dict[str, str | None] = {"observed": f"{c.provider_uscc}/{c.contract_no}",
-                                      "limit": "declared once"}
+    details: dict[str, str | None] = {
+        "observed": f"{c.provider_uscc}/{c.contract_no}",
+        "limit": "declared once",
+    }
     if key in declared_elsewhere:
         return Outcome.fail(
             f"合同{c.contract_no}已在本单位本年度的其他申请中申报，不得重复抵扣。",
             f"Contract {c.contract_no} is already declared in another application of this "
-            "applicant this year.", **details,
+            "applicant this year.",
+            **details,
         )
     # Both copies fail, so which one survives never depends on the order they were listed in.
     if key in repeated_here:
         return Outcome.fail(
             f"合同{c.contract_no}在本申请中重复申报。",
-            f"Contract {c.contract_no} is declared more than once in this application.", **details,
+            f"Contract {c.contract_no} is declared more than once in this application.",
+            **details,
         )
     return Outcome.ok(
-        f"合同{c.contract_no}未重复申报。", f"Contract {c.contract_no} is declared once.",
+        f"合同{c.contract_no}未重复申报。",
+        f"Contract {c.contract_no} is declared once.",
         **details,
     )
 

@@ -44,21 +44,27 @@ class Ledger(BaseModel):
             return self
         if amount > self.room(annual_cap):
             raise OverCap(f"{amount} is over the {self.room(annual_cap)} left under the cap")
-        return self.model_copy(update={"reserved": {**self.reserved, application_id: amount},
-                                       "revision": self.revision + 1})
+        return self.model_copy(
+            update={"reserved": {**self.reserved, application_id: amount}, "revision": self.revision + 1}
+        )
 
     def release(self, application_id: str) -> Ledger:
         """A final rejection gives the room back."""
         if application_id not in self.reserved:
             if application_id in self.released or application_id in self.granted:
                 return self
-            return self.model_copy(update={"released": {**self.released, application_id: ZERO},
-                                           "revision": self.revision + 1})
+            return self.model_copy(
+                update={"released": {**self.released, application_id: ZERO}, "revision": self.revision + 1}
+            )
         reserved = dict(self.reserved)
         amount = reserved.pop(application_id)
-        return self.model_copy(update={"reserved": reserved,
-                                       "released": {**self.released, application_id: amount},
-                                       "revision": self.revision + 1})
+        return self.model_copy(
+            update={
+                "reserved": reserved,
+                "released": {**self.released, application_id: amount},
+                "revision": self.revision + 1,
+            }
+        )
 
     def reservation(self, application_id: str) -> Decimal | None:
         """What is reserved or granted for the application, or None when nothing is."""
@@ -77,13 +83,18 @@ class Ledger(BaseModel):
         if application_id not in self.reserved:
             raise UnreservedGrant(f"{application_id}: approved for {amount} with nothing reserved")
         if self.reserved[application_id] != amount:
-            raise UnreservedGrant(f"{application_id}: approved for {amount}, "
-                                  f"{self.reserved[application_id]} reserved")
+            raise UnreservedGrant(
+                f"{application_id}: approved for {amount}, {self.reserved[application_id]} reserved"
+            )
         reserved = dict(self.reserved)
         reserved.pop(application_id)
-        return self.model_copy(update={"reserved": reserved,
-                                       "granted": {**self.granted, application_id: amount},
-                                       "revision": self.revision + 1})
+        return self.model_copy(
+            update={
+                "reserved": reserved,
+                "granted": {**self.granted, application_id: amount},
+                "revision": self.revision + 1,
+            }
+        )
 
 
 class OverCap(Exception):

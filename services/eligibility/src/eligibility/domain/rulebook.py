@@ -112,8 +112,11 @@ def assess(
     """Apply every applicant, contract and amount rule to one application."""
     _same_year(application, params)
     applicant = applicant_findings(
-        application, submitted_at=submitted_at, providers=refs.providers,
-        restrictions=refs.restrictions, params=params,
+        application,
+        submitted_at=submitted_at,
+        providers=refs.providers,
+        restrictions=refs.restrictions,
+        params=params,
     )
     screened, unmatched_coi = _screen_contracts(application, coi, refs, params)
     counted = [s.contract for s in screened if s.counted]
@@ -153,13 +156,10 @@ def _decide(deciding: list[Finding], *, held: bool) -> Decision:
     return "pass"
 
 
-def _room(
-    app: Application, refs: EligibilityRefs, ledger: LedgerView, params: ProgramParams
-) -> Room:
+def _room(app: Application, refs: EligibilityRefs, ledger: LedgerView, params: ProgramParams) -> Room:
     # The ledger keeps the prior-year figure it was opened with; an operator may have loaded a
     # newer one since. The larger of the two is used, so a lag between them never over-grants.
-    prior = max(ledger.prior_unredeemed_cny,
-                refs.prior_year_unredeemed.get(app.applicant.uscc, ZERO))
+    prior = max(ledger.prior_unredeemed_cny, refs.prior_year_unredeemed.get(app.applicant.uscc, ZERO))
     return Room(params.annual_cap_cny, prior, ledger.reserved_or_granted_cny)
 
 
@@ -184,8 +184,11 @@ def _screen_contracts(
     screened: list[_Screened] = []
     for c in app.contracts:
         rules = contract_findings(
-            c, providers=refs.providers, declared_elsewhere=refs.declared_contracts,
-            repeated_here=repeated, params=params,
+            c,
+            providers=refs.providers,
+            declared_elsewhere=refs.declared_contracts,
+            repeated_here=repeated,
+            params=params,
         )
         coi_here = coi_findings.pop(c.contract_no, [])
         verdict = verdicts.get(contract_key(c))

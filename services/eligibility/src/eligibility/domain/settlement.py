@@ -52,17 +52,32 @@ def settle_review(
     verdict stays failed: a review never overrides a rule that failed.
     """
     if outcome == "fail" or voucher is None:
-        return Verdict(application_id=application_id, outcome="fail", findings=list(proposed),
-                       voucher=None, reserve_cny=ZERO)
+        return Verdict(
+            application_id=application_id,
+            outcome="fail",
+            findings=list(proposed),
+            voucher=None,
+            reserve_cny=ZERO,
+        )
     alloc = allocate(counted_contracts(application, voucher), voucher.rate, room.left)
     cap = annual_cap(alloc, room, params)
     findings = [cap if f.rule == CAP_RULE else f for f in proposed]
     if not any(f.rule == CAP_RULE for f in proposed):
         findings.append(cap)
     if cap.result == "fail" or alloc.total <= ZERO:
-        return Verdict(application_id=application_id, outcome="fail", findings=findings,
-                       voucher=None, reserve_cny=ZERO)
-    settled = Voucher(rate=alloc.rate, eligible_spend_cny=alloc.eligible_spend,
-                      total_cny=alloc.total, by_contract=list(alloc.by_contract))
-    return Verdict(application_id=application_id, outcome="pass", findings=findings,
-                   voucher=settled, reserve_cny=alloc.total)
+        return Verdict(
+            application_id=application_id, outcome="fail", findings=findings, voucher=None, reserve_cny=ZERO
+        )
+    settled = Voucher(
+        rate=alloc.rate,
+        eligible_spend_cny=alloc.eligible_spend,
+        total_cny=alloc.total,
+        by_contract=list(alloc.by_contract),
+    )
+    return Verdict(
+        application_id=application_id,
+        outcome="pass",
+        findings=findings,
+        voucher=settled,
+        reserve_cny=alloc.total,
+    )

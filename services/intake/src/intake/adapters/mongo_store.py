@@ -68,7 +68,8 @@ class IntakeStore:
         if document.get("outbox_pending"):
             with contextlib.suppress(DuplicateKeyError):
                 await self.outbox_markers.insert_one(
-                    {"_id": document["_id"], "due_at": document.get("outbox_due_at") or datetime.now(UTC)})
+                    {"_id": document["_id"], "due_at": document.get("outbox_due_at") or datetime.now(UTC)}
+                )
         try:
             await self.applications.insert_one(document)
         except DuplicateKeyError:
@@ -86,12 +87,16 @@ class IntakeStore:
 
     async def due_outboxes(self, now: datetime, limit: int = 100) -> list[str]:
         """Applications whose outbox is still unpublished at its due time (wall-clock)."""
-        cursor = self.outbox_markers.find({"due_at": {"$lte": now}}, {"_id": 1}) \
-            .sort("due_at", ASCENDING).limit(limit)
+        cursor = (
+            self.outbox_markers.find({"due_at": {"$lte": now}}, {"_id": 1})
+            .sort("due_at", ASCENDING)
+            .limit(limit)
+        )
         return [doc["_id"] async for doc in cursor]
 
-    async def claim_outbox(self, application_id: str, now: datetime,
-                           lease_until: datetime) -> Document | None:
+    async def claim_outbox(
+        self, application_id: str, now: datetime, lease_until: datetime
+    ) -> Document | None:
         """The application, if this relay alone may publish its outbox until `lease_until`.
 
         The claim is a document under the application's id: a unique insert is the one write

@@ -120,8 +120,12 @@ def _fold_check(view: StatusView, check: str, at: datetime, body: dict[str, Any]
     previous = view.checks.get(check)
     if previous is not None and previous.at > at:
         return  # an older verdict arriving late does not replace a newer one
-    view.checks[check] = Check(outcome=body["outcome"], findings=body.get("findings", []), at=at,
-                               refdata_versions=body.get("refdata_versions") or {})
+    view.checks[check] = Check(
+        outcome=body["outcome"],
+        findings=body.get("findings", []),
+        at=at,
+        refdata_versions=body.get("refdata_versions") or {},
+    )
     if check == "eligibility":
         view.voucher = body.get("voucher")
     if view.applicant_uscc is None:

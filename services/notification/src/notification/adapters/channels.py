@@ -57,9 +57,11 @@ def signing_key(secret: str) -> bytes:
     except (binascii.Error, ValueError):
         key = b""
     if not 24 <= len(key) <= 64:
-        raise ValueError("the webhook secret must be whsec_ and the base64 of 24 to 64 random bytes, e.g. "
-                         "python3 -c \"import base64, secrets; "
-                         "print('whsec_' + base64.b64encode(secrets.token_bytes(32)).decode())\"")
+        raise ValueError(
+            "the webhook secret must be whsec_ and the base64 of 24 to 64 random bytes, e.g. "
+            'python3 -c "import base64, secrets; '
+            "print('whsec_' + base64.b64encode(secrets.token_bytes(32)).decode())\""
+        )
     return key
 
 
@@ -166,8 +168,10 @@ class WebhookChannel:
     async def send(self, letter: Letter) -> None:
         """POST the letter; ChannelError unless the receiver answers 2xx."""
         body = self.payload(letter)
-        headers = {"Content-Type": "application/json; charset=utf-8",
-                   **webhook_headers(self._key, delivery_id(letter), self._now(), body)}
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            **webhook_headers(self._key, delivery_id(letter), self._now(), body),
+        }
         try:
             async with httpx.AsyncClient(timeout=self.timeout, transport=self._transport) as client:
                 response = await client.post(self.url, content=body, headers=headers)

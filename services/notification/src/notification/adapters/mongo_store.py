@@ -40,10 +40,22 @@ ORPHANED_MARKER = timedelta(hours=1)
 class StoredCase:
     """A case with what travels beside it: applicant details, events and letters to hand over."""
 
-    def __init__(self, case: Case, info: Document, outbox: list[Document], letters: list[Document],
-                 revision: int, entry: Document | None = None) -> None:
+    def __init__(
+        self,
+        case: Case,
+        info: Document,
+        outbox: list[Document],
+        letters: list[Document],
+        revision: int,
+        entry: Document | None = None,
+    ) -> None:
         self.case, self.info, self.outbox, self.letters, self.revision = (
-            case, info, outbox, letters, revision)
+            case,
+            info,
+            outbox,
+            letters,
+            revision,
+        )
         self.entry = entry  # the index entry as last written for this revision
 
 
@@ -84,11 +96,17 @@ class NotificationStore:
 
     async def save(self, stored: StoredCase) -> None:
         """Write only if nobody wrote since we read (revision), else retry the message."""
-        doc = {"_id": stored.case.application_id, "case": stored.case.model_dump(mode="json"),
-               "status": stored.case.status, "info": stored.info, "outbox": stored.outbox,
-               "has_outbox": bool(stored.outbox), "letters": stored.letters,
-               "letters_pending": any(not x.get("handed_over") for x in stored.letters),
-               "revision": stored.revision + 1}
+        doc = {
+            "_id": stored.case.application_id,
+            "case": stored.case.model_dump(mode="json"),
+            "status": stored.case.status,
+            "info": stored.info,
+            "outbox": stored.outbox,
+            "has_outbox": bool(stored.outbox),
+            "letters": stored.letters,
+            "letters_pending": any(not x.get("handed_over") for x in stored.letters),
+            "revision": stored.revision + 1,
+        }
         entry = _entry(doc)
         if entry != stored.entry:
             await self._put_entry(entry)
@@ -137,8 +155,9 @@ class NotificationStore:
         """Store a letter for sending; a letter handed over before is left as it is. Its marker
         in `letters_due` goes first, so no unsent letter is ever without one."""
         with contextlib.suppress(DuplicateKeyError):
-            await self.letters_due.insert_one({"_id": letter["_id"],
-                                               "next_attempt_at": letter["next_attempt_at"]})
+            await self.letters_due.insert_one(
+                {"_id": letter["_id"], "next_attempt_at": letter["next_attempt_at"]}
+            )
         with contextlib.suppress(DuplicateKeyError):
             await self.letters.insert_one(letter)
 
@@ -147,9 +166,15 @@ class NotificationStore:
         sent is dropped on the way; so is one whose letter never came (a hand-over cut short,
         which the case's next flush repeats), but only long after: a letter may be on its way
         into the store right now, just behind its marker."""
-        return await due_targets(self.letters_due, self.letters, due_field="next_attempt_at", now=now,
-                                 limit=limit, waiting=lambda letter: not letter.get("sent"),
-                                 orphaned_after=ORPHANED_MARKER)
+        return await due_targets(
+            self.letters_due,
+            self.letters,
+            due_field="next_attempt_at",
+            now=now,
+            limit=limit,
+            waiting=lambda letter: not letter.get("sent"),
+            orphaned_after=ORPHANED_MARKER,
+        )
 
     async def claim_letter(self, letter_id: str, token: str, now: datetime, until: datetime) -> bool:
         """Take the letter for one sending round unless another sender holds its lease.
@@ -165,20 +190,23 @@ class NotificationStore:
         slot = int(now.timestamp() // slot_s)
         for taken in (slot, slot + 1):
             try:
-                await self.letter_leases.insert_one({"_id": f"{letter_id}#{taken}", "token": token,
-                                                     "at": now})
+                await self.letter_leases.insert_one(
+                    {"_id": f"{letter_id}#{taken}", "token": token, "at": now}
+                )
             except DuplicateKeyError:
                 return False
         current = await self.letters.find_one({"_id": letter_id})
         if current is None or current.get("sent") or current.get("next_attempt_at", now) > now:
             return False
-        await self.letters.update_one({"_id": letter_id},
-                                      {"$set": {"claim": {"token": token, "until": until,
-                                                          "slots": [slot, slot + 1]}}})
+        await self.letters.update_one(
+            {"_id": letter_id},
+            {"$set": {"claim": {"token": token, "until": until, "slots": [slot, slot + 1]}}},
+        )
         return True
 
-    async def record_attempt(self, letter_id: str, token: str, attempt: Document,
-                             delivered_via: str | None) -> None:
+    async def record_attempt(
+        self, letter_id: str, token: str, attempt: Document, delivered_via: str | None
+    ) -> None:
         """Log one send with its outcome; a channel that delivered is never tried again."""
         update: dict[str, Any] = {"$push": {"attempts": attempt}}
         if delivered_via is not None:
@@ -188,16 +216,22 @@ class NotificationStore:
     async def release_letter(self, letter_id: str, token: str, fields: Document) -> None:
         """End the sending round: set `fields` (sent, next attempt) and give the lease up."""
         current = await find_if(self.letters, letter_id, _held_by(token))
-        await update_if(self.letters, letter_id, {"claim.token": token}, _held_by(token),
-                        {"$set": {**fields, "claim": None}})
+        await update_if(
+            self.letters,
+            letter_id,
+            {"claim.token": token},
+            _held_by(token),
+            {"$set": {**fields, "claim": None}},
+        )
         if current is not None:  # the round is over: its slots are free for the next one
             for slot in current["claim"].get("slots", []):
                 await self.letter_leases.delete_one({"_id": f"{letter_id}#{slot}"})
         if fields.get("sent"):
             await self.letters_due.delete_one({"_id": letter_id})
         elif "next_attempt_at" in fields:
-            await self.letters_due.update_one({"_id": letter_id},
-                                              {"$set": {"next_attempt_at": fields["next_attempt_at"]}})
+            await self.letters_due.update_one(
+                {"_id": letter_id}, {"$set": {"next_attempt_at": fields["next_attempt_at"]}}
+            )
 
     async def letters_of(self, application_id: str) -> list[Document]:
         return [d async for d in self.letters.find({"application_id": application_id})]
@@ -253,24 +287,38 @@ def _held_by(token: str) -> Callable[[Document], bool]:
 
 
 def _stored(doc: dict[str, Any]) -> StoredCase:
-    return StoredCase(Case.model_validate(doc["case"]), doc.get("info", {}), doc.get("outbox", []),
-                      doc.get("letters", []), int(doc.get("revision", 0)), _entry(doc))
+    return StoredCase(
+        Case.model_validate(doc["case"]),
+        doc.get("info", {}),
+        doc.get("outbox", []),
+        doc.get("letters", []),
+        int(doc.get("revision", 0)),
+        _entry(doc),
+    )
 
 
 def _entry(doc: dict[str, Any]) -> Document:
     """The index entry of a case document (dates as ISO text, as in the case itself)."""
     case = doc["case"]
-    return {"_id": doc["_id"], "status": doc["status"], "opened_at": case["opened_at"],
-            "notice_starts_on": case.get("notice_starts_on"),
-            "notice_ends_on": case.get("notice_ends_on"),
-            "pending": bool(doc.get("has_outbox") or doc.get("letters_pending"))}
+    return {
+        "_id": doc["_id"],
+        "status": doc["status"],
+        "opened_at": case["opened_at"],
+        "notice_starts_on": case.get("notice_starts_on"),
+        "notice_ends_on": case.get("notice_ends_on"),
+        "pending": bool(doc.get("has_outbox") or doc.get("letters_pending")),
+    }
 
 
 def _as_entry(doc: Document) -> CaseEntry:
     def day(value: Any) -> date | None:
         return None if value is None else date.fromisoformat(str(value))
 
-    return CaseEntry(application_id=str(doc["_id"]), status=str(doc["status"]),
-                     opened_at=datetime.fromisoformat(str(doc["opened_at"])),
-                     notice_starts_on=day(doc.get("notice_starts_on")),
-                     notice_ends_on=day(doc.get("notice_ends_on")), pending=bool(doc.get("pending")))
+    return CaseEntry(
+        application_id=str(doc["_id"]),
+        status=str(doc["status"]),
+        opened_at=datetime.fromisoformat(str(doc["opened_at"])),
+        notice_starts_on=day(doc.get("notice_starts_on")),
+        notice_ends_on=day(doc.get("notice_ends_on")),
+        pending=bool(doc.get("pending")),
+    )

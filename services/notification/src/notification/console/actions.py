@@ -35,12 +35,29 @@ def _invalid(exc: ValidationError, session: Session, back: str) -> Refused:
     return Refused(422, "invalid_input", detail, session=session, back=back)
 
 
-def _confirm(request: Request, session: Session, question: str, action: str, form: Form,
-             fields: Sequence[str], back: str, facts: Sequence[tuple[str, str]] = (),
-             items: Sequence[str] = ()) -> Response:
+def _confirm(
+    request: Request,
+    session: Session,
+    question: str,
+    action: str,
+    form: Form,
+    fields: Sequence[str],
+    back: str,
+    facts: Sequence[tuple[str, str]] = (),
+    items: Sequence[str] = (),
+) -> Response:
     hidden = [(name, value) for name in fields for value in (form.values.get(name) or [""])]
-    return page(request, "confirm.html.j2", session, question=question, action=action, hidden=hidden,
-                facts=facts, items=items, back=back)
+    return page(
+        request,
+        "confirm.html.j2",
+        session,
+        question=question,
+        action=action,
+        hidden=hidden,
+        facts=facts,
+        items=items,
+        back=back,
+    )
 
 
 def build(console: Console) -> APIRouter:
@@ -75,9 +92,16 @@ def build(console: Console) -> APIRouter:
         except ValidationError as exc:
             raise _invalid(exc, session, back) from exc
         if not form.confirmed:
-            return _confirm(request, session, f"confirm_review_{decision}", request.url.path, form,
-                            ("decision", "note", "rules"), back,
-                            facts=[("application_id", application_id), ("note", body.note)])
+            return _confirm(
+                request,
+                session,
+                f"confirm_review_{decision}",
+                request.url.path,
+                form,
+                ("decision", "note", "rules"),
+                back,
+                facts=[("application_id", application_id), ("note", body.note)],
+            )
         deps = console.deps()
         try:
             await operations.review(deps, application_id, body.decision, body.note, session.who.subject)
@@ -86,8 +110,9 @@ def build(console: Console) -> APIRouter:
         if decision == "reject":
             return done(back, "done_review_rejected")
         status = await operations.status_after_review(deps, application_id, REVIEW_SETTLE_WAIT_S)
-        return done(back, "done_review_reserving" if status == "needs_review" else "done_review_passed",
-                    status=status)
+        return done(
+            back, "done_review_reserving" if status == "needs_review" else "done_review_passed", status=status
+        )
 
     @router.post("/notices")
     async def open_notice(request: Request) -> Response:
@@ -99,8 +124,9 @@ def build(console: Console) -> APIRouter:
             raise Refused(409, "nothing_to_notice", session=session, back=back)
         if not form.confirmed:
             items = [f"{s.case.application_id} {s.info.get('applicant_name', '')}" for s in awaiting]
-            return _confirm(request, session, "confirm_open_notice", request.url.path, form, (), back,
-                            items=items)
+            return _confirm(
+                request, session, "confirm_open_notice", request.url.path, form, (), back, items=items
+            )
         try:
             opened = await operations.open_notice(deps, console.notice_days)
         except workdays.CalendarYearUnknown as exc:
@@ -110,8 +136,14 @@ def build(console: Console) -> APIRouter:
         notice_id, ids = str(opened["notice_id"]), opened["application_ids"]
         await deps.store.note_opened_by(notice_id, session.who.subject)
         log.info("console_notice_opened", notice_id=notice_id, by=session.who.subject)
-        return done(back, "done_notice_opened", notice_id=notice_id, starts_on=str(opened["starts_on"]),
-                    ends_on=str(opened["ends_on"]), n=str(len(ids) if isinstance(ids, list) else 0))
+        return done(
+            back,
+            "done_notice_opened",
+            notice_id=notice_id,
+            starts_on=str(opened["starts_on"]),
+            ends_on=str(opened["ends_on"]),
+            n=str(len(ids) if isinstance(ids, list) else 0),
+        )
 
     @router.post("/cases/{application_id}/objections")
     async def record_objection(application_id: str, request: Request) -> Response:
@@ -121,24 +153,39 @@ def build(console: Console) -> APIRouter:
         if not allowed.record_objection or stored.case.notice_id is None:
             raise Refused(409, "not_allowed", session=session, back=back)
         try:
-            body = ObjectionRequest(application_id=application_id, reason=form.get("reason"),
-                                    contact=form.get("contact"))
+            body = ObjectionRequest(
+                application_id=application_id, reason=form.get("reason"), contact=form.get("contact")
+            )
         except ValidationError as exc:
             raise _invalid(exc, session, back) from exc
         if not form.confirmed:
-            return _confirm(request, session, "confirm_record_objection", request.url.path, form,
-                            ("reason", "contact"), back,
-                            facts=[("reason", body.reason), ("caller_contact", body.contact)])
+            return _confirm(
+                request,
+                session,
+                "confirm_record_objection",
+                request.url.path,
+                form,
+                ("reason", "contact"),
+                back,
+                facts=[("reason", body.reason), ("caller_contact", body.contact)],
+            )
         deps = console.deps()
         try:
-            filed = await objections.object_to(deps, stored.case.notice_id, application_id, body.reason,
-                                               body.contact, most_open=console.most_open)
+            filed = await objections.object_to(
+                deps,
+                stored.case.notice_id,
+                application_id,
+                body.reason,
+                body.contact,
+                most_open=console.most_open,
+            )
         except DomainRuleError as exc:
             raise refused(exc, session, back) from exc
         if filed.new:
             await deps.store.note_recorded_by(filed.objection_id, session.who.subject)
-        return done(back, "done_objection_recorded" if filed.new else "done_objection_known",
-                    id=filed.objection_id)
+        return done(
+            back, "done_objection_recorded" if filed.new else "done_objection_known", id=filed.objection_id
+        )
 
     @router.post("/objections/{objection_id}/resolve")
     async def resolve(objection_id: str, request: Request) -> Response:
@@ -158,15 +205,23 @@ def build(console: Console) -> APIRouter:
         except ValidationError as exc:
             raise _invalid(exc, session, back) from exc
         if not form.confirmed:
-            return _confirm(request, session, f"confirm_resolve_{decision}", request.url.path, form,
-                            ("decision", "note"), back,
-                            facts=[("objection", objection_id), ("note", body.note)])
+            return _confirm(
+                request,
+                session,
+                f"confirm_resolve_{decision}",
+                request.url.path,
+                form,
+                ("decision", "note"),
+                back,
+                facts=[("objection", objection_id), ("note", body.note)],
+            )
         try:
             if body.upheld:
                 await objections.uphold(deps, objection_id, body.note, session.who.subject)
             else:
-                await objections.dismiss(deps, objection_ids=[objection_id], note=body.note,
-                                         by=session.who.subject)
+                await objections.dismiss(
+                    deps, objection_ids=[objection_id], note=body.note, by=session.who.subject
+                )
         except DomainRuleError as exc:
             raise refused(exc, session, back) from exc
         return done(back, "done_resolved")
@@ -183,11 +238,21 @@ def build(console: Console) -> APIRouter:
         except ValidationError as exc:
             raise _invalid(exc, session, back) from exc
         if not form.confirmed:
-            return _confirm(request, session, "confirm_dismiss_all", request.url.path, form, ("note",),
-                            back, facts=[("note", body.note)], items=sorted(allowed.resolve))
+            return _confirm(
+                request,
+                session,
+                "confirm_dismiss_all",
+                request.url.path,
+                form,
+                ("note",),
+                back,
+                facts=[("note", body.note)],
+                items=sorted(allowed.resolve),
+            )
         try:
-            await objections.dismiss(console.deps(), application_id=application_id, note=body.note,
-                                     by=session.who.subject)
+            await objections.dismiss(
+                console.deps(), application_id=application_id, note=body.note, by=session.who.subject
+            )
         except DomainRuleError as exc:
             raise refused(exc, session, back) from exc
         return done(back, "done_resolved")
@@ -203,8 +268,16 @@ def build(console: Console) -> APIRouter:
         if not letters_admin.may_send_again(letter):
             raise Refused(409, "not_allowed", session=session, back=back)
         if not form.confirmed:
-            return _confirm(request, session, "confirm_send_again", request.url.path, form, (), back,
-                            facts=[("letters", letter_id)])
+            return _confirm(
+                request,
+                session,
+                "confirm_send_again",
+                request.url.path,
+                form,
+                (),
+                back,
+                facts=[("letters", letter_id)],
+            )
         try:
             await letters_admin.send_again_now(store, letter_id, session.who.subject)
         except DomainRuleError as exc:
@@ -220,8 +293,16 @@ def build(console: Console) -> APIRouter:
         if topic not in DLQ_TOPICS or not (partition.isdigit() and offset.isdigit()):
             raise Refused(422, "invalid_input", at, session=session, back=f"{PREFIX}/dead-letters")
         if not form.confirmed:
-            return _confirm(request, session, "confirm_replay", request.url.path, form, ("topic", "at"),
-                            back, facts=[("topic", topic), ("position", at)])
+            return _confirm(
+                request,
+                session,
+                "confirm_replay",
+                request.url.path,
+                form,
+                ("topic", "at"),
+                back,
+                facts=[("topic", topic), ("position", at)],
+            )
         count = await replay(console.settings, topic, {(int(partition), int(offset))})
         log.info("console_dead_letter_replayed", topic=topic, at=at, count=count, by=session.who.subject)
         return done(back, "done_replayed", n=str(count))

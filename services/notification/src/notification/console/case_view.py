@@ -67,8 +67,12 @@ def names(filed: Mapping[str, Any] | None) -> dict[str, str]:
     known = {applicant.get("uscc", ""): applicant.get("name", "")}
     known |= {c["provider_uscc"]: c["provider_name"] for c in filed.get("contracts", [])}
     known |= {s["holder_id"]: s["name"] for s in applicant.get("shareholders", [])}
-    people = [applicant.get("legal_representative"), *applicant.get("officers", []),
-              project.get("lead"), *project.get("members", [])]
+    people = [
+        applicant.get("legal_representative"),
+        *applicant.get("officers", []),
+        project.get("lead"),
+        *project.get("members", []),
+    ]
     known |= {p["person_id"]: p["name"] for p in people if p}
     return {k: v for k, v in known.items() if k and v}
 
@@ -83,8 +87,10 @@ def checks(case: Case, filed: Mapping[str, Any] | None) -> tuple[CheckView, ...]
         if verdict is None:
             views.append(CheckView(name, "pending", ()))
             continue
-        rows = tuple(FindingRow(f, tuple(layout(p, known, case.applicant_uscc, providers)
-                                         for p in f.evidence)) for f in verdict.findings)
+        rows = tuple(
+            FindingRow(f, tuple(layout(p, known, case.applicant_uscc, providers) for p in f.evidence))
+            for f in verdict.findings
+        )
         views.append(CheckView(name, verdict.outcome, rows))
     return tuple(views)
 
@@ -113,8 +119,10 @@ def contracts(case: Case, filed: Mapping[str, Any] | None) -> tuple[ContractView
     listed = list((filed or {}).get("contracts", []))
     numbers = [c["contract_no"] for c in listed] or sorted({*shares, *failed})
     by_no = {c["contract_no"]: c for c in listed}
-    return tuple(ContractView(no, by_no.get(no, {}), shares.get(no), tuple(dict.fromkeys(failed.get(no, []))))
-                 for no in numbers)
+    return tuple(
+        ContractView(no, by_no.get(no, {}), shares.get(no), tuple(dict.fromkeys(failed.get(no, []))))
+        for no in numbers
+    )
 
 
 def materials(filed: Mapping[str, Any] | None) -> tuple[Mapping[str, Any], ...]:
@@ -129,8 +137,13 @@ def material_findings(case: Case) -> tuple[Finding, ...]:
 
 def rules_held(case: Case) -> tuple[str, ...]:
     """The rules a rejection on review can rest on: those not passed, in check order."""
-    found = [f.rule for name in CHECKS if (v := case.verdicts.get(name))
-             for f in v.findings if f.result in ("fail", "review")]
+    found = [
+        f.rule
+        for name in CHECKS
+        if (v := case.verdicts.get(name))
+        for f in v.findings
+        if f.result in ("fail", "review")
+    ]
     return tuple(dict.fromkeys(found))
 
 

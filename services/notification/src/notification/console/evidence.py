@@ -82,18 +82,25 @@ def chain(edges: Sequence[EvidenceEdge], start: str | None = None) -> list[str]:
 
 
 def short(text: str, most: int = LABEL_CHARS) -> str:
-    return text if len(text) <= most else text[:most - 1] + "…"
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
-def layout(path: EvidencePath, names: Mapping[str, str], applicant: str,
-           providers: frozenset[str] = frozenset()) -> Graph:
+def layout(
+    path: EvidencePath, names: Mapping[str, str], applicant: str, providers: frozenset[str] = frozenset()
+) -> Graph:
     """The path as a row of parties from the applicant's side, each named if its name is known."""
     parties = chain(path.edges, start=applicant)
     y = PAD + 18  # room above the boxes for the relation labels
     nodes = tuple(
-        Node(p, short(names.get(p, "")), PAD + i * (NODE_W + GAP), y,
-             "applicant" if p == applicant else "provider" if p in providers else "other")
-        for i, p in enumerate(parties))
+        Node(
+            p,
+            short(names.get(p, "")),
+            PAD + i * (NODE_W + GAP),
+            y,
+            "applicant" if p == applicant else "provider" if p in providers else "other",
+        )
+        for i, p in enumerate(parties)
+    )
     at = {n.party: n for n in nodes}
     links = []
     for e in path.edges:
@@ -101,5 +108,6 @@ def layout(path: EvidencePath, names: Mapping[str, str], applicant: str,
         left, right = (a, b) if a.x <= b.x else (b, a)
         links.append(Link(left.x + NODE_W, right.x, y + NODE_H // 2, e.kind, e.pct, left is a))
     width = PAD * 2 + len(nodes) * NODE_W + max(len(nodes) - 1, 0) * GAP
-    return Graph(path.relation, path.summary, path.effective_pct, width, y + NODE_H + PAD,
-                 nodes, tuple(links))
+    return Graph(
+        path.relation, path.summary, path.effective_pct, width, y + NODE_H + PAD, nodes, tuple(links)
+    )

@@ -16,8 +16,13 @@ from notification.domain.case import Case
 # Past the checks, before approval: the voucher is held on the applicant's yearly ledger.
 RESERVED: Final = ("awaiting_notice", "in_public_notice", "objection_raised")
 # The provisioned Grafana dashboards (deploy/grafana/dashboards/*.json), by uid.
-DASHBOARDS: Final = ("vouchers-overview", "vouchers-intake", "vouchers-eligibility",
-                     "vouchers-verification", "vouchers-notification")
+DASHBOARDS: Final = (
+    "vouchers-overview",
+    "vouchers-intake",
+    "vouchers-eligibility",
+    "vouchers-verification",
+    "vouchers-notification",
+)
 
 
 @dataclass(frozen=True)
@@ -55,15 +60,23 @@ def status_lines(cases: Sequence[Case]) -> tuple[StatusLine, ...]:
 
 
 def granted_in(cases: Iterable[Case], year: int) -> Decimal:
-    return sum((_voucher(c) for c in cases
-                if c.status == "approved" and c.approved_on is not None and c.approved_on.year == year),
-               Decimal("0.00"))
+    return sum(
+        (
+            _voucher(c)
+            for c in cases
+            if c.status == "approved" and c.approved_on is not None and c.approved_on.year == year
+        ),
+        Decimal("0.00"),
+    )
 
 
 def near_limit(rows: Iterable[QueueRow], warning_days: int) -> tuple[QueueRow, ...]:
     """Open cases past the warning mark (50 working days), the longest-running first."""
-    found = [r for r in rows if r.days_left is not None and r.working_days is not None
-             and r.working_days > warning_days]
+    found = [
+        r
+        for r in rows
+        if r.days_left is not None and r.working_days is not None and r.working_days > warning_days
+    ]
     return tuple(sorted(found, key=lambda r: -(r.working_days or 0)))
 
 
@@ -78,10 +91,17 @@ def latest_versions(reports: Iterable[Mapping[str, str]]) -> dict[str, str]:
     return dict(sorted(newest.items()))
 
 
-def overview(stored: Sequence[StoredCase], rows: Sequence[QueueRow], *, year: int, warning_days: int,
-             refdata_versions: Mapping[str, str]) -> Overview:
+def overview(
+    stored: Sequence[StoredCase],
+    rows: Sequence[QueueRow],
+    *,
+    year: int,
+    warning_days: int,
+    refdata_versions: Mapping[str, str],
+) -> Overview:
     cases = [s.case for s in stored]
     lines = status_lines(cases)
     reserved = sum((line.voucher_cny for line in lines if line.status in RESERVED), Decimal("0.00"))
-    return Overview(lines, reserved, granted_in(cases, year), year, near_limit(rows, warning_days),
-                    refdata_versions)
+    return Overview(
+        lines, reserved, granted_in(cases, year), year, near_limit(rows, warning_days), refdata_versions
+    )

@@ -45,8 +45,17 @@ def build(console: Console) -> APIRouter:
         items = await summaries()
         listed = queue(items, wanted, console.deps().limit_working_days)
         awaiting = sum(1 for s in items if s["status"] == "awaiting_notice")
-        return page(request, "queue.html.j2", session, nav="queue", listed=listed, wanted=wanted,
-                    statuses=STATUSES, awaiting=awaiting, flash=flash(request))
+        return page(
+            request,
+            "queue.html.j2",
+            session,
+            nav="queue",
+            listed=listed,
+            wanted=wanted,
+            statuses=STATUSES,
+            awaiting=awaiting,
+            flash=flash(request),
+        )
 
     @router.get("/cases/{application_id}")
     async def case_page(application_id: str, request: Request) -> HTMLResponse:
@@ -63,19 +72,31 @@ def build(console: Console) -> APIRouter:
         notice = await deps.store.notice(case.notice_id) if case.notice_id else None
         today = deps.clock.today()
         return page(
-            request, "case.html.j2", session, nav="queue", case=case, info=stored.info,
-            summary=operations.summary(stored, today), row=row(operations.summary(stored, today),
-                                                              deps.limit_working_days),
-            filed=filed, filed_unavailable=filed is None, checks=case_view.checks(case, filed),
-            amount=case_view.amount(case), contracts=case_view.contracts(case, filed),
-            materials=case_view.materials(filed), material_findings=case_view.material_findings(case),
+            request,
+            "case.html.j2",
+            session,
+            nav="queue",
+            case=case,
+            info=stored.info,
+            summary=operations.summary(stored, today),
+            row=row(operations.summary(stored, today), deps.limit_working_days),
+            filed=filed,
+            filed_unavailable=filed is None,
+            checks=case_view.checks(case, filed),
+            amount=case_view.amount(case),
+            contracts=case_view.contracts(case, filed),
+            materials=case_view.materials(filed),
+            material_findings=case_view.material_findings(case),
             consents=await console.upstream.consents(application_id, session.token),
-            timeline=records.timeline(case, notice=notice, objection_docs=objection_docs,
-                                      letter_docs=letter_docs),
+            timeline=records.timeline(
+                case, notice=notice, objection_docs=objection_docs, letter_docs=letter_docs
+            ),
             letters=records.letters(letter_docs),
             objections=records.objections(objection_docs, case.open_objections),
             actions=records.actions(case, may_act=session.may_act, today=today),
-            rules_held=case_view.rules_held(case), flash=flash(request))
+            rules_held=case_view.rules_held(case),
+            flash=flash(request),
+        )
 
     @router.get("/overview")
     async def overview_page(request: Request) -> HTMLResponse:
@@ -83,16 +104,30 @@ def build(console: Console) -> APIRouter:
         deps = console.deps()
         stored = await deps.store.with_status(*STATUSES)
         today = deps.clock.today()
-        rows = [row(operations.summary(s, today), deps.limit_working_days) for s in stored
-                if s.case.status in OPEN_STATUSES]
+        rows = [
+            row(operations.summary(s, today), deps.limit_working_days)
+            for s in stored
+            if s.case.status in OPEN_STATUSES
+        ]
         newest = sorted(stored, key=lambda s: s.case.opened_at, reverse=True)[:VERSION_SAMPLE]
         reports = await console.upstream.versions([s.case.application_id for s in newest], session.token)
-        seen = overview(stored, rows, year=today.year, warning_days=deps.warning_working_days,
-                        refdata_versions=latest_versions(reports))
+        seen = overview(
+            stored,
+            rows,
+            year=today.year,
+            warning_days=deps.warning_working_days,
+            refdata_versions=latest_versions(reports),
+        )
         grafana = console.settings.grafana_url.rstrip("/")
-        return page(request, "overview.html.j2", session, nav="overview", seen=seen,
-                    warning_days=deps.warning_working_days,
-                    dashboards=[(uid, f"{grafana}/d/{uid}") for uid in DASHBOARDS])
+        return page(
+            request,
+            "overview.html.j2",
+            session,
+            nav="overview",
+            seen=seen,
+            warning_days=deps.warning_working_days,
+            dashboards=[(uid, f"{grafana}/d/{uid}") for uid in DASHBOARDS],
+        )
 
     @router.get("/dead-letters")
     async def dead_letters_page(request: Request) -> HTMLResponse:
@@ -106,8 +141,17 @@ def build(console: Console) -> APIRouter:
             found = [r async for r in parked(console.settings, topic)]
         except Exception as exc:  # Kafka away: the page says so rather than failing
             error = str(exc) or type(exc).__name__
-        return page(request, "dead_letters.html.j2", session, nav="dead_letters", topics=DLQ_TOPICS,
-                    topic=topic, parked=found[:MOST_PARKED], more=max(len(found) - MOST_PARKED, 0),
-                    error=error, flash=flash(request))
+        return page(
+            request,
+            "dead_letters.html.j2",
+            session,
+            nav="dead_letters",
+            topics=DLQ_TOPICS,
+            topic=topic,
+            parked=found[:MOST_PARKED],
+            more=max(len(found) - MOST_PARKED, 0),
+            error=error,
+            flash=flash(request),
+        )
 
     return router

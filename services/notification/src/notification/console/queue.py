@@ -14,8 +14,15 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 PAGE_SIZE: Final = 25
-STATUSES: Final = ("needs_review", "checking", "awaiting_notice", "in_public_notice",
-                   "objection_raised", "approved", "rejected")
+STATUSES: Final = (
+    "needs_review",
+    "checking",
+    "awaiting_notice",
+    "in_public_notice",
+    "objection_raised",
+    "approved",
+    "rejected",
+)
 OPEN: Final = frozenset(STATUSES[:5])
 
 
@@ -64,34 +71,49 @@ def row(summary: Mapping[str, Any], limit_days: int) -> QueueRow:
     days = summary.get("working_days_elapsed")
     status = str(summary["status"])
     left = limit_days - days if isinstance(days, int) and status in OPEN else None
-    return QueueRow(str(summary["application_id"]), str(summary.get("applicant_uscc") or ""),
-                    str(summary.get("applicant_name") or ""), str(summary.get("project_title") or ""),
-                    status, str(summary.get("opened_at") or ""), days if isinstance(days, int) else None,
-                    left)
+    return QueueRow(
+        str(summary["application_id"]),
+        str(summary.get("applicant_uscc") or ""),
+        str(summary.get("applicant_name") or ""),
+        str(summary.get("project_title") or ""),
+        status,
+        str(summary.get("opened_at") or ""),
+        days if isinstance(days, int) else None,
+        left,
+    )
 
 
 def matches(r: QueueRow, search: str) -> bool:
     if not search:
         return True
     wanted = search.casefold()
-    return (wanted == r.application_id.casefold() or wanted == r.applicant_uscc.casefold()
-            or wanted in r.applicant_name.casefold())
+    return (
+        wanted == r.application_id.casefold()
+        or wanted == r.applicant_uscc.casefold()
+        or wanted in r.applicant_name.casefold()
+    )
 
 
 def order(rows: Sequence[QueueRow]) -> list[QueueRow]:
     """needs_review first, then open cases by working days taken (most first), then the rest."""
+
     def key(r: QueueRow) -> tuple[int, int, str]:
         group = 0 if r.status == "needs_review" else 1 if r.status in OPEN else 2
         return group, -(r.working_days if r.working_days is not None else -1), r.opened_at
+
     return sorted(rows, key=key)
 
 
-def queue(summaries: Sequence[Mapping[str, Any]], wanted: QueueFilter, limit_days: int,
-          page_size: int = PAGE_SIZE) -> QueuePage:
-    rows = [r for r in (row(s, limit_days) for s in summaries)
-            if (wanted.status is None or r.status == wanted.status) and matches(r, wanted.search)]
+def queue(
+    summaries: Sequence[Mapping[str, Any]], wanted: QueueFilter, limit_days: int, page_size: int = PAGE_SIZE
+) -> QueuePage:
+    rows = [
+        r
+        for r in (row(s, limit_days) for s in summaries)
+        if (wanted.status is None or r.status == wanted.status) and matches(r, wanted.search)
+    ]
     ordered = order(rows)
     pages = max(1, math.ceil(len(ordered) / page_size))
     page = min(wanted.page, pages)
     start = (page - 1) * page_size
-    return QueuePage(tuple(ordered[start:start + page_size]), len(ordered), page, pages)
+    return QueuePage(tuple(ordered[start : start + page_size]), len(ordered), page, pages)

@@ -70,14 +70,25 @@ def actions(case: Case, *, may_act: bool, today: date) -> Actions:
         return Actions()
     held = case.status == "needs_review"
     eligibility = case.verdicts.get("eligibility")
-    passable = (held and case.review_pass is None and not any(v.failed for v in case.verdicts.values())
-                and eligibility is not None and eligibility.voucher is not None and not eligibility.pending)
-    in_period = (case.notice_starts_on is not None and case.notice_ends_on is not None
-                 and case.notice_starts_on <= today <= case.notice_ends_on)
-    return Actions(review_pass=passable, review_reject=held,
-                   record_objection=in_period and case.status in ("in_public_notice", "objection_raised"),
-                   resolve=frozenset(case.open_objections) if case.status == "objection_raised"
-                   else frozenset())
+    passable = (
+        held
+        and case.review_pass is None
+        and not any(v.failed for v in case.verdicts.values())
+        and eligibility is not None
+        and eligibility.voucher is not None
+        and not eligibility.pending
+    )
+    in_period = (
+        case.notice_starts_on is not None
+        and case.notice_ends_on is not None
+        and case.notice_starts_on <= today <= case.notice_ends_on
+    )
+    return Actions(
+        review_pass=passable,
+        review_reject=held,
+        record_objection=in_period and case.status in ("in_public_notice", "objection_raised"),
+        resolve=frozenset(case.open_objections) if case.status == "objection_raised" else frozenset(),
+    )
 
 
 def letters(docs: Sequence[Mapping[str, Any]]) -> tuple[LetterView, ...]:
@@ -85,29 +96,51 @@ def letters(docs: Sequence[Mapping[str, Any]]) -> tuple[LetterView, ...]:
     for d in docs:
         attempts = list(d.get("attempts") or [])
         failed = [a for a in attempts if a.get("outcome") == "failed"]
-        views.append(LetterView(
-            str(d["_id"]), str(d.get("kind", "")), bool(d.get("sent")), d.get("sent_at"),
-            tuple(d.get("channels_done") or ()), len(attempts),
-            str(failed[-1].get("error")) if failed else None,
-            None if d.get("sent") else d.get("next_attempt_at"), may_send_again(d)))
+        views.append(
+            LetterView(
+                str(d["_id"]),
+                str(d.get("kind", "")),
+                bool(d.get("sent")),
+                d.get("sent_at"),
+                tuple(d.get("channels_done") or ()),
+                len(attempts),
+                str(failed[-1].get("error")) if failed else None,
+                None if d.get("sent") else d.get("next_attempt_at"),
+                may_send_again(d),
+            )
+        )
     return tuple(sorted(views, key=lambda v: v.letter_id))
 
 
 def objections(docs: Sequence[Mapping[str, Any]], open_ids: Sequence[str]) -> tuple[ObjectionView, ...]:
-    views = [ObjectionView(str(d["_id"]), str(d.get("reason", "")), str(d.get("contact", "")),
-                           d.get("raised_at"), d.get("recorded_by"), d.get("resolved"),
-                           str(d["_id"]) in open_ids) for d in docs]
+    views = [
+        ObjectionView(
+            str(d["_id"]),
+            str(d.get("reason", "")),
+            str(d.get("contact", "")),
+            d.get("raised_at"),
+            d.get("recorded_by"),
+            d.get("resolved"),
+            str(d["_id"]) in open_ids,
+        )
+        for d in docs
+    ]
     return tuple(sorted(views, key=lambda v: (not v.is_open, v.objection_id)))
 
 
-def timeline(case: Case, *, notice: Mapping[str, Any] | None,
-             objection_docs: Sequence[Mapping[str, Any]],
-             letter_docs: Sequence[Mapping[str, Any]]) -> tuple[Entry, ...]:
+def timeline(
+    case: Case,
+    *,
+    notice: Mapping[str, Any] | None,
+    objection_docs: Sequence[Mapping[str, Any]],
+    letter_docs: Sequence[Mapping[str, Any]],
+) -> tuple[Entry, ...]:
     """The case's steps and the console's records about it, in the order they happened."""
     entries = [Entry(s.at, s.status, s.by, s.note, s.reasons) for s in case.timeline]
     if notice is not None and notice.get("opened_by") and notice.get("opened_at"):
-        entries.append(Entry(notice["opened_at"], "notice_opened_by", notice["opened_by"],
-                             str(notice["_id"])))
+        entries.append(
+            Entry(notice["opened_at"], "notice_opened_by", notice["opened_by"], str(notice["_id"]))
+        )
     for d in objection_docs:
         if d.get("recorded_by") and d.get("raised_at"):
             entries.append(Entry(d["raised_at"], "objection_recorded_by", d["recorded_by"], str(d["_id"])))

@@ -43,20 +43,36 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def _sign_in_page(console: Console, request: Request, *, status: int = 200, error: str | None = None,
-                  token: str = "", back_to: str | None = None) -> Response:
+def _sign_in_page(
+    console: Console,
+    request: Request,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    token: str = "",
+    back_to: str | None = None,
+) -> Response:
     nonce = new_nonce()
-    response = page(request, "sign_in.html.j2", None, status=status, error=error, nonce=nonce,
-                    token=token, next=safe_next(back_to or request.query_params.get("next")),
-                    dev_roles=DEV_ROLES if console.settings.vouchers_local_mode else ())
+    response = page(
+        request,
+        "sign_in.html.j2",
+        None,
+        status=status,
+        error=error,
+        nonce=nonce,
+        token=token,
+        next=safe_next(back_to or request.query_params.get("next")),
+        dev_roles=DEV_ROLES if console.settings.vouchers_local_mode else (),
+    )
     response.set_cookie(NONCE_COOKIE, nonce, max_age=3600, **cookie_options(secure=_secure(request)))
     return response
 
 
 def _signed_in(request: Request, session: Session, back_to: str) -> Response:
     response = RedirectResponse(safe_next(back_to), status_code=303)
-    response.set_cookie(COOKIE, session.token,
-                        **cookie_options(secure=_secure(request), expires_at=session.expires_at))
+    response.set_cookie(
+        COOKIE, session.token, **cookie_options(secure=_secure(request), expires_at=session.expires_at)
+    )
     response.delete_cookie(NONCE_COOKIE, path=PREFIX)
     return response
 
@@ -108,8 +124,9 @@ def build(console: Console) -> APIRouter:
     async def switch_language(code: str, request: Request) -> Response:
         response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
         if code in LANGS:
-            response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400,
-                                **cookie_options(secure=_secure(request)))
+            response.set_cookie(
+                LANG_COOKIE, code, max_age=365 * 86400, **cookie_options(secure=_secure(request))
+            )
         return response
 
     @router.get("/")

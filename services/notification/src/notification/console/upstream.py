@@ -27,8 +27,7 @@ class Upstream:
     async def _get(self, url: str, token: str, params: Mapping[str, str] | None = None) -> Any:
         try:
             async with httpx.AsyncClient(timeout=TIMEOUT_S) as client:
-                response = await client.get(url, params=params,
-                                            headers={"Authorization": f"Bearer {token}"})
+                response = await client.get(url, params=params, headers={"Authorization": f"Bearer {token}"})
         except httpx.HTTPError as exc:
             log.warning("console_upstream_unreachable", url=url, error=str(exc))
             return None
@@ -44,12 +43,17 @@ class Upstream:
 
     async def consents(self, application_id: str, token: str) -> list[dict[str, Any]] | None:
         """Verification's audit-consent records of the application."""
-        answer = await self._get(f"{self.verification_url}/v1/consent-records", token,
-                                 {"application_id": application_id})
+        answer = await self._get(
+            f"{self.verification_url}/v1/consent-records", token, {"application_id": application_id}
+        )
         return list(answer["items"]) if isinstance(answer, dict) and "items" in answer else None
 
     async def versions(self, application_ids: list[str], token: str) -> list[dict[str, str]]:
         """The reference-data versions each check of these applications was reached on."""
         views = await asyncio.gather(*(self.application(i, token) for i in application_ids))
-        return [dict(check.get("refdata_versions") or {})
-                for view in views if view for check in (view.get("checks") or {}).values()]
+        return [
+            dict(check.get("refdata_versions") or {})
+            for view in views
+            if view
+            for check in (view.get("checks") or {}).values()
+        ]

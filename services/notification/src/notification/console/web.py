@@ -33,8 +33,12 @@ from notification.handlers import Deps
 PREFIX = "/console"
 # Pages carry a CSRF token (never cached), are never framed by another site (a confirmation
 # clicked through a frame), and send no address on: the sign-in form may have a token in its own.
-PAGE_HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
-                "Content-Security-Policy": "frame-ancestors 'none'; form-action 'self'"}
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "frame-ancestors 'none'; form-action 'self'",
+}
 
 
 @dataclass(frozen=True)
@@ -58,8 +62,14 @@ class SignInNeeded(Exception):
 class Refused(Exception):
     """A page saying why nothing was done: 403, 404, 409 or 422, with words for it."""
 
-    def __init__(self, status: int, key: str, detail: str | None = None,
-                 session: Session | None = None, back: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        key: str,
+        detail: str | None = None,
+        session: Session | None = None,
+        back: str | None = None,
+    ) -> None:
         super().__init__(key)
         self.status, self.key, self.detail, self.session, self.back = status, key, detail, session, back
 
@@ -141,13 +151,26 @@ def when(value: datetime | str | None) -> str:
     return instant.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
-def page(request: Request, template: str, session: Session | None, *, status: int = 200,
-         **context: Any) -> HTMLResponse:
+def page(
+    request: Request, template: str, session: Session | None, *, status: int = 200, **context: Any
+) -> HTMLResponse:
     lang = language(request.cookies.get(LANG_COOKIE))
-    html = environment().get_template(f"console/{template}").render(
-        t=translator(lang), lang=lang, html_lang=HTML_LANG[lang], session=session, here=here(request),
-        here_quoted=quote(here(request), safe=""), when=when, figures=amount_in_figures,
-        csrf_field=CSRF_FIELD, **context)
+    html = (
+        environment()
+        .get_template(f"console/{template}")
+        .render(
+            t=translator(lang),
+            lang=lang,
+            html_lang=HTML_LANG[lang],
+            session=session,
+            here=here(request),
+            here_quoted=quote(here(request), safe=""),
+            when=when,
+            figures=amount_in_figures,
+            csrf_field=CSRF_FIELD,
+            **context,
+        )
+    )
     return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
 
 
@@ -159,14 +182,22 @@ def done(location: str, key: str, **values: str) -> RedirectResponse:
 
 def install(app: FastAPI) -> None:
     """The pages for a sign-in needed and for a refusal."""
+
     async def sign_in_needed(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, SignInNeeded)
         return RedirectResponse(f"{PREFIX}/sign-in?next={quote(exc.back_to, safe='')}", status_code=303)
 
     async def refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Refused)
-        return page(request, "refused.html.j2", exc.session, status=exc.status, key=exc.key,
-                    detail=exc.detail, back=exc.back)
+        return page(
+            request,
+            "refused.html.j2",
+            exc.session,
+            status=exc.status,
+            key=exc.key,
+            detail=exc.detail,
+            back=exc.back,
+        )
 
     app.add_exception_handler(SignInNeeded, sign_in_needed)
     app.add_exception_handler(Refused, refused)

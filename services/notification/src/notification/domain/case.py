@@ -54,8 +54,7 @@ Status = Literal[
 ]
 FINAL_STATUSES: Final = frozenset({"rejected", "approved"})
 # Past the checks but not final: a failing verdict arriving now still rejects the case.
-DECIDED_OPEN: Final = frozenset({"needs_review", "awaiting_notice", "in_public_notice",
-                                 "objection_raised"})
+DECIDED_OPEN: Final = frozenset({"needs_review", "awaiting_notice", "in_public_notice", "objection_raised"})
 
 
 class StatusChange(BaseModel):
@@ -207,14 +206,23 @@ def _after_checks(case: Case, now: datetime) -> Decision | None:
         return _rejection(case, now, late=True)
     review = case.review_pass
     settled = case.verdicts.get("eligibility")
-    if (case.status != "needs_review" or review is None or settled is None
-            or settled.settles_review != review.review_id or settled.outcome != "pass"):
+    if (
+        case.status != "needs_review"
+        or review is None
+        or settled is None
+        or settled.settles_review != review.review_id
+        or settled.outcome != "pass"
+    ):
         return None
     return Decision(
         decision_id=make_decision_id(case.application_id, "awaiting_notice", review.review_id),
-        application_id=case.application_id, status="awaiting_notice",
-        reasons=("经人工复核通过，训力券额度已按剩余年度额度核定，待社会公示",), decided_at=now,
-        decided_by=review.by, note=review.note)
+        application_id=case.application_id,
+        status="awaiting_notice",
+        reasons=("经人工复核通过，训力券额度已按剩余年度额度核定，待社会公示",),
+        decided_at=now,
+        decided_by=review.by,
+        note=review.note,
+    )
 
 
 def apply_decision(case: Case, decision: Decision) -> Case:
@@ -222,12 +230,22 @@ def apply_decision(case: Case, decision: Decision) -> Case:
     allowed = ("checking", *sorted(DECIDED_OPEN))
     after_checks = case.status in DECIDED_OPEN and (
         decision.status == "rejected"
-        or (case.status == "needs_review" and case.review_pass is not None
-            and decision.status == "awaiting_notice"))
+        or (
+            case.status == "needs_review"
+            and case.review_pass is not None
+            and decision.status == "awaiting_notice"
+        )
+    )
     if (case.status != "checking" and not after_checks) or decision.application_id != case.application_id:
         raise IllegalTransitionError(case.application_id, case.status, "apply a decision", allowed)
-    change = StatusChange(at=decision.decided_at, status=decision.status, by=decision.decided_by,
-                          note=decision.note, decision_id=decision.decision_id, reasons=decision.reasons)
+    change = StatusChange(
+        at=decision.decided_at,
+        status=decision.status,
+        by=decision.decided_by,
+        note=decision.note,
+        decision_id=decision.decision_id,
+        reasons=decision.reasons,
+    )
     updates: dict[str, object] = {"decision_id": decision.decision_id}
     if decision.status == "rejected":
         updates["open_objections"] = ()
@@ -252,8 +270,9 @@ def _decision(case: Case, status: CaseStatus, now: datetime, **fields: object) -
 
 def _rejection(case: Case, now: datetime, *, late: bool = False) -> Decision:
     failing = [c for c in CHECKS if c in case.verdicts and case.verdicts[c].failed]
-    reasons = [f"{CHECK_LABELS[c]}未通过" + ("（审查结论于转入下一环节后收到）" if late else "")
-               for c in failing]
+    reasons = [
+        f"{CHECK_LABELS[c]}未通过" + ("（审查结论于转入下一环节后收到）" if late else "") for c in failing
+    ]
     reasons += [
         f"作出决定时{CHECK_LABELS[c]}尚未完成"
         for c in CHECKS

@@ -31,12 +31,14 @@ def closed_on(case: Case) -> date | None:
 
 def working_days_elapsed(case: Case, today: date) -> int | None:
     """Working days since acceptance, the notice period left out; None in an unknown year."""
-    return elapsed(case.opened_at.date(), closed_on(case) or today,
-                   case.notice_starts_on, case.notice_ends_on)
+    return elapsed(
+        case.opened_at.date(), closed_on(case) or today, case.notice_starts_on, case.notice_ends_on
+    )
 
 
-def elapsed(opened_on: date, end: date, notice_starts_on: date | None,
-            notice_ends_on: date | None) -> int | None:
+def elapsed(
+    opened_on: date, end: date, notice_starts_on: date | None, notice_ends_on: date | None
+) -> int | None:
     """Working days from `opened_on` to `end`, a notice period left out; None in an unknown year."""
     notice = None
     if notice_starts_on is not None and notice_ends_on is not None:

@@ -66,19 +66,31 @@ def pass_review(case: Case, *, by: str, note: str | None, at: datetime) -> tuple
     applicant past its cap; refused while a check has failed or no voucher is computed yet."""
     _require(case, "pass review", "needs_review")
     if case.review_pass is not None:
-        raise ReviewSettlingError(case.application_id, "its review was passed already; the voucher "
-                                  "is being reserved")
+        raise ReviewSettlingError(
+            case.application_id, "its review was passed already; the voucher is being reserved"
+        )
     failing = [CHECK_LABELS[c] for c in CHECKS if c in case.verdicts and case.verdicts[c].failed]
     if failing:
-        raise ReviewSettlingError(case.application_id, f"a check has failed ({', '.join(failing)}): "
-                                  "it can only be rejected")
+        raise ReviewSettlingError(
+            case.application_id, f"a check has failed ({', '.join(failing)}): it can only be rejected"
+        )
     eligibility = case.verdicts.get("eligibility")
     if eligibility is None or eligibility.pending or eligibility.voucher is None:
         raise ReviewSettlingError(case.application_id, "eligibility has not computed a voucher yet")
-    review = ReviewPass(review_id=make_decision_id(case.application_id, "review", "pass", by,
-                                                   at.isoformat()), by=by, at=at, note=note)
-    change = StatusChange(at=at, status="needs_review", by=by, note=note, decision_id=review.review_id,
-                          reasons=("经人工复核通过，待按剩余年度额度核定训力券",))
+    review = ReviewPass(
+        review_id=make_decision_id(case.application_id, "review", "pass", by, at.isoformat()),
+        by=by,
+        at=at,
+        note=note,
+    )
+    change = StatusChange(
+        at=at,
+        status="needs_review",
+        by=by,
+        note=note,
+        decision_id=review.review_id,
+        reasons=("经人工复核通过，待按剩余年度额度核定训力券",),
+    )
     return case.moved_to(change, review_pass=review), review
 
 
@@ -108,8 +120,9 @@ def open_notice(case: Case, *, notice_id: str, starts_on: date, ends_on: date, a
     return case.moved_to(change, notice_id=notice_id, notice_starts_on=starts_on, notice_ends_on=ends_on)
 
 
-def raise_objection(case: Case, *, objection_id: str, on: date, at: datetime,
-                    most_open: int | None = None) -> Case:
+def raise_objection(
+    case: Case, *, objection_id: str, on: date, at: datetime, most_open: int | None = None
+) -> Case:
     """An objection filed during the notice holds the case; filing it twice changes nothing.
 
     The case keeps only the ids of its open objections (their text is stored apart), at most
@@ -140,8 +153,9 @@ def dismiss_objection(case: Case, *, objection_id: str, by: str, note: str | Non
     return dismiss_objections(case, objection_ids=(objection_id,), by=by, note=note, at=at)
 
 
-def dismiss_objections(case: Case, *, objection_ids: Sequence[str], by: str, note: str | None,
-                       at: datetime) -> Case:
+def dismiss_objections(
+    case: Case, *, objection_ids: Sequence[str], by: str, note: str | None, at: datetime
+) -> Case:
     """Several open objections dismissed at once: one step on the timeline naming each of them;
     the case returns to the notice once none is left open. All are open, or nothing changes."""
     ids = tuple(dict.fromkeys(objection_ids))
@@ -152,8 +166,9 @@ def dismiss_objections(case: Case, *, objection_ids: Sequence[str], by: str, not
         raise UnknownObjectionError(case.application_id, ", ".join(unknown))
     still_open = tuple(o for o in case.open_objections if o not in ids)
     status = "objection_raised" if still_open else "in_public_notice"
-    change = StatusChange(at=at, status=status, by=by, note=note,
-                          reasons=tuple(f"异议 {o} 不成立" for o in ids))
+    change = StatusChange(
+        at=at, status=status, by=by, note=note, reasons=tuple(f"异议 {o} 不成立" for o in ids)
+    )
     return case.moved_to(change, open_objections=still_open)
 
 

@@ -98,16 +98,21 @@ def notice_view(doc: Mapping[str, Any]) -> NoticeView:
     """A stored notice as the public sees it: the applications withdrawn since left out."""
     entries = [NoticeEntry.model_validate(e) for e in doc["entries"]]
     withdrawn = set(doc.get("withdrawn") or ())
-    return NoticeView(notice_id=doc["_id"], starts_on=doc["starts_on"], ends_on=doc["ends_on"],
-                      working_days=doc["working_days"],
-                      entries=tuple(e for e in entries if e.application_id not in withdrawn),
-                      withdrawn=sum(1 for e in entries if e.application_id in withdrawn))
+    return NoticeView(
+        notice_id=doc["_id"],
+        starts_on=doc["starts_on"],
+        ends_on=doc["ends_on"],
+        working_days=doc["working_days"],
+        entries=tuple(e for e in entries if e.application_id not in withdrawn),
+        withdrawn=sum(1 for e in entries if e.application_id in withdrawn),
+    )
 
 
 def lists(doc: Mapping[str, Any], application_id: str) -> bool:
     """The stored notice still lists `application_id` (it is in it and not withdrawn)."""
-    return (application_id in {e["application_id"] for e in doc["entries"]}
-            and application_id not in (doc.get("withdrawn") or ()))
+    return application_id in {e["application_id"] for e in doc["entries"]} and application_id not in (
+        doc.get("withdrawn") or ()
+    )
 
 
 def render_notice_page(notice: NoticeView, *, today: date, form: ObjectionForm | None = None) -> str:
@@ -115,24 +120,39 @@ def render_notice_page(notice: NoticeView, *, today: date, form: ObjectionForm |
     blank, or as filed with a message by each field in error. An application chosen in `form`
     that the notice does not list is not chosen."""
     form = form or ObjectionForm()
-    return environment().get_template("notice.html.j2").render(
-        notice=notice, period=notice.period(today), form=form,
-        offered=notice.period(today) == "running" and bool(notice.entries), fields=FIELDS, labels=LABELS,
-        max_lengths=MAX_LENGTHS, form_error=form.errors.get(FORM_ERROR))
+    return (
+        environment()
+        .get_template("notice.html.j2")
+        .render(
+            notice=notice,
+            period=notice.period(today),
+            form=form,
+            offered=notice.period(today) == "running" and bool(notice.entries),
+            fields=FIELDS,
+            labels=LABELS,
+            max_lengths=MAX_LENGTHS,
+            form_error=form.errors.get(FORM_ERROR),
+        )
+    )
 
 
-def render_objection_filed(notice: NoticeView, application_id: str, objection_id: str, *,
-                           new: bool) -> str:
+def render_objection_filed(notice: NoticeView, application_id: str, objection_id: str, *, new: bool) -> str:
     """The answer to a filed form: the reference number (the first one's when filed before)
     and what happens next."""
-    return environment().get_template("objection_filed.html.j2").render(
-        notice=notice, application_id=application_id, objection_id=objection_id, new=new)
+    return (
+        environment()
+        .get_template("objection_filed.html.j2")
+        .render(notice=notice, application_id=application_id, objection_id=objection_id, new=new)
+    )
 
 
 def render_objection_refused(title: str, message: str, notice_id: str | None = None) -> str:
     """Why a filed form could not be taken, with the way back to the notice (or to them all)."""
-    return environment().get_template("objection_refused.html.j2").render(
-        title=title, message=message, notice_id=notice_id)
+    return (
+        environment()
+        .get_template("objection_refused.html.j2")
+        .render(title=title, message=message, notice_id=notice_id)
+    )
 
 
 def render_notices_index(notices: Sequence[NoticeView]) -> str:

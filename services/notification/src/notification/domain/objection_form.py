@@ -25,8 +25,7 @@ FIELDS: tuple[FieldName, ...] = ("application_id", "objector", "contact", "reaso
 HONEYPOT = "website"
 FORM_ERROR = "form"  # the key of an error about the whole form rather than one field
 MAX_FORM_FIELDS = 16
-MAX_LENGTHS: dict[FieldName, int] = {"application_id": 64, "objector": 200, "contact": 200,
-                                     "reason": 2000}
+MAX_LENGTHS: dict[FieldName, int] = {"application_id": 64, "objector": 200, "contact": 200, "reason": 2000}
 
 
 def _not_blank(value: str) -> str:
@@ -42,11 +41,15 @@ class ObjectionFields(BaseModel):
 
     application_id: str = Field(min_length=1, max_length=MAX_LENGTHS["application_id"])
     reason: Annotated[LongText, AfterValidator(_not_blank)] = Field(
-        min_length=1, max_length=MAX_LENGTHS["reason"])
+        min_length=1, max_length=MAX_LENGTHS["reason"]
+    )
     contact: Annotated[Text, AfterValidator(_not_blank)] = Field(
-        min_length=1, max_length=MAX_LENGTHS["contact"])
-    objector: Annotated[Text, AfterValidator(_not_blank),
-                        Field(min_length=1, max_length=MAX_LENGTHS["objector"])] | None = None
+        min_length=1, max_length=MAX_LENGTHS["contact"]
+    )
+    objector: (
+        Annotated[Text, AfterValidator(_not_blank), Field(min_length=1, max_length=MAX_LENGTHS["objector"])]
+        | None
+    ) = None
 
 
 # Field: (label on the page, what to ask for when it is left empty)
@@ -77,8 +80,9 @@ class ObjectionForm:
         return str(getattr(self, name))
 
     def with_errors(self, errors: dict[str, str]) -> ObjectionForm:
-        return ObjectionForm(self.application_id, self.objector, self.contact, self.reason,
-                             self.honeypot, errors)
+        return ObjectionForm(
+            self.application_id, self.objector, self.contact, self.reason, self.honeypot, errors
+        )
 
 
 def parse_form(body: bytes) -> ObjectionForm:
@@ -88,8 +92,13 @@ def parse_form(body: bytes) -> ObjectionForm:
     counts as many characters here as in the text box it was typed in.
     """
     try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, encoding="utf-8",
-                          errors="strict", max_num_fields=MAX_FORM_FIELDS)
+        pairs = parse_qsl(
+            body.decode("utf-8"),
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=MAX_FORM_FIELDS,
+        )
     except (UnicodeDecodeError, ValueError) as exc:
         raise FormUnreadable(str(exc)) from exc
     values: dict[str, str] = {}
@@ -99,9 +108,13 @@ def parse_form(body: bytes) -> ObjectionForm:
                 raise FormUnreadable(f"the field {name} is given twice")
             values[name] = value
     reason = values.get("reason", "").replace("\r\n", "\n")
-    return ObjectionForm(application_id=values.get("application_id", ""),
-                         objector=values.get("objector", ""), contact=values.get("contact", ""),
-                         reason=reason, honeypot=values.get(HONEYPOT, ""))
+    return ObjectionForm(
+        application_id=values.get("application_id", ""),
+        objector=values.get("objector", ""),
+        contact=values.get("contact", ""),
+        reason=reason,
+        honeypot=values.get(HONEYPOT, ""),
+    )
 
 
 def check(form: ObjectionForm) -> ObjectionFields | ObjectionForm:
@@ -109,11 +122,14 @@ def check(form: ObjectionForm) -> ObjectionFields | ObjectionForm:
     (and one about the whole form when its hidden field was filled in)."""
     if form.honeypot:
         return form.with_errors({FORM_ERROR: "提交未被受理：请勿填写标明“请留空”的隐藏栏目。"})
-    errors: dict[str, str] = {name: LABELS[name][1] + "。" for name in FIELDS
-                              if not form.value(name).strip()}
+    errors: dict[str, str] = {name: LABELS[name][1] + "。" for name in FIELDS if not form.value(name).strip()}
     try:
-        fields = ObjectionFields(application_id=form.application_id, objector=form.objector or None,
-                                 contact=form.contact, reason=form.reason)
+        fields = ObjectionFields(
+            application_id=form.application_id,
+            objector=form.objector or None,
+            contact=form.contact,
+            reason=form.reason,
+        )
     except ValidationError as exc:
         for error in exc.errors():
             name = str(error["loc"][0])

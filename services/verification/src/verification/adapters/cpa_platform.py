@@ -49,8 +49,7 @@ class RefdataCpaPlatform:
     refused) cannot be answered either way: asked about it, the platform gives no answer, so
     that one check waits and then goes to an operator, and every other code still answers."""
 
-    def __init__(self, registry: Mapping[str, tuple[str, int]],
-                 ambiguous: Iterable[str] = ()) -> None:
+    def __init__(self, registry: Mapping[str, tuple[str, int]], ambiguous: Iterable[str] = ()) -> None:
         self._registry = dict(registry)
         self._ambiguous = frozenset(ambiguous)
 
@@ -64,16 +63,21 @@ class RefdataCpaPlatform:
             if registry.setdefault(item.qr_code, entry) != entry:
                 ambiguous.add(item.qr_code)
         for code in sorted(ambiguous):
-            log.error("audit_reports: QR code %r is registered to more than one USCC or fiscal "
-                      "year; it is answered as unavailable until the data is corrected", code)
+            log.error(
+                "audit_reports: QR code %r is registered to more than one USCC or fiscal "
+                "year; it is answered as unavailable until the data is corrected",
+                code,
+            )
             del registry[code]
         return cls(registry, ambiguous)
 
     async def is_registered(self, qr_code: str, uscc: str, fiscal_year: int) -> bool:
         """True when the reference data registers the code to this USCC and fiscal year."""
         if qr_code in self._ambiguous:
-            raise PlatformUnavailable(f"QR code {qr_code!r} is registered more than once, "
-                                      "differently, in the audit_reports reference data")
+            raise PlatformUnavailable(
+                f"QR code {qr_code!r} is registered more than once, "
+                "differently, in the audit_reports reference data"
+            )
         return self._registry.get(qr_code) == (uscc, fiscal_year)
 
 

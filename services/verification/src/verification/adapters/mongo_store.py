@@ -40,31 +40,37 @@ class VerificationStore:
         """Set `fields`; a case (still) waiting gets its marker first, a case a recheck
         `settled` loses it after."""
         if fields.get("pending") or (not settled and "next_attempt_at" in fields):
-            await self.rechecks.update_one({"_id": application_id},
-                                           {"$set": {"next_attempt_at": fields["next_attempt_at"]}},
-                                           upsert=True)
+            await self.rechecks.update_one(
+                {"_id": application_id}, {"$set": {"next_attempt_at": fields["next_attempt_at"]}}, upsert=True
+            )
         await self.cases.update_one({"_id": application_id}, {"$set": fields}, upsert=True)
         if settled:
             await self.rechecks.delete_one({"_id": application_id})
 
     async def due(self, now: datetime, limit: int = 50) -> list[Document]:
         """Cases waiting on the platform whose next attempt is due; stale markers are dropped."""
-        return await due_targets(self.rechecks, self.cases, due_field="next_attempt_at", now=now,
-                                 limit=limit, waiting=lambda case: bool(case.get("pending")),
-                                 orphaned_after=ORPHANED)
+        return await due_targets(
+            self.rechecks,
+            self.cases,
+            due_field="next_attempt_at",
+            now=now,
+            limit=limit,
+            waiting=lambda case: bool(case.get("pending")),
+            orphaned_after=ORPHANED,
+        )
 
     async def record(self, record: ConsentRecord) -> bool:
         """Insert once per (application, document); a redelivery keeps the first record."""
-        doc = {"_id": f"{record.application_id}:{record.document_sha256}",
-               **record.model_dump(mode="python")}
+        doc = {"_id": f"{record.application_id}:{record.document_sha256}", **record.model_dump(mode="python")}
         try:
             await self.consents.insert_one(doc)
         except DuplicateKeyError:
             return False
         return True
 
-    async def list(self, *, applicant_uscc: str | None = None, application_id: str | None = None,
-                   limit: int = 100) -> Sequence[ConsentRecord]:
+    async def list(
+        self, *, applicant_uscc: str | None = None, application_id: str | None = None, limit: int = 100
+    ) -> Sequence[ConsentRecord]:
         filters: Document = {}
         if applicant_uscc:
             filters["applicant_uscc"] = applicant_uscc

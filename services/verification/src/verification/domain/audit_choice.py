@@ -56,8 +56,7 @@ def _contradiction(preferred: int) -> Reason:
     )
 
 
-def _why_not(report: Material, used: Material | None, declared: bool,
-             params: MaterialParams) -> Reason:
+def _why_not(report: Material, used: Material | None, declared: bool, params: MaterialParams) -> Reason:
     preferred, *later = params.audit_fiscal_years
     year = report.fiscal_year
     if year is None or year not in params.audit_fiscal_years:
