@@ -323,6 +323,19 @@ def overview() -> Board:
         ("max by (service) (vouchers_outbox_backlog)", "{{service}}"),
         description="events stored but not yet published; the relay republishes them",
     )
+    board.row("Store")
+    board.series(
+        "Store round trips per second by service",
+        (f"sum by (service) (rate(vouchers_store_commands_total{RATE}))", "{{service}}"),
+        unit="ops",
+        description="counted where STORE_COMMAND_COUNTS=1 (make bench turns it on)",
+    )
+    board.series(
+        "Store bytes per second by service",
+        (f"sum by (service) (rate(vouchers_store_command_bytes_total{RATE}))", "{{service}}"),
+        unit="Bps",
+        description="sent and received, where STORE_COMMAND_COUNTS=1",
+    )
     return board
 
 

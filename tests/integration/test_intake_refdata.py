@@ -116,7 +116,7 @@ async def test_the_command_line_refuses_an_invalid_file_and_publishes_nothing(
     fields = {e["field"] for e in json.loads(err)["error"]}
     assert fields == {f"[{len(items) - 1}].uscc", f"[{len(items) - 1}].batch"}
     assert object_code != 0
-    assert "JSON array" in object_err
+    assert "no 'providers' array" in object_err  # an object of arrays by kind, without this kind
     assert unknown_code != 0
     assert not await mentions(infra, "providers", marker)
 

@@ -4,10 +4,12 @@ once the service has been at work. Nothing is started: the app is built and its 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
 import pytest
+from vouchers_shared import signing_key
 
 from tests.observability.test_prometheus_config import REPO, promtool
 
@@ -43,6 +45,7 @@ def exposition(service: str) -> str:
     done = subprocess.run(
         [sys.executable, "-c", _EXPOSITION % service],
         cwd=REPO,
+        env={**os.environ, "VOUCHERS_TOKEN_KEY": signing_key.generate()},  # a service needs one
         capture_output=True,
         text=True,
         timeout=120,

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
+import structlog
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 from vouchers_shared import topics
@@ -111,6 +112,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # what went wrong is said once, below
+    # Answers go to stdout as JSON; what the libraries log on the way goes to stderr.
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
     try:
         return _run(_parser().parse_args(argv))
     except UsageError as exc:
