@@ -8,6 +8,7 @@ import structlog
 from fastapi import FastAPI
 from vouchers_shared.auth import TokenService
 from vouchers_shared.clock import Clock
+from vouchers_shared.errors import TransientError
 from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.kafka import build_broker
 from vouchers_shared.messaging.subscribe import consume
@@ -70,7 +71,10 @@ def create_app(
         )
         counts["status"] = StatusCounts(store)
         if read_model:  # before consuming: the changes noted from then on add to this count
-            await counts["status"].recount()
+            try:
+                await counts["status"].recount()
+            except TransientError as exc:  # a guard left by a killed process: the gauge waits
+                log.warning("status_count_failed", error=repr(exc))
         runtime.every(
             "status-counts", STATUS_COUNTS_EVERY_S, counts["status"].tick, failed="status_count_failed"
         )
