@@ -5,6 +5,7 @@ nothing is written while nothing moved."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,11 +29,11 @@ class FakeStore:
         self.counter_writes = 0
         self.whole_reads = 0
 
-    async def load_view(self, application_id: str) -> StatusView | None:
-        return self.views.get(application_id)
+    async def load_views(self, application_ids: Sequence[str]) -> dict[str, StatusView]:
+        return {i: self.views[i] for i in application_ids if i in self.views}
 
-    async def save_view(self, view: StatusView) -> None:
-        self.views[view.application_id] = view
+    async def save_views(self, views: Sequence[StatusView]) -> None:
+        self.views.update((view.application_id, view) for view in views)
 
     async def count_by_status(self) -> dict[str, int]:
         self.whole_reads += 1

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from typing import Any
 
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, ReplaceOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from vouchers_shared.observability.store_commands import CommandCounter
@@ -56,3 +58,28 @@ async def ensure_index(collection: AsyncCollection[Document], keys: list[tuple[s
     whole document."""
     if not await is_ferretdb(collection.database.client):
         await collection.create_index(keys)
+
+
+# FerretDB 1.24 does not answer an `update` of 100 statements or more; a bulk write goes in
+# parts well below that on every store.
+BULK_PART = 50
+
+
+async def find_by_ids(collection: AsyncCollection[Document], ids: Sequence[Any]) -> dict[Any, Document]:
+    """The documents of `ids` that exist, by id: one query (`$in`), or on FerretDB, which
+    answers only `{"_id": x}` by index, one read by id each, all in flight at once."""
+    if not ids:
+        return {}
+    if await is_ferretdb(collection.database.client):
+        found = await asyncio.gather(*(collection.find_one({"_id": i}) for i in ids))
+        return {doc["_id"]: doc for doc in found if doc is not None}
+    return {doc["_id"]: doc async for doc in collection.find({"_id": {"$in": list(ids)}})}
+
+
+async def replace_all(collection: AsyncCollection[Document], documents: Sequence[Document]) -> None:
+    """Write each document whole under its id (inserted when new), in bulk writes."""
+    for start in range(0, len(documents), BULK_PART):
+        part = documents[start : start + BULK_PART]
+        await collection.bulk_write(
+            [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in part], ordered=False
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 import structlog
@@ -11,6 +12,7 @@ from vouchers_shared.clock import Clock
 from vouchers_shared.errors import TransientError
 from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.kafka import build_broker
+from vouchers_shared.messaging.publisher import Outgoing
 from vouchers_shared.messaging.subscribe import consume
 from vouchers_shared.program import load_program
 from vouchers_shared.rate_limit import RateLimiter
@@ -19,7 +21,7 @@ from vouchers_shared.runtime import Runtime, service_app
 from intake.adapters.mongo_store import IntakeStore
 from intake.api import ApiDeps, build_router
 from intake.config import Settings
-from intake.read_model import READ_MODEL_TOPICS, project
+from intake.read_model import READ_MODEL_TOPICS, Projector
 from intake.refdata_loader import RefdataLoader
 from intake.relay import relay_once
 from intake.status_counts import StatusCounts
@@ -44,6 +46,7 @@ def create_app(
     broker = build_broker(settings, SERVICE)
     holder: dict[str, ApiDeps] = {}
     counts: dict[str, StatusCounts] = {}
+    projectors: dict[str, Projector] = {}
 
     def deps() -> ApiDeps:
         return holder["deps"]
@@ -70,6 +73,7 @@ def create_app(
             failed="outbox_relay_failed",
         )
         counts["status"] = StatusCounts(store)
+        projectors["status"] = Projector(store, counts["status"])
         if read_model:  # before consuming: the changes noted from then on add to this count
             try:
                 await counts["status"].recount()
@@ -86,9 +90,12 @@ def create_app(
             except Exception as exc:  # the store is away: the next start recounts
                 log.warning("status_count_failed", error=repr(exc))
 
-    async def handle(inbound: Inbound) -> tuple[()]:
-        await project(inbound, deps().store, counts["status"])
-        return ()
+    async def handle(inbound: Inbound) -> Sequence[Outgoing]:
+        return await projectors["status"].fold([inbound])
+
+    def forget_views() -> None:
+        if "status" in projectors:
+            projectors["status"].forget_all()
 
     app, runtime = service_app(
         SERVICE,
@@ -106,6 +113,8 @@ def create_app(
             group_id="intake-status",
             processor=lambda: runtime().processor,
             handler=lambda: handle,
+            fold=lambda: projectors["status"].fold,
+            rebalanced=forget_views,
             title="intake-status",
             description="Status read model behind GET /v1/applications",
         )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import structlog
 from vouchers_shared import topics
@@ -15,6 +18,8 @@ from intake.domain.status import StatusView, apply_event
 from intake.status_counts import StatusCounts
 
 log = structlog.get_logger()
+# Views kept in memory between batches, the most recently used (a few KB each).
+CACHED_VIEWS = 20_000
 READ_MODEL_TOPICS = (
     topics.APPLICATIONS,
     topics.COI,
@@ -44,26 +49,92 @@ async def project(
 ) -> Sequence[Outgoing]:
     """Apply one event to its application's view; a repeated event id changes nothing. A saved
     change of status is noted in `counts`."""
+    return await Projector(store, counts).fold([inbound])
+
+
+class Projector:
+    """Folds a batch of events into the views they are about: each view read once (from this
+    process's memory when it is one of its partitions' views, else in one query), every event
+    applied in order, each changed view written once, all of them in one bulk write.
+
+    One process at a time consumes an application's events (its partition), and nothing else
+    writes the read model, so the views kept in memory are the store's own until the group
+    moves partitions (`forget_all`). A batch that fails forgets its views: the records come
+    again, one by one, and are read from the store.
+    """
+
+    def __init__(
+        self, store: IntakeStore, counts: StatusCounts | None = None, remember: int = CACHED_VIEWS
+    ) -> None:
+        self._store, self._counts, self._remember = store, counts, remember
+        self._views: OrderedDict[str, StatusView] = OrderedDict()
+        self._epoch = 0
+
+    def forget_all(self) -> None:
+        """Partitions moved: views in memory may have been written by another process since."""
+        self._views.clear()
+        self._epoch += 1
+
+    async def fold(self, batch: Sequence[Inbound]) -> Sequence[Outgoing]:
+        epoch, events = self._epoch, [_event(inbound) for inbound in batch]
+        ids = list(dict.fromkeys(event.application_id for event in events))
+        try:
+            stored = await self._load(ids)
+            views = {i: stored[i] or StatusView(application_id=i) for i in ids}
+            for event in events:
+                views[event.application_id] = event.applied_to(views[event.application_id])
+            changed = [views[i] for i in ids if views[i] is not stored[i]]
+            if changed:
+                await self._store.save_views(changed)
+        except BaseException:
+            for application_id in ids:
+                self._views.pop(application_id, None)
+            raise
+        for view in changed:
+            was = stored[view.application_id]
+            if self._counts is not None:
+                self._counts.moved(None if was is None else was.status, view.status)
+            log.info("status_projected", application_id=view.application_id, status=view.status)
+        if epoch == self._epoch:
+            self._keep(views.values())
+        return ()
+
+    async def _load(self, ids: list[str]) -> dict[str, StatusView | None]:
+        """Each view as the store has it (None: none yet), from memory where it is kept."""
+        found: dict[str, StatusView | None] = {i: self._views[i] for i in ids if i in self._views}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            loaded = await self._store.load_views(missing)
+            found.update((i, loaded.get(i)) for i in missing)
+        return found
+
+    def _keep(self, views: Iterable[StatusView]) -> None:
+        for view in views:
+            self._views[view.application_id] = view
+            self._views.move_to_end(view.application_id)
+        while len(self._views) > self._remember:
+            self._views.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class _Event:
+    application_id: str
+    inbound: Inbound
+    body: dict[str, Any]
+
+    def applied_to(self, view: StatusView) -> StatusView:
+        envelope = self.inbound.envelope
+        try:
+            return apply_event(view, envelope.id, envelope.type, envelope.time, self.body)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PoisonMessage(f"{envelope.type} body is missing fields: {exc!r}") from exc
+
+
+def _event(inbound: Inbound) -> _Event:
+    """The event and the application it is about; poison when it cannot be one of the model's."""
     if inbound.envelope.type not in KNOWN_TYPES:
         raise PoisonMessage(f"unknown event type {inbound.envelope.type!r} on {inbound.topic}")
     body = inbound.json()
     if not isinstance(body, dict) or not isinstance(body.get("application_id"), str):
         raise PoisonMessage("event body has no application_id")
-    application_id = body["application_id"]
-    stored = await store.load_view(application_id)
-    view = stored or StatusView(application_id=application_id)
-    try:
-        updated = apply_event(view, inbound.envelope.id, inbound.envelope.type, inbound.envelope.time, body)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise PoisonMessage(f"{inbound.envelope.type} body is missing fields: {exc!r}") from exc
-    if updated is not view:
-        await store.save_view(updated)
-        if counts is not None:
-            counts.moved(None if stored is None else stored.status, updated.status)
-        log.info(
-            "status_projected",
-            application_id=application_id,
-            event_id=inbound.envelope.id,
-            status=updated.status,
-        )
-    return ()
+    return _Event(body["application_id"], inbound, body)

@@ -29,6 +29,13 @@ Each dead letter therefore carries `dlq_id` (service, topic, partition, offset),
 whichever process writes it, and readers keep the first record of each id (`vouchers dlq`).
 Writing the dead letter and the offset as one would need a transactional producer and a
 commit per parked record.
+
+A subscriber may also have a folding handler (`Fold`): the whole batch in one call, each
+document it touches read once and written once, its events published together. It must leave
+the store as handling the records one by one, in order, would; so a batch it cannot finish
+(it raised, anything did) is handled again record by record, with the retries and parking
+above, and a record already folded in comes again as the idempotent repeat every handler
+already takes. A batch holding a record that failed before goes record by record at once.
 """
 
 from __future__ import annotations
@@ -57,6 +64,7 @@ from vouchers_shared.observability import metrics
 from vouchers_shared.topics import dlq_topic
 
 Handler = Callable[[Inbound], Awaitable[Sequence[Outgoing]]]
+Fold = Callable[[Sequence[Inbound]], Awaitable[Sequence[Outgoing]]]
 Partition = tuple[str, int]  # topic, partition
 log = structlog.get_logger()
 REFDATA_PREFIX = "vouchers.refdata."
@@ -89,10 +97,15 @@ class RecordProcessor:
         self._failures = FailureLog(policy or RetryPolicy(), infrastructure)
         self._settled: dict[Partition, set[int]] = {}  # above a rewind point, not committed
 
-    async def process_batch(self, records: Sequence[object], handler: Handler) -> list[Rewind]:
-        """Handle a batch: one applicant's records one at a time in their order, applicants side
-        by side. Returns the partitions to rewind: those holding a record that is not settled,
-        each back to its first such record (an applicant's later records wait behind it)."""
+    async def process_batch(
+        self, records: Sequence[object], handler: Handler, fold: Fold | None = None, group: str = ""
+    ) -> list[Rewind]:
+        """Handle a batch: folded whole when there is a `fold` and it succeeds; else one
+        applicant's records one at a time in their order, applicants side by side. Returns the
+        partitions to rewind: those holding a record that is not settled, each back to its
+        first such record (an applicant's later records wait behind it)."""
+        if fold is not None and await self._fold(records, fold, group):
+            return []
         groups: dict[object, list[object]] = {}
         for record in records:
             groups.setdefault(_ordering_key(record), []).append(record)
@@ -113,10 +126,36 @@ class RecordProcessor:
         self._forget_committed(records, held)
         return list(held.values())
 
+    async def _fold(self, records: Sequence[object], fold: Fold, group: str) -> bool:
+        """Fold the batch's unsettled records in one call and publish what it returns; False
+        (nothing settled) when a record of it failed before or the fold did not finish."""
+        todo = [r for r in records if not self._is_settled(_position(r))]
+        if not todo or any(self._failures.of(_position(r)) is not None for r in todo):
+            return False
+        started = time.perf_counter()
+        try:
+            await publish_all(self._publisher, await fold([_inbound(r) for r in todo]))
+        except Exception as exc:
+            metrics.BATCHES_FOLDED.labels(group=group, result="fallback").inc()
+            log.info("batch_fold_failed", group=group, records=len(todo), error=repr(exc)[:500])
+            return False
+        metrics.BATCHES_FOLDED.labels(group=group, result="folded").inc()
+        share = (time.perf_counter() - started) / len(todo)
+        for record in todo:
+            topic, partition, offset = _position(record)
+            metrics.MESSAGES_HANDLED.labels(topic=topic, result="ok").inc()
+            metrics.HANDLER_SECONDS.labels(topic=topic).observe(share)
+            self._settled.setdefault((topic, partition), set()).add(offset)
+        self._forget_committed(records, {})
+        return True
+
+    def _is_settled(self, position: Position) -> bool:
+        return position[2] in self._settled.get(position[:2], ())
+
     async def process(self, record: object, handler: Handler) -> Rewind | None:
         """Settle one record, handled or parked; or say when it should come again."""
         topic, partition, offset = position = _position(record)
-        if offset in self._settled.get((topic, partition), ()):
+        if self._is_settled(position):
             return None  # settled before its partition was rewound
         headers = decode_headers(getattr(record, "headers", ()))
         subject = None if topic.startswith(REFDATA_PREFIX) else headers.get("ce_subject")
@@ -173,16 +212,7 @@ class RecordProcessor:
             slept += wait
 
     async def _run(self, position: Position, record: object, handler: Handler) -> None:
-        headers = decode_headers(getattr(record, "headers", ()))
-        inbound = Inbound(
-            *position,
-            _key(record),
-            headers,
-            getattr(record, "value", b"") or b"",
-            Envelope.from_headers(headers),
-        )
-        for event in await handler(inbound):
-            await self._publisher.publish(event)
+        await publish_all(self._publisher, await handler(_inbound(record)))
 
     async def _park(
         self, position: Position, record: object, failures: Failures
@@ -228,6 +258,37 @@ class RecordProcessor:
                 self._settled[partition] = kept
             else:
                 self._settled.pop(partition, None)
+
+
+async def publish_all(publisher: Publisher, events: Iterable[Outgoing]) -> None:
+    """Publish `events`, all in flight at once, and return when the broker has taken every one.
+    Events of one key on one topic go in their order, one after the other."""
+    chains: dict[tuple[str, str], list[Outgoing]] = {}
+    for event in events:
+        chains.setdefault((event.topic, event.key), []).append(event)
+
+    async def in_order(chain: list[Outgoing]) -> None:
+        for event in chain:
+            await publisher.publish(event)
+
+    if len(chains) == 1:
+        await in_order(next(iter(chains.values())))
+        return
+    outcomes = await asyncio.gather(*(in_order(c) for c in chains.values()), return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+
+def _inbound(record: object) -> Inbound:
+    headers = decode_headers(getattr(record, "headers", ()))
+    return Inbound(
+        *_position(record),
+        _key(record),
+        headers,
+        getattr(record, "value", b"") or b"",
+        Envelope.from_headers(headers),
+    )
 
 
 def _note_retry(position: Position, failures: Failures, outage: bool, wait: float) -> None:

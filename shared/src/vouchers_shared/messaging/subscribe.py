@@ -7,12 +7,12 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol, cast
 
 import structlog
-from aiokafka import TopicPartition
+from aiokafka import ConsumerRebalanceListener, TopicPartition
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 
-from vouchers_shared.messaging.consumer import Handler, RecordProcessor, Rewind
+from vouchers_shared.messaging.consumer import Fold, Handler, RecordProcessor, Rewind
 from vouchers_shared.observability import metrics
 from vouchers_shared.observability.catalog import document_dead_letters
 
@@ -60,12 +60,14 @@ async def settle_batch(
     topics: Sequence[str],
     records: Sequence[Any],
     consumer: Partitions,
+    fold: Fold | None = None,
+    group: str = "",
 ) -> None:
     """Process a batch, then rewind and pause the partitions left holding a record that must
     come again. The subscriber's ack then commits the consumer's positions: the whole batch in
     every other partition, and each rewound one up to its first record still to do."""
     processor.forget(topics, {(tp.topic, tp.partition) for tp in consumer.assignment()})
-    hold_back(consumer, await processor.process_batch(records, handler))
+    hold_back(consumer, await processor.process_batch(records, handler, fold, group))
 
 
 def hold_back(consumer: Partitions, rewinds: Sequence[Rewind]) -> None:
@@ -101,6 +103,19 @@ async def raw_bodies(message: KafkaMessage) -> list[bytes]:
     return [bytes(record.value or b"") for record in message.raw_message]
 
 
+class _OnRebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Calls `changed` whenever partitions are taken from or given to this consumer."""
+
+    def __init__(self, changed: Callable[[], None]) -> None:
+        self._changed = changed
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        self._changed()
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        self._changed()
+
+
 def consume(
     broker: KafkaBroker,
     *topics: str,
@@ -110,6 +125,8 @@ def consume(
     title: str,
     description: str,
     max_poll_records: int = 100,
+    fold: Callable[[], Fold] | None = None,
+    rebalanced: Callable[[], None] | None = None,
 ) -> None:
     """Subscribe `handler` to `topics` in `group_id`; deps are resolved at run time, not import.
 
@@ -119,6 +136,10 @@ def consume(
     `max_poll_records`: different applicants' records are handled side by side, one
     applicant's in order, and the batch is committed once, when every record of it is settled
     or waits in a partition rewound to it (see `settle_batch`).
+
+    With `fold`, a batch is first handed whole to the folding handler (see `RecordProcessor`).
+    `rebalanced` is called whenever the group moves partitions to or from this consumer: what a
+    handler keeps in memory of its partitions' documents is no longer its own to trust.
     """
 
     async def on_batch(bodies: list[bytes], message: KafkaMessage) -> None:
@@ -128,7 +149,8 @@ def consume(
             if hasattr(consumer, "assignment")
             else _Unassigned(message.raw_message)
         )
-        await settle_batch(processor(), handler(), topics, message.raw_message, partitions)
+        folding = fold() if fold is not None else None
+        await settle_batch(processor(), handler(), topics, message.raw_message, partitions, folding, group_id)
 
     document_dead_letters(broker, group_id, topics)
     broker.subscriber(
@@ -141,6 +163,7 @@ def consume(
         max_records=max_poll_records,
         batch_timeout_ms=BATCH_WAIT_MS,
         partition_assignment_strategy=(RangePartitionAssignor,),
+        listener=_OnRebalance(rebalanced) if rebalanced is not None else None,
         title=title,
         description=description,
     )(on_batch)

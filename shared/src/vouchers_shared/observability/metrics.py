@@ -13,6 +13,12 @@ RETRIES_EXHAUSTED = Counter(
     "Records parked because they kept failing while the store and broker answered",
     ["topic"],
 )
+BATCHES_FOLDED = Counter(
+    "vouchers_batches_folded_total",
+    "Batches handled whole by a folding handler (folded) or handed back one record at a time "
+    "(fallback) after it failed",
+    ["group", "result"],
+)
 PARTITION_PAUSES = Counter(
     "vouchers_partition_pauses_total",
     "Partitions rewound and paused until a record is tried again, by cause (record or outage)",

@@ -157,6 +157,21 @@ class Collection:
         self._put(doc)
         return _Result(1 if current is not None else 0)
 
+    async def bulk_write(self, requests: list[Any], ordered: bool = True) -> None:
+        """ReplaceOne, UpdateOne, InsertOne and DeleteOne, applied in their order."""
+        for request in requests:
+            kind = type(request).__name__
+            if kind == "ReplaceOne":
+                await self.replace_one(request._filter, request._doc, upsert=bool(request._upsert))
+            elif kind == "UpdateOne":
+                await self.update_one(request._filter, request._doc, upsert=bool(request._upsert))
+            elif kind == "InsertOne":
+                await self.insert_one(request._doc)
+            elif kind == "DeleteOne":
+                await self.delete_one(request._filter)
+            else:
+                raise NotImplementedError(kind)
+
     async def delete_one(self, query: Document) -> _Result:
         current = next(self._found(query), None)
         if current is not None:

@@ -10,13 +10,14 @@ otherwise read every application each round.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 from vouchers_shared.guarded import guard
-from vouchers_shared.store import Document, ensure_index, is_ferretdb
+from vouchers_shared.store import Document, ensure_index, find_by_ids, is_ferretdb, replace_all
 
 from intake.domain.status import StatusView
 
@@ -142,28 +143,26 @@ class IntakeStore:
 
     async def load_view(self, application_id: str) -> StatusView | None:
         doc = await self.status.find_one({"_id": application_id})
-        if doc is None:
-            return None
-        doc.pop("_id")
-        doc.pop("status", None)
-        return StatusView.model_validate(doc)
+        return None if doc is None else _view(doc)
+
+    async def load_views(self, application_ids: Sequence[str]) -> dict[str, StatusView]:
+        """The views of those applications that have one."""
+        found = await find_by_ids(self.status, application_ids)
+        return {application_id: _view(doc) for application_id, doc in found.items()}
 
     async def save_view(self, view: StatusView) -> None:
-        doc: dict[str, Any] = view.model_dump()
-        doc["status"] = view.status
-        await self.status.replace_one({"_id": view.application_id}, doc, upsert=True)
+        await self.save_views([view])
+
+    async def save_views(self, views: Sequence[StatusView]) -> None:
+        """Each view whole, in bulk."""
+        await replace_all(self.status, [_view_document(view) for view in views])
 
     async def list_views(
         self, filters: dict[str, Any], skip: int, limit: int
     ) -> tuple[int, list[StatusView]]:
         total = await self.status.count_documents(filters)
         cursor = self.status.find(filters).sort("_id", ASCENDING).skip(skip).limit(limit)
-        views = []
-        async for doc in cursor:
-            doc.pop("_id")
-            doc.pop("status", None)
-            views.append(StatusView.model_validate(doc))
-        return total, views
+        return total, [_view(doc) async for doc in cursor]
 
     async def count_by_status(self) -> dict[str, int]:
         """Counts the whole read model: for a recount, never for the gauge's every reading."""
@@ -190,3 +189,15 @@ class IntakeStore:
             return
         async with guard(self.counters, STATUS_COUNTS):
             await self.counters.update_one({"_id": STATUS_COUNTS}, update, upsert=True)
+
+
+def _view(doc: Document) -> StatusView:
+    fields = {k: v for k, v in doc.items() if k not in ("_id", "status")}
+    return StatusView.model_validate(fields)
+
+
+def _view_document(view: StatusView) -> Document:
+    doc: dict[str, Any] = view.model_dump()
+    doc["_id"] = view.application_id
+    doc["status"] = view.status
+    return doc

@@ -1,0 +1,102 @@
+"""The read model folds a batch: each view read once and written once, the same views as one
+event at a time, and what it keeps in memory is dropped when partitions move or a batch fails."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from intake.domain.status import StatusView
+from intake.read_model import Projector, project
+from intake.status_counts import StatusCounts
+
+from .test_status_counts import FakeStore, decided, submitted, verdict
+
+
+class CountingStore(FakeStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: list[list[str]] = []
+        self.writes: list[list[str]] = []
+        self.fail_writes = False
+
+    async def load_views(self, application_ids: Sequence[str]) -> dict[str, StatusView]:
+        self.reads.append(list(application_ids))
+        return await super().load_views(application_ids)
+
+    async def save_views(self, views: Sequence[StatusView]) -> None:
+        if self.fail_writes:
+            raise OSError("the store went away")
+        self.writes.append([v.application_id for v in views])
+        await super().save_views(views)
+
+
+BATCH = [
+    submitted("A"),
+    submitted("B"),
+    verdict("A"),
+    submitted("A"),  # a redelivery
+    decided("A", "rejected"),
+    verdict("C"),
+    submitted("C"),
+    decided("C", "awaiting_notice"),
+]
+
+
+async def test_a_batch_reads_and_writes_each_view_once_and_ends_as_one_event_at_a_time() -> None:
+    folded: Any = CountingStore()
+    counts = StatusCounts(folded, gauge_every_s=0)
+    await Projector(folded, counts).fold(BATCH)
+
+    one_by_one: Any = FakeStore()
+    for event in BATCH:
+        await project(event, one_by_one)
+
+    assert folded.reads == [["A", "B", "C"]]
+    assert folded.writes == [["A", "B", "C"]]
+    assert folded.views == one_by_one.views
+    await counts.flush()
+    assert folded.counters == {"rejected": 1, "received": 1, "awaiting_notice": 1}
+
+
+async def test_views_of_its_partitions_are_kept_in_memory_until_partitions_move() -> None:
+    store: Any = CountingStore()
+    projector = Projector(store)
+    await projector.fold([submitted("A")])
+    await projector.fold([verdict("A")])
+    assert store.reads == [["A"]]  # the second batch found A in memory
+
+    projector.forget_all()
+    await projector.fold([decided("A", "rejected")])
+    assert store.reads == [["A"], ["A"]]
+    assert store.views["A"].status == "rejected"
+
+
+async def test_a_repeated_batch_writes_nothing() -> None:
+    store: Any = CountingStore()
+    projector = Projector(store)
+    await projector.fold(BATCH)
+    await projector.fold(BATCH)
+    assert store.writes == [["A", "B", "C"]]
+
+
+async def test_a_batch_that_fails_forgets_its_views_so_the_records_are_read_again() -> None:
+    store: Any = CountingStore()
+    projector = Projector(store)
+    await projector.fold([submitted("A")])
+    store.fail_writes = True
+    with pytest.raises(OSError, match="went away"):
+        await projector.fold([verdict("A")])
+    store.fail_writes = False
+    await projector.fold([verdict("A")])
+    assert store.reads == [["A"], ["A"]]
+    assert store.views["A"].status == "checking"
+
+
+async def test_memory_keeps_only_the_most_recently_used_views() -> None:
+    store: Any = CountingStore()
+    projector = Projector(store, remember=2)
+    await projector.fold([submitted("A"), submitted("B"), submitted("C")])
+    await projector.fold([verdict("C"), verdict("A")])
+    assert store.reads == [["A", "B", "C"], ["A"]]  # A was the least recently used
