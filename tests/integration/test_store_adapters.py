@@ -7,6 +7,7 @@ session is not disturbed. Reference data goes to a database of its own.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
@@ -362,6 +363,27 @@ async def test_refdata_keeps_the_newest_snapshot(client: AsyncMongoClient[Docume
         assert await store.versions() == {"providers": newer.version}
         assert await store.current(["providers", "holdings"]) == {"providers": newer}
         assert await RefdataStore(client, database).current(["providers"]) == {"providers": newer}
+    finally:
+        await client.drop_database(database)
+
+
+async def test_a_snapshot_another_replica_stores_is_in_force_here_within_the_freshness_window(
+    client: AsyncMongoClient[Document],
+) -> None:
+    database = f"test_refdata_{uuid.uuid4().hex[:12]}"
+    items = [{"uscc": make_uscc(uuid.uuid4().int % 10**7), "name": "算力服务有限公司", "batch": 2}]
+    first = build_snapshot("providers", items, "operator-1", AT)
+    second = build_snapshot("providers", items[:0], "operator-1", AT + timedelta(seconds=1))
+    here = RefdataStore(client, database, fresh_s=0.5)
+    there = RefdataStore(client, database, fresh_s=0.5)
+    try:
+        await there.save(first)
+        assert await here.current(["providers"]) == {"providers": first}
+        await there.save(second)
+        assert await there.current(["providers"]) == {"providers": second}  # its own: at once
+        assert await here.current(["providers"]) == {"providers": first}  # read just now
+        await asyncio.sleep(0.6)
+        assert await here.current(["providers"]) == {"providers": second}
     finally:
         await client.drop_database(database)
 

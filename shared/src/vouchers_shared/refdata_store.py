@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
@@ -18,19 +19,27 @@ from vouchers_shared.topics import REFDATA_LOADED
 
 T = TypeVar("T")
 VERSIONS = "versions"
+VERSIONS_FRESH_S = 1.0  # how long a reading of the current versions is taken as current
 
 
 class RefdataStore:
     """One document per kind holding its newest snapshot; an older one never replaces it.
 
     Beside them, one small document (`_id` "versions") names each kind's current version, so
-    that checking for a newer snapshot on every message reads a few bytes by id rather than
-    the snapshots themselves (a store without projection pushdown reads whole documents)."""
+    that checking for a newer snapshot reads a few bytes by id rather than the snapshots
+    themselves (a store without projection pushdown reads whole documents). That check is made
+    at most every `fresh_s` seconds, and at once after this process stored a snapshot: a
+    snapshot stored by another replica is in force here within `fresh_s`. Each verdict names
+    the versions it was reached on."""
 
-    def __init__(self, client: AsyncMongoClient[Document], database: str) -> None:
+    def __init__(
+        self, client: AsyncMongoClient[Document], database: str, fresh_s: float = VERSIONS_FRESH_S
+    ) -> None:
         self._collection = client[database]["refdata"]
         self._versions = client[database]["refdata_versions"]
         self._cache: dict[str, Snapshot] = {}
+        self._fresh_s = fresh_s
+        self._known: tuple[float, dict[str, str]] | None = None  # when read, what
 
     async def save(self, snapshot: Snapshot) -> bool:
         """Keep `snapshot` if it is newer than the stored one; the version pointer is written
@@ -43,9 +52,19 @@ class RefdataStore:
             )
         version = snapshot.version if newer or current is None else current["version"]
         await self._versions.update_one({"_id": VERSIONS}, {"$set": {snapshot.kind: version}}, upsert=True)
+        self._known = None
         return newer
 
     async def versions(self) -> dict[str, str]:
+        """Each kind's current version, as read from the store at most `fresh_s` ago."""
+        now = time.monotonic()
+        if self._known is not None and now - self._known[0] < self._fresh_s:
+            return self._known[1]
+        found = await self._read_versions()
+        self._known = (now, found) if found else None
+        return found
+
+    async def _read_versions(self) -> dict[str, str]:
         doc = await self._versions.find_one({"_id": VERSIONS})
         if doc is None:
             # Snapshots stored before there was a pointer: read their versions once, keep them.
