@@ -77,7 +77,7 @@ def say(message: str) -> None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench", description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000, help="applications at full speed")
-    parser.add_argument("--rate", type=float, default=50.0, help="fixed rate per second (0: skip)")
+    parser.add_argument("--rate", type=float, default=30.0, help="fixed rate per second (0: skip)")
     parser.add_argument(
         "--rate-n",
         type=int,

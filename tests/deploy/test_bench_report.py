@@ -78,3 +78,42 @@ def test_the_plot_and_the_table_are_written(tmp_path: Path) -> None:
 
 def test_an_older_result_with_one_ceiling_is_still_drawn(result: dict[str, Any], tmp_path: Path) -> None:
     report.figure(result)
+
+
+def _run_of(n: int, verdicts_per_s: float, wall_s: float, drain_s: float, trips: float) -> dict[str, Any]:
+    return {
+        "n": n,
+        "pipeline": {
+            "full_speed": {"throughput_apps_per_s": verdicts_per_s, "wall_s": wall_s, "drain_s": drain_s},
+            "fixed_rate": {"latency_s": {"p99": 1.5}, "http_response_s": {"p99": 0.3}},
+        },
+        "services": {"intake": {"peak_rss_mb": 120.0}, "notification": {"peak_rss_mb": 151.0}},
+        "idle": {"cpu_percent": {"store": 0.2, "kafka": 1.9, "load generator": 40.0}},
+        "store_round_trips": {"total_per_application": trips},
+    }
+
+
+def test_the_targets_scale_a_smaller_run_to_ten_thousand_applications() -> None:
+    found = report.targets(_run_of(n=1_000, verdicts_per_s=70.0, wall_s=15.0, drain_s=5.0, trips=12.0))
+    assert found["verdicts_for_10k_within_150_s"] == {
+        "value": 142.9,
+        "met": True,
+        "note": "extrapolated from this run",
+    }
+    assert found["end_to_end_for_10k_within_200_s"]["value"] == 200.0
+    assert found["end_to_end_for_10k_within_200_s"]["met"]
+    assert not found["goal_10k_end_to_end_within_60_s"]["met"]
+    assert found["p99_to_last_verdict_under_2_s_at_30_per_s"]["met"]
+    assert not found["intake_accept_p99_under_250_ms_at_30_per_s"]["met"]
+    assert found["store_round_trips_per_application_at_most_12"]["met"]
+    assert found["idle_cpu_under_2_percent_per_process"]["met"]  # the load generator is not ours
+    assert not found["each_service_under_150_mib"]["met"]
+
+
+def test_a_run_that_did_not_drain_meets_no_end_to_end_target() -> None:
+    run = _run_of(n=10_000, verdicts_per_s=80.0, wall_s=125.0, drain_s=1.0, trips=13.0)
+    run["pipeline"]["full_speed"]["drain_s"] = None
+    found = report.targets(run)
+    assert found["verdicts_for_10k_within_150_s"]["note"] == "measured"
+    assert not found["end_to_end_for_10k_within_200_s"]["met"]
+    assert not found["store_round_trips_per_application_at_most_12"]["met"]
