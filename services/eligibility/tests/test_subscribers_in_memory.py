@@ -71,6 +71,7 @@ async def test_the_same_record_again_changes_nothing(eligibility: InMemoryServic
         await eligibility.send(application_submitted(application, APPLICATION_ID, FILED_AT))
     first, again = eligibility.published_to(topics.COI)
     assert first.headers["ce_id"] == again.headers["ce_id"]
+    assert first.json() == again.json()  # the verdict stored the first time, not a new one
     ledger = await EligibilityStore(eligibility.mongo.as_client()).ledger(application.applicant.uscc, 2026)
     assert len(ledger.reserved) == 1
 

@@ -94,9 +94,8 @@ async def on_submitted(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
         raise PoisonMessage(f"unexpected event type {inbound.envelope.type!r}")
     event = inbound.parse(ApplicationSubmitted)
     app = event.application
-    stored = await deps.store.application(event.application_id)
-    if (again := _replay(stored, "coi")) is not None:
-        return again
+    # Assessed before it is looked up: a delivery seen before (rare) finds the verdict it got
+    # when its insert below fails, and re-emits that one.
     snapshots = await deps.refdata.current(("holdings", "officers", *TABLE_KINDS))
     graph, providers = coi_inputs(snapshots, deps.graph, deps.tables)
     coi = assess_conflicts(
