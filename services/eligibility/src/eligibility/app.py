@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from fastapi import FastAPI
 from vouchers_shared import topics
+from vouchers_shared.messaging.consumer import Fold
 from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.kafka import build_broker
 from vouchers_shared.messaging.publisher import Outgoing
@@ -16,7 +17,7 @@ from vouchers_shared.runtime import Runtime, service_app
 
 from eligibility.adapters.mongo_store import DATABASE, EligibilityStore
 from eligibility.config import Settings
-from eligibility.handlers import Deps, on_rules_or_decision, on_submitted
+from eligibility.handlers import Deps, Handler, fold_batch, on_rules_or_decision, on_submitted
 from eligibility.refs import build_graph
 
 SERVICE = "eligibility"
@@ -37,11 +38,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             store, RefdataStore(runtime.mongo, DATABASE), Derived(build_graph), params, runtime.clock
         )
 
-    def bound(handler: Callable[[Inbound, Deps], Awaitable[Sequence[Outgoing]]]) -> Callable[[], Bound]:
+    def bound(handler: Handler) -> Callable[[], Bound]:
         def handle(inbound: Inbound) -> Awaitable[Sequence[Outgoing]]:
             return handler(inbound, holder["deps"])
 
         return lambda: handle
+
+    def folded(handler: Handler) -> Callable[[], Fold]:
+        def fold(batch: Sequence[Inbound]) -> Awaitable[Sequence[Outgoing]]:
+            return fold_batch(batch, handler, holder["deps"])
+
+        return lambda: fold
 
     async def refdata(inbound: Inbound) -> Sequence[Outgoing]:
         return await store_snapshot(inbound, holder["deps"].refdata, REFDATA_KINDS)
@@ -56,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         group_id="eligibility-coi",
         processor=processor,
         handler=bound(on_submitted),
+        fold=folded(on_submitted),
         title="eligibility-coi",
         description="Conflict-of-interest check of each submitted application",
     )
@@ -68,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         group_id="eligibility-rules",
         processor=processor,
         handler=bound(on_rules_or_decision),
+        fold=folded(on_rules_or_decision),
         title="eligibility-rules",
         description="Rule book and yearly ledger: reservations after the conflict-of-interest "
         "verdict; releases, grants and reviewed reservations after decisions",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -29,6 +29,7 @@ from vouchers_shared.observability import metrics
 from vouchers_shared.program import ProgramParams
 from vouchers_shared.refdata_store import Derived, RefdataStore, versions_of
 
+from eligibility.adapters.batched_store import BatchedStore
 from eligibility.adapters.mongo_store import ConcurrentUpdate, EligibilityStore
 from eligibility.domain.amounts import Room
 from eligibility.domain.coi import ReferenceGraph, assess_conflicts
@@ -46,6 +47,7 @@ from eligibility.refs import (
 
 SOURCE = "/vouchers/eligibility"
 log = structlog.get_logger()
+Handler = Callable[[Inbound, "Deps"], Awaitable[Sequence[Outgoing]]]
 
 
 @dataclass
@@ -56,6 +58,26 @@ class Deps:
     params: ProgramParams
     clock: Clock
     tables: Derived[RefTables] = field(default_factory=lambda: Derived(build_tables))
+
+
+async def fold_batch(batch: Sequence[Inbound], handler: Handler, deps: Deps) -> list[Outgoing]:
+    """The records of a batch one after another, as `handler` takes them, on a store that reads
+    each document once and writes in bulk at the end (see BatchedStore)."""
+    store = BatchedStore(deps.store)
+    await store.prefetch(_application_id(inbound) for inbound in batch)
+    on_batch = replace(deps, store=store)
+    events: list[Outgoing] = []
+    for inbound in batch:
+        events.extend(await handler(inbound, on_batch))
+    await store.flush()
+    return events
+
+
+def _application_id(inbound: Inbound) -> str:
+    body = inbound.json()
+    if not isinstance(body, dict) or not isinstance(body.get("application_id"), str):
+        raise PoisonMessage("event body has no application_id")
+    return str(body["application_id"])
 
 
 def _emit(

@@ -59,10 +59,15 @@ class EligibilityStore:
         them count a contract they share. Read from the applicant's index document by id, so
         the cost does not grow with the number of applications stored.
         """
-        index = await self.contract_index.find_one({"_id": _ledger_id(applicant_uscc, program_year)})
-        rejected = set((index or {}).get("rejected", {}))
+        index = await self.contract_index.find_one({"_id": ledger_id(applicant_uscc, program_year)})
+        return self.contracts_before(index or {}, before)
+
+    @staticmethod
+    def contracts_before(index: Document, before: Document) -> set[tuple[str, str]]:
+        """The contracts an applicant's index holds for live applications other than `before`."""
+        rejected = set(index.get("rejected", {}))
         seen: set[tuple[str, str]] = set()
-        for application_id, contracts in (index or {}).get("assessed", {}).items():
+        for application_id, contracts in index.get("assessed", {}).items():
             if application_id != before["_id"] and application_id not in rejected:
                 seen.update(tuple(c.split("|", 1)) for c in contracts)
         return seen
@@ -73,7 +78,7 @@ class EligibilityStore:
         """Enter the application in its applicant's index once the rule book has assessed it
         (idempotent: a redelivery sets the same entry again)."""
         await self.contract_index.update_one(
-            {"_id": _ledger_id(applicant_uscc, program_year)},
+            {"_id": ledger_id(applicant_uscc, program_year)},
             {"$set": {f"assessed.{application_id}": contracts}},
             upsert=True,
         )
@@ -83,32 +88,37 @@ class EligibilityStore:
     ) -> None:
         """A finally rejected application no longer holds its contracts."""
         await self.contract_index.update_one(
-            {"_id": _ledger_id(applicant_uscc, program_year)},
+            {"_id": ledger_id(applicant_uscc, program_year)},
             {"$set": {f"rejected.{application_id}": True}},
             upsert=True,
         )
         await self.applications.update_one({"_id": application_id}, {"$set": {"finally_rejected": True}})
 
     async def ledger(self, applicant_uscc: str, program_year: int) -> Ledger:
-        doc = await self.ledgers.find_one({"_id": _ledger_id(applicant_uscc, program_year)})
+        doc = await self.ledgers.find_one({"_id": ledger_id(applicant_uscc, program_year)})
         if doc is None:
             return Ledger(applicant_uscc=applicant_uscc, program_year=program_year)
+        return self.as_ledger(doc)
+
+    @staticmethod
+    def as_ledger(doc: Document) -> Ledger:
         return Ledger.model_validate(_decimals(doc))
 
     async def save_ledger(self, before: Ledger, after: Ledger) -> None:
         """Write `after` only if the stored ledger is still at `before`'s revision.
 
-        Every write stores the next revision, so a stored ledger is at revision 1 or more and
-        revision 0 means "not stored yet": the first write is an insert, which a concurrent
-        first write makes fail. (A ledger stored at revision 0 by an older version is
-        replaced under the same guard, so it is never stuck.)
+        Every write stores a later revision (`after`'s: one more per step since `before`), so
+        a stored ledger is at revision 1 or more and revision 0 means "not stored yet": the
+        first write is an insert, which a concurrent first write makes fail. (A ledger stored
+        at revision 0 by an older version is replaced under the same guard, so it is never
+        stuck.)
         """
         if after is before:
             return
         doc = {
-            "_id": _ledger_id(after.applicant_uscc, after.program_year),
+            "_id": ledger_id(after.applicant_uscc, after.program_year),
             **after.model_dump(mode="json"),
-            "revision": before.revision + 1,
+            "revision": max(after.revision, before.revision + 1),  # several steps at once: the last
         }
         if before.revision == 0:
             try:
@@ -120,7 +130,7 @@ class EligibilityStore:
             raise ConcurrentUpdate(doc["_id"])
 
 
-def _ledger_id(applicant_uscc: str, program_year: int) -> str:
+def ledger_id(applicant_uscc: str, program_year: int) -> str:
     return f"{applicant_uscc}:{program_year}"
 
 

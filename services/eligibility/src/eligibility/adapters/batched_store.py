@@ -1,0 +1,176 @@
+"""Eligibility's store for one batch of records: each document read once, every write kept in
+memory and made at the end, in bulk.
+
+The handlers run on it one record after another, exactly as on the store itself, and see their
+own writes at once. `flush` then writes, in the order the handlers write them one by one:
+new applications, ledgers, applicants' contract indexes, the applications' changed fields. A
+ledger is written only if the stored one is still at the revision this batch read, as one by
+one. Whatever fails (a ledger moved, an application stored before by a delivery that stopped
+in between), the batch is handled again record by record on the store itself, where every
+write is idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import Iterable
+from typing import Any
+
+from pymongo import InsertOne, UpdateOne
+from vouchers_shared.store import BULK_PART, Document, find_by_ids
+
+from eligibility.adapters.mongo_store import ConcurrentUpdate, EligibilityStore, ledger_id
+from eligibility.domain.ledger import Ledger
+
+_ABSENT: Document = {}  # read, and not stored
+
+
+class BatchedStore(EligibilityStore):
+    def __init__(self, store: EligibilityStore) -> None:
+        self.applications, self.ledgers, self.contract_index = (
+            store.applications,
+            store.ledgers,
+            store.contract_index,
+        )
+        self._store = store
+        self._apps: dict[str, Document] = {}
+        self._new_apps: list[str] = []
+        self._app_sets: dict[str, Document] = {}
+        self._indexes: dict[str, Document] = {}
+        self._index_sets: dict[str, Document] = {}
+        self._ledgers_read: dict[str, Ledger] = {}
+        self._ledgers: dict[str, Ledger] = {}
+
+    # --- reads, once per document and batch -----------------------------------------------
+
+    async def prefetch(self, application_ids: Iterable[str]) -> None:
+        """Read the batch's applications, then their applicants' ledgers and contract indexes,
+        each kind in one go (a record then finds what it needs in memory)."""
+        wanted = [i for i in dict.fromkeys(application_ids) if i not in self._apps]
+        found = await find_by_ids(self.applications, wanted)
+        for application_id in wanted:
+            self._apps[application_id] = found.get(application_id, _ABSENT)
+        keys = {
+            ledger_id(str(doc["applicant_uscc"]), int(doc["program_year"]))
+            for doc in self._apps.values()
+            if doc is not _ABSENT
+        }
+        await asyncio.gather(self._read_ledgers(keys), self._read_indexes(keys))
+
+    async def _read_ledgers(self, keys: Iterable[str]) -> None:
+        wanted = [k for k in keys if k not in self._ledgers]
+        found = await find_by_ids(self.ledgers, wanted)
+        for key in wanted:
+            uscc, year = key.rsplit(":", 1)
+            doc = found.get(key)
+            ledger = (
+                self._store.as_ledger(doc) if doc else Ledger(applicant_uscc=uscc, program_year=int(year))
+            )
+            self._ledgers_read[key] = self._ledgers[key] = ledger
+
+    async def _read_indexes(self, keys: Iterable[str]) -> None:
+        wanted = [k for k in keys if k not in self._indexes]
+        found = await find_by_ids(self.contract_index, wanted)
+        for key in wanted:
+            self._indexes[key] = found.get(key, {"_id": key})
+
+    async def application(self, application_id: str) -> Document | None:
+        if application_id not in self._apps:
+            await self.prefetch([application_id])
+        doc = self._apps[application_id]
+        return None if doc is _ABSENT else doc
+
+    async def ledger(self, applicant_uscc: str, program_year: int) -> Ledger:
+        key = ledger_id(applicant_uscc, program_year)
+        if key not in self._ledgers:
+            await self._read_ledgers([key])
+        return self._ledgers[key]
+
+    async def _index(self, key: str) -> Document:
+        if key not in self._indexes:
+            await self._read_indexes([key])
+        return self._indexes[key]
+
+    async def earlier_contracts(
+        self, applicant_uscc: str, program_year: int, before: Document
+    ) -> set[tuple[str, str]]:
+        return self._store.contracts_before(
+            await self._index(ledger_id(applicant_uscc, program_year)), before
+        )
+
+    # --- writes, kept until `flush` -----------------------------------------------------
+
+    async def remember(self, application_id: str, fields: Document) -> bool:
+        if await self.application(application_id) is not None:
+            return False
+        self._apps[application_id] = {"_id": application_id, **copy.deepcopy(fields)}
+        self._new_apps.append(application_id)
+        return True
+
+    async def record(
+        self, application_id: str, stage: str, outbox: list[Document], extra: Document | None = None
+    ) -> None:
+        self._set_app(application_id, {f"emitted.{stage}": outbox, **(extra or {})})
+
+    async def mark_assessed(
+        self, application_id: str, applicant_uscc: str, program_year: int, contracts: list[str]
+    ) -> None:
+        await self._set_index(
+            ledger_id(applicant_uscc, program_year), {f"assessed.{application_id}": contracts}
+        )
+
+    async def mark_finally_rejected(
+        self, application_id: str, applicant_uscc: str, program_year: int
+    ) -> None:
+        await self._set_index(ledger_id(applicant_uscc, program_year), {f"rejected.{application_id}": True})
+        self._set_app(application_id, {"finally_rejected": True})
+
+    async def save_ledger(self, before: Ledger, after: Ledger) -> None:
+        if after is before:
+            return
+        key = ledger_id(after.applicant_uscc, after.program_year)
+        if self._ledgers.get(key) is not before:
+            raise ConcurrentUpdate(key)
+        self._ledgers[key] = after
+
+    def _set_app(self, application_id: str, fields: Document) -> None:
+        doc = self._apps.get(application_id)
+        if doc is None or doc is _ABSENT:
+            raise KeyError(f"application {application_id} was not read in this batch")
+        for path, value in fields.items():
+            _set_path(doc, path, value)
+        if application_id not in self._new_apps:
+            self._app_sets.setdefault(application_id, {}).update(fields)
+
+    async def _set_index(self, key: str, fields: Document) -> None:
+        doc = await self._index(key)
+        for path, value in fields.items():
+            _set_path(doc, path, value)
+        self._index_sets.setdefault(key, {}).update(fields)
+
+    async def flush(self) -> None:
+        """Make the batch's writes, in the order the handlers make them one by one."""
+        await _bulk(self.applications, [InsertOne(self._apps[i]) for i in self._new_apps])
+        for key, after in self._ledgers.items():
+            if after is not self._ledgers_read[key]:
+                await self._store.save_ledger(self._ledgers_read[key], after)
+        await _bulk(
+            self.contract_index,
+            [UpdateOne({"_id": k}, {"$set": s}, upsert=True) for k, s in self._index_sets.items()],
+        )
+        await _bulk(
+            self.applications, [UpdateOne({"_id": i}, {"$set": s}) for i, s in self._app_sets.items()]
+        )
+
+
+async def _bulk(collection: Any, requests: list[Any]) -> None:
+    for start in range(0, len(requests), BULK_PART):
+        await collection.bulk_write(requests[start : start + BULK_PART], ordered=False)
+
+
+def _set_path(doc: Document, path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    for name in parents:
+        doc = doc.setdefault(name, {})
+    doc[last] = copy.deepcopy(value)

@@ -1,0 +1,132 @@
+"""A batch folded on the batched store ends as one record at a time would: the same verdicts,
+the same yearly ledger (the cap shared by one applicant's applications in one batch), the same
+contract index; it reads each document once and writes each once; a ledger moved by another
+writer fails the batch, which then goes record by record."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eligibility.adapters.batched_store import BatchedStore
+from eligibility.adapters.mongo_store import DATABASE, ConcurrentUpdate, EligibilityStore
+from eligibility.app import REFDATA_KINDS
+from eligibility.handlers import Deps, fold_batch, on_rules_or_decision, on_submitted
+from eligibility.refs import build_graph
+from vouchers_shared.application import Application
+from vouchers_shared.clock import SHANGHAI, FixedClock
+from vouchers_shared.messaging.inbound import Inbound
+from vouchers_shared.messaging.publisher import Outgoing
+from vouchers_shared.program import load_program
+from vouchers_shared.refdata_store import Derived, RefdataStore, store_snapshot
+from vouchers_shared.testing.in_memory import application_submitted, refdata_loaded
+from vouchers_shared.testing.memory_mongo import MemoryMongo
+
+SAMPLES = Path(__file__).resolve().parents[3] / "deploy" / "sample"
+AT = datetime(2026, 5, 20, 10, 0, tzinfo=SHANGHAI)
+
+
+def inbound(event: Outgoing, offset: int = 0) -> Inbound:
+    headers = event.headers()
+    return Inbound(event.topic, 0, offset, event.key, headers, event.body(), event.envelope)
+
+
+async def service() -> tuple[Deps, MemoryMongo]:
+    mongo = MemoryMongo()
+    client = mongo.as_client()
+    refdata = RefdataStore(client, DATABASE)
+    for kind, items in json.loads((SAMPLES / "refdata.json").read_text("utf-8")).items():
+        await store_snapshot(inbound(refdata_loaded(kind, items, AT)), refdata, REFDATA_KINDS)
+    deps = Deps(EligibilityStore(client), refdata, Derived(build_graph), load_program(2026), FixedClock(AT))
+    return deps, mongo
+
+
+def applications() -> list[tuple[str, Application]]:
+    """Three applications of one applicant, 4M CNY of voucher each asked for (cap: 10M), the
+    third also listing the first one's contract."""
+    base: dict[str, Any] = json.loads((SAMPLES / "applications" / "approvable.json").read_text("utf-8"))
+    first = base["application"]["contracts"][0]
+    filed = []
+    for n in (1, 2, 3):
+        app = copy.deepcopy(base["application"])
+        contract = {**first, "contract_no": f"HT-BIG-{n}", "amount_cny": "8000000.00"}
+        app["contracts"] = [contract] + (
+            [dict(first, amount_cny="8000000.00", contract_no="HT-BIG-1")] if n == 3 else []
+        )
+        filed.append((f"SZV2026-00000000000000B{n}", Application.model_validate(app)))
+    return filed
+
+
+async def coi_verdicts(deps: Deps) -> list[Inbound]:
+    submitted = [inbound(application_submitted(app, i, AT), n) for n, (i, app) in enumerate(applications())]
+    verdicts = await fold_batch(submitted, on_submitted, deps)
+    return [inbound(v, n) for n, v in enumerate(verdicts)]
+
+
+async def one_by_one(batch: Sequence[Inbound], deps: Deps) -> list[Outgoing]:
+    events: list[Outgoing] = []
+    for record in batch:
+        events.extend(await on_rules_or_decision(record, deps))
+    return events
+
+
+async def test_a_folded_batch_ends_as_one_record_at_a_time() -> None:
+    folded_deps, folded_mongo = await service()
+    plain_deps, plain_mongo = await service()
+    batch = await coi_verdicts(folded_deps)
+    assert [r.body for r in batch] == [r.body for r in await coi_verdicts(plain_deps)]
+
+    folded = await fold_batch(batch, on_rules_or_decision, folded_deps)
+    plain = await one_by_one(batch, plain_deps)
+
+    assert [e.body() for e in folded] == [e.body() for e in plain]
+    uscc = applications()[0][1].applicant.uscc
+    ledger = await folded_deps.store.ledger(uscc, 2026)
+    assert ledger == await plain_deps.store.ledger(uscc, 2026)
+    assert sum(ledger.reserved.values()) == Decimal("10000000.00")  # the third got what was left
+    for name in ("applications", "applicant_contracts", "ledgers"):
+        folded_docs = folded_mongo["vouchers_eligibility"][name].docs  # type: ignore[attr-defined]
+        plain_docs = plain_mongo["vouchers_eligibility"][name].docs  # type: ignore[attr-defined]
+        assert folded_docs == plain_docs, name
+
+
+async def test_nothing_is_written_before_the_flush_and_each_ledger_is_read_once() -> None:
+    deps, mongo = await service()
+    batch = await coi_verdicts(deps)
+    ledgers = mongo["vouchers_eligibility"]["ledgers"]
+    reads: list[Any] = []
+    real_find = ledgers.find_one  # type: ignore[attr-defined]
+
+    async def counted(query: Any, projection: Any = None) -> Any:
+        reads.append(query["_id"])
+        return await real_find(query, projection)
+
+    ledgers.find_one = counted  # type: ignore[attr-defined]
+    store = BatchedStore(deps.store)
+    await store.prefetch(json.loads(r.body)["application_id"] for r in batch)
+    for record in batch:
+        await on_rules_or_decision(record, replace(deps, store=store))
+    uscc = applications()[0][1].applicant.uscc
+    assert reads == [f"{uscc}:2026"]  # three applications of one applicant: one read
+    assert ledgers.docs == {}  # type: ignore[attr-defined]
+
+    await store.flush()
+    assert set(ledgers.docs) == {f"{uscc}:2026"}  # type: ignore[attr-defined]
+    assert sum((await deps.store.ledger(uscc, 2026)).reserved.values()) == Decimal("10000000.00")
+
+
+async def test_a_ledger_moved_by_another_writer_fails_the_batch() -> None:
+    deps, _ = await service()
+    batch = await coi_verdicts(deps)
+    store = BatchedStore(deps.store)
+    await on_rules_or_decision(batch[0], replace(deps, store=store))
+    await on_rules_or_decision(batch[1], deps)  # meanwhile, straight to the store
+    with pytest.raises(ConcurrentUpdate):
+        await store.flush()
