@@ -335,6 +335,7 @@ async def measure(args: argparse.Namespace, suite: BenchSuite, gen: Generator) -
             f"{c.service} {c.command} {c.collection}": round(c.count / args.idle_s, 2) for c in idle_trips
         },
     }
+    result["targets"] = report.targets(result)
     return result
 
 
@@ -404,7 +405,6 @@ def assemble(
         "letters_sent": letters,
         "profile": args.profile,
     }
-    result["targets"] = report.targets(result)
     return result
 
 

@@ -64,7 +64,8 @@ async def fold_batch(batch: Sequence[Inbound], handler: Handler, deps: Deps) -> 
     """The records of a batch one after another, as `handler` takes them, on a store that reads
     each document once and writes in bulk at the end (see BatchedStore)."""
     store = BatchedStore(deps.store)
-    await store.prefetch(_application_id(inbound) for inbound in batch)
+    needed = [n for n in map(_documents_needed, batch) if n is not None]
+    await store.prefetch((i for i, _ in needed), (i for i, indexed in needed if indexed))
     on_batch = replace(deps, store=store)
     events: list[Outgoing] = []
     for inbound in batch:
@@ -73,11 +74,22 @@ async def fold_batch(batch: Sequence[Inbound], handler: Handler, deps: Deps) -> 
     return events
 
 
-def _application_id(inbound: Inbound) -> str:
-    body = inbound.json()
+def _documents_needed(inbound: Inbound) -> tuple[str, bool] | None:
+    """The application whose documents a record reads (and whether its applicant's contract
+    index too); None for a record that reads none (a new application, a decision that does not
+    touch the ledger)."""
+    kind = inbound.envelope.type
+    body = inbound.json() if kind in _READS_DOCUMENTS else None
     if not isinstance(body, dict) or not isinstance(body.get("application_id"), str):
-        raise PoisonMessage("event body has no application_id")
-    return str(body["application_id"])
+        return None  # the handler finds out what is wrong with it
+    if kind == topics.CASE_DECIDED and not (body.get("status") == "rejected" and body.get("final")):
+        return None
+    return str(body["application_id"]), kind == topics.COI_ASSESSED
+
+
+_READS_DOCUMENTS = frozenset(
+    {topics.COI_ASSESSED, topics.CASE_DECIDED, topics.VOUCHER_APPROVED, topics.REVIEW_PASSED}
+)
 
 
 def _emit(

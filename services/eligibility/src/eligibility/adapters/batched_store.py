@@ -44,19 +44,20 @@ class BatchedStore(EligibilityStore):
 
     # --- reads, once per document and batch -----------------------------------------------
 
-    async def prefetch(self, application_ids: Iterable[str]) -> None:
-        """Read the batch's applications, then their applicants' ledgers and contract indexes,
-        each kind in one go (a record then finds what it needs in memory)."""
+    async def prefetch(self, application_ids: Iterable[str], indexed: Iterable[str] = ()) -> None:
+        """Read the batch's applications, then their applicants' ledgers (and contract indexes
+        for those in `indexed`), each kind in one go: a record then finds them in memory."""
         wanted = [i for i in dict.fromkeys(application_ids) if i not in self._apps]
         found = await find_by_ids(self.applications, wanted)
         for application_id in wanted:
             self._apps[application_id] = found.get(application_id, _ABSENT)
-        keys = {
-            ledger_id(str(doc["applicant_uscc"]), int(doc["program_year"]))
-            for doc in self._apps.values()
-            if doc is not _ABSENT
-        }
-        await asyncio.gather(self._read_ledgers(keys), self._read_indexes(keys))
+        with_index = set(indexed)
+        keys: dict[str, bool] = {}
+        for application_id, doc in self._apps.items():
+            if doc is not _ABSENT:
+                key = ledger_id(str(doc["applicant_uscc"]), int(doc["program_year"]))
+                keys[key] = keys.get(key, False) or application_id in with_index
+        await asyncio.gather(self._read_ledgers(keys), self._read_indexes(k for k, i in keys.items() if i))
 
     async def _read_ledgers(self, keys: Iterable[str]) -> None:
         wanted = [k for k in keys if k not in self._ledgers]
@@ -73,7 +74,9 @@ class BatchedStore(EligibilityStore):
         wanted = [k for k in keys if k not in self._indexes]
         found = await find_by_ids(self.contract_index, wanted)
         for key in wanted:
-            self._indexes[key] = found.get(key, {"_id": key})
+            doc = self._indexes[key] = found.get(key, {"_id": key})
+            for path, value in self._index_sets.get(key, {}).items():  # set before it was read
+                _set_path(doc, path, value)
 
     async def application(self, application_id: str) -> Document | None:
         if application_id not in self._apps:
@@ -102,7 +105,9 @@ class BatchedStore(EligibilityStore):
     # --- writes, kept until `flush` -----------------------------------------------------
 
     async def remember(self, application_id: str, fields: Document) -> bool:
-        if await self.application(application_id) is not None:
+        """True unless this batch knows it stored before; one that was is found by the insert
+        at `flush`, which then fails the batch (a delivery seen before: rare)."""
+        if self._apps.get(application_id, _ABSENT) is not _ABSENT:
             return False
         self._apps[application_id] = {"_id": application_id, **copy.deepcopy(fields)}
         self._new_apps.append(application_id)
@@ -144,9 +149,10 @@ class BatchedStore(EligibilityStore):
             self._app_sets.setdefault(application_id, {}).update(fields)
 
     async def _set_index(self, key: str, fields: Document) -> None:
-        doc = await self._index(key)
-        for path, value in fields.items():
-            _set_path(doc, path, value)
+        """Set fields of a contract index, read or not (a later read in the batch applies them)."""
+        if (doc := self._indexes.get(key)) is not None:
+            for path, value in fields.items():
+                _set_path(doc, path, value)
         self._index_sets.setdefault(key, {}).update(fields)
 
     async def flush(self) -> None:
