@@ -6,8 +6,9 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from pymongo import AsyncMongoClient, ReplaceOne
+from pymongo import AsyncMongoClient, InsertOne, ReplaceOne
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
 
 from vouchers_shared.observability.store_commands import CommandCounter
 from vouchers_shared.settings import CommonSettings
@@ -63,6 +64,7 @@ async def ensure_index(collection: AsyncCollection[Document], keys: list[tuple[s
 # FerretDB 1.24 does not answer an `update` of 100 statements or more; a bulk write goes in
 # parts well below that on every store.
 BULK_PART = 50
+DUPLICATE_KEY = 11000
 
 
 async def find_by_ids(collection: AsyncCollection[Document], ids: Sequence[Any]) -> dict[Any, Document]:
@@ -76,10 +78,24 @@ async def find_by_ids(collection: AsyncCollection[Document], ids: Sequence[Any])
     return {doc["_id"]: doc async for doc in collection.find({"_id": {"$in": list(ids)}})}
 
 
+async def bulk(collection: AsyncCollection[Document], requests: Sequence[Any]) -> None:
+    """Make `requests` (InsertOne, UpdateOne, ...) in bulk writes of `BULK_PART` at most, each
+    unordered; the first write error fails the call once its part is done."""
+    for start in range(0, len(requests), BULK_PART):
+        await collection.bulk_write(list(requests[start : start + BULK_PART]), ordered=False)
+
+
 async def replace_all(collection: AsyncCollection[Document], documents: Sequence[Document]) -> None:
     """Write each document whole under its id (inserted when new), in bulk writes."""
+    await bulk(collection, [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in documents])
+
+
+async def insert_new(collection: AsyncCollection[Document], documents: Sequence[Document]) -> None:
+    """Insert each document whose id is not stored yet; one stored before is left as it is."""
     for start in range(0, len(documents), BULK_PART):
         part = documents[start : start + BULK_PART]
-        await collection.bulk_write(
-            [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in part], ordered=False
-        )
+        try:
+            await collection.bulk_write([InsertOne(d) for d in part], ordered=False)
+        except BulkWriteError as exc:
+            if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", ())):
+                raise

@@ -23,6 +23,7 @@ from vouchers_shared.events import (
     tolerant,
 )
 from vouchers_shared.messaging.envelope import Envelope, derived_event_id
+from vouchers_shared.messaging.fold import each_in_order
 from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.publisher import Outgoing
 from vouchers_shared.observability import metrics
@@ -67,9 +68,7 @@ async def fold_batch(batch: Sequence[Inbound], handler: Handler, deps: Deps) -> 
     needed = [n for n in map(_documents_needed, batch) if n is not None]
     await store.prefetch((i for i, _ in needed), (i for i, indexed in needed if indexed))
     on_batch = replace(deps, store=store)
-    events: list[Outgoing] = []
-    for inbound in batch:
-        events.extend(await handler(inbound, on_batch))
+    events = await each_in_order(batch, lambda inbound: handler(inbound, on_batch))
     await store.flush()
     return events
 

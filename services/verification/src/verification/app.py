@@ -20,7 +20,7 @@ from verification.adapters.cpa_platform import HttpCpaPlatform, RefdataCpaPlatfo
 from verification.adapters.mongo_store import DATABASE, VerificationStore
 from verification.config import Settings
 from verification.domain.model import MaterialParams
-from verification.handlers import Deps, RetrySettings, on_submitted, recheck_due
+from verification.handlers import Deps, RetrySettings, fold_batch, on_submitted, recheck_due
 
 SERVICE = "verification"
 log = structlog.get_logger()
@@ -64,6 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def handle(inbound: Inbound) -> Awaitable[Sequence[Outgoing]]:
         return on_submitted(inbound, holder["deps"])
 
+    def fold(batch: Sequence[Inbound]) -> Awaitable[Sequence[Outgoing]]:
+        return fold_batch(batch, holder["deps"])
+
     async def refdata(inbound: Inbound) -> Sequence[Outgoing]:
         return await store_snapshot(inbound, holder["refdata"], ("audit_reports",))
 
@@ -82,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         group_id="verification",
         processor=lambda: runtime().processor,
         handler=lambda: handle,
+        fold=lambda: fold,
         title="verification",
         description="Materials (五, 声明二), audit QR codes and consent records",
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,10 +16,12 @@ from vouchers_shared.clock import Clock
 from vouchers_shared.errors import PoisonMessage
 from vouchers_shared.events import ApplicationSubmitted, VerificationCompleted, tolerant
 from vouchers_shared.messaging.envelope import Envelope, derived_event_id
+from vouchers_shared.messaging.fold import each_in_order
 from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.publisher import Outgoing, Publisher
 from vouchers_shared.observability import metrics
 
+from verification.adapters.batched_store import BatchedStore
 from verification.adapters.cpa_platform import collect_answers
 from verification.adapters.mongo_store import VerificationStore
 from verification.domain.consent import consent_record
@@ -102,6 +104,26 @@ async def on_submitted(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
     await deps.store.save_case(event.application_id, fields)
     metrics.VERDICTS.labels(check="verification", outcome=result.outcome).inc()
     return [out]
+
+
+async def fold_batch(batch: Sequence[Inbound], deps: Deps) -> list[Outgoing]:
+    """The submissions of a batch, each as `on_submitted` takes it, on a store that reads each
+    case once and writes in bulk at the end (see BatchedStore)."""
+    store = BatchedStore(deps.store)
+    await store.prefetch(_application_ids(batch))
+    on_batch = replace(deps, store=store)
+    events = await each_in_order(batch, lambda inbound: on_submitted(inbound, on_batch))
+    await store.flush()
+    return events
+
+
+def _application_ids(batch: Sequence[Inbound]) -> list[str]:
+    """The subjects of the batch's submissions (what is wrong with another is the handler's)."""
+    return [
+        i.envelope.subject
+        for i in batch
+        if i.envelope.subject and i.envelope.type == topics.APPLICATION_SUBMITTED
+    ]
 
 
 async def _check(application: Application, deps: Deps) -> VerificationResult:

@@ -15,7 +15,7 @@ from typing import Any, cast
 
 import bson
 from pymongo import AsyncMongoClient
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 Document = dict[str, Any]
 
@@ -158,19 +158,31 @@ class Collection:
         return _Result(1 if current is not None else 0)
 
     async def bulk_write(self, requests: list[Any], ordered: bool = True) -> None:
-        """ReplaceOne, UpdateOne, InsertOne and DeleteOne, applied in their order."""
-        for request in requests:
-            kind = type(request).__name__
-            if kind == "ReplaceOne":
-                await self.replace_one(request._filter, request._doc, upsert=bool(request._upsert))
-            elif kind == "UpdateOne":
-                await self.update_one(request._filter, request._doc, upsert=bool(request._upsert))
-            elif kind == "InsertOne":
-                await self.insert_one(request._doc)
-            elif kind == "DeleteOne":
-                await self.delete_one(request._filter)
-            else:
-                raise NotImplementedError(kind)
+        """ReplaceOne, UpdateOne, InsertOne and DeleteOne, applied in their order; a duplicate
+        key stops an ordered write, and an unordered one goes on (BulkWriteError at the end)."""
+        errors: list[Document] = []
+        for index, request in enumerate(requests):
+            try:
+                await self._one_of_bulk(request)
+            except DuplicateKeyError as exc:
+                errors.append({"index": index, "code": 11000, "errmsg": str(exc)})
+                if ordered:
+                    break
+        if errors:
+            raise BulkWriteError({"writeErrors": errors, "nInserted": 0})
+
+    async def _one_of_bulk(self, request: Any) -> None:
+        kind = type(request).__name__
+        if kind == "ReplaceOne":
+            await self.replace_one(request._filter, request._doc, upsert=bool(request._upsert))
+        elif kind == "UpdateOne":
+            await self.update_one(request._filter, request._doc, upsert=bool(request._upsert))
+        elif kind == "InsertOne":
+            await self.insert_one(request._doc)
+        elif kind == "DeleteOne":
+            await self.delete_one(request._filter)
+        else:
+            raise NotImplementedError(kind)
 
     async def delete_one(self, query: Document) -> _Result:
         current = next(self._found(query), None)

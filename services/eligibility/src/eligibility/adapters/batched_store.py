@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pymongo import InsertOne, UpdateOne
-from vouchers_shared.store import BULK_PART, Document, find_by_ids
+from vouchers_shared.store import Document, bulk, find_by_ids
 
 from eligibility.adapters.mongo_store import ConcurrentUpdate, EligibilityStore, ledger_id
 from eligibility.domain.ledger import Ledger
@@ -157,22 +157,15 @@ class BatchedStore(EligibilityStore):
 
     async def flush(self) -> None:
         """Make the batch's writes, in the order the handlers make them one by one."""
-        await _bulk(self.applications, [InsertOne(self._apps[i]) for i in self._new_apps])
+        await bulk(self.applications, [InsertOne(self._apps[i]) for i in self._new_apps])
         for key, after in self._ledgers.items():
             if after is not self._ledgers_read[key]:
                 await self._store.save_ledger(self._ledgers_read[key], after)
-        await _bulk(
+        await bulk(
             self.contract_index,
             [UpdateOne({"_id": k}, {"$set": s}, upsert=True) for k, s in self._index_sets.items()],
         )
-        await _bulk(
-            self.applications, [UpdateOne({"_id": i}, {"$set": s}) for i, s in self._app_sets.items()]
-        )
-
-
-async def _bulk(collection: Any, requests: list[Any]) -> None:
-    for start in range(0, len(requests), BULK_PART):
-        await collection.bulk_write(requests[start : start + BULK_PART], ordered=False)
+        await bulk(self.applications, [UpdateOne({"_id": i}, {"$set": s}) for i, s in self._app_sets.items()])
 
 
 def _set_path(doc: Document, path: str, value: Any) -> None:

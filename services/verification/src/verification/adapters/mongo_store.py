@@ -61,12 +61,20 @@ class VerificationStore:
 
     async def record(self, record: ConsentRecord) -> bool:
         """Insert once per (application, document); a redelivery keeps the first record."""
-        doc = {"_id": f"{record.application_id}:{record.document_sha256}", **record.model_dump(mode="python")}
+        doc = self.consent_document(record)
         try:
             await self.consents.insert_one(doc)
         except DuplicateKeyError:
             return False
         return True
+
+    @staticmethod
+    def consent_document(record: ConsentRecord) -> Document:
+        """A consent record as stored: one per (application, document)."""
+        return {
+            "_id": f"{record.application_id}:{record.document_sha256}",
+            **record.model_dump(mode="python"),
+        }
 
     async def list(
         self, *, applicant_uscc: str | None = None, application_id: str | None = None, limit: int = 100

@@ -1,0 +1,68 @@
+"""Verification's store for one batch of records: each case read once, every write kept in
+memory and made at the end, in bulk.
+
+The handler runs on it record by record, exactly as on the store itself. `flush` writes in the
+order the handler writes one by one: consent records (one stored before is kept), recheck
+markers, then the cases. Whatever fails, the batch is handled again record by record on the
+store itself, where every write is idempotent (a case that emitted its verdict re-emits it).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from datetime import datetime
+
+from pymongo import DeleteOne, UpdateOne
+from vouchers_shared.store import Document, bulk, find_by_ids, insert_new
+
+from verification.adapters.mongo_store import VerificationStore
+from verification.domain.model import ConsentRecord
+
+
+class BatchedStore(VerificationStore):
+    def __init__(self, store: VerificationStore) -> None:
+        self.cases, self.consents, self.rechecks = store.cases, store.consents, store.rechecks
+        self._cases: dict[str, Document | None] = {}
+        self._case_sets: dict[str, Document] = {}
+        self._consents: list[Document] = []
+        self._markers: dict[str, datetime] = {}
+        self._settled: list[str] = []
+
+    async def prefetch(self, application_ids: Iterable[str]) -> None:
+        wanted = [i for i in dict.fromkeys(application_ids) if i not in self._cases]
+        found = await find_by_ids(self.cases, wanted)
+        self._cases.update((i, found.get(i)) for i in wanted)
+
+    async def case(self, application_id: str) -> Document | None:
+        if application_id not in self._cases:
+            await self.prefetch([application_id])
+        return self._cases[application_id]
+
+    async def record(self, record: ConsentRecord) -> bool:
+        """Kept for the flush, which leaves a record stored before as it is."""
+        self._consents.append(self.consent_document(record))
+        return True
+
+    async def save_case(self, application_id: str, fields: Document, *, settled: bool = False) -> None:
+        if fields.get("pending") or (not settled and "next_attempt_at" in fields):
+            self._markers[application_id] = fields["next_attempt_at"]
+        case = self._cases.get(application_id) or {"_id": application_id}
+        self._cases[application_id] = {**case, **copy.deepcopy(fields)}
+        self._case_sets.setdefault(application_id, {}).update(fields)
+        if settled:
+            self._settled.append(application_id)
+
+    async def flush(self) -> None:
+        await insert_new(self.consents, self._consents)
+        await bulk(
+            self.rechecks,
+            [
+                UpdateOne({"_id": i}, {"$set": {"next_attempt_at": at}}, upsert=True)
+                for i, at in self._markers.items()
+            ],
+        )
+        await bulk(
+            self.cases, [UpdateOne({"_id": i}, {"$set": s}, upsert=True) for i, s in self._case_sets.items()]
+        )
+        await bulk(self.rechecks, [DeleteOne({"_id": i}) for i in self._settled])

@@ -1,0 +1,79 @@
+"""A batch of submissions folded on the batched store ends as one record at a time: the same
+verdicts, cases, consent records and recheck markers; nothing is written before the flush, and
+a delivery seen before re-emits the verdict it got."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from verification.adapters.batched_store import BatchedStore
+from verification.adapters.mongo_store import DATABASE, VerificationStore
+from verification.handlers import Deps, RetrySettings, fold_batch, on_submitted
+from verification_testkit import PARAMS_2026, AppBuilder
+from vouchers_shared.clock import FixedClock
+from vouchers_shared.messaging.inbound import Inbound
+from vouchers_shared.testing.memory_mongo import MemoryMongo
+
+from .test_qr_recheck import QR, START, Platform, submitted
+
+COLLECTIONS = ("cases", "consent_records", "rechecks")
+
+
+def service(platform: Platform) -> tuple[Deps, MemoryMongo]:
+    mongo = MemoryMongo()
+
+    async def current() -> Platform:
+        return platform
+
+    retry = RetrySettings(max_attempts=3, base_delay_s=30.0, cap_s=900.0)
+    store = VerificationStore(mongo.as_client())
+    return Deps(store, current, PARAMS_2026, FixedClock(START), retry), mongo  # type: ignore[arg-type]
+
+
+def batch() -> list[Inbound]:
+    """Two answered applications of one applicant, one the platform does not answer for yet."""
+    app = AppBuilder.example().build()
+    return [submitted(app, "app-1"), submitted(app, "app-2"), submitted(app, "app-3")]
+
+
+def docs(mongo: MemoryMongo, name: str) -> dict[Any, Any]:
+    found: dict[Any, Any] = mongo[DATABASE][name].docs  # type: ignore[attr-defined]
+    return found
+
+
+async def test_a_folded_batch_ends_as_one_record_at_a_time() -> None:
+    folded_deps, folded = service(Platform())
+    plain_deps, plain = service(Platform())
+
+    records = batch()
+    events = await fold_batch(records, folded_deps)
+    one_by_one = [e for record in records for e in await on_submitted(record, plain_deps)]
+
+    assert [e.body() for e in events] == [e.body() for e in one_by_one]
+    assert [e.envelope.id for e in events] == [e.envelope.id for e in one_by_one]
+    for name in COLLECTIONS:
+        assert docs(folded, name) == docs(plain, name), name
+    assert set(docs(folded, "rechecks")) == {"app-1", "app-2", "app-3"}  # the platform is silent
+
+
+async def test_nothing_is_written_before_the_flush() -> None:
+    deps, mongo = service(Platform(registered={QR}))
+    store = BatchedStore(deps.store)
+    await store.prefetch(["app-1", "app-2", "app-3"])
+    for record in batch():
+        await on_submitted(record, replace(deps, store=store))
+    assert all(docs(mongo, name) == {} for name in COLLECTIONS)
+    await store.flush()
+    assert set(docs(mongo, "cases")) == {"app-1", "app-2", "app-3"}
+    assert docs(mongo, "rechecks") == {}  # answered: nothing to ask again
+
+
+async def test_a_delivery_seen_before_re_emits_its_verdict_and_keeps_its_consent_records() -> None:
+    deps, mongo = service(Platform(registered={QR}))
+    records = batch()
+    first = await fold_batch(records, deps)
+    consents = dict(docs(mongo, "consent_records"))
+    again = await fold_batch(records, deps)
+    assert [e.body() for e in again] == [e.body() for e in first]
+    assert docs(mongo, "consent_records") == consents
