@@ -195,6 +195,7 @@ def _consumers(board: Board, service: str, groups: str) -> Board:
     retried = f"sum by (topic) (increase(vouchers_transient_retries_total{where}[5m]))"
     exhausted = f"sum by (topic) (increase(vouchers_retries_exhausted_total{where}[5m]))"
     paused = f"sum by (topic, cause) (increase(vouchers_partition_pauses_total{where}[5m]))"
+    folded = f"sum by (group, result) (rate(vouchers_batches_folded_total{where}{RATE}))"
     published = (
         f'sum by (destination) (rate(faststream_published_messages_total{{app_name="{service}"}}{RATE}))'
     )
@@ -230,6 +231,12 @@ def _consumers(board: Board, service: str, groups: str) -> Board:
             "Partitions paused (per 5 min)",
             (paused, "{{topic}} {{cause}}"),
             description="outage: the store or Kafka did not answer; record: a failing record's backoff",
+        )
+        .series(
+            "Batches folded whole or handed back per second",
+            (folded, "{{group}} {{result}}"),
+            unit="ops",
+            description="fallback: a fold failed and its batch went record by record (contention)",
         )
         .series("Published per second (FastStream)", (published, "{{destination}}"), unit="ops")
     )

@@ -90,11 +90,13 @@ class Projector:
             for application_id in ids:
                 self._views.pop(application_id, None)
             raise
+        last = {event.application_id: event.inbound for event in events}
         for view in changed:
             was = stored[view.application_id]
             if self._counts is not None:
                 self._counts.moved(None if was is None else was.status, view.status)
-            log.info("status_projected", application_id=view.application_id, status=view.status)
+            with last[view.application_id].log_context():
+                log.info("status_projected", application_id=view.application_id, status=view.status)
         if epoch == self._epoch:
             self._keep(views.values())
         return ()

@@ -50,7 +50,7 @@ import structlog
 
 from vouchers_shared.messaging.dead_letter import dead_letter_headers
 from vouchers_shared.messaging.envelope import Envelope
-from vouchers_shared.messaging.inbound import Inbound, decode_headers
+from vouchers_shared.messaging.inbound import Inbound, decode_headers, log_context
 from vouchers_shared.messaging.publisher import Outgoing, Publisher
 from vouchers_shared.messaging.retry import (
     FailureLog,
@@ -67,7 +67,6 @@ Handler = Callable[[Inbound], Awaitable[Sequence[Outgoing]]]
 Fold = Callable[[Sequence[Inbound]], Awaitable[Sequence[Outgoing]]]
 Partition = tuple[str, int]  # topic, partition
 log = structlog.get_logger()
-REFDATA_PREFIX = "vouchers.refdata."
 
 
 @dataclass(frozen=True)
@@ -158,14 +157,9 @@ class RecordProcessor:
         if self._is_settled(position):
             return None  # settled before its partition was rewound
         headers = decode_headers(getattr(record, "headers", ()))
-        subject = None if topic.startswith(REFDATA_PREFIX) else headers.get("ce_subject")
         started = time.perf_counter()
         outcome: Literal["ok", "parked"] | Rewind | None = None
-        with structlog.contextvars.bound_contextvars(
-            application_id=subject,
-            event_id=headers.get("ce_id"),
-            correlation_id=headers.get("correlation_id"),
-        ):
+        with log_context(topic, headers):
             try:
                 outcome = await self._settle(position, record, handler)
             finally:

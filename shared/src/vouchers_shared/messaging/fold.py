@@ -18,7 +18,8 @@ async def each_in_order(
     async def in_order(records: list[Inbound]) -> list[Outgoing]:
         events: list[Outgoing] = []
         for record in records:
-            events.extend(await handle(record))
+            with record.log_context():
+                events.extend(await handle(record))
         return events
 
     groups: dict[object, list[Inbound]] = {}

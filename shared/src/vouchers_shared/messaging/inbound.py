@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import structlog
 from pydantic import BaseModel, ValidationError
 
 from vouchers_shared.errors import PoisonMessage
@@ -14,6 +16,16 @@ from vouchers_shared.messaging.envelope import Envelope
 
 M = TypeVar("M", bound=BaseModel)
 MAX_BODY_BYTES = 4 * 1024 * 1024
+REFDATA_PREFIX = "vouchers.refdata."
+
+
+def log_context(topic: str, headers: dict[str, str]) -> AbstractContextManager[Any]:
+    """Log lines written inside name the record's application, event and correlation."""
+    return structlog.contextvars.bound_contextvars(
+        application_id=None if topic.startswith(REFDATA_PREFIX) else headers.get("ce_subject"),
+        event_id=headers.get("ce_id"),
+        correlation_id=headers.get("correlation_id"),
+    )
 
 
 @dataclass(frozen=True)
@@ -29,6 +41,9 @@ class Inbound:
     @property
     def correlation_id(self) -> str | None:
         return self.headers.get("correlation_id")
+
+    def log_context(self) -> AbstractContextManager[Any]:
+        return log_context(self.topic, self.headers)
 
     def json(self) -> Any:
         if len(self.body) > MAX_BODY_BYTES:
