@@ -20,15 +20,16 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+from pymongo import InsertOne
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from vouchers_shared.errors import TransientError
-from vouchers_shared.store import Document, is_ferretdb
+from vouchers_shared.store import BULK_PART, DUPLICATE_KEY, Document, is_ferretdb
 
 Condition = Callable[[Document], bool]
 LEASES = "guard_leases"
@@ -66,9 +67,54 @@ async def guard(
             await leases.delete_one({"_id": lease_id})
 
 
-async def _take(leases: AsyncCollection[Document], name: str, now: float) -> list[str]:
+@asynccontextmanager
+async def guard_all(
+    collection: AsyncCollection[Document], doc_ids: Sequence[Any], *, clock: Callable[[], float] = time.time
+) -> AsyncIterator[float]:
+    """Hold the guards of all `doc_ids` for the duration of the block, taken at once (one bulk
+    insert): a batch's writer. Yields the instant (`clock`) the guards run out: a write made
+    later is no longer guarded. When another writer holds any of them, nothing is held and
+    GuardBusy is raised at once (the batch goes record by record, each of which waits)."""
+    leases = collection.database[LEASES]
+    now = clock()
+    slots = _slots(now)
+    wanted = [f"{collection.name}/{doc_id}#{n}" for doc_id in doc_ids for n in slots]
+    taken: list[str] = []
+    busy = False
+    for start in range(0, len(wanted), BULK_PART):
+        part = wanted[start : start + BULK_PART]
+        try:
+            await leases.bulk_write([InsertOne({"_id": i, "at": now}) for i in part], ordered=False)
+        except BulkWriteError as exc:
+            refused = {part[e["index"]] for e in exc.details.get("writeErrors", ())}
+            if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", ())):
+                await _give_back(leases, taken + [i for i in part if i not in refused])
+                raise
+            taken.extend(i for i in part if i not in refused)
+            busy = True
+            break
+        taken.extend(part)
+    if busy:
+        await _give_back(leases, taken)
+        raise GuardBusy(f"{collection.name}: a document of the batch is being written by another writer")
+    try:
+        yield (slots[-1] + 1) * SLOT
+    finally:
+        await _give_back(leases, taken)
+
+
+async def _give_back(leases: AsyncCollection[Document], lease_ids: list[str]) -> None:
+    if lease_ids:
+        await leases.delete_many({"_id": {"$in": lease_ids}})
+
+
+def _slots(now: float) -> list[int]:
     slot = int(now // SLOT)
-    wanted = [slot, slot + 1] if (slot + 1) * SLOT - now < MARGIN else [slot]
+    return [slot, slot + 1] if (slot + 1) * SLOT - now < MARGIN else [slot]
+
+
+async def _take(leases: AsyncCollection[Document], name: str, now: float) -> list[str]:
+    wanted = _slots(now)
     taken: list[str] = []
     for n in wanted:
         lease_id = f"{name}#{n}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,15 +42,15 @@ async def ping(client: AsyncMongoClient[Document]) -> bool:
     return True
 
 
-_FERRETDB: dict[int, bool] = {}  # id(client) -> the server is FerretDB
+_FERRETDB: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()  # client -> is FerretDB
 
 
 async def is_ferretdb(client: AsyncMongoClient[Document]) -> bool:
     """True for FerretDB (asked once per client). On SQLite it answers only a filter that is
     exactly `{"_id": x}` by index, and it makes no conditional write atomic."""
-    if (known := _FERRETDB.get(id(client))) is None:
+    if (known := _FERRETDB.get(client)) is None:
         info = await client.admin.command("buildInfo")
-        known = _FERRETDB[id(client)] = "ferretdbVersion" in info
+        known = _FERRETDB[client] = "ferretdbVersion" in info
     return known
 
 

@@ -24,7 +24,7 @@ from notification.adapters.mongo_store import NotificationStore
 from notification.api import ObjectionPolicy, build_router
 from notification.config import Settings
 from notification.console.upstream import Upstream
-from notification.handlers import Deps, on_event
+from notification.handlers import Deps, fold_cases, on_event
 from notification.letter_sender import Channel, RetryPolicy, send_due
 from notification.public_form import build_form_router, html_when_form_too_large
 
@@ -70,6 +70,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime().touch()
         return on_event(inbound, holder["deps"])
 
+    def fold(batch: Sequence[Inbound]) -> Awaitable[Sequence[Outgoing]]:
+        runtime().touch()
+        return fold_cases(batch, holder["deps"])
+
     tokens = TokenService(settings.signing_key())
     policy = _objection_policy(settings)  # one for the API and the notice page's form
     router = build_router(lambda: holder["deps"], tokens, params.public_notice_working_days, policy)
@@ -100,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         group_id="notification-cases",
         processor=lambda: runtime().processor,
         handler=lambda: handle,
+        fold=lambda: fold,
         title="notification-cases",
         description="Joins the three verdicts per application into a case and decides",
     )

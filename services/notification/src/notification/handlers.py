@@ -17,10 +17,13 @@ from vouchers_shared.events import (
     EligibilityAssessed,
     VerificationCompleted,
 )
+from vouchers_shared.messaging.consumer import publish_all
 from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.publisher import Outgoing, Publisher
 from vouchers_shared.observability import metrics
+from vouchers_shared.store import Document
 
+from notification.adapters.case_batch import CaseBatch
 from notification.adapters.mongo_store import NotificationStore, StoredCase
 from notification.domain.case import Decision, apply_decision, decide, open_case, record
 from notification.domain.letters import Letter, render_approval, render_rejection
@@ -41,22 +44,80 @@ class Deps:
     limit_working_days: int = 60  # 十: 60个工作日
 
 
-async def on_event(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
-    """One event about an application: open its case or record a verdict, then decide."""
+@dataclass(frozen=True)
+class CaseEvent:
+    """An event about a case: its submission, or a verdict."""
+
+    application_id: str
+    uscc: str
+    submitted: ApplicationSubmitted | None = None
+    verdict: Verdict | None = None
+
+
+def case_event(inbound: Inbound) -> CaseEvent:
     kind = inbound.envelope.type
     if kind == topics.APPLICATION_SUBMITTED:
         event = inbound.parse(ApplicationSubmitted)
-        stored = await _load(deps, event.application_id, event.applicant_uscc, event)
-    elif kind in (topics.COI_ASSESSED, topics.ELIGIBILITY_ASSESSED, topics.VERIFICATION_COMPLETED):
-        verdict = _verdict(inbound)
-        stored = await _load(deps, verdict[1], verdict[2], None)
-        stored.case = record(stored.case, verdict[0])
-    else:
-        raise PoisonMessage(f"unexpected event type {kind!r} on {inbound.topic}")
+        return CaseEvent(event.application_id, event.applicant_uscc, submitted=event)
+    if kind in (topics.COI_ASSESSED, topics.ELIGIBILITY_ASSESSED, topics.VERIFICATION_COMPLETED):
+        verdict, application_id, uscc = _verdict(inbound)
+        return CaseEvent(application_id, uscc, verdict=verdict)
+    raise PoisonMessage(f"unexpected event type {kind!r} on {inbound.topic}")
+
+
+def apply_to(stored: StoredCase | None, event: CaseEvent, deps: Deps) -> StoredCase:
+    """The case after `event`: opened or given its verdict, then decided if it can be."""
+    stored = _opened(stored, event, deps)
+    if event.verdict is not None:
+        stored.case = record(stored.case, event.verdict)
     settle(stored, deps)
+    return stored
+
+
+async def on_event(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
+    """One event about an application: open its case or record a verdict, then decide."""
+    event = case_event(inbound)
+    stored = apply_to(await deps.store.load(event.application_id), event, deps)
     await deps.store.save(stored)
     await flush(stored, deps)
     return ()
+
+
+async def fold_cases(batch: Sequence[Inbound], deps: Deps) -> Sequence[Outgoing]:
+    """A batch of events as `on_event` takes them one by one, each case read once and written
+    in bulk (see CaseBatch); then the decisions' events, published together, and the letters,
+    handed over together, before the cases are written once more without them."""
+    events = [case_event(inbound) for inbound in batch]
+    async with CaseBatch.of(deps.store, list(dict.fromkeys(e.application_id for e in events))) as cases:
+        touched: dict[str, StoredCase] = {}
+        for inbound, event in zip(batch, events, strict=True):
+            with inbound.log_context():
+                stored = apply_to(cases.cases.get(event.application_id), event, deps)
+            cases.put(stored)
+            touched[event.application_id] = stored
+        await cases.write(list(touched.values()))
+        pending = [s for s in touched.values() if s.outbox or _letters_to_hand_over(s)]
+        await publish_all(deps.publisher, [Outgoing.from_document(d) for s in pending for d in s.outbox])
+        await deps.store.hand_over_letters([doc for s in pending for doc in _hand_over(s)])
+        await cases.write(pending)
+    return ()
+
+
+def _letters_to_hand_over(stored: StoredCase) -> list[Document]:
+    return [item for item in stored.letters if not item.get("handed_over")]
+
+
+def _hand_over(stored: StoredCase) -> list[Document]:
+    """The case's letters as handed over, which the case then keeps by id only; its outbox is
+    taken as published."""
+    handed = []
+    for item in _letters_to_hand_over(stored):
+        letter = Letter.model_validate(item["letter"])
+        handed.append(letter_document(letter, item["letter_id"], wall_clock()))
+        del item["letter"]  # the case keeps the letter's id, so it is never queued twice
+        item["handed_over"] = True
+    stored.outbox = []
+    return handed
 
 
 def _verdict(inbound: Inbound) -> tuple[Verdict, str, str]:
@@ -72,13 +133,11 @@ def _verdict(inbound: Inbound) -> tuple[Verdict, str, str]:
     return verification_verdict(ver, event_id), ver.application_id, ver.applicant_uscc
 
 
-async def _load(
-    deps: Deps, application_id: str, uscc: str, submitted: ApplicationSubmitted | None
-) -> StoredCase:
-    stored = await deps.store.load(application_id)
+def _opened(stored: StoredCase | None, event: CaseEvent, deps: Deps) -> StoredCase:
+    submitted = event.submitted
     if stored is None:
         opened = submitted.submitted_at if submitted else deps.clock.now()
-        stored = StoredCase(open_case(application_id, uscc, opened), {}, [], [], 0)
+        stored = StoredCase(open_case(event.application_id, event.uscc, opened), {}, [], [], 0)
     if submitted is not None and not stored.info:
         app = submitted.application
         stored.info = {
@@ -148,15 +207,9 @@ async def flush(stored: StoredCase, deps: Deps) -> None:
     A crash in between publishes again (same event ids) or hands over again (same letter id):
     receivers and the letters collection drop the repeat.
     """
-    pending = [item for item in stored.letters if not item.get("handed_over")]
-    if not stored.outbox and not pending:
+    if not stored.outbox and not _letters_to_hand_over(stored):
         return
-    for doc in stored.outbox:
-        await deps.publisher.publish(Outgoing.from_document(doc))
-    for item in pending:
-        letter = Letter.model_validate(item["letter"])
-        await deps.store.hand_over_letter(letter_document(letter, item["letter_id"], wall_clock()))
-        del item["letter"]  # the case keeps the letter's id, so it is never queued twice
-        item["handed_over"] = True
-    stored.outbox = []
+    await publish_all(deps.publisher, [Outgoing.from_document(doc) for doc in stored.outbox])
+    for letter in _hand_over(stored):
+        await deps.store.hand_over_letter(letter)
     await deps.store.save(stored)

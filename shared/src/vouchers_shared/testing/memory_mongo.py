@@ -157,32 +157,42 @@ class Collection:
         self._put(doc)
         return _Result(1 if current is not None else 0)
 
-    async def bulk_write(self, requests: list[Any], ordered: bool = True) -> None:
+    async def bulk_write(self, requests: list[Any], ordered: bool = True) -> _Result:
         """ReplaceOne, UpdateOne, InsertOne and DeleteOne, applied in their order; a duplicate
-        key stops an ordered write, and an unordered one goes on (BulkWriteError at the end)."""
+        key stops an ordered write, and an unordered one goes on (BulkWriteError at the end).
+        The result counts the documents replaced or updated (`matched_count`)."""
         errors: list[Document] = []
+        matched = 0
         for index, request in enumerate(requests):
             try:
-                await self._one_of_bulk(request)
+                matched += await self._one_of_bulk(request)
             except DuplicateKeyError as exc:
                 errors.append({"index": index, "code": 11000, "errmsg": str(exc)})
                 if ordered:
                     break
         if errors:
             raise BulkWriteError({"writeErrors": errors, "nInserted": 0})
+        return _Result(matched)
 
-    async def _one_of_bulk(self, request: Any) -> None:
-        kind = type(request).__name__
+    async def _one_of_bulk(self, request: Any) -> int:
+        kind, upsert = type(request).__name__, bool(getattr(request, "_upsert", False))
         if kind == "ReplaceOne":
-            await self.replace_one(request._filter, request._doc, upsert=bool(request._upsert))
-        elif kind == "UpdateOne":
-            await self.update_one(request._filter, request._doc, upsert=bool(request._upsert))
-        elif kind == "InsertOne":
+            return (await self.replace_one(request._filter, request._doc, upsert=upsert)).matched_count
+        if kind == "UpdateOne":
+            return (await self.update_one(request._filter, request._doc, upsert=upsert)).matched_count
+        if kind == "InsertOne":
             await self.insert_one(request._doc)
         elif kind == "DeleteOne":
             await self.delete_one(request._filter)
         else:
             raise NotImplementedError(kind)
+        return 0
+
+    async def delete_many(self, query: Document) -> _Result:
+        gone = [d["_id"] for d in self._found(query)]
+        for doc_id in gone:
+            del self.docs[doc_id]
+        return _Result(len(gone))
 
     async def delete_one(self, query: Document) -> _Result:
         current = next(self._found(query), None)
@@ -204,11 +214,17 @@ class Database:
 
     async def command(self, name: str) -> Document:
         assert name in ("buildInfo", "ping"), name
-        return {"ok": 1, "ferretdbVersion": "in-memory"}
+        if self.client.ferretdb:
+            return {"ok": 1, "ferretdbVersion": "in-memory"}
+        return {"ok": 1, "version": "7.0.0"}
 
 
 class MemoryMongo:
-    def __init__(self) -> None:
+    """In memory, answering as FerretDB does (guarded writes) or, `ferretdb=False`, as MongoDB
+    (conditional writes)."""
+
+    def __init__(self, ferretdb: bool = True) -> None:
+        self.ferretdb = ferretdb
         self.databases: dict[str, Database] = {}
         self.admin = Database(self)
 

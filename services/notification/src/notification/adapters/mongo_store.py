@@ -28,7 +28,7 @@ from pymongo.errors import DuplicateKeyError
 from vouchers_shared.errors import TransientError
 from vouchers_shared.guarded import find_if, replace_if, update_if
 from vouchers_shared.markers import due_targets
-from vouchers_shared.store import Document, ensure_index
+from vouchers_shared.store import Document, ensure_index, insert_new
 
 from notification.domain.case import FINAL_STATUSES, Case
 
@@ -94,9 +94,10 @@ class NotificationStore:
         doc = await self.cases.find_one({"_id": application_id})
         return None if doc is None else _stored(doc)
 
-    async def save(self, stored: StoredCase) -> None:
-        """Write only if nobody wrote since we read (revision), else retry the message."""
-        doc = {
+    @staticmethod
+    def document_of(stored: StoredCase) -> Document:
+        """The case's document as its next write stores it (at the next revision)."""
+        return {
             "_id": stored.case.application_id,
             "case": stored.case.model_dump(mode="json"),
             "status": stored.case.status,
@@ -107,6 +108,23 @@ class NotificationStore:
             "letters_pending": any(not x.get("handed_over") for x in stored.letters),
             "revision": stored.revision + 1,
         }
+
+    @staticmethod
+    def stored_of(doc: Document) -> StoredCase:
+        return _stored(doc)
+
+    @staticmethod
+    def entry_document(doc: Document) -> Document:
+        """The index entry of a case document."""
+        return _entry(doc)
+
+    @staticmethod
+    def is_idle(entry: Document) -> bool:
+        return _as_entry(entry).idle
+
+    async def save(self, stored: StoredCase) -> None:
+        """Write only if nobody wrote since we read (revision), else retry the message."""
+        doc = self.document_of(stored)
         entry = _entry(doc)
         if entry != stored.entry:
             await self._put_entry(entry)
@@ -150,6 +168,13 @@ class NotificationStore:
         await self.index.delete_one({"_id": application_id})
 
     # --- letters ----------------------------------------------------------------------
+
+    async def hand_over_letters(self, letters: list[Document]) -> None:
+        """`hand_over_letter` for many at once: every marker first, then every letter."""
+        await insert_new(
+            self.letters_due, [{"_id": x["_id"], "next_attempt_at": x["next_attempt_at"]} for x in letters]
+        )
+        await insert_new(self.letters, letters)
 
     async def hand_over_letter(self, letter: Document) -> None:
         """Store a letter for sending; a letter handed over before is left as it is. Its marker

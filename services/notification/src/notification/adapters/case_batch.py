@@ -1,0 +1,100 @@
+"""The cases of one batch of records: read once, changed in memory, written in bulk.
+
+Cases are written by the case consumer, the HTTP API and the sweep. One at a time, each write
+is a compare-and-set on the case's revision (`NotificationStore.save`). A batch keeps that:
+
+- on MongoDB, each case is replaced only if its stored revision is still the one the batch
+  read (one bulk write of conditional replacements, whose matched count says if all held);
+- on FerretDB, whose conditional writes are not atomic, the batch holds the guards of all its
+  cases (`guarded.guard_all`, one bulk insert) from before it reads them until after its last
+  write, so no other writer can write them in between, and writes them by id.
+
+A batch that cannot hold a guard, whose guards ran out before a write, or that finds a case
+changed, raises: its records are handled
+again one by one (`NotificationStore.save`), which waits for guards and reads again.
+
+Each changed case's index entry is written before the case, and an idle one removed after it,
+as one at a time; each in one bulk write for the batch.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from pymongo import DeleteOne, InsertOne, ReplaceOne
+from vouchers_shared.errors import TransientError
+from vouchers_shared.guarded import guard_all
+from vouchers_shared.store import BULK_PART, Document, bulk, find_by_ids, is_ferretdb, replace_all
+
+from notification.adapters.mongo_store import NotificationStore, StoredCase
+
+
+class CasesChanged(TransientError):
+    """A case of the batch was written by another writer since the batch read it."""
+
+
+GUARD_SPARE_S = 1.0  # a write by id starts at least this long before the batch's guards run out
+
+
+class CaseBatch:
+    def __init__(
+        self,
+        store: NotificationStore,
+        cases: dict[str, StoredCase],
+        guarded_until: float | None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._store, self._guarded_until, self._clock = store, guarded_until, clock
+        self.cases = cases  # as read, then as changed by the batch
+        self._written: dict[str, int] = {i: c.revision for i, c in cases.items()}  # 0: none stored
+
+    @classmethod
+    @asynccontextmanager
+    async def of(
+        cls, store: NotificationStore, application_ids: Sequence[str], clock: Callable[[], float] = time.time
+    ) -> AsyncIterator[CaseBatch]:
+        """The batch's cases (those stored), guarded on FerretDB until the block ends."""
+        async with AsyncExitStack() as stack:
+            until = None
+            if await is_ferretdb(store.cases.database.client):
+                until = await stack.enter_async_context(guard_all(store.cases, application_ids, clock=clock))
+            found = await find_by_ids(store.cases, application_ids)
+            yield cls(store, {i: store.stored_of(doc) for i, doc in found.items()}, until, clock)
+
+    def put(self, stored: StoredCase) -> None:
+        self.cases[stored.case.application_id] = stored
+
+    async def write(self, changed: Sequence[StoredCase]) -> None:
+        """Write `changed` (each at its next revision) with their index entries."""
+        if not changed:
+            return
+        docs = [self._store.document_of(stored) for stored in changed]
+        entries = [self._store.entry_document(doc) for doc in docs]
+        await replace_all(
+            self._store.index, [e for s, e in zip(changed, entries, strict=True) if e != s.entry]
+        )
+        await self._write_cases(docs)
+        for stored, entry in zip(changed, entries, strict=True):
+            stored.revision += 1
+            stored.entry = entry
+            self._written[stored.case.application_id] = stored.revision
+        idle = [DeleteOne({"_id": e["_id"]}) for e in entries if self._store.is_idle(e)]
+        await bulk(self._store.index, idle)  # each by id: the index may be large
+
+    async def _write_cases(self, docs: list[Document]) -> None:
+        new = [d for d in docs if not self._written.get(d["_id"])]
+        known = [d for d in docs if self._written.get(d["_id"])]
+        await bulk(self._store.cases, [InsertOne(d) for d in new])  # one stored since: fails
+        if self._guarded_until is not None:  # no other writer while the batch holds the guards
+            if self._clock() > self._guarded_until - GUARD_SPARE_S:
+                raise CasesChanged("the batch's guards ran out before its cases were written")
+            await replace_all(self._store.cases, known)
+            return
+        requests = [ReplaceOne({"_id": d["_id"], "revision": self._written[d["_id"]]}, d) for d in known]
+        for start in range(0, len(requests), BULK_PART):
+            part = requests[start : start + BULK_PART]
+            result = await self._store.cases.bulk_write(part, ordered=False)
+            if result.matched_count != len(part):
+                raise CasesChanged("a case of the batch changed since it was read")
