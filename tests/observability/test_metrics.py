@@ -230,3 +230,20 @@ def test_no_label_carries_an_applicant_id_or_an_application_id(suite: Suite, flo
             for sample in family.samples:
                 leaked = [s for s in secrets if any(s in str(x) for x in sample.labels.values())]
                 assert not leaked, f"{service} {sample.name} {sample.labels}"
+
+
+FOLDING = {
+    "intake": ("intake-status",),
+    "eligibility": ("eligibility-coi", "eligibility-rules"),
+    "verification": ("verification",),
+    "notification": ("notification-cases",),
+}
+
+
+def test_every_folding_consumer_takes_the_flow_in_whole_batches(suite: Suite, flow: Flow) -> None:
+    folded = [
+        (service, "vouchers_batches_folded_total", 1, {"group": group, "result": "folded"})
+        for service, groups in FOLDING.items()
+        for group in groups
+    ]
+    grown(suite, flow.before, folded)
