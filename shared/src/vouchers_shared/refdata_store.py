@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -40,6 +41,7 @@ class RefdataStore:
         self._cache: dict[str, Snapshot] = {}
         self._fresh_s = fresh_s
         self._known: tuple[float, dict[str, str]] | None = None  # when read, what
+        self._reading: asyncio.Future[dict[str, str]] | None = None  # a read under way
 
     async def save(self, snapshot: Snapshot) -> bool:
         """Keep `snapshot` if it is newer than the stored one; the version pointer is written
@@ -52,17 +54,27 @@ class RefdataStore:
             )
         version = snapshot.version if newer or current is None else current["version"]
         await self._versions.update_one({"_id": VERSIONS}, {"$set": {snapshot.kind: version}}, upsert=True)
-        self._known = None
+        self._known = self._reading = None  # a read begun before this save may miss it
         return newer
 
     async def versions(self) -> dict[str, str]:
-        """Each kind's current version, as read from the store at most `fresh_s` ago."""
+        """Each kind's current version, as read from the store at most `fresh_s` ago. Callers
+        that find the reading stale together share one read."""
         now = time.monotonic()
         if self._known is not None and now - self._known[0] < self._fresh_s:
             return self._known[1]
-        found = await self._read_versions()
-        self._known = (now, found) if found else None
-        return found
+        reading = self._reading
+        if reading is None:
+            reading = self._reading = asyncio.ensure_future(self._read_versions())
+            reading.add_done_callback(lambda done: self._read(done, now))
+        return await asyncio.shield(reading)
+
+    def _read(self, done: asyncio.Future[dict[str, str]], at: float) -> None:
+        if self._reading is not done:
+            return  # a save came in between: the reading may be older than it
+        self._reading = None
+        if not done.cancelled() and done.exception() is None and (found := done.result()):
+            self._known = (at, found)
 
     async def _read_versions(self) -> dict[str, str]:
         doc = await self._versions.find_one({"_id": VERSIONS})
