@@ -20,11 +20,12 @@ class SlowVersions:
     """The versions collection, answering after a pause and counting its reads."""
 
     def __init__(self, inner: Any) -> None:
-        self.inner, self.reads = inner, 0
+        self.inner, self.reads, self.answered = inner, 0, asyncio.Event()
 
     async def find_one(self, query: Any) -> Any:
         self.reads += 1
         found = await self.inner.find_one(query)
+        self.answered.set()
         await asyncio.sleep(0.01)  # the answer is on its way back
         return found
 
@@ -64,8 +65,7 @@ async def test_a_read_begun_before_a_local_save_does_not_hide_it() -> None:
     refdata, versions, mongo = store(fresh_s=60.0)
     await mongo[DATABASE]["refdata_versions"].insert_one({"_id": "versions", "providers": "v1"})
     reading = asyncio.ensure_future(refdata.versions())
-    while not versions.reads:
-        await asyncio.sleep(0)  # until the read has its answer, on its way back
+    await versions.answered.wait()  # the read has its answer, on its way back
     await refdata.save(
         Snapshot(kind="providers", version="v2", loaded_at=AT, loaded_by="operator-1", items=[])
     )

@@ -140,17 +140,22 @@ class Submissions:
         self.check_may_file(application, who)
         digest = body_hash(application)
         scope = None if key is None else f"{who.uscc}:{key}"
-        if scope is not None:
-            earlier = await self._earlier_filing(scope, digest)
+        try:
+            now = self.check_window()
+            self.check_plausible(application, now)
+        except SubmissionRefused:
+            earlier = None if scope is None else await self._earlier_filing(scope, digest)
             if earlier is not None:
                 return earlier  # the first answer, even once the window has closed
-        now = self.check_window()
-        self.check_plausible(application, now)
+            raise
         application_id = new_application_id(application.program_year)
         if scope is not None:
-            record = await self._store.claim_key(scope, digest, application_id)
+            record = await self._store.claim_key(scope, digest, application_id)  # one insert
             _same_body(record, digest)
-            application_id = record["application_id"]  # a concurrent twin's id, if it came first
+            if record["application_id"] != application_id:  # the key filed before, or a twin is
+                application_id = record["application_id"]
+                if await self._store.application(application_id) is not None:
+                    return Filed(application_id)  # the first answer
         event = submitted_event(application, application_id, now)
         if await self._store.insert_application(self._document(application_id, application, event, now)):
             try:
