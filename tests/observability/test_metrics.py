@@ -241,7 +241,7 @@ FOLDING = {
 
 
 def test_every_folding_consumer_takes_the_flow_in_whole_batches(suite: Suite, flow: Flow) -> None:
-    folded = [
+    folded: list[Wanted] = [
         (service, "vouchers_batches_folded_total", 1, {"group": group, "result": "folded"})
         for service, groups in FOLDING.items()
         for group in groups
