@@ -18,8 +18,10 @@ from intake.domain.status import StatusView, apply_event
 from intake.status_counts import StatusCounts
 
 log = structlog.get_logger()
-# Views kept in memory between batches, the most recently used (a few KB each).
-CACHED_VIEWS = 20_000
+# Views kept in memory between batches, the most recently used. A view holds its events (about
+# 9 KB stored, several times that as Python objects), so this bounds the memory they take: an
+# application's events come within seconds of each other, well inside the last thousand.
+CACHED_VIEWS = 1_000
 READ_MODEL_TOPICS = (
     topics.APPLICATIONS,
     topics.COI,
