@@ -121,8 +121,8 @@ class FakeStore:
     async def save(self, stored: StoredCase) -> None:
         self.cases[stored.case.application_id] = stored
 
-    async def hand_over_letter(self, doc: dict[str, Any]) -> None:
-        self.letters.append(doc)
+    async def hand_over_letters(self, docs: list[dict[str, Any]]) -> None:
+        self.letters.extend(docs)
 
 
 class NoPublisher:

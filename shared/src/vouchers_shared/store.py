@@ -79,11 +79,15 @@ async def find_by_ids(collection: AsyncCollection[Document], ids: Sequence[Any])
     return {doc["_id"]: doc async for doc in collection.find({"_id": {"$in": list(ids)}})}
 
 
-async def bulk(collection: AsyncCollection[Document], requests: Sequence[Any]) -> None:
+async def bulk(collection: AsyncCollection[Document], requests: Sequence[Any]) -> int:
     """Make `requests` (InsertOne, UpdateOne, ...) in bulk writes of `BULK_PART` at most, each
-    unordered; the first write error fails the call once its part is done."""
+    unordered; the first write error fails the call once its part is done. Returns how many
+    documents the replacements and updates matched."""
+    matched = 0
     for start in range(0, len(requests), BULK_PART):
-        await collection.bulk_write(list(requests[start : start + BULK_PART]), ordered=False)
+        result = await collection.bulk_write(list(requests[start : start + BULK_PART]), ordered=False)
+        matched += result.matched_count
+    return matched
 
 
 async def replace_all(collection: AsyncCollection[Document], documents: Sequence[Document]) -> None:

@@ -210,6 +210,5 @@ async def flush(stored: StoredCase, deps: Deps) -> None:
     if not stored.outbox and not _letters_to_hand_over(stored):
         return
     await publish_all(deps.publisher, [Outgoing.from_document(doc) for doc in stored.outbox])
-    for letter in _hand_over(stored):
-        await deps.store.hand_over_letter(letter)
+    await deps.store.hand_over_letters(_hand_over(stored))
     await deps.store.save(stored)

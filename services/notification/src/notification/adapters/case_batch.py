@@ -10,8 +10,8 @@ is a compare-and-set on the case's revision (`NotificationStore.save`). A batch 
   write, so no other writer can write them in between, and writes them by id.
 
 A batch that cannot hold a guard, whose guards ran out before a write, or that finds a case
-changed, raises: its records are handled
-again one by one (`NotificationStore.save`), which waits for guards and reads again.
+changed, raises: its records are handled again one by one (`NotificationStore.save`), which
+waits for guards and reads again.
 
 Each changed case's index entry is written before the case, and an idle one removed after it,
 as one at a time; each in one bulk write for the batch.
@@ -26,7 +26,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pymongo import DeleteOne, InsertOne, ReplaceOne
 from vouchers_shared.errors import TransientError
 from vouchers_shared.guarded import guard_all
-from vouchers_shared.store import BULK_PART, Document, bulk, find_by_ids, is_ferretdb, replace_all
+from vouchers_shared.store import Document, bulk, find_by_ids, is_ferretdb, replace_all
 
 from notification.adapters.mongo_store import NotificationStore, StoredCase
 
@@ -93,8 +93,5 @@ class CaseBatch:
             await replace_all(self._store.cases, known)
             return
         requests = [ReplaceOne({"_id": d["_id"], "revision": self._written[d["_id"]]}, d) for d in known]
-        for start in range(0, len(requests), BULK_PART):
-            part = requests[start : start + BULK_PART]
-            result = await self._store.cases.bulk_write(part, ordered=False)
-            if result.matched_count != len(part):
-                raise CasesChanged("a case of the batch changed since it was read")
+        if await bulk(self._store.cases, requests) != len(requests):
+            raise CasesChanged("a case of the batch changed since it was read")

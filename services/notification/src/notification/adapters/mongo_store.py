@@ -17,7 +17,6 @@ hint the sweep checks against the case and repairs.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -170,21 +169,15 @@ class NotificationStore:
     # --- letters ----------------------------------------------------------------------
 
     async def hand_over_letters(self, letters: list[Document]) -> None:
-        """`hand_over_letter` for many at once: every marker first, then every letter."""
+        """Store letters for sending; a letter handed over before is left as it is. Every
+        marker in `letters_due` goes first, so no unsent letter is ever without one."""
         await insert_new(
             self.letters_due, [{"_id": x["_id"], "next_attempt_at": x["next_attempt_at"]} for x in letters]
         )
         await insert_new(self.letters, letters)
 
     async def hand_over_letter(self, letter: Document) -> None:
-        """Store a letter for sending; a letter handed over before is left as it is. Its marker
-        in `letters_due` goes first, so no unsent letter is ever without one."""
-        with contextlib.suppress(DuplicateKeyError):
-            await self.letters_due.insert_one(
-                {"_id": letter["_id"], "next_attempt_at": letter["next_attempt_at"]}
-            )
-        with contextlib.suppress(DuplicateKeyError):
-            await self.letters.insert_one(letter)
+        await self.hand_over_letters([letter])
 
     async def due_letters(self, now: datetime, limit: int = 50) -> list[Document]:
         """Unsent letters due by `now`, found through their markers. A marker whose letter was
