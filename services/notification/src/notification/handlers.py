@@ -96,11 +96,16 @@ async def fold_cases(batch: Sequence[Inbound], deps: Deps) -> Sequence[Outgoing]
             cases.put(stored)
             touched[event.application_id] = stored
         await cases.write(list(touched.values()))
-        pending = [s for s in touched.values() if s.outbox or _letters_to_hand_over(s)]
+        pending = [s for s in touched.values() if _passes_something_on(s)]
         await publish_all(deps.publisher, [Outgoing.from_document(d) for s in pending for d in s.outbox])
         await deps.store.hand_over_letters([doc for s in pending for doc in _hand_over(s)])
         await cases.write(pending)
     return ()
+
+
+def _passes_something_on(stored: StoredCase) -> bool:
+    """The case has events to publish or letters to hand over."""
+    return bool(stored.outbox or _letters_to_hand_over(stored))
 
 
 def _letters_to_hand_over(stored: StoredCase) -> list[Document]:
@@ -207,7 +212,7 @@ async def flush(stored: StoredCase, deps: Deps) -> None:
     A crash in between publishes again (same event ids) or hands over again (same letter id):
     receivers and the letters collection drop the repeat.
     """
-    if not stored.outbox and not _letters_to_hand_over(stored):
+    if not _passes_something_on(stored):
         return
     await publish_all(deps.publisher, [Outgoing.from_document(doc) for doc in stored.outbox])
     await deps.store.hand_over_letters(_hand_over(stored))
