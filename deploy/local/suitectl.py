@@ -56,7 +56,7 @@ MAIL_PORT = 1025  # the local mail sink; the services' default SMTP_PORT
 PROMETHEUS_PORT = 9090
 PROMETHEUS_CONFIG = REPO / "deploy" / "prometheus" / "prometheus.yml"
 KAFKA_JVM_OPTS = ("-Xms128m", "-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20")
-FERRETDB_SOURCES = ("go.mod", "go.sum", "main.go", "idindex.go")
+FERRETDB_SOURCES = ("go.mod", "go.sum", "main.go", "idindex.go", "loghandler.go")
 
 
 class SuiteError(RuntimeError):
