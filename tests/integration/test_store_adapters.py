@@ -128,6 +128,7 @@ async def test_intake_status_view_is_saved_and_loaded(
     application_id, uscc = ids
     store = IntakeStore(client)
     cleanup(store.status, {"_id": application_id})
+    cleanup(store.findings, {"application_id": application_id})
     body = {
         "application_id": application_id,
         "applicant_uscc": uscc,
@@ -141,6 +142,14 @@ async def test_intake_status_view_is_saved_and_loaded(
         AT,
         body,
     )
+    findings = [{"rule": "AMT-RATE", "clause": "三(一)2", "result": "pass", "message": "适用 50% 比例。"}]
+    view = apply_event(
+        view,
+        "assessed-1",
+        topics.ELIGIBILITY_ASSESSED,
+        AT + timedelta(minutes=1),
+        {"outcome": "pass", "findings": findings},
+    )
     view = apply_event(
         view, "decided-1", topics.CASE_DECIDED, AT + timedelta(minutes=5), {"status": "awaiting_notice"}
     )
@@ -149,8 +158,11 @@ async def test_intake_status_view_is_saved_and_loaded(
     await store.save_view(view)
 
     assert await store.load_view(application_id) == view
-    assert (await store.status.find_one({"_id": application_id}) or {})["status"] == "awaiting_notice"
+    stored = await store.status.find_one({"_id": application_id}) or {}
+    assert stored["status"] == "awaiting_notice"
+    assert "findings" not in stored["checks"]["eligibility"]  # kept apart, written with the verdict
     assert await store.list_views({"applicant_uscc": uscc}, 0, 10) == (1, [view])
+    assert (await store.load_views([application_id]))[application_id] == view.without_findings()
 
 
 # --- eligibility -----------------------------------------------------------------------------

@@ -18,8 +18,8 @@ from intake.domain.status import StatusView, apply_event
 from intake.status_counts import StatusCounts
 
 log = structlog.get_logger()
-# Views kept in memory between batches, the most recently used. A view holds its events (about
-# 9 KB stored, several times that as Python objects), so this bounds the memory they take: an
+# Views kept in memory between batches, the most recently used, without their checks' findings
+# (written once with their verdict, never needed to fold): this bounds the memory they take. An
 # application's events come within seconds of each other, well inside the last thousand.
 CACHED_VIEWS = 1_000
 READ_MODEL_TOPICS = (
@@ -114,7 +114,7 @@ class Projector:
 
     def _keep(self, views: Iterable[StatusView]) -> None:
         for view in views:
-            self._views[view.application_id] = view
+            self._views[view.application_id] = view.without_findings()  # written: not needed again
             self._views.move_to_end(view.application_id)
         while len(self._views) > self._remember:
             self._views.popitem(last=False)

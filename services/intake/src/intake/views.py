@@ -29,6 +29,10 @@ def working_days_elapsed(view: StatusView, today: date) -> int | None:
         return None
 
 
+def _findings(findings: list[dict[str, Any]], mask: PeopleMask | None) -> list[dict[str, Any]]:
+    return mask.findings(findings) if mask else findings
+
+
 def render(view: StatusView, today: date, who: Principal) -> dict[str, Any]:
     """The application as `who` may read it: a submitter sees other people than its own
     masked in the findings (vouchers_shared.disclosure); operators and auditors see all."""
@@ -37,7 +41,7 @@ def render(view: StatusView, today: date, who: Principal) -> dict[str, Any]:
         name: (
             {
                 "outcome": view.checks[name].outcome,
-                "findings": mask.findings(view.checks[name].findings) if mask else view.checks[name].findings,
+                "findings": _findings(view.checks[name].findings or [], mask),
                 "refdata_versions": view.checks[name].refdata_versions,
             }
             if name in view.checks

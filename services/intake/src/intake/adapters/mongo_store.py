@@ -19,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 from vouchers_shared.guarded import guard
 from vouchers_shared.store import Document, ensure_index, find_by_ids, is_ferretdb, replace_all
 
-from intake.domain.status import StatusView
+from intake.domain.status import Check, StatusView
 
 DATABASE = "vouchers_intake"
 # A marker this long past due without its application belongs to a request that died between
@@ -34,6 +34,7 @@ class IntakeStore:
         self.applications = db["applications"]
         self.idempotency = db["idempotency_keys"]
         self.status = db["application_status"]
+        self.findings = db["check_findings"]
         self.relay_claims = db["outbox_relay_claims"]
         self.outbox_markers = db["outbox_markers"]
         self.counters = db["application_status_counts"]
@@ -142,11 +143,15 @@ class IntakeStore:
         return await self.outbox_markers.count_documents({})
 
     async def load_view(self, application_id: str) -> StatusView | None:
+        """The view with its checks' findings, as a reader is shown it."""
         doc = await self.status.find_one({"_id": application_id})
-        return None if doc is None else _view(doc)
+        if doc is None:
+            return None
+        return (await self._with_findings([_view(doc)]))[0]
 
     async def load_views(self, application_ids: Sequence[str]) -> dict[str, StatusView]:
-        """The views of those applications that have one."""
+        """The views of those applications that have one, as the read model folds them: their
+        checks' findings are not read (None)."""
         found = await find_by_ids(self.status, application_ids)
         return {application_id: _view(doc) for application_id, doc in found.items()}
 
@@ -154,7 +159,20 @@ class IntakeStore:
         await self.save_views([view])
 
     async def save_views(self, views: Sequence[StatusView]) -> None:
-        """Each view whole, in bulk."""
+        """Each view in bulk, without its checks' findings; the findings a view carries (those of
+        a verdict it has just taken) are written first, each check's in its own document.
+
+        A view is written on every event about its application, its findings only with their
+        verdict: kept apart, they are not rewritten with every step of the timeline."""
+        await replace_all(
+            self.findings,
+            [
+                _findings_document(view.application_id, name, check)
+                for view in views
+                for name, check in view.checks.items()
+                if check.findings is not None
+            ],
+        )
         await replace_all(self.status, [_view_document(view) for view in views])
 
     async def list_views(
@@ -162,7 +180,30 @@ class IntakeStore:
     ) -> tuple[int, list[StatusView]]:
         total = await self.status.count_documents(filters)
         cursor = self.status.find(filters).sort("_id", ASCENDING).skip(skip).limit(limit)
-        return total, [_view(doc) async for doc in cursor]
+        return total, await self._with_findings([_view(doc) async for doc in cursor])
+
+    async def _with_findings(self, views: list[StatusView]) -> list[StatusView]:
+        """The views with every check's findings read from where they are kept."""
+        wanted = [
+            _findings_id(view.application_id, name)
+            for view in views
+            for name, check in view.checks.items()
+            if check.findings is None
+        ]
+        found = await find_by_ids(self.findings, wanted)
+        return [
+            view.model_copy(
+                update={
+                    "checks": {
+                        name: check
+                        if check.findings is not None
+                        else check.model_copy(update={"findings": _stored_findings(found, view, name)})
+                        for name, check in view.checks.items()
+                    }
+                }
+            )
+            for view in views
+        ]
 
     async def count_by_status(self) -> dict[str, int]:
         """Counts the whole read model: for a recount, never for the gauge's every reading."""
@@ -192,12 +233,39 @@ class IntakeStore:
 
 
 def _view(doc: Document) -> StatusView:
+    """The stored view; a check stored without findings has them None (kept apart). One stored
+    before findings were kept apart carries them, and they move out with its next save."""
     fields = {k: v for k, v in doc.items() if k not in ("_id", "status")}
+    for check in fields.get("checks", {}).values():
+        check.setdefault("findings", None)
     return StatusView.model_validate(fields)
 
 
 def _view_document(view: StatusView) -> Document:
-    doc: dict[str, Any] = view.model_dump()
+    doc: dict[str, Any] = view.model_dump(exclude={"checks": {"__all__": {"findings"}}})
     doc["_id"] = view.application_id
     doc["status"] = view.status
     return doc
+
+
+def _findings_id(application_id: str, check: str) -> str:
+    return f"{application_id}/{check}"
+
+
+def _findings_document(application_id: str, name: str, check: Check) -> Document:
+    return {
+        "_id": _findings_id(application_id, name),
+        "application_id": application_id,
+        "check": name,
+        "at": check.at,
+        "findings": check.findings,
+    }
+
+
+def _stored_findings(found: dict[Any, Document], view: StatusView, name: str) -> list[dict[str, Any]]:
+    """The findings kept for the view's check: those of the verdict it shows, else none (a
+    verdict's findings are written before the view that takes it)."""
+    doc = found.get(_findings_id(view.application_id, name))
+    if doc is None or doc["at"] != view.checks[name].at:
+        return []
+    return list(doc["findings"])

@@ -40,7 +40,9 @@ TIMELINE_WORDS = {
 
 class Check(BaseModel):
     outcome: str
-    findings: list[dict[str, Any]] = Field(default_factory=list)
+    findings: list[dict[str, Any]] | None = Field(default_factory=list)
+    """None when they were left where they are kept: a check's findings are most of a view's
+    size, written once with their verdict, and read only to be shown (see `without_findings`)."""
     at: datetime
     refdata_versions: dict[str, str] = Field(default_factory=dict)
     """The reference-data snapshot of each kind the verdict was reached on."""
@@ -75,6 +77,13 @@ class StatusView(BaseModel):
         if self.lifecycle:
             return max(self.lifecycle, key=lambda step: step.at).status
         return "checking" if self.checks else "received"
+
+    def without_findings(self) -> StatusView:
+        """The view with its checks' findings left out (None), as folding needs it."""
+        if all(check.findings is None for check in self.checks.values()):
+            return self
+        checks = {name: check.model_copy(update={"findings": None}) for name, check in self.checks.items()}
+        return self.model_copy(update={"checks": checks})
 
 
 def apply_event(
