@@ -87,7 +87,8 @@ async def test_a_valid_application_is_stored_once_and_published_once_as_a_cloude
     application_id = answer["application_id"]
     stored = await stored_for(infra, uscc)
     assert [doc["_id"] for doc in stored] == [application_id]
-    assert stored[0]["outbox_pending"] is False
+    async with intake_db(infra) as db:
+        assert await db["outbox_markers"].find_one({"_id": application_id}) is None  # published
     assert stored[0]["application"]["applicant"]["uscc"] == uscc
 
     records = await records_about(infra, topics.APPLICATIONS, subject=application_id)

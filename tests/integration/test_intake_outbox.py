@@ -79,10 +79,10 @@ def stand_in(patching: pytest.MonkeyPatch, publish: StopBeforePublishing | FailO
     patching.setattr(KafkaPublisher, "publish_raw", publish_raw)
 
 
-async def outbox_state(infra: Infra, application_id: str) -> dict[str, Any] | None:
+async def unpublished(infra: Infra, application_id: str) -> bool:
+    """Whether the application's outbox still waits to be published (its marker is there)."""
     async with intake_db(infra) as db:
-        doc: dict[str, Any] | None = await db["applications"].find_one({"_id": application_id})
-        return doc
+        return await db["outbox_markers"].find_one({"_id": application_id}) is not None
 
 
 async def test_a_stop_between_store_and_publish_is_healed_by_the_relay_exactly_once(
@@ -106,24 +106,22 @@ async def test_a_stop_between_store_and_publish_is_healed_by_the_relay_exactly_o
         with pytest.raises(asyncio.CancelledError):
             await request
     application_id = stored["_id"]
-    assert stored["outbox_pending"] is True
+    assert await unpublished(infra, application_id)
     assert await records_about(infra, topics.APPLICATIONS, subject=application_id) == []
     patch_publisher.undo()
 
     # The next process's relay publishes it once it is due.
     async with running_intake(infra, outbox_relay_interval_s=0.2):
 
-        async def published() -> dict[str, Any] | None:
-            doc = await outbox_state(infra, application_id)
-            return doc if doc and doc["outbox_pending"] is False else None
+        async def published() -> bool:
+            return not await unpublished(infra, application_id)
 
-        healed = await wait_until("the relay to publish the stored application", published)
+        await wait_until("the relay to publish the stored application", published)
 
     records = await records_about(infra, topics.APPLICATIONS, subject=application_id)
     assert len(records) == 1
     assert records[0].key == uscc.encode()
     assert headers_of(records[0])["ce_type"] == "application.submitted"
-    assert healed["published_at"] is not None
 
 
 async def test_a_broker_error_on_filing_is_still_a_202_and_the_relay_publishes_once(
@@ -139,12 +137,11 @@ async def test_a_broker_error_on_filing_is_still_a_202_and_the_relay_publishes_o
         assert response.status_code == 202, response.text
         application_id = response.json()["application_id"]
         assert fail_once.failed == 1
-        stored = await outbox_state(infra, application_id)
-        assert stored is not None
+        async with intake_db(infra) as db:
+            assert await db["applications"].find_one({"_id": application_id}) is not None
 
         async def published() -> bool:
-            doc = await outbox_state(infra, application_id)
-            return bool(doc and doc["outbox_pending"] is False)
+            return not await unpublished(infra, application_id)
 
         await wait_until("the relay to publish the application", published)
 
@@ -186,10 +183,8 @@ async def test_two_relays_never_publish_one_outbox_twice(
 
         async def all_published() -> bool:
             async with intake_db(infra) as db:
-                done = await db["applications"].count_documents(
-                    {"_id": {"$in": ids}, "outbox_pending": False}
-                )
-            return bool(done == len(ids))
+                left = await db["outbox_markers"].count_documents({"_id": {"$in": ids}})
+            return bool(left == 0)
 
         await wait_until("both relays to publish the stored applications", all_published)
 
@@ -232,7 +227,6 @@ async def test_a_claim_left_by_a_stopped_relay_is_taken_over_once_its_lease_ran_
                     "applicant_uscc": uscc,
                     "submitted_at": now,
                     "outbox": [outbox],
-                    "outbox_pending": True,
                     "outbox_due_at": now - timedelta(minutes=5),
                 }
             )
@@ -255,6 +249,5 @@ async def test_a_claim_left_by_a_stopped_relay_is_taken_over_once_its_lease_ran_
 
 
 async def pending(store: IntakeStore, application_id: str) -> bool:
-    doc = await store.application(application_id)
-    assert doc is not None
-    return bool(doc["outbox_pending"])
+    assert await store.application(application_id) is not None
+    return await store.outbox_markers.find_one({"_id": application_id}) is not None

@@ -88,7 +88,7 @@ async def test_intake_inserts_an_application_once(
         "program_year": 2026,
         "submitted_at": AT,
         "application": application_for(uscc),
-        "outbox_pending": True,
+        "outbox": [{"topic": topics.APPLICATIONS, "key": uscc, "body": "{}", "headers": {}}],
         "outbox_due_at": due,
     }
     try:

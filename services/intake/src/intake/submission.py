@@ -184,7 +184,6 @@ class Submissions:
             "submitted_at": now,
             "application": application.model_dump(mode="json"),
             "outbox": [event.to_document()],
-            "outbox_pending": True,
             # Wall-clock: the request publishes before then, the relay after.
             "outbox_due_at": datetime.now(UTC) + self._grace,
         }
@@ -195,7 +194,7 @@ class Submissions:
             await self._publisher.publish_raw(
                 str(item["topic"]), str(item["key"]), str(item["body"]).encode(), headers
             )
-        await self._store.mark_published(application_id, self._clock.now())
+        await self._store.mark_published(application_id)
         log.info("application_published", application_id=application_id)
 
 

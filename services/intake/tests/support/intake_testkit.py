@@ -37,6 +37,7 @@ class FakeStore:
         self.applications: dict[str, dict[str, Any]] = {}
         self.keys: dict[str, dict[str, Any]] = {}
         self.views: dict[str, StatusView] = {}
+        self.published: list[str] = []  # the applications whose outbox was marked published
 
     async def key_record(self, scope_key: str) -> dict[str, Any] | None:
         return self.keys.get(scope_key)
@@ -55,8 +56,8 @@ class FakeStore:
     async def application(self, application_id: str) -> dict[str, Any] | None:
         return self.applications.get(application_id)
 
-    async def mark_published(self, application_id: str, at: datetime) -> None:
-        self.applications[application_id]["outbox_pending"] = False
+    async def mark_published(self, application_id: str) -> None:
+        self.published.append(application_id)
 
     async def load_view(self, application_id: str) -> StatusView | None:
         return self.views.get(application_id)

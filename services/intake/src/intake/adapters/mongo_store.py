@@ -1,10 +1,9 @@
 """Intake's documents: applications with their outbox, idempotency keys, the status read model.
 
 An application's outbox is inside its document, written in the one insert that files it. Beside
-it, a small marker in `outbox_markers` (written just before, removed once published) names what
-is still unpublished, so the relay reads only pending work by id, never the applications at
-large: a MongoDB-protocol store without a usable index on `outbox_pending` (FerretDB) would
-otherwise read every application each round.
+it, a small marker in `outbox_markers` (written just before, deleted once published) is what
+says the outbox is still unpublished: the relay reads only pending work by id, never the
+applications at large, and publishing costs one small delete, never a rewrite of the filing.
 """
 
 from __future__ import annotations
@@ -67,7 +66,7 @@ class IntakeStore:
         application, which the relay drops once it is long overdue, never an application whose
         outbox nobody would relay.
         """
-        if document.get("outbox_pending"):
+        if document.get("outbox"):
             with contextlib.suppress(DuplicateKeyError):
                 await self.outbox_markers.insert_one(
                     {"_id": document["_id"], "due_at": document.get("outbox_due_at") or datetime.now(UTC)}
@@ -81,10 +80,8 @@ class IntakeStore:
     async def application(self, application_id: str) -> Document | None:
         return await self.applications.find_one({"_id": application_id})
 
-    async def mark_published(self, application_id: str, at: datetime) -> None:
-        await self.applications.update_one(
-            {"_id": application_id}, {"$set": {"outbox_pending": False, "published_at": at}}
-        )
+    async def mark_published(self, application_id: str) -> None:
+        """The application's outbox is published: its marker goes."""
         await self.outbox_markers.delete_one({"_id": application_id})
 
     async def due_outboxes(self, now: datetime, limit: int = 100) -> list[str]:
@@ -103,19 +100,18 @@ class IntakeStore:
 
         The claim is a document under the application's id: a unique insert is the one write
         every MongoDB-protocol store does atomically (FerretDB's conditional updates are not).
-        Read after the claim, the application tells whether another relay published it meanwhile.
+        Read after the claim, the marker tells whether another relay published it meanwhile.
         """
         if not await self._take_claim(application_id, now, lease_until):
             return None
-        doc = await self.applications.find_one({"_id": application_id})
-        if doc is None or not doc.get("outbox_pending"):
-            marker = await self.outbox_markers.find_one({"_id": application_id})
-            if doc is not None or (marker is not None and marker["due_at"] < now - ABANDONED):
-                # Published (the marker outlived its delete) or never filed (the request died
-                # between the marker and the application): nothing left to relay.
+        marker = await self.outbox_markers.find_one({"_id": application_id})
+        doc = None if marker is None else await self.applications.find_one({"_id": application_id})
+        if doc is None:
+            if marker is not None and marker["due_at"] < now - ABANDONED:
+                # Never filed (the request died between the marker and the application).
                 await self.outbox_markers.delete_one({"_id": application_id})
             await self.release_claim(application_id)
-            return None
+            return None  # published meanwhile, or filed so lately that it is still on its way
         return doc
 
     async def _take_claim(self, application_id: str, now: datetime, until: datetime) -> bool:
