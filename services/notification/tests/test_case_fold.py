@@ -27,7 +27,7 @@ from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.publisher import Outgoing
 from vouchers_shared.testing.memory_mongo import MemoryMongo
 
-COLLECTIONS = ("cases", "case_index", "letters", "letters_due")
+COLLECTIONS = ("cases", "case_index", "letters", "letters_due", "verdict_findings")
 
 
 class Recorder:
@@ -61,7 +61,7 @@ def inbound(application_id: str, event_type: str, payload: BaseModel, minutes: i
 def events_of(application_id: str, eligibility: str, start: int) -> list[Inbound]:
     """An application's submission and its three verdicts; eligibility's is `eligibility`."""
     ids = {"application_id": application_id, "applicant_uscc": USCC}
-    failed = [finding("ELIG-LOCATION", "fail")] if eligibility == "fail" else []
+    found = [finding("AMT-RATE"), *([finding("ELIG-LOCATION", "fail")] if eligibility == "fail" else [])]
     payloads: list[tuple[str, BaseModel]] = [
         (
             topics.APPLICATION_SUBMITTED,
@@ -73,7 +73,7 @@ def events_of(application_id: str, eligibility: str, start: int) -> list[Inbound
         ),
         (
             topics.ELIGIBILITY_ASSESSED,
-            EligibilityAssessed(**ids, outcome=eligibility, findings=failed, assessed_at=at(2)),
+            EligibilityAssessed(**ids, outcome=eligibility, findings=found, assessed_at=at(2)),
         ),
         (
             topics.VERIFICATION_COMPLETED,

@@ -13,8 +13,8 @@ A batch that cannot hold a guard, whose guards ran out before a write, or that f
 changed, raises: its records are handled again one by one (`NotificationStore.save`), which
 waits for guards and reads again.
 
-Each changed case's index entry is written before the case, and an idle one removed after it,
-as one at a time; each in one bulk write for the batch.
+Each changed case's index entry and its new verdicts' findings are written before the case, and
+an idle entry removed after it, as one at a time; each in one bulk write for the batch.
 """
 
 from __future__ import annotations
@@ -75,9 +75,10 @@ class CaseBatch:
         await replace_all(
             self._store.index, [e for s, e in zip(changed, entries, strict=True) if e != s.entry]
         )
+        await self._store.keep_findings(changed)
         await self._write_cases(docs)
         for stored, entry in zip(changed, entries, strict=True):
-            stored.revision += 1
+            self._store.written(stored)
             stored.entry = entry
             self._written[stored.case.application_id] = stored.revision
         idle = [DeleteOne({"_id": e["_id"]}) for e in entries if self._store.is_idle(e)]

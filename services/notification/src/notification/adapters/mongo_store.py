@@ -7,6 +7,11 @@ A letter is queued inside its case's document, in the same write as the decision
 then handed over to the `letters` collection under an id derived from that decision. From then
 on only the sender writes the letter's document, so delivery state never races with the case.
 
+A verdict's findings that passed are most of a case's size and are read only to be shown (the
+console's case page): the case keeps those that did not pass, which its decisions rest on, and
+all of them are written once, with the verdict, to `verdict_findings` under the verdict's event
+id, rather than with every later write of the case (`load_shown` puts them back).
+
 Beside the cases, `case_index` holds a small entry for every case that is open or has events
 or letters still to pass on: what the periodic sweep needs to choose what to do, read without
 reading the cases themselves (FerretDB answers any query but one by `_id` by reading the whole
@@ -17,7 +22,7 @@ hint the sweep checks against the case and repairs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -25,11 +30,13 @@ from typing import Any
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 from vouchers_shared.errors import TransientError
+from vouchers_shared.findings import Finding
 from vouchers_shared.guarded import find_if, replace_if, update_if
 from vouchers_shared.markers import due_targets
-from vouchers_shared.store import Document, ensure_index, insert_new
+from vouchers_shared.store import Document, ensure_index, find_by_ids, insert_new, replace_all
 
 from notification.domain.case import FINAL_STATUSES, Case
+from notification.domain.verdicts import Verdict
 
 DATABASE = "vouchers_notification"
 # A letter marker this long past due without its letter belongs to a hand-over cut short.
@@ -47,6 +54,7 @@ class StoredCase:
         letters: list[Document],
         revision: int,
         entry: Document | None = None,
+        findings_kept: frozenset[str] = frozenset(),
     ) -> None:
         self.case, self.info, self.outbox, self.letters, self.revision = (
             case,
@@ -56,6 +64,7 @@ class StoredCase:
             revision,
         )
         self.entry = entry  # the index entry as last written for this revision
+        self.findings_kept = findings_kept  # the verdicts (event ids) whose findings are stored
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,7 @@ class NotificationStore:
         self.index = db["case_index"]
         self.letters_due = db["letters_due"]  # a marker per letter not yet sent, by letter id
         self.letter_leases = db["letter_leases"]  # a sending round's lease: unique per time slot
+        self.findings = db["verdict_findings"]  # every finding of a verdict, by its event id
 
     async def ensure_indexes(self) -> None:
         await ensure_index(self.cases, [("status", ASCENDING)])
@@ -93,12 +103,58 @@ class NotificationStore:
         doc = await self.cases.find_one({"_id": application_id})
         return None if doc is None else _stored(doc)
 
+    async def load_shown(self, application_id: str) -> StoredCase | None:
+        """The case with every finding of its verdicts, passed ones too, as it is shown."""
+        stored = await self.load(application_id)
+        if stored is None:
+            return None
+        verdicts = stored.case.verdicts
+        found = await find_by_ids(self.findings, [_findings_id(stored.case, v) for v in verdicts.values()])
+        shown = {
+            check: verdict.model_copy(
+                update={"findings": tuple(map(Finding.model_validate, doc["findings"]))}
+            )
+            if (doc := found.get(_findings_id(stored.case, verdict))) is not None
+            else verdict
+            for check, verdict in verdicts.items()
+        }
+        stored.case = stored.case.model_copy(update={"verdicts": shown})
+        return stored
+
+    async def keep_findings(self, cases: Sequence[StoredCase]) -> None:
+        """Write the findings of every verdict recorded since the case was read, before the case."""
+        await replace_all(
+            self.findings,
+            [
+                {
+                    "_id": _findings_id(stored.case, verdict),
+                    "application_id": stored.case.application_id,
+                    "check": verdict.check,
+                    "findings": [f.model_dump(mode="json") for f in verdict.findings],
+                }
+                for stored in cases
+                for verdict in stored.case.verdicts.values()
+                if verdict.event_id not in stored.findings_kept
+            ],
+        )
+
+    @staticmethod
+    def written(stored: StoredCase) -> None:
+        """The case was written at its next revision: its verdicts' findings are stored."""
+        stored.revision += 1
+        stored.findings_kept = frozenset(v.event_id for v in stored.case.verdicts.values())
+
     @staticmethod
     def document_of(stored: StoredCase) -> Document:
-        """The case's document as its next write stores it (at the next revision)."""
+        """The case's document as its next write stores it (at the next revision): its verdicts
+        with the findings that did not pass, the rest being in `verdict_findings`."""
+        case = stored.case.model_dump(mode="json")
+        for verdict in case["verdicts"].values():
+            verdict["findings"] = [f for f in verdict["findings"] if f["result"] != "pass"]
         return {
             "_id": stored.case.application_id,
-            "case": stored.case.model_dump(mode="json"),
+            "case": case,
+            "findings_apart": True,
             "status": stored.case.status,
             "info": stored.info,
             "outbox": stored.outbox,
@@ -127,6 +183,7 @@ class NotificationStore:
         entry = _entry(doc)
         if entry != stored.entry:
             await self._put_entry(entry)
+        await self.keep_findings([stored])
         if stored.revision == 0:
             try:
                 await self.cases.insert_one(doc)
@@ -137,7 +194,7 @@ class NotificationStore:
                 if (current := await self.cases.find_one({"_id": doc["_id"]})) is not None:
                     await self._put_entry(_entry(current))
                 raise TransientError(f"case {doc['_id']} changed concurrently")
-        stored.revision += 1
+        self.written(stored)
         if entry != stored.entry and _as_entry(entry).idle:
             await self.forget(stored.case.application_id)
         stored.entry = entry
@@ -305,14 +362,23 @@ def _held_by(token: str) -> Callable[[Document], bool]:
 
 
 def _stored(doc: dict[str, Any]) -> StoredCase:
+    """The stored case. One written before its findings were kept apart carries them all, and
+    they are written apart with its next write."""
+    case = Case.model_validate(doc["case"])
+    kept = frozenset(v.event_id for v in case.verdicts.values()) if doc.get("findings_apart") else frozenset()
     return StoredCase(
-        Case.model_validate(doc["case"]),
+        case,
         doc.get("info", {}),
         doc.get("outbox", []),
         doc.get("letters", []),
         int(doc.get("revision", 0)),
         _entry(doc),
+        kept,
     )
+
+
+def _findings_id(case: Case, verdict: Verdict) -> str:
+    return f"{case.application_id}/{verdict.check}/{verdict.event_id}"
 
 
 def _entry(doc: dict[str, Any]) -> Document:

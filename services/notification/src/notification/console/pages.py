@@ -61,7 +61,7 @@ def build(console: Console) -> APIRouter:
     async def case_page(application_id: str, request: Request) -> HTMLResponse:
         session = reader(console, request)
         deps = console.deps()
-        stored = await deps.store.load(application_id)
+        stored = await deps.store.load_shown(application_id)
         if stored is None:
             raise Refused(404, "not_found", application_id, session=session)
         case = stored.case
