@@ -59,6 +59,7 @@ class Watcher:
             bootstrap_servers=self.bootstrap,
             enable_auto_commit=False,
             max_partition_fetch_bytes=4 * 1024 * 1024,
+            fetch_max_wait_ms=1000,  # as the services' consumers: the idle phase measures them
         )
         await consumer.start()
         consumer.assign(partitions)
