@@ -24,6 +24,7 @@ def connect(settings: CommonSettings, app_name: str) -> AsyncMongoClient[Documen
         "tz_aware": True,
         "serverSelectionTimeoutMS": 5000,
         "connectTimeoutMS": 5000,
+        "maxPoolSize": settings.mongodb_max_pool_size,
     }
     if settings.store_command_counts:
         options["event_listeners"] = [CommandCounter(app_name)]
