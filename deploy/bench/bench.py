@@ -53,7 +53,7 @@ from deploy.bench.ceiling import Shape, run_ceiling  # noqa: E402
 from deploy.bench.load import Prepared, Submission, figures, file_all, prepare  # noqa: E402
 from deploy.bench.procstats import CpuMeter, peak_rss_mb  # noqa: E402
 from deploy.bench.store_ceiling import run_store_ceiling  # noqa: E402
-from deploy.bench.suite import SERVICE_NAMES, BenchSuite, bench_suite  # noqa: E402
+from deploy.bench.suite import SERVICE_NAMES, BenchSuite, bench_suite, replicas_of  # noqa: E402
 from deploy.bench.synthetic import Generator, mix_of  # noqa: E402
 from deploy.bench.watch import Sizes, Stage, Watcher, group_lags  # noqa: E402
 
@@ -118,6 +118,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="none",
         help="comma-separated codecs to run the Kafka ceiling with, the first "
         f"being the one the ratio is taken to ({', '.join(CODECS)})",
+    )
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="processes of each service, in the same consumer groups (figures per service add them up)",
     )
     parser.add_argument("--out", type=Path, default=REPO / ".run" / "bench.json")
     parser.add_argument("--plot", type=Path, default=REPO / ".run" / "bench.png")
@@ -252,7 +258,7 @@ async def measure(args: argparse.Namespace, suite: BenchSuite, gen: Generator) -
     await asyncio.to_thread(suite.load_refdata, gen.registry.kinds())
     items = {name: prepare(f, token_for) for name, f in (("warm", warm), ("main", main), ("rate", at_rate))}
     watcher = Watcher(suite.bootstrap, (SUBMITTED, *VERDICTS, DECISION))
-    services = [suite.urls[name] for name in SERVICE_NAMES]
+    services = list(suite.urls.values())  # every process of every service
     await watcher.start()
     url, bootstrap = suite.urls["intake"], suite.bootstrap
     pids = {**suite.pids(), "load generator": os.getpid()}
@@ -364,14 +370,18 @@ def assemble(
     letters: int,
 ) -> dict[str, Any]:
     def usage(name: str) -> dict[str, Any]:
-        used = cpu["full_speed"][name]
+        """The service's processes together: CPU added up, the largest peak RSS of any one."""
+        procs = replicas_of(name, cpu["full_speed"])
+        used = sum(cpu["full_speed"][p] for p in procs)
         out: dict[str, Any] = {
-            "peak_rss_mb": rss[name],
+            "processes": len(procs),
+            "peak_rss_mb": max(rss[p] for p in procs),
             "cpu_s": round(used, 2),
             "cpu_s_per_app": round(used / args.n, 5),
         }
         if "fixed_rate" in cpu:
-            out["cpu_s_per_app_at_fixed_rate"] = round(cpu["fixed_rate"][name] / args.rate_n, 5)
+            at_rate = sum(cpu["fixed_rate"][p] for p in procs)
+            out["cpu_s_per_app_at_fixed_rate"] = round(at_rate / args.rate_n, 5)
         return out
 
     full = pipeline["full_speed"]["throughput_apps_per_s"]
@@ -404,6 +414,7 @@ def assemble(
         "infra": {name: usage(name) for name in ("kafka", "store", "load generator")},
         "letters_sent": letters,
         "profile": args.profile,
+        "replicas": args.replicas,
     }
     return result
 
@@ -423,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
         f"load average {args.load_at_start[0]}"
     )
     gen = Generator(args.seed)
-    with bench_suite(REPO / ".run" / "bench", args.clock, args.profile) as suite:
+    with bench_suite(REPO / ".run" / "bench", args.clock, args.profile, args.replicas) as suite:
         say(f"suite up: kafka {suite.bootstrap}, intake {suite.urls['intake']}")
         result = asyncio.run(measure(args, suite, gen))
     result["duration_s"] = round(time.monotonic() - started, 1)

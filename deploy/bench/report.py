@@ -182,7 +182,8 @@ def table(result: dict[str, Any]) -> str:
     rows = [
         (
             "N applications",
-            f"{result['n']}  (cores: {machine['cpu_count']}; load average "
+            f"{result['n']}  (cores: {machine['cpu_count']}; "
+            f"{result.get('replicas', 1)} process(es) per service; load average "
             f"{machine['load_average_at_start'][0]} at start, {machine['load_average_at_end'][0]} at end)",
         )
     ]

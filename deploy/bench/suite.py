@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,8 +155,14 @@ def _stop_profiled(proc: suitectl.ManagedProcess, session: Path, out_dir: Path) 
 
 
 @contextmanager
-def bench_suite(run_dir: Path, clock: str, profile: str | None = None) -> Iterator[BenchSuite]:
-    """Start everything, yield it ready, stop everything (also on Ctrl-C or an error)."""
+def bench_suite(
+    run_dir: Path, clock: str, profile: str | None = None, replicas: int = 1
+) -> Iterator[BenchSuite]:
+    """Start everything, yield it ready, stop everything (also on Ctrl-C or an error).
+
+    With `replicas` above one, each service runs that many processes, `<name>#2` and on, each
+    on a port of its own, in the same consumer groups (the load still goes to the first
+    intake's HTTP port)."""
     suitectl.install()
     data, logs = run_dir / "data", run_dir / "logs"
     shutil.rmtree(data, ignore_errors=True)
@@ -165,7 +171,9 @@ def bench_suite(run_dir: Path, clock: str, profile: str | None = None) -> Iterat
     logs.mkdir(parents=True)
     with ExitStack() as stack:
         stack.callback(shutil.rmtree, data, ignore_errors=True)
-        kafka_port, controller_port, store_port, smtp_port, *ports = suitectl.free_ports(8)
+        kafka_port, controller_port, store_port, smtp_port, *ports = suitectl.free_ports(
+            4 + len(suitectl.SERVICES) * replicas
+        )
         kafka = suitectl.start_kafka(data / "kafka", kafka_port, controller_port, logs / "kafka.log")
         stack.callback(suitectl.stop, kafka)
         store = suitectl.start_store(data / "store", store_port, logs / "store.log")
@@ -184,20 +192,34 @@ def bench_suite(run_dir: Path, clock: str, profile: str | None = None) -> Iterat
             "SMTP_PORT": str(smtp_port),
             "VOUCHERS_TOKEN_KEY": signing_key.generate(),  # this run's own
             "STORE_COMMAND_COUNTS": "1",  # round trips per application (roundtrips.py)
-            **{s.port_env: str(p) for s, p in zip(suitectl.SERVICES, ports, strict=True)},
+            **{
+                s.port_env: str(p)
+                for s, p in zip(suitectl.SERVICES, ports[: len(suitectl.SERVICES)], strict=True)
+            },
         }
         procs: dict[str, suitectl.ManagedProcess] = {"kafka": kafka, "store": store}
+        urls: dict[str, str] = {}
         profiles: dict[str, Path] = {}
-        for name in SERVICE_NAMES:
-            if name == profile:
-                profiles[name] = data.parent / f"bench-profile-{name}.pyisession"
-                proc = _start_profiled(name, env, logs / f"{name}.log", profiles[name])
-                stack.callback(_stop_profiled, proc, profiles[name], REPO / ".run")
-            else:
-                proc = suitectl.start_service(name, env, logs / f"{name}.log")
-                stack.callback(suitectl.stop, proc, 25.0)
-            procs[name] = proc
-        for name in SERVICE_NAMES:
+        extra_ports = iter(ports[len(suitectl.SERVICES) :])
+        for replica in range(1, replicas + 1):
+            for service in suitectl.SERVICES:
+                name = service.name if replica == 1 else f"{service.name}#{replica}"
+                own = env if replica == 1 else {**env, service.port_env: str(next(extra_ports))}
+                log_file = logs / f"{name.replace('#', '-')}.log"
+                if name == profile:
+                    profiles[name] = data.parent / f"bench-profile-{name}.pyisession"
+                    proc = _start_profiled(name, own, log_file, profiles[name])
+                    stack.callback(_stop_profiled, proc, profiles[name], REPO / ".run")
+                else:
+                    proc = suitectl.start_service(service.name, own, log_file)
+                    stack.callback(suitectl.stop, proc, 25.0)
+                procs[name] = proc
+                urls[name] = f"http://127.0.0.1:{own[service.port_env]}"
+        for name in urls:
             suitectl.wait_ready(procs[name], timeout=180)
-        urls = {s.name: f"http://127.0.0.1:{env[s.port_env]}" for s in suitectl.SERVICES}
         yield BenchSuite(kafka.address, store.address, urls, procs, env, data, mail, profiles)
+
+
+def replicas_of(name: str, names: Iterable[str]) -> list[str]:
+    """The processes of service `name` among `names`: itself and its replicas `<name>#k`."""
+    return [n for n in names if n == name or n.startswith(f"{name}#")]

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from deploy.bench import report
+from deploy.bench.suite import replicas_of
 
 FIXTURE = Path(__file__).resolve().parent / "data" / "bench.json"
 
@@ -117,3 +118,10 @@ def test_a_run_that_did_not_drain_meets_no_end_to_end_target() -> None:
     assert found["verdicts_for_10k_within_150_s"]["note"] == "measured"
     assert not found["end_to_end_for_10k_within_200_s"]["met"]
     assert not found["store_round_trips_per_application_at_most_12"]["met"]
+
+
+def test_a_services_processes_are_itself_and_its_numbered_replicas() -> None:
+    names = ["kafka", "intake", "intake#2", "eligibility", "eligibility#2", "eligibility#3"]
+    assert replicas_of("intake", names) == ["intake", "intake#2"]
+    assert replicas_of("eligibility", names) == ["eligibility", "eligibility#2", "eligibility#3"]
+    assert replicas_of("verification", names) == []
