@@ -42,11 +42,12 @@ class CommonSettings(BaseSettings):
     mongodb_url: str = "mongodb://127.0.0.1:27017/?retryWrites=false"
     mongodb_tls: bool = False
     mongodb_tls_ca_file: str | None = None
-    # The local FerretDB keeps 100 SQLite connections per database and a write holds two: a
-    # hundred writes at once on one database would wait for each other for ever. 24 commands
-    # in flight per process keep four processes of a service below that.
+    # The local FerretDB keeps 100 SQLite connections per database and a write holds one while
+    # it waits for another: a hundred writes at once on one database would wait for each other
+    # for ever. 16 commands in flight per process (with vouchers_shared.store's update turns)
+    # keep three processes of a service below that.
     mongodb_max_pool_size: int = Field(
-        default=24, ge=1, le=1000, description="commands in flight per process"
+        default=16, ge=1, le=1000, description="commands in flight per process"
     )
     store_command_counts: bool = Field(
         default=False, description="count store round trips per command and collection"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
 from collections.abc import Sequence
 from typing import Any
 
-from pymongo import AsyncMongoClient, InsertOne, ReplaceOne
+from pymongo import AsyncMongoClient, InsertOne, ReplaceOne, UpdateMany, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
@@ -67,6 +68,15 @@ async def ensure_index(collection: AsyncCollection[Document], keys: list[tuple[s
 # parts well below that on every store.
 BULK_PART = 50
 DUPLICATE_KEY = 11000
+# FerretDB 1.24 keeps the read behind each statement of an `update` open until the whole
+# command ends, and each holds one of the database's 100 SQLite connections while the next
+# waits for another: a few large updates at once would hold them all and wait for each other
+# for ever. So on FerretDB a process sends one update command at a time, of at most this many
+# statements; with its other commands (MONGODB_MAX_POOL_SIZE, one connection each) it holds
+# at most 16 + 15 of them, and three processes of a service stay below the hundred.
+FERRETDB_UPDATES_PER_COMMAND = 16
+_UPDATE_TURNS: weakref.WeakKeyDictionary[Any, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+_UPDATES = (UpdateOne, UpdateMany, ReplaceOne)
 
 
 async def find_by_ids(collection: AsyncCollection[Document], ids: Sequence[Any]) -> dict[Any, Document]:
@@ -84,11 +94,23 @@ async def bulk(collection: AsyncCollection[Document], requests: Sequence[Any]) -
     """Make `requests` (InsertOne, UpdateOne, ...) in bulk writes of `BULK_PART` at most, each
     unordered; the first write error fails the call once its part is done. Returns how many
     documents the replacements and updates matched."""
-    matched = 0
-    for start in range(0, len(requests), BULK_PART):
-        result = await collection.bulk_write(list(requests[start : start + BULK_PART]), ordered=False)
+    matched, part = 0, BULK_PART
+    turn: contextlib.AbstractAsyncContextManager[object] = contextlib.nullcontext()
+    client = collection.database.client
+    if any(isinstance(r, _UPDATES) for r in requests) and await is_ferretdb(client):
+        part, turn = FERRETDB_UPDATES_PER_COMMAND, _update_turn(client)
+    for start in range(0, len(requests), part):
+        async with turn:
+            result = await collection.bulk_write(list(requests[start : start + part]), ordered=False)
         matched += result.matched_count
     return matched
+
+
+def _update_turn(client: AsyncMongoClient[Document]) -> asyncio.Semaphore:
+    """The client's turn to send an update command to FerretDB (one at a time)."""
+    if (turn := _UPDATE_TURNS.get(client)) is None:
+        turn = _UPDATE_TURNS[client] = asyncio.Semaphore(1)
+    return turn
 
 
 async def replace_all(collection: AsyncCollection[Document], documents: Sequence[Document]) -> None:
