@@ -60,15 +60,17 @@ async def test_exactly_one_sender_wins_a_letters_round_however_many_race_for_it(
     now = datetime.now(UTC)
     for n in range(ROUNDS):
         letter_id = f"rejection:dec-{n}-{uuid.uuid4().hex[:8]}"
-        await stores[0].hand_over_letter(
-            {
-                "_id": letter_id,
-                "application_id": "A",
-                "sent": False,
-                "claim": None,
-                "next_attempt_at": now,
-                "letter": {},
-            }
+        await stores[0].hand_over_letters(
+            [
+                {
+                    "_id": letter_id,
+                    "application_id": "A",
+                    "sent": False,
+                    "claim": None,
+                    "next_attempt_at": now,
+                    "letter": {},
+                }
+            ]
         )
         won = await asyncio.gather(
             *(
@@ -84,15 +86,17 @@ async def test_a_letter_sent_by_one_sender_is_not_claimed_again_by_a_late_one(
 ) -> None:
     first, late = NotificationStore(clients[0], database), NotificationStore(clients[1], database)
     now = datetime.now(UTC)
-    await first.hand_over_letter(
-        {
-            "_id": "L-1",
-            "application_id": "A",
-            "sent": False,
-            "claim": None,
-            "next_attempt_at": now,
-            "letter": {},
-        }
+    await first.hand_over_letters(
+        [
+            {
+                "_id": "L-1",
+                "application_id": "A",
+                "sent": False,
+                "claim": None,
+                "next_attempt_at": now,
+                "letter": {},
+            }
+        ]
     )
     assert await first.claim_letter("L-1", "first", now, now + timedelta(minutes=2))
     await first.release_letter("L-1", "first", {"sent": True, "sent_at": now})
@@ -105,15 +109,17 @@ async def test_a_sender_that_died_with_its_lease_is_replaced_after_two_slots(
 ) -> None:
     store = NotificationStore(clients[0], database)
     now = datetime.now(UTC)
-    await store.hand_over_letter(
-        {
-            "_id": "L-2",
-            "application_id": "A",
-            "sent": False,
-            "claim": None,
-            "next_attempt_at": now,
-            "letter": {},
-        }
+    await store.hand_over_letters(
+        [
+            {
+                "_id": "L-2",
+                "application_id": "A",
+                "sent": False,
+                "claim": None,
+                "next_attempt_at": now,
+                "letter": {},
+            }
+        ]
     )
     lease = timedelta(minutes=2)
     assert await store.claim_letter("L-2", "died", now, now + lease)

@@ -100,17 +100,19 @@ async def test_a_letter_has_a_marker_until_it_is_sent(
     store = NotificationStore(client, database)
     now = datetime.now(UTC)
     for letter_id in ("L-sent", "L-retry"):
-        await store.hand_over_letter(
-            {
-                "_id": letter_id,
-                "application_id": "A",
-                "sent": False,
-                "claim": None,
-                "next_attempt_at": now,
-                "letter": {},
-            }
+        await store.hand_over_letters(
+            [
+                {
+                    "_id": letter_id,
+                    "application_id": "A",
+                    "sent": False,
+                    "claim": None,
+                    "next_attempt_at": now,
+                    "letter": {},
+                }
+            ]
         )
-    await store.hand_over_letter({"_id": "L-sent", "sent": False, "next_attempt_at": now})  # again
+    await store.hand_over_letters([{"_id": "L-sent", "sent": False, "next_attempt_at": now}])  # again
 
     assert sorted(d["_id"] for d in await store.due_letters(now)) == ["L-retry", "L-sent"]
     for letter_id in ("L-sent", "L-retry"):

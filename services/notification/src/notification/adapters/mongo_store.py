@@ -233,9 +233,6 @@ class NotificationStore:
         )
         await insert_new(self.letters, letters)
 
-    async def hand_over_letter(self, letter: Document) -> None:
-        await self.hand_over_letters([letter])
-
     async def due_letters(self, now: datetime, limit: int = 50) -> list[Document]:
         """Unsent letters due by `now`, found through their markers. A marker whose letter was
         sent is dropped on the way; so is one whose letter never came (a hand-over cut short,
