@@ -33,7 +33,7 @@ from vouchers_shared.errors import TransientError
 from vouchers_shared.findings import Finding
 from vouchers_shared.guarded import find_if, replace_if, update_if
 from vouchers_shared.markers import due_targets
-from vouchers_shared.store import Document, ensure_index, find_by_ids, insert_new, replace_all
+from vouchers_shared.store import Document, ensure_index, find_by_ids, insert_new
 
 from notification.domain.case import FINAL_STATUSES, Case
 from notification.domain.verdicts import Verdict
@@ -122,8 +122,9 @@ class NotificationStore:
         return stored
 
     async def keep_findings(self, cases: Sequence[StoredCase]) -> None:
-        """Write the findings of every verdict recorded since the case was read, before the case."""
-        await replace_all(
+        """Write the findings of every verdict recorded since the case was read, before the case.
+        A verdict's findings never change under its event id: one stored before stays as it is."""
+        await insert_new(
             self.findings,
             [
                 {
