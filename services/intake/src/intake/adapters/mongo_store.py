@@ -187,19 +187,7 @@ class IntakeStore:
             if check.findings is None
         ]
         found = await find_by_ids(self.findings, wanted)
-        return [
-            view.model_copy(
-                update={
-                    "checks": {
-                        name: check
-                        if check.findings is not None
-                        else check.model_copy(update={"findings": _stored_findings(found, view, name)})
-                        for name, check in view.checks.items()
-                    }
-                }
-            )
-            for view in views
-        ]
+        return [_shown(view, found) for view in views]
 
     async def count_by_status(self) -> dict[str, int]:
         """Counts the whole read model: for a recount, never for the gauge's every reading."""
@@ -258,10 +246,14 @@ def _findings_document(application_id: str, name: str, check: Check) -> Document
     }
 
 
-def _stored_findings(found: dict[Any, Document], view: StatusView, name: str) -> list[dict[str, Any]]:
-    """The findings kept for the view's check: those of the verdict it shows, else none (a
-    verdict's findings are written before the view that takes it)."""
-    doc = found.get(_findings_id(view.application_id, name))
-    if doc is None or doc["at"] != view.checks[name].at:
-        return []
-    return list(doc["findings"])
+def _shown(view: StatusView, found: dict[Any, Document]) -> StatusView:
+    """The view with the findings kept for each check it shows: those of the verdict it shows,
+    else none (a verdict's findings are written before the view that takes it)."""
+    checks = {}
+    for name, check in view.checks.items():
+        if check.findings is None:
+            doc = found.get(_findings_id(view.application_id, name))
+            kept = list(doc["findings"]) if doc is not None and doc["at"] == check.at else []
+            check = check.model_copy(update={"findings": kept})
+        checks[name] = check
+    return view.model_copy(update={"checks": checks})
