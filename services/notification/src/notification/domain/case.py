@@ -36,7 +36,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 from vouchers_shared.events import CaseDecided, CaseStatus, Voucher
 from vouchers_shared.findings import Finding, failed
 
@@ -135,6 +135,12 @@ class Case(BaseModel):
     approved_on: date | None = None
     review_pass: ReviewPass | None = None
     timeline: tuple[StatusChange, ...] = ()
+
+    @field_serializer("seen_event_ids")
+    def _seen_in_order(self, seen: frozenset[str]) -> list[str]:
+        """In sorted order: a set's own order changes with the process's hash seed, and a case
+        that has not changed must be stored as the same document."""
+        return sorted(seen)
 
     @property
     def voucher(self) -> Voucher | None:
