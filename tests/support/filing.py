@@ -107,12 +107,28 @@ def wait_view(
 ) -> dict[str, Any]:
     """The application's view once `ready` holds for it."""
 
+    last: list[dict[str, Any]] = []
+
     def probe() -> dict[str, Any] | None:
         current = view(suite, application_id)
+        last[:] = [current]
         return current if ready(current) else None
 
-    found: dict[str, Any] = wait_for(f"{what} of {application_id}", probe, timeout=timeout)
+    try:
+        found: dict[str, Any] = wait_for(f"{what} of {application_id}", probe, timeout=timeout)
+    except AssertionError as timed_out:
+        raise AssertionError(f"{timed_out}; last seen: {_in_short(last[0]) if last else None}") from None
     return found
+
+
+def _in_short(seen: dict[str, Any]) -> dict[str, Any]:
+    """A view's status and the findings that did not pass, check by check: why it is where it is."""
+    checks: dict[str, Any] = seen.get("checks") or {}
+    short: dict[str, Any] = {"status": seen.get("status")}
+    for name, check in checks.items():
+        unpassed = [f.get("rule") for f in check.get("findings") or [] if not f.get("passed")]
+        short[name] = (check.get("outcome"), unpassed)
+    return short
 
 
 def wait_check(suite: Suite, application_id: str, check: str, timeout: float = 90) -> dict[str, Any]:
