@@ -100,3 +100,19 @@ async def test_memory_keeps_only_the_most_recently_used_views() -> None:
     await projector.fold([submitted("A"), submitted("B"), submitted("C")])
     await projector.fold([verdict("C"), verdict("A")])
     assert store.reads == [["A", "B", "C"], ["A"]]  # A was the least recently used
+
+
+async def test_views_kept_in_memory_fold_as_the_stored_ones_do() -> None:
+    kept: Any = CountingStore()
+    projector = Projector(kept)
+    for event in BATCH:  # every batch after the first of an application finds its view in memory
+        await projector.fold([event])
+
+    one_by_one: Any = FakeStore()
+    for event in BATCH:
+        await project(event, one_by_one)
+
+    assert kept.reads == [["A"], ["B"], ["C"]]
+    bare = lambda views: {k: v.without_findings() for k, v in views.items()}  # noqa: E731
+    assert bare(kept.views) == bare(one_by_one.views)  # the same instants, whatever their zone
+    assert kept.views["A"].status == "rejected"
