@@ -18,7 +18,14 @@ from bson.codec_options import CodecOptions
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 from vouchers_shared.guarded import guard
-from vouchers_shared.store import Document, ensure_index, find_by_ids, is_ferretdb, replace_all
+from vouchers_shared.store import (
+    Document,
+    ensure_index,
+    find_by_ids,
+    insert_or_replace,
+    is_ferretdb,
+    replace_all,
+)
 
 from intake.domain.status import Check, StatusView
 
@@ -161,8 +168,9 @@ class IntakeStore:
         a verdict it has just taken) are written first, each check's in its own document.
 
         A view is written on every event about its application, its findings only with their
-        verdict: kept apart, they are not rewritten with every step of the timeline."""
-        await replace_all(
+        verdict: kept apart, they are not rewritten with every step of the timeline. A check's
+        findings are mostly its first (a later verdict of the same check is rare): inserted."""
+        await insert_or_replace(
             self.findings,
             [
                 _findings_document(view.application_id, name, check)
