@@ -77,3 +77,19 @@ async def test_a_delivery_seen_before_re_emits_its_verdict_and_keeps_its_consent
     again = await fold_batch(records, deps)
     assert [e.body() for e in again] == [e.body() for e in first]
     assert docs(mongo, "consent_records") == consents
+
+
+async def test_a_case_another_writer_stores_meanwhile_keeps_its_fields_and_takes_the_batchs() -> None:
+    deps, mongo = service(Platform(registered={QR}))
+    store = BatchedStore(deps.store)
+    await store.prefetch(["app-1", "app-2", "app-3"])  # none stored yet: each to be inserted
+    for record in batch():
+        await on_submitted(record, replace(deps, store=store))
+    await mongo.as_client()[DATABASE]["cases"].insert_one({"_id": "app-2", "by_another": True})
+
+    await store.flush()
+
+    cases = docs(mongo, "cases")
+    assert cases["app-2"]["by_another"] is True  # set field by field, not replaced
+    assert cases["app-2"]["outcome"] == cases["app-1"]["outcome"] == "verified"
+    assert set(cases) == {"app-1", "app-2", "app-3"}

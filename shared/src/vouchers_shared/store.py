@@ -120,20 +120,20 @@ async def replace_all(collection: AsyncCollection[Document], documents: Sequence
 
 async def insert_new(collection: AsyncCollection[Document], documents: Sequence[Document]) -> None:
     """Insert each document whose id is not stored yet; one stored before is left as it is."""
-    await _inserted_or_taken(collection, documents)
+    await insert_or_taken(collection, documents)
 
 
 async def insert_or_replace(collection: AsyncCollection[Document], documents: Sequence[Document]) -> None:
     """Write each document whole under its id, as `replace_all` does, for documents that are
     mostly new: each is inserted, and only those whose id turns out to be taken are replaced. An
     insert costs the local store neither the read nor the turn that a replacement costs."""
-    await replace_all(collection, await _inserted_or_taken(collection, documents))
+    await replace_all(collection, await insert_or_taken(collection, documents))
 
 
-async def _inserted_or_taken(
+async def insert_or_taken(
     collection: AsyncCollection[Document], documents: Sequence[Document]
 ) -> list[Document]:
-    """Insert `documents`; those not inserted because their id is stored already."""
+    """Insert `documents`; returns those not inserted because their id is stored already."""
     taken: list[Document] = []
     for start in range(0, len(documents), BULK_PART):
         part = documents[start : start + BULK_PART]

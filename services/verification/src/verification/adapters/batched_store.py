@@ -3,7 +3,9 @@ memory and made at the end, in bulk.
 
 The handler runs on it record by record, exactly as on the store itself. `flush` writes in the
 order the handler writes one by one: consent records (one stored before is kept), recheck
-markers, then the cases. Whatever fails, the batch is handled again record by record on the
+markers, then the cases. A case this batch found absent is inserted whole (on the local store an
+insert costs no read and no update turn), and set field by field, as one by one, only if
+another writer stored it in between. Whatever fails, the batch is handled again record by record on the
 store itself, where every write is idempotent (a case that emitted its verdict re-emits it).
 """
 
@@ -14,7 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from pymongo import DeleteOne, UpdateOne
-from vouchers_shared.store import Document, bulk, find_by_ids, insert_new
+from vouchers_shared.store import Document, bulk, find_by_ids, insert_new, insert_or_taken
 
 from verification.adapters.mongo_store import VerificationStore
 from verification.domain.model import ConsentRecord
@@ -25,6 +27,7 @@ class BatchedStore(VerificationStore):
         self.cases, self.consents, self.rechecks = store.cases, store.consents, store.rechecks
         self._cases: dict[str, Document | None] = {}
         self._case_sets: dict[str, Document] = {}
+        self._new_cases: set[str] = set()  # read absent in this batch
         self._consents: list[Document] = []
         self._markers: dict[str, datetime] = {}
         self._settled: list[str] = []
@@ -47,7 +50,10 @@ class BatchedStore(VerificationStore):
     async def save_case(self, application_id: str, fields: Document, *, settled: bool = False) -> None:
         if fields.get("pending") or (not settled and "next_attempt_at" in fields):
             self._markers[application_id] = fields["next_attempt_at"]
-        case = self._cases.get(application_id) or {"_id": application_id}
+        case = self._cases.get(application_id)
+        if case is None:
+            case = {"_id": application_id}
+            self._new_cases.add(application_id)
         self._cases[application_id] = {**case, **copy.deepcopy(fields)}
         self._case_sets.setdefault(application_id, {}).update(fields)
         if settled:
@@ -62,7 +68,8 @@ class BatchedStore(VerificationStore):
                 for i, at in self._markers.items()
             ],
         )
-        await bulk(
-            self.cases, [UpdateOne({"_id": i}, {"$set": s}, upsert=True) for i, s in self._case_sets.items()]
-        )
+        new = [self._cases[i] for i in self._case_sets if i in self._new_cases]
+        taken = {d["_id"] for d in await insert_or_taken(self.cases, [d for d in new if d is not None])}
+        sets = {i: s for i, s in self._case_sets.items() if i not in self._new_cases or i in taken}
+        await bulk(self.cases, [UpdateOne({"_id": i}, {"$set": s}, upsert=True) for i, s in sets.items()])
         await bulk(self.rechecks, [DeleteOne({"_id": i}) for i in self._settled])
