@@ -91,7 +91,7 @@ async def test_a_folded_batch_ends_as_one_record_at_a_time() -> None:
     ledger = await folded_deps.store.ledger(uscc, 2026)
     assert ledger == await plain_deps.store.ledger(uscc, 2026)
     assert sum(ledger.reserved.values()) == Decimal("10000000.00")  # the third got what was left
-    for name in ("applications", "applicant_contracts", "ledgers"):
+    for name in ("applications", "applicant_contracts", "ledgers", "emitted"):
         folded_docs = folded_mongo["vouchers_eligibility"][name].docs  # type: ignore[attr-defined]
         plain_docs = plain_mongo["vouchers_eligibility"][name].docs  # type: ignore[attr-defined]
         assert folded_docs == plain_docs, name
@@ -130,3 +130,54 @@ async def test_a_ledger_moved_by_another_writer_fails_the_batch() -> None:
     await on_rules_or_decision(batch[1], deps)  # meanwhile, straight to the store
     with pytest.raises(ConcurrentUpdate):
         await store.flush()
+
+
+def counted_finds(mongo: MemoryMongo, name: str) -> list[Any]:
+    """The ids `name` is asked for by id from now on."""
+    collection = mongo["vouchers_eligibility"][name]
+    reads: list[Any] = []
+    real_find = collection.find_one  # type: ignore[attr-defined]
+
+    async def counted(query: Any, projection: Any = None) -> Any:
+        reads.append(query["_id"])
+        return await real_find(query, projection)
+
+    collection.find_one = counted  # type: ignore[attr-defined]
+    return reads
+
+
+async def test_the_rule_books_events_are_kept_apart_and_read_only_for_a_delivery_seen_before() -> None:
+    deps, mongo = await service()
+    batch = await coi_verdicts(deps)
+    emitted_reads = counted_finds(mongo, "emitted")
+
+    first = await fold_batch(batch, on_rules_or_decision, deps)
+    assert emitted_reads == []  # the contract index says none was assessed: nothing to read
+    applications_stored = mongo["vouchers_eligibility"]["applications"].docs  # type: ignore[attr-defined]
+    assert all(set(doc["emitted"]) == {"coi"} for doc in applications_stored.values())
+    ledger = await deps.store.ledger(applications()[0][1].applicant.uscc, 2026)
+
+    again = await fold_batch(batch, on_rules_or_decision, deps)  # a batch delivered again
+    assert [e.body() for e in again] == [e.body() for e in first]
+    assert [e.envelope.id for e in again] == [e.envelope.id for e in first]
+    assert len(emitted_reads) == len(batch)
+    assert await deps.store.ledger(applications()[0][1].applicant.uscc, 2026) == ledger
+
+    one_at_a_time = await one_by_one(batch, deps)
+    assert [e.body() for e in one_at_a_time] == [e.body() for e in first]
+
+
+async def test_events_kept_in_the_application_by_an_earlier_version_are_emitted_again() -> None:
+    deps, mongo = await service()
+    batch = await coi_verdicts(deps)
+    first = await fold_batch(batch, on_rules_or_decision, deps)
+    emitted = mongo["vouchers_eligibility"]["emitted"]
+    applications_stored = mongo["vouchers_eligibility"]["applications"]
+    for doc in list(emitted.docs.values()):  # type: ignore[attr-defined]
+        set_rules = {"$set": {"emitted.rules": doc["outbox"]}}
+        await applications_stored.update_one({"_id": doc["application_id"]}, set_rules)
+        await emitted.delete_one({"_id": doc["_id"]})
+
+    again = await fold_batch(batch, on_rules_or_decision, deps)
+    assert [e.body() for e in again] == [e.body() for e in first]
+    assert emitted.docs == {}  # type: ignore[attr-defined]

@@ -31,7 +31,7 @@ from vouchers_shared.program import ProgramParams
 from vouchers_shared.refdata_store import Derived, RefdataStore, versions_of
 
 from eligibility.adapters.batched_store import BatchedStore
-from eligibility.adapters.mongo_store import ConcurrentUpdate, EligibilityStore
+from eligibility.adapters.mongo_store import COI_STAGE, RULES_STAGE, ConcurrentUpdate, EligibilityStore
 from eligibility.domain.amounts import Room
 from eligibility.domain.coi import ReferenceGraph, assess_conflicts
 from eligibility.domain.ledger import ZERO, UnreservedGrant
@@ -114,11 +114,10 @@ def _emit(
     )
 
 
-def _replay(doc: dict[str, Any] | None, stage: str) -> list[Outgoing] | None:
-    emitted = (doc or {}).get("emitted")
-    if isinstance(emitted, dict) and stage in emitted:
-        return [Outgoing.from_document(item) for item in emitted[stage]]
-    return None
+async def _replay(doc: dict[str, Any] | None, stage: str, deps: Deps) -> list[Outgoing] | None:
+    """What `stage` emitted for the application `doc`, to emit again; None if it has not run."""
+    outbox = None if doc is None else await deps.store.outbox(doc, stage)
+    return None if outbox is None else [Outgoing.from_document(item) for item in outbox]
 
 
 async def on_submitted(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
@@ -152,13 +151,15 @@ async def on_submitted(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
             "submitted_at": event.submitted_at,
             "application": app.model_dump(mode="json"),
             "contracts": [f"{c.provider_uscc}|{c.contract_no}" for c in app.contracts],
-            "emitted": {"coi": [out.to_document()]},
+            "emitted": {COI_STAGE: [out.to_document()]},
         },
     )
     if not first:
-        if (again := _replay(await deps.store.application(event.application_id), "coi")) is not None:
+        if (
+            again := await _replay(await deps.store.application(event.application_id), COI_STAGE, deps)
+        ) is not None:
             return again
-        await deps.store.record(event.application_id, "coi", [out.to_document()])
+        await deps.store.record(event.application_id, COI_STAGE, [out.to_document()])
     metrics.VERDICTS.labels(check="conflict_of_interest", outcome=coi.outcome).inc()
     return [out]
 
@@ -171,7 +172,7 @@ async def on_coi_assessed(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
     doc = await deps.store.application(coi.application_id)
     if doc is None:
         raise PermanentError(f"conflict verdict for unknown application {coi.application_id}")
-    if (again := _replay(doc, "rules")) is not None:
+    if (again := await _replay(doc, RULES_STAGE, deps)) is not None:
         return again
     app = tolerant(Application, doc["application"])  # stored by this or a newer replica
     snapshots = await deps.refdata.current(TABLE_KINDS)
@@ -194,7 +195,7 @@ async def on_coi_assessed(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
     await deps.store.mark_assessed(
         coi.application_id, app.applicant.uscc, app.program_year, list(doc.get("contracts", []))
     )
-    await deps.store.record(coi.application_id, "rules", [out.to_document()])
+    await deps.store.record(coi.application_id, RULES_STAGE, [out.to_document()])
     _count(event, reserve)
     return [out]
 
@@ -265,17 +266,16 @@ async def on_rules_or_decision(inbound: Inbound, deps: Deps) -> Sequence[Outgoin
 async def _settle_review(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
     passed = inbound.parse(ReviewPassed)
     doc = await deps.store.application(passed.application_id)
-    if doc is None or not isinstance((doc.get("emitted") or {}).get("rules"), list):
+    assessed = None if doc is None else await deps.store.outbox(doc, RULES_STAGE)
+    if doc is None or not assessed:
         raise PermanentError(
             f"review passed for {passed.application_id}, which the rule book has not assessed"
         )
     stage = f"review:{passed.review_id}"
-    if (again := _replay(doc, stage)) is not None:
+    if (again := await _replay(doc, stage, deps)) is not None:
         return again
     app = Application.model_validate(doc["application"])
-    proposed = EligibilityAssessed.model_validate_json(
-        Outgoing.from_document(doc["emitted"]["rules"][0]).body()
-    )
+    proposed = EligibilityAssessed.model_validate_json(Outgoing.from_document(assessed[0]).body())
     stored = await deps.store.ledger(app.applicant.uscc, app.program_year)
     held = stored.reservation(passed.application_id)
     if held is not None or passed.application_id in stored.released:

@@ -3,7 +3,8 @@ memory and made at the end, in bulk.
 
 The handlers run on it one record after another, exactly as on the store itself, and see their
 own writes at once. `flush` then writes, in the order the handlers write them one by one:
-new applications, ledgers, applicants' contract indexes, the applications' changed fields. A
+new applications, ledgers, applicants' contract indexes, the applications' changed fields, and
+what the later stages emitted. A
 ledger is written only if the stored one is still at the revision this batch read, as one by
 one. Whatever fails (a ledger moved, an application stored before by a delivery that stopped
 in between), the batch is handled again record by record on the store itself, where every
@@ -18,9 +19,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from pymongo import InsertOne, UpdateOne
-from vouchers_shared.store import Document, bulk, find_by_ids
+from vouchers_shared.store import Document, bulk, find_by_ids, insert_new
 
-from eligibility.adapters.mongo_store import ConcurrentUpdate, EligibilityStore, ledger_id
+from eligibility.adapters.mongo_store import (
+    COI_STAGE,
+    RULES_STAGE,
+    ConcurrentUpdate,
+    EligibilityStore,
+    emitted_document,
+    emitted_id,
+    ledger_id,
+)
 from eligibility.domain.ledger import Ledger
 
 _ABSENT: Document = {}  # read, and not stored
@@ -28,10 +37,11 @@ _ABSENT: Document = {}  # read, and not stored
 
 class BatchedStore(EligibilityStore):
     def __init__(self, store: EligibilityStore) -> None:
-        self.applications, self.ledgers, self.contract_index = (
+        self.applications, self.ledgers, self.contract_index, self.emitted = (
             store.applications,
             store.ledgers,
             store.contract_index,
+            store.emitted,
         )
         self._store = store
         self._apps: dict[str, Document] = {}
@@ -41,6 +51,7 @@ class BatchedStore(EligibilityStore):
         self._index_sets: dict[str, Document] = {}
         self._ledgers_read: dict[str, Ledger] = {}
         self._ledgers: dict[str, Ledger] = {}
+        self._emitted: dict[str, Document] = {}
 
     # --- reads, once per document and batch -----------------------------------------------
 
@@ -113,10 +124,28 @@ class BatchedStore(EligibilityStore):
         self._new_apps.append(application_id)
         return True
 
-    async def record(
-        self, application_id: str, stage: str, outbox: list[Document], extra: Document | None = None
-    ) -> None:
-        self._set_app(application_id, {f"emitted.{stage}": outbox, **(extra or {})})
+    async def record(self, application_id: str, stage: str, outbox: list[Document]) -> None:
+        if stage == COI_STAGE:
+            self._set_app(application_id, {f"emitted.{stage}": outbox})
+            return
+        doc = emitted_document(application_id, stage, copy.deepcopy(outbox))
+        self._emitted.setdefault(doc["_id"], doc)  # of two writes of one stage's events the first stays
+
+    async def outbox(self, application: Document, stage: str) -> list[Document] | None:
+        """As the store has it, without a read for a rule book that has not run: its entry in
+        the applicant's contract index (read with the batch) is written before its events."""
+        inside = (application.get("emitted") or {}).get(stage)
+        if isinstance(inside, list) or stage == COI_STAGE:
+            return inside if isinstance(inside, list) else None
+        if (kept := self._emitted.get(emitted_id(str(application["_id"]), stage))) is not None:
+            return list(kept["outbox"])
+        if stage == RULES_STAGE and not await self._assessed(application):
+            return None
+        return await super().outbox(application, stage)
+
+    async def _assessed(self, application: Document) -> bool:
+        key = ledger_id(str(application["applicant_uscc"]), int(application["program_year"]))
+        return str(application["_id"]) in (await self._index(key)).get("assessed", {})
 
     async def mark_assessed(
         self, application_id: str, applicant_uscc: str, program_year: int, contracts: list[str]
@@ -166,6 +195,7 @@ class BatchedStore(EligibilityStore):
             [UpdateOne({"_id": k}, {"$set": s}, upsert=True) for k, s in self._index_sets.items()],
         )
         await bulk(self.applications, [UpdateOne({"_id": i}, {"$set": s}) for i, s in self._app_sets.items()])
+        await insert_new(self.emitted, list(self._emitted.values()))
 
 
 def _set_path(doc: Document, path: str, value: Any) -> None:

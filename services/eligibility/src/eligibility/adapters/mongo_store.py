@@ -1,4 +1,4 @@
-"""Eligibility's documents: applications as it saw them, with the verdicts it emitted, and ledgers."""
+"""Eligibility's documents: applications as it saw them, the verdicts it emitted, and ledgers."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from typing import Any
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 from vouchers_shared.guarded import replace_if
-from vouchers_shared.store import Document, ensure_index
+from vouchers_shared.store import Document, ensure_index, insert_new
 
 from eligibility.domain.ledger import Ledger
 
 DATABASE = "vouchers_eligibility"
+COI_STAGE = "coi"  # what the conflict check emitted goes in the application's own first write
+RULES_STAGE = "rules"
 
 
 class ConcurrentUpdate(Exception):
@@ -25,6 +27,7 @@ class EligibilityStore:
         self.applications = db["applications"]
         self.ledgers = db["ledgers"]
         self.contract_index = db["applicant_contracts"]
+        self.emitted = db["emitted"]
 
     async def ensure_indexes(self) -> None:
         await ensure_index(self.applications, [("applicant_uscc", ASCENDING), ("program_year", ASCENDING)])
@@ -40,13 +43,31 @@ class EligibilityStore:
     async def application(self, application_id: str) -> Document | None:
         return await self.applications.find_one({"_id": application_id})
 
-    async def record(
-        self, application_id: str, stage: str, outbox: list[Document], extra: Document | None = None
-    ) -> None:
-        """Keep what a stage emitted, so a redelivery re-emits exactly the same events."""
-        await self.applications.update_one(
-            {"_id": application_id}, {"$set": {f"emitted.{stage}": outbox, **(extra or {})}}
-        )
+    async def record(self, application_id: str, stage: str, outbox: list[Document]) -> None:
+        """Keep what a stage emitted, so that a redelivery re-emits exactly the same events.
+
+        The conflict check's verdict goes in the application document, in the write that stores
+        it. Every later stage's is written once beside it, in `emitted`: setting it in the
+        application rewrote the service's largest document, which the local store reads whole
+        before any update. Of two writes of one stage's events the first stays."""
+        if stage == COI_STAGE:
+            await self.applications.update_one(
+                {"_id": application_id}, {"$set": {f"emitted.{stage}": outbox}}
+            )
+            return
+        await insert_new(self.emitted, [emitted_document(application_id, stage, outbox)])
+
+    async def outbox(self, application: Document, stage: str) -> list[Document] | None:
+        """What `stage` emitted for this application, None if it has not run: from the document
+        itself for the conflict check (and for every stage of one stored before the later
+        stages' events were kept apart), else from `emitted`."""
+        inside = (application.get("emitted") or {}).get(stage)
+        if isinstance(inside, list):
+            return inside
+        if stage == COI_STAGE:
+            return None
+        found = await self.emitted.find_one({"_id": emitted_id(str(application["_id"]), stage)})
+        return None if found is None else list(found["outbox"])
 
     async def earlier_contracts(
         self, applicant_uscc: str, program_year: int, before: Document
@@ -141,3 +162,11 @@ def _decimals(doc: Document) -> dict[str, Any]:
         out[name] = {k: Decimal(v) for k, v in out.get(name, {}).items()}
     out["prior_unredeemed_cny"] = Decimal(out.get("prior_unredeemed_cny", "0.00"))
     return out
+
+
+def emitted_id(application_id: str, stage: str) -> str:
+    return f"{application_id}/{stage}"
+
+
+def emitted_document(application_id: str, stage: str, outbox: list[Document]) -> Document:
+    return {"_id": emitted_id(application_id, stage), "application_id": application_id, "outbox": outbox}
