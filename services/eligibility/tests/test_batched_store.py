@@ -101,14 +101,7 @@ async def test_nothing_is_written_before_the_flush_and_each_ledger_is_read_once(
     deps, mongo = await service()
     batch = await coi_verdicts(deps)
     ledgers = mongo["vouchers_eligibility"]["ledgers"]
-    reads: list[Any] = []
-    real_find = ledgers.find_one  # type: ignore[attr-defined]
-
-    async def counted(query: Any, projection: Any = None) -> Any:
-        reads.append(query["_id"])
-        return await real_find(query, projection)
-
-    ledgers.find_one = counted  # type: ignore[attr-defined]
+    reads = counted_finds(mongo, "ledgers")
     store = BatchedStore(deps.store)
     await store.prefetch(json.loads(r.body)["application_id"] for r in batch)
     for record in batch:
