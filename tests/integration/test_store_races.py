@@ -27,6 +27,7 @@ from vouchers_shared.settings import CommonSettings
 from vouchers_shared.store import Document, connect
 
 from tests.support.infra import Infra
+from tests.support.letters import unsent_letter
 from tests.support.samples import make_uscc
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
@@ -60,18 +61,7 @@ async def test_exactly_one_sender_wins_a_letters_round_however_many_race_for_it(
     now = datetime.now(UTC)
     for n in range(ROUNDS):
         letter_id = f"rejection:dec-{n}-{uuid.uuid4().hex[:8]}"
-        await stores[0].hand_over_letters(
-            [
-                {
-                    "_id": letter_id,
-                    "application_id": "A",
-                    "sent": False,
-                    "claim": None,
-                    "next_attempt_at": now,
-                    "letter": {},
-                }
-            ]
-        )
+        await stores[0].hand_over_letters([unsent_letter(letter_id, now)])
         won = await asyncio.gather(
             *(
                 s.claim_letter(letter_id, f"sender-{i}", now, now + timedelta(minutes=2))
@@ -86,18 +76,7 @@ async def test_a_letter_sent_by_one_sender_is_not_claimed_again_by_a_late_one(
 ) -> None:
     first, late = NotificationStore(clients[0], database), NotificationStore(clients[1], database)
     now = datetime.now(UTC)
-    await first.hand_over_letters(
-        [
-            {
-                "_id": "L-1",
-                "application_id": "A",
-                "sent": False,
-                "claim": None,
-                "next_attempt_at": now,
-                "letter": {},
-            }
-        ]
-    )
+    await first.hand_over_letters([unsent_letter("L-1", now)])
     assert await first.claim_letter("L-1", "first", now, now + timedelta(minutes=2))
     await first.release_letter("L-1", "first", {"sent": True, "sent_at": now})
     # The round's slots are free again, but the letter was sent: nobody takes it.
@@ -109,18 +88,7 @@ async def test_a_sender_that_died_with_its_lease_is_replaced_after_two_slots(
 ) -> None:
     store = NotificationStore(clients[0], database)
     now = datetime.now(UTC)
-    await store.hand_over_letters(
-        [
-            {
-                "_id": "L-2",
-                "application_id": "A",
-                "sent": False,
-                "claim": None,
-                "next_attempt_at": now,
-                "letter": {},
-            }
-        ]
-    )
+    await store.hand_over_letters([unsent_letter("L-2", now)])
     lease = timedelta(minutes=2)
     assert await store.claim_letter("L-2", "died", now, now + lease)
     assert not await store.claim_letter("L-2", "next", now + lease, now + 2 * lease)

@@ -21,6 +21,7 @@ from vouchers_shared.settings import CommonSettings
 from vouchers_shared.store import Document, connect, is_ferretdb
 
 from tests.support.infra import Infra
+from tests.support.letters import unsent_letter
 from tests.support.samples import make_uscc
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
@@ -100,18 +101,7 @@ async def test_a_letter_has_a_marker_until_it_is_sent(
     store = NotificationStore(client, database)
     now = datetime.now(UTC)
     for letter_id in ("L-sent", "L-retry"):
-        await store.hand_over_letters(
-            [
-                {
-                    "_id": letter_id,
-                    "application_id": "A",
-                    "sent": False,
-                    "claim": None,
-                    "next_attempt_at": now,
-                    "letter": {},
-                }
-            ]
-        )
+        await store.hand_over_letters([unsent_letter(letter_id, now)])
     await store.hand_over_letters([{"_id": "L-sent", "sent": False, "next_attempt_at": now}])  # again
 
     assert sorted(d["_id"] for d in await store.due_letters(now)) == ["L-retry", "L-sent"]

@@ -7,6 +7,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.header import decode_header, make_header
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +15,18 @@ from typing import Any
 
 import suitectl
 from standardwebhooks import Webhook, WebhookVerificationError
+
+
+def unsent_letter(letter_id: str, due: datetime) -> dict[str, Any]:
+    """The least of a letter document a case hands over: not sent, nobody sending it, due at `due`."""
+    return {
+        "_id": letter_id,
+        "application_id": "A",
+        "sent": False,
+        "claim": None,
+        "next_attempt_at": due,
+        "letter": {},
+    }
 
 
 @dataclass(frozen=True)
