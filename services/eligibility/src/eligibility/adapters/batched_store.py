@@ -28,6 +28,7 @@ from eligibility.adapters.mongo_store import (
     EligibilityStore,
     emitted_document,
     emitted_id,
+    emitted_inside,
     ledger_id,
 )
 from eligibility.domain.ledger import Ledger
@@ -134,14 +135,14 @@ class BatchedStore(EligibilityStore):
     async def outbox(self, application: Document, stage: str) -> list[Document] | None:
         """As the store has it, without a read for a rule book that has not run: its entry in
         the applicant's contract index (read with the batch) is written before its events."""
-        inside = (application.get("emitted") or {}).get(stage)
-        if isinstance(inside, list) or stage == COI_STAGE:
-            return inside if isinstance(inside, list) else None
         if (kept := self._emitted.get(emitted_id(str(application["_id"]), stage))) is not None:
             return list(kept["outbox"])
-        if stage == RULES_STAGE and not await self._assessed(application):
-            return None
-        return await super().outbox(application, stage)
+        unassessed = (
+            stage == RULES_STAGE
+            and emitted_inside(application, stage) is None
+            and not await self._assessed(application)
+        )
+        return None if unassessed else await super().outbox(application, stage)
 
     async def _assessed(self, application: Document) -> bool:
         key = ledger_id(str(application["applicant_uscc"]), int(application["program_year"]))

@@ -61,11 +61,8 @@ class EligibilityStore:
         """What `stage` emitted for this application, None if it has not run: from the document
         itself for the conflict check (and for every stage of one stored before the later
         stages' events were kept apart), else from `emitted`."""
-        inside = (application.get("emitted") or {}).get(stage)
-        if isinstance(inside, list):
+        if (inside := emitted_inside(application, stage)) is not None or stage == COI_STAGE:
             return inside
-        if stage == COI_STAGE:
-            return None
         found = await self.emitted.find_one({"_id": emitted_id(str(application["_id"]), stage)})
         return None if found is None else list(found["outbox"])
 
@@ -162,6 +159,12 @@ def _decimals(doc: Document) -> dict[str, Any]:
         out[name] = {k: Decimal(v) for k, v in out.get(name, {}).items()}
     out["prior_unredeemed_cny"] = Decimal(out.get("prior_unredeemed_cny", "0.00"))
     return out
+
+
+def emitted_inside(application: Document, stage: str) -> list[Document] | None:
+    """What `stage` emitted as the application document itself keeps it, if it does."""
+    inside = (application.get("emitted") or {}).get(stage)
+    return inside if isinstance(inside, list) else None
 
 
 def emitted_id(application_id: str, stage: str) -> str:
