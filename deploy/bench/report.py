@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import platform
 import re
 import subprocess
@@ -30,6 +31,10 @@ def versions() -> dict[str, str]:
         else None
     )
     found["ferretdb"] = match.group(1) if match else "unknown"
+    java_store = REPO / "deploy" / "local" / "mongo-java-server" / "libs"
+    store_jars = sorted(java_store.glob("mongo-java-server-core-*.jar"))
+    found["mongo-java-server"] = store_jars[0].stem.rsplit("-", 1)[1] if store_jars else "absent"
+    found["store"] = os.environ.get("LOCAL_STORE") or "ferretdb"
     try:
         java = subprocess.run(
             ["java", "-version"],  # noqa: S607 - the JDK on PATH, fixed arguments

@@ -41,6 +41,9 @@ KAFKA_HOME = REPO / "deploy" / "local" / "kafka"
 KAFKA_LIBS = KAFKA_HOME / "libs"
 FERRETDB_HOME = REPO / "deploy" / "local" / "ferretdb"
 FERRETDB_BIN = FERRETDB_HOME / "ferretdb"
+JAVA_STORE_HOME = REPO / "deploy" / "local" / "mongo-java-server"
+JAVA_STORE_LIBS = JAVA_STORE_HOME / "libs"
+JAVA_STORE_CLASSES = JAVA_STORE_HOME / "classes"
 RUN_DIR = REPO / ".run"
 PID_DIR = RUN_DIR / "pids"
 LOG_DIR = RUN_DIR / "logs"
@@ -57,6 +60,10 @@ PROMETHEUS_PORT = 9090
 PROMETHEUS_CONFIG = REPO / "deploy" / "prometheus" / "prometheus.yml"
 KAFKA_JVM_OPTS = ("-Xms128m", "-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20")
 FERRETDB_SOURCES = ("go.mod", "go.sum", "main.go", "idindex.go", "loghandler.go")
+JAVA_STORE_SOURCES = ("pom.xml", "StoreMain.java")
+JAVA_STORE_OPTS = ("-Xms256m", "-Xmx1g", "-XX:+UseG1GC", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn")
+# The local store: FerretDB on SQLite, or mongo-java-server on H2's MVStore (README, "Benchmark").
+STORES = ("ferretdb", "mongo-java-server")
 
 
 class SuiteError(RuntimeError):
@@ -384,9 +391,45 @@ def install_ferretdb(force: bool = False) -> Path:
     return FERRETDB_BIN
 
 
+def install_java_store(force: bool = False) -> Path:
+    """Resolve mongo-java-server's jars into libs/ and compile StoreMain.java against them
+    (skipped when current)."""
+    stamp = JAVA_STORE_CLASSES / ".sources.sha256"
+    want = _digest(*(JAVA_STORE_HOME / name for name in JAVA_STORE_SOURCES))
+    if not force and stamp.is_file() and stamp.read_text().strip() == want:
+        return JAVA_STORE_CLASSES
+    say("installing mongo-java-server with Maven ...")
+    started = time.monotonic()
+    shutil.rmtree(JAVA_STORE_LIBS, ignore_errors=True)
+    shutil.rmtree(JAVA_STORE_CLASSES, ignore_errors=True)
+    _run_step(
+        [_tool("mvn"), "-q", "-B", "dependency:copy-dependencies",
+         "-DincludeScope=runtime", f"-DoutputDirectory={JAVA_STORE_LIBS}"],
+        cwd=JAVA_STORE_HOME,
+    )  # fmt: skip
+    _run_step(
+        [_tool("javac"), "-d", str(JAVA_STORE_CLASSES), "-cp", f"{JAVA_STORE_LIBS}/*", "StoreMain.java"],
+        cwd=JAVA_STORE_HOME,
+    )
+    stamp.write_text(want + "\n")
+    say(f"mongo-java-server ready in {time.monotonic() - started:.1f}s ({JAVA_STORE_CLASSES})")
+    return JAVA_STORE_CLASSES
+
+
+def local_store() -> str:
+    """The store `start_store` runs: LOCAL_STORE, FerretDB when unset."""
+    name = os.environ.get("LOCAL_STORE") or STORES[0]
+    if name not in STORES:
+        raise SuiteError(f"LOCAL_STORE={name!r}: the local store is one of {', '.join(STORES)}")
+    return name
+
+
 def install() -> None:
     install_kafka()
-    install_ferretdb()
+    if local_store() == "mongo-java-server":
+        install_java_store()
+    else:
+        install_ferretdb()
 
 
 # --- starting the parts ----------------------------------------------------------------
@@ -443,14 +486,19 @@ def start_kafka(
 
 
 def start_store(data_dir: Path, port: int = STORE_PORT, log_file: Path | None = None) -> ManagedProcess:
-    """Start FerretDB on 127.0.0.1:`port` with its SQLite files in `data_dir`."""
+    """Start the local store (`local_store`) on 127.0.0.1:`port` with its files in `data_dir`."""
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     log_file = log_file or data_dir / "store.log"
     _ensure_port_free(port, "store")
-    argv = [str(FERRETDB_BIN), "-listen-addr", f"127.0.0.1:{port}", "-data-dir", str(data_dir)]
-    if pprof := os.environ.get("FERRETDB_PPROF_ADDR"):  # Go's profiler, for `make bench` work
-        argv += ["-pprof-addr", pprof]
+    if local_store() == "mongo-java-server":
+        classpath = f"{JAVA_STORE_CLASSES}:{JAVA_STORE_LIBS}/*"
+        address = ["127.0.0.1", str(port), str(data_dir / "store.mv")]
+        argv = [_tool("java"), *JAVA_STORE_OPTS, "-cp", classpath, "StoreMain", *address]
+    else:
+        argv = [str(FERRETDB_BIN), "-listen-addr", f"127.0.0.1:{port}", "-data-dir", str(data_dir)]
+        if pprof := os.environ.get("FERRETDB_PPROF_ADDR"):  # Go's profiler, for `make bench` work
+            argv += ["-pprof-addr", pprof]
     popen = _spawn(argv, log_file)
     url = mongodb_url(port)
     return ManagedProcess("store", popen.pid, log_file, url, lambda: store_ready(url), popen)
@@ -462,7 +510,9 @@ def prometheus_binary() -> str | None:
 
 
 def start_prometheus(
-    data_dir: Path, port: int = PROMETHEUS_PORT, log_file: Path | None = None,
+    data_dir: Path,
+    port: int = PROMETHEUS_PORT,
+    log_file: Path | None = None,
     config: Path = PROMETHEUS_CONFIG,
 ) -> ManagedProcess:
     """Prometheus on 127.0.0.1:`port` scraping the suite, with the alert rules of deploy/prometheus."""
@@ -473,9 +523,14 @@ def start_prometheus(
     data_dir.mkdir(parents=True, exist_ok=True)
     log_file = log_file or data_dir / "prometheus.log"
     _ensure_port_free(port, "prometheus")
-    argv = [binary, f"--config.file={config}", f"--storage.tsdb.path={data_dir}",
-            f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=7d",
-            "--web.enable-lifecycle"]
+    argv = [
+        binary,
+        f"--config.file={config}",
+        f"--storage.tsdb.path={data_dir}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--storage.tsdb.retention.time=7d",
+        "--web.enable-lifecycle",
+    ]
     popen = _spawn(argv, log_file)
     url = f"http://127.0.0.1:{port}/-/ready"
     return ManagedProcess("prometheus", popen.pid, log_file, url, lambda: http_ready(url), popen)
@@ -488,11 +543,19 @@ def mail_port() -> int:
 def start_mail_sink(directory: Path, port: int, log_file: Path) -> ManagedProcess:
     """A local SMTP server on 127.0.0.1:`port` keeping each message as `directory`/<n>.eml."""
     _ensure_port_free(port, "mail")
-    argv = [_python(), str(Path(__file__).resolve()), "mail-sink", "--port", str(port),
-            "--dir", str(directory)]
+    argv = [
+        _python(),
+        str(Path(__file__).resolve()),
+        "mail-sink",
+        "--port",
+        str(port),
+        "--dir",
+        str(directory),
+    ]
     popen = _spawn(argv, log_file)
-    return ManagedProcess("mail", popen.pid, log_file, f"smtp://127.0.0.1:{port}",
-                          lambda: port_open("127.0.0.1", port), popen)
+    return ManagedProcess(
+        "mail", popen.pid, log_file, f"smtp://127.0.0.1:{port}", lambda: port_open("127.0.0.1", port), popen
+    )
 
 
 def serve_mail(directory: Path, port: int) -> None:
@@ -511,8 +574,7 @@ def serve_mail(directory: Path, port: int) -> None:
             partial = path.with_suffix(".partial")
             partial.write_bytes(envelope.original_content or envelope.content)
             partial.replace(path)
-            print(f"mail {path.name} from {envelope.mail_from} to {', '.join(envelope.rcpt_tos)}",
-                  flush=True)
+            print(f"mail {path.name} from {envelope.mail_from} to {', '.join(envelope.rcpt_tos)}", flush=True)
             return "250 OK"
 
     stopped = threading.Event()
@@ -604,10 +666,11 @@ def _is_ours(name: str, pid: int) -> bool:
     if name == "kafka":
         return "kafka.Kafka" in argv
     if name == "store":
-        return bool(argv) and argv[0] == str(FERRETDB_BIN)
+        return bool(argv) and (argv[0] == str(FERRETDB_BIN) or "StoreMain" in argv)
     if name == "prometheus":
-        return (bool(argv) and Path(argv[0]).name == "prometheus"
-                and f"--config.file={PROMETHEUS_CONFIG}" in argv)
+        return (
+            bool(argv) and Path(argv[0]).name == "prometheus" and f"--config.file={PROMETHEUS_CONFIG}" in argv
+        )
     if name == "mail":
         return "mail-sink" in argv and argv[1:2] == [str(Path(__file__).resolve())]
     return argv[1:3] == ["-m", name]
@@ -635,8 +698,9 @@ def _suite_process(name: str, pid: int) -> ManagedProcess:
         return ManagedProcess(name, pid, log_file, ready, lambda: http_ready(ready))
     if name == "mail":
         port = mail_port()
-        return ManagedProcess(name, pid, log_file, f"smtp://127.0.0.1:{port}",
-                              lambda: port_open("127.0.0.1", port))
+        return ManagedProcess(
+            name, pid, log_file, f"smtp://127.0.0.1:{port}", lambda: port_open("127.0.0.1", port)
+        )
     url = f"http://127.0.0.1:{_service(name).port}/health/ready"
     return ManagedProcess(name, pid, log_file, url, lambda: http_ready(url))
 
@@ -736,8 +800,10 @@ def _optional_prometheus() -> list[ManagedProcess]:
         say("prometheus: not installed, skipped (`make install` installs Debian's package)")
         return []
     try:
-        proc = _ensure("prometheus", lambda: start_prometheus(
-            DATA_DIR / "prometheus", log_file=LOG_DIR / "prometheus.log"))
+        proc = _ensure(
+            "prometheus",
+            lambda: start_prometheus(DATA_DIR / "prometheus", log_file=LOG_DIR / "prometheus.log"),
+        )
         wait_ready(proc, timeout=60.0)
     except SuiteError as exc:  # optional: the suite runs without it
         say(f"prometheus: not started: {exc}")
@@ -765,8 +831,14 @@ def down(grace: float = STOP_GRACE_S) -> None:
 
 
 def _suite_ports() -> list[int]:
-    return [KAFKA_PORT, KAFKA_CONTROLLER_PORT, STORE_PORT, mail_port(), *(s.port for s in SERVICES),
-            PROMETHEUS_PORT]
+    return [
+        KAFKA_PORT,
+        KAFKA_CONTROLLER_PORT,
+        STORE_PORT,
+        mail_port(),
+        *(s.port for s in SERVICES),
+        PROMETHEUS_PORT,
+    ]
 
 
 def _stop_named(name: str, grace: float) -> None:

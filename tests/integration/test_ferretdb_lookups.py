@@ -31,7 +31,10 @@ def plan(database: Path, collection: str) -> str | None:
     return " ".join(str(step[-1]) for step in steps)
 
 
-def test_lookups_by_id_use_an_index_in_every_collection(tmp_path: Path) -> None:
+def test_lookups_by_id_use_an_index_in_every_collection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOCAL_STORE", "ferretdb")  # this build, whichever store the suite runs on
     suitectl.install_ferretdb()
     (port,) = suitectl.free_ports(1)
     proc = suitectl.start_store(tmp_path / "store", port, tmp_path / "store.log")
