@@ -19,6 +19,7 @@ class CountingStore(FakeStore):
         super().__init__()
         self.reads: list[list[str]] = []
         self.writes: list[list[str]] = []
+        self.inserts: list[list[str]] = []
         self.fail_writes = False
 
     async def load_views(self, application_ids: Sequence[str]) -> dict[str, StatusView]:
@@ -30,6 +31,10 @@ class CountingStore(FakeStore):
             raise OSError("the store went away")
         self.writes.append([v.application_id for v in views])
         await super().save_views(views)
+
+    async def insert_views(self, views: Sequence[StatusView]) -> list[str]:
+        self.inserts.append([v.application_id for v in views])
+        return await super().insert_views(views)
 
 
 BATCH = [
@@ -53,8 +58,9 @@ async def test_a_batch_reads_and_writes_each_view_once_and_ends_as_one_event_at_
     for event in BATCH:
         await project(event, one_by_one)
 
-    assert folded.reads == [["A", "B", "C"]]
-    assert folded.writes == [["A", "B", "C"]]
+    assert folded.reads == [["A", "C"]]  # B is only filed: its view is new, inserted unread
+    assert folded.inserts == [["B"]]
+    assert folded.writes == [["A", "C"]]
     assert folded.views == one_by_one.views
     await counts.flush()
     assert folded.counters == {"rejected": 1, "received": 1, "awaiting_notice": 1}
@@ -63,13 +69,13 @@ async def test_a_batch_reads_and_writes_each_view_once_and_ends_as_one_event_at_
 async def test_views_of_its_partitions_are_kept_in_memory_until_partitions_move() -> None:
     store: Any = CountingStore()
     projector = Projector(store)
-    await projector.fold([submitted("A")])
     await projector.fold([verdict("A")])
+    await projector.fold([decided("A", "rejected")])
     assert store.reads == [["A"]]  # the second batch found A in memory
 
     projector.forget_all()
-    await projector.fold([decided("A", "rejected")])
-    assert store.reads == [["A"], ["A"]]
+    await projector.fold([submitted("A")])
+    assert store.reads == [["A"], ["A"]]  # its view not in memory: inserting it found it taken
     assert store.views["A"].status == "rejected"
 
 
@@ -78,7 +84,8 @@ async def test_a_repeated_batch_writes_nothing() -> None:
     projector = Projector(store)
     await projector.fold(BATCH)
     await projector.fold(BATCH)
-    assert store.writes == [["A", "B", "C"]]
+    assert store.writes == [["A", "C"]]
+    assert store.inserts == [["B"]]
 
 
 async def test_a_batch_that_fails_forgets_its_views_so_the_records_are_read_again() -> None:
@@ -90,7 +97,7 @@ async def test_a_batch_that_fails_forgets_its_views_so_the_records_are_read_agai
         await projector.fold([verdict("A")])
     store.fail_writes = False
     await projector.fold([verdict("A")])
-    assert store.reads == [["A"], ["A"]]
+    assert store.reads == [["A"]]  # filed: inserted unread; then read after the failed batch
     assert store.views["A"].status == "checking"
 
 
@@ -99,7 +106,7 @@ async def test_memory_keeps_only_the_most_recently_used_views() -> None:
     projector = Projector(store, remember=2)
     await projector.fold([submitted("A"), submitted("B"), submitted("C")])
     await projector.fold([verdict("C"), verdict("A")])
-    assert store.reads == [["A", "B", "C"], ["A"]]  # A was the least recently used
+    assert store.reads == [["A"]]  # A was the least recently used
 
 
 async def test_views_kept_in_memory_fold_as_the_stored_ones_do() -> None:
@@ -112,7 +119,30 @@ async def test_views_kept_in_memory_fold_as_the_stored_ones_do() -> None:
     for event in BATCH:
         await project(event, one_by_one)
 
-    assert kept.reads == [["A"], ["B"], ["C"]]
+    assert kept.reads == [["C"]]  # A and B filed first: inserted unread; C's verdict came first
     bare = lambda views: {k: v.without_findings() for k, v in views.items()}  # noqa: E731
     assert bare(kept.views) == bare(one_by_one.views)  # the same instants, whatever their zone
     assert kept.views["A"].status == "rejected"
+
+
+async def test_a_filing_whose_view_is_stored_already_is_folded_into_the_stored_view() -> None:
+    """A filing event redelivered, or one that comes after a verdict no longer in memory: the
+    view it expected to insert is stored, so it is read and the event folded into it."""
+    store: Any = CountingStore()
+    await Projector(store).fold([verdict("A"), submitted("B")])  # A: a verdict before its filing
+    await Projector(store).fold([submitted("B")])  # B: the same filing again, in a new process
+    counts = StatusCounts(store, gauge_every_s=0)
+    await Projector(store, counts).fold([submitted("A")])
+
+    one_by_one: Any = FakeStore()
+    for event in [verdict("A"), submitted("B"), submitted("B"), submitted("A")]:
+        await project(event, one_by_one)
+
+    assert store.inserts == [["B"], ["B"], ["A"]]
+    assert store.reads == [["A"], ["B"], ["A"]]
+    assert store.writes == [["A"], ["A"]]  # the second B changed nothing
+    assert store.views == one_by_one.views
+    assert store.views["A"].applicant_uscc is not None  # filed, and its verdict kept
+    assert store.views["A"].checks
+    await counts.flush()
+    assert store.counters == {}  # A stayed `checking`: no count moved

@@ -35,6 +35,11 @@ class FakeStore:
     async def save_views(self, views: Sequence[StatusView]) -> None:
         self.views.update((view.application_id, view) for view in views)
 
+    async def insert_views(self, views: Sequence[StatusView]) -> list[str]:
+        taken = [view.application_id for view in views if view.application_id in self.views]
+        self.views.update((view.application_id, view) for view in views if view.application_id not in taken)
+        return taken
+
     async def count_by_status(self) -> dict[str, int]:
         self.whole_reads += 1
         counts: dict[str, int] = {}

@@ -83,13 +83,19 @@ class Projector:
         epoch, events = self._epoch, [_event(inbound) for inbound in batch]
         ids = list(dict.fromkeys(event.application_id for event in events))
         try:
-            stored = await self._load(ids)
-            views = {i: stored[i] or StatusView(application_id=i) for i in ids}
-            for event in events:
-                views[event.application_id] = event.applied_to(views[event.application_id])
+            new = _opened_only(events).difference(self._views)
+            stored = await self._load([i for i in ids if i not in new])
+            stored.update(dict.fromkeys(new))
+            views = _applied(events, stored)
             changed = [views[i] for i in ids if views[i] is not stored[i]]
-            if changed:
-                await self._store.save_views(changed)
+            opened = [v for v in changed if v.application_id in new]
+            taken = await self._store.insert_views(opened) if opened else []
+            if taken:  # filed before after all (a redelivery): folded again from the store
+                stored.update(await self._load(taken))
+                views.update(_applied([e for e in events if e.application_id in taken], stored))
+                changed = [views[i] for i in ids if views[i] is not stored[i]]
+            if known := [v for v in changed if v.application_id not in new or v.application_id in taken]:
+                await self._store.save_views(known)
         except BaseException:
             for application_id in ids:
                 self._views.pop(application_id, None)
@@ -138,6 +144,24 @@ class _Event:
             return apply_event(view, envelope.id, envelope.type, envelope.time, self.body)
         except (KeyError, TypeError, ValueError) as exc:
             raise PoisonMessage(f"{envelope.type} body is missing fields: {exc!r}") from exc
+
+
+def _opened_only(events: Sequence[_Event]) -> set[str]:
+    """Applications whose only events in the batch file them: their view is expected to be new
+    (inserted without a read), and has no findings yet."""
+    others = {e.application_id for e in events if e.inbound.envelope.type != topics.APPLICATION_SUBMITTED}
+    return {e.application_id for e in events} - others
+
+
+def _applied(events: Sequence[_Event], stored: dict[str, StatusView | None]) -> dict[str, StatusView]:
+    """The views of `events`' applications after them, in order, from `stored` (None: none)."""
+    views = {
+        e.application_id: stored[e.application_id] or StatusView(application_id=e.application_id)
+        for e in events
+    }
+    for event in events:
+        views[event.application_id] = event.applied_to(views[event.application_id])
+    return views
 
 
 def _event(inbound: Inbound) -> _Event:

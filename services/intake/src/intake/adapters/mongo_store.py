@@ -23,6 +23,7 @@ from vouchers_shared.store import (
     ensure_index,
     find_by_ids,
     insert_or_replace,
+    insert_or_taken,
     is_ferretdb,
     replace_all,
 )
@@ -180,6 +181,12 @@ class IntakeStore:
             ],
         )
         await replace_all(self.status, [_view_document(view) for view in views])
+
+    async def insert_views(self, views: Sequence[StatusView]) -> list[str]:
+        """Insert views expected to be new, which carry no findings; returns the ids of those
+        not inserted because their application has a view already (left as stored)."""
+        taken = await insert_or_taken(self.status, [_view_document(view) for view in views])
+        return [doc["_id"] for doc in taken]
 
     async def list_views(
         self, filters: dict[str, Any], skip: int, limit: int
