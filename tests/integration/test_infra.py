@@ -34,14 +34,25 @@ async def database(infra: Infra) -> AsyncIterator[AsyncDatabase[dict[str, Any]]]
         await client.close()
 
 
+async def partitions_once_described(admin: AIOKafkaAdminClient, topic: str, within_s: float = 15.0) -> int:
+    """The topic's partitions as the broker describes them, once its metadata has the new topic:
+    a topic just created can be described with no partitions for a moment."""
+    deadline = asyncio.get_running_loop().time() + within_s
+    while True:
+        described = await admin.describe_topics([topic])
+        partitions = len(described[0]["partitions"])
+        if partitions or asyncio.get_running_loop().time() > deadline:
+            return partitions
+        await asyncio.sleep(0.1)
+
+
 async def test_kafka_round_trip_on_twelve_partitions(infra: Infra) -> None:
     topic = f"test.infra.{uuid.uuid4().hex[:12]}"
     admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap)
     await admin.start()
     try:
         await admin.create_topics([NewTopic(topic, num_partitions=12, replication_factor=1)])
-        described = await admin.describe_topics([topic])
-        assert len(described[0]["partitions"]) == 12
+        assert await partitions_once_described(admin, topic) == 12
     finally:
         await admin.close()
 
