@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eligibility.adapters.batched_store import BatchedStore
+from eligibility.adapters.batched_store import BatchedStore, KeptApplications
 from eligibility.adapters.mongo_store import DATABASE, ConcurrentUpdate, EligibilityStore
 from eligibility.app import REFDATA_KINDS
 from eligibility.handlers import Deps, fold_batch, on_rules_or_decision, on_submitted
@@ -174,3 +174,35 @@ async def test_events_kept_in_the_application_by_an_earlier_version_are_emitted_
     again = await fold_batch(batch, on_rules_or_decision, deps)
     assert [e.body() for e in again] == [e.body() for e in first]
     assert emitted.docs == {}  # type: ignore[attr-defined]
+
+
+async def test_the_rule_book_reads_no_application_the_conflict_check_of_this_process_inserted() -> None:
+    deps, mongo = await service()
+    batch = await coi_verdicts(deps)  # the conflict check inserts the three applications
+    ids = [i for i, _ in applications()]
+    for application_id in ids:  # kept as a read from the store gives it
+        assert deps.kept.get(application_id) == await deps.store.application(application_id)
+    reads = counted_finds(mongo, "applications")
+
+    kept = await fold_batch(batch, on_rules_or_decision, deps)
+    assert reads == []
+
+    other_deps, other_mongo = await service()  # another process: nothing kept, each read once
+    await coi_verdicts(other_deps)
+    other_reads = counted_finds(other_mongo, "applications")
+    read = await fold_batch(batch, on_rules_or_decision, replace(other_deps, kept=KeptApplications()))
+    assert sorted(other_reads) == sorted(ids)
+    assert [e.body() for e in kept] == [e.body() for e in read]
+
+
+async def test_an_application_this_process_changes_is_no_longer_kept() -> None:
+    deps, _ = await service()
+    await coi_verdicts(deps)
+    first, second = (i for i, _ in applications()[:2])
+    uscc = applications()[0][1].applicant.uscc
+    store = BatchedStore(deps.store, deps.kept)
+    await store.prefetch([first, second])
+    await store.mark_finally_rejected(first, uscc, 2026)
+    await store.flush()
+    assert deps.kept.get(first) is None
+    assert deps.kept.get(second) == await deps.store.application(second)

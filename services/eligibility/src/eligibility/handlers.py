@@ -30,7 +30,7 @@ from vouchers_shared.observability import metrics
 from vouchers_shared.program import ProgramParams
 from vouchers_shared.refdata_store import Derived, RefdataStore, versions_of
 
-from eligibility.adapters.batched_store import BatchedStore
+from eligibility.adapters.batched_store import BatchedStore, KeptApplications
 from eligibility.adapters.mongo_store import COI_STAGE, RULES_STAGE, ConcurrentUpdate, EligibilityStore
 from eligibility.domain.amounts import Room
 from eligibility.domain.coi import ReferenceGraph, assess_conflicts
@@ -59,12 +59,13 @@ class Deps:
     params: ProgramParams
     clock: Clock
     tables: Derived[RefTables] = field(default_factory=lambda: Derived(build_tables))
+    kept: KeptApplications = field(default_factory=KeptApplications)
 
 
 async def fold_batch(batch: Sequence[Inbound], handler: Handler, deps: Deps) -> list[Outgoing]:
     """The records of a batch one after another, as `handler` takes them, on a store that reads
     each document once and writes in bulk at the end (see BatchedStore)."""
-    store = BatchedStore(deps.store)
+    store = BatchedStore(deps.store, deps.kept)
     needed = [n for n in map(_documents_needed, batch) if n is not None]
     await store.prefetch((i for i, _ in needed), (i for i, indexed in needed if indexed))
     on_batch = replace(deps, store=store)

@@ -14,8 +14,11 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any, cast
 
 import bson
+from bson.codec_options import CodecOptions
 from pymongo import AsyncMongoClient
 from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+_AS_READ: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)
 
 Document = dict[str, Any]
 
@@ -98,8 +101,11 @@ class Collection:
         self.largest = 0
 
     def _put(self, doc: Document) -> None:
-        self.largest = max(self.largest, len(bson.encode(doc)))
-        self.docs[doc["_id"]] = copy.deepcopy(doc)
+        """Keep `doc` as a store gives it back: through BSON, its instants in UTC to the
+        millisecond (the client reads with tz_aware, vouchers_shared.store.connect)."""
+        encoded = bson.encode(doc)
+        self.largest = max(self.largest, len(encoded))
+        self.docs[doc["_id"]] = bson.decode(encoded, _AS_READ)
 
     def _found(self, query: Document) -> Iterator[Document]:
         return (d for d in self.docs.values() if _matches(d, query))

@@ -9,15 +9,21 @@ ledger is written only if the stored one is still at the revision this batch rea
 one. Whatever fails (a ledger moved, an application stored before by a delivery that stopped
 in between), the batch is handled again record by record on the store itself, where every
 write is idempotent.
+
+The applications this process inserted are kept (`KeptApplications`): the rule book reads an
+application moments after the conflict check inserted it, in another batch.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
+import bson
+from bson.codec_options import CodecOptions
 from pymongo import InsertOne, UpdateOne
 from vouchers_shared.store import Document, bulk, find_by_ids, insert_new
 
@@ -34,18 +40,55 @@ from eligibility.adapters.mongo_store import (
 from eligibility.domain.ledger import Ledger
 
 _ABSENT: Document = {}  # read, and not stored
+# Applications kept after their insert: the rule book's records follow the conflict check's by
+# the rule-book consumer's lag, a few hundred records in a backlog. About 5 KB each, packed.
+KEPT_APPLICATIONS = 3_000
+# How the client reads documents back (vouchers_shared.store.connect): a kept application comes
+# back as a read from the store would give it, its instants in UTC to the millisecond.
+_AS_READ: CodecOptions[Document] = CodecOptions(tz_aware=True)
+
+
+class KeptApplications:
+    """The applications this process inserted last, packed as stored (BSON), so that a later
+    batch need not read them. What the stages read of an application (the filing, its applicant,
+    year, contracts and the conflict check's events) never changes after its insert; one that
+    this process changes after it is dropped all the same, so a kept one is always as stored by
+    this process."""
+
+    def __init__(self, size: int = KEPT_APPLICATIONS) -> None:
+        self._size = size
+        self._packed: OrderedDict[str, bytes] = OrderedDict()
+
+    def get(self, application_id: str) -> Document | None:
+        packed = self._packed.get(application_id)
+        if packed is None:
+            return None
+        self._packed.move_to_end(application_id)
+        return bson.decode(packed, _AS_READ)
+
+    def keep(self, inserted: Iterable[Document]) -> None:
+        for doc in inserted:
+            self._packed[str(doc["_id"])] = bson.encode(doc)
+            self._packed.move_to_end(str(doc["_id"]))
+        while len(self._packed) > self._size:
+            self._packed.popitem(last=False)
+
+    def drop(self, application_ids: Iterable[str]) -> None:
+        for application_id in application_ids:
+            self._packed.pop(application_id, None)
 
 
 class BatchedStore(EligibilityStore):
-    def __init__(self, store: EligibilityStore) -> None:
+    def __init__(self, store: EligibilityStore, kept: KeptApplications | None = None) -> None:
         self.applications, self.ledgers, self.contract_index, self.emitted = (
             store.applications,
             store.ledgers,
             store.contract_index,
             store.emitted,
         )
-        self._store = store
+        self._store, self._kept = store, kept or KeptApplications(size=0)
         self._apps: dict[str, Document] = {}
+        self._from_kept: set[str] = set()
         self._new_apps: list[str] = []
         self._app_sets: dict[str, Document] = {}
         self._indexes: dict[str, Document] = {}
@@ -60,6 +103,11 @@ class BatchedStore(EligibilityStore):
         """Read the batch's applications, then their applicants' ledgers (and contract indexes
         for those in `indexed`), each kind in one go: a record then finds them in memory."""
         wanted = [i for i in dict.fromkeys(application_ids) if i not in self._apps]
+        for application_id in wanted:
+            if (kept := self._kept.get(application_id)) is not None:
+                self._apps[application_id] = kept
+                self._from_kept.add(application_id)
+        wanted = [i for i in wanted if i not in self._apps]
         found = await find_by_ids(self.applications, wanted)
         for application_id in wanted:
             self._apps[application_id] = found.get(application_id, _ABSENT)
@@ -142,7 +190,16 @@ class BatchedStore(EligibilityStore):
             and emitted_inside(application, stage) is None
             and not await self._assessed(application)
         )
-        return None if unassessed else await super().outbox(application, stage)
+        if unassessed:
+            return None
+        if (found := await super().outbox(application, stage)) is None and application[
+            "_id"
+        ] in self._from_kept:
+            # Assessed, and its events not apart: kept inside the application by an earlier
+            # version of this service (during a rolling update), which the kept copy lacks.
+            stored = await self._store.application(str(application["_id"]))
+            found = None if stored is None else await super().outbox(stored, stage)
+        return found
 
     async def _assessed(self, application: Document) -> bool:
         key = ledger_id(str(application["applicant_uscc"]), int(application["program_year"]))
@@ -186,7 +243,9 @@ class BatchedStore(EligibilityStore):
         self._index_sets.setdefault(key, {}).update(fields)
 
     async def flush(self) -> None:
-        """Make the batch's writes, in the order the handlers make them one by one."""
+        """Make the batch's writes, in the order the handlers make them one by one; then keep the
+        applications it inserted, and forget those it changed."""
+        self._kept.drop([*self._new_apps, *self._app_sets])
         await bulk(self.applications, [InsertOne(self._apps[i]) for i in self._new_apps])
         for key, after in self._ledgers.items():
             if after is not self._ledgers_read[key]:
@@ -197,6 +256,7 @@ class BatchedStore(EligibilityStore):
         )
         await bulk(self.applications, [UpdateOne({"_id": i}, {"$set": s}) for i, s in self._app_sets.items()])
         await insert_new(self.emitted, list(self._emitted.values()))
+        self._kept.keep(self._apps[i] for i in self._new_apps)
 
 
 def _set_path(doc: Document, path: str, value: Any) -> None:
