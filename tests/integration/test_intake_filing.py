@@ -26,6 +26,7 @@ from tests.support.intake import (
     intake_db,
     records_about,
     running_intake,
+    wait_until,
 )
 from tests.support.keys import TOKEN_KEY
 from tests.support.samples import application_for
@@ -87,8 +88,12 @@ async def test_a_valid_application_is_stored_once_and_published_once_as_a_cloude
     application_id = answer["application_id"]
     stored = await stored_for(infra, uscc)
     assert [doc["_id"] for doc in stored] == [application_id]
-    async with intake_db(infra) as db:
-        assert await db["outbox_markers"].find_one({"_id": application_id}) is None  # published
+
+    async def marker_gone() -> bool:  # published: its marker goes with the next flush
+        async with intake_db(infra) as db:
+            return await db["outbox_markers"].find_one({"_id": application_id}) is None
+
+    await wait_until("the published filing's outbox marker to go", marker_gone, within=5.0, every=0.05)
     assert stored[0]["application"]["applicant"]["uscc"] == uscc
 
     records = await records_about(infra, topics.APPLICATIONS, subject=application_id)

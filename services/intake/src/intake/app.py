@@ -25,7 +25,7 @@ from intake.read_model import READ_MODEL_TOPICS, Projector
 from intake.refdata_loader import RefdataLoader
 from intake.relay import relay_once
 from intake.status_counts import StatusCounts
-from intake.submission import Submissions
+from intake.submission import PublishedOutboxes, Submissions
 
 SERVICE = "intake"
 RELAY_LEASE = timedelta(seconds=30)  # how long a relay that took an outbox may take to publish it
@@ -47,6 +47,7 @@ def create_app(
     holder: dict[str, ApiDeps] = {}
     counts: dict[str, StatusCounts] = {}
     projectors: dict[str, Projector] = {}
+    published: dict[str, PublishedOutboxes] = {}
 
     def deps() -> ApiDeps:
         return holder["deps"]
@@ -55,8 +56,14 @@ def create_app(
         store = IntakeStore(runtime.mongo)
         await store.ensure_indexes()
         program_clock = clock or runtime.clock
+        published["outboxes"] = PublishedOutboxes(store)
         submissions = Submissions(
-            store, runtime.publisher, program_clock, params, timedelta(seconds=settings.outbox_relay_grace_s)
+            store,
+            runtime.publisher,
+            program_clock,
+            params,
+            timedelta(seconds=settings.outbox_relay_grace_s),
+            published["outboxes"],
         )
         holder["deps"] = ApiDeps(
             store,
@@ -65,6 +72,12 @@ def create_app(
             TokenService(settings.signing_key()),
             program_clock,
             RateLimiter(settings.submissions_per_minute_per_token),
+        )
+        runtime.every(
+            "outbox-markers",
+            PublishedOutboxes.FLUSH_EVERY_S,
+            published["outboxes"].flush,
+            failed="outbox_markers_failed",
         )
         runtime.every(
             "outbox-relay",
@@ -84,6 +97,11 @@ def create_app(
         )
 
     async def on_stop(_runtime: Runtime) -> None:
+        if "outboxes" in published:  # requests are over: the last markers go now
+            try:
+                await published["outboxes"].flush()
+            except Exception as exc:  # the store is away: the relay publishes those again
+                log.warning("outbox_markers_failed", error=repr(exc))
         if "status" in counts:  # the consumers have stopped: what they noted last
             try:
                 await counts["status"].flush()

@@ -27,7 +27,7 @@ async def relay_once(store: IntakeStore, submissions: Submissions, lease: timede
         if doc is None:
             continue  # published meanwhile, or another relay has it
         try:
-            await submissions.publish_pending(application_id, doc["outbox"])
+            await submissions.publish_pending(application_id, doc["outbox"], relayed=True)
         finally:
             await store.release_claim(application_id)
         log.info("outbox_relayed", application_id=application_id)

@@ -82,6 +82,32 @@ def new_application_id(program_year: int) -> str:
     return f"SZV{program_year}-{uuid.uuid4().hex[:16].upper()}"
 
 
+class PublishedOutboxes:
+    """Filings whose event is on Kafka, their outbox markers deleted together by `flush` (run
+    every `FLUSH_EVERY_S`) instead of one delete per request. A marker a stop leaves behind only
+    makes the relay publish the event again once it is due, and every consumer drops a repeated
+    event by its id."""
+
+    FLUSH_EVERY_S = 0.1
+
+    def __init__(self, store: IntakeStore) -> None:
+        self._store = store
+        self._ids: list[str] = []
+
+    def add(self, application_id: str) -> None:
+        self._ids.append(application_id)
+
+    async def flush(self) -> None:
+        ids, self._ids = self._ids, []
+        if not ids:
+            return
+        try:
+            await self._store.mark_all_published(ids)
+        except BaseException:
+            self._ids[:0] = ids  # tried again at the next flush
+            raise
+
+
 class Submissions:
     def __init__(
         self,
@@ -90,9 +116,11 @@ class Submissions:
         clock: Clock,
         params: ProgramParams,
         publish_grace: timedelta = timedelta(seconds=5),
+        published: PublishedOutboxes | None = None,
     ) -> None:
+        """With `published`, a published outbox's marker goes at its next flush; else at once."""
         self._store, self._publisher, self._clock, self._params = store, publisher, clock, params
-        self._grace = publish_grace
+        self._grace, self._published = publish_grace, published
 
     def check_may_file(self, application: Application, who: Principal) -> None:
         """Refuses another applicant's filing and another program year's."""
@@ -188,13 +216,21 @@ class Submissions:
             "outbox_due_at": datetime.now(UTC) + self._grace,
         }
 
-    async def publish_pending(self, application_id: str, outbox: list[dict[str, object]]) -> None:
+    async def publish_pending(
+        self, application_id: str, outbox: list[dict[str, object]], *, relayed: bool = False
+    ) -> None:
+        """Publish the outbox, then let its marker go: with the next flush of the published
+        outboxes, or at once when `relayed` (the relay releases its claim right after, and a
+        marker still there could be claimed and published again)."""
         for item in outbox:
             headers = dict(item["headers"])  # type: ignore[call-overload]
             await self._publisher.publish_raw(
                 str(item["topic"]), str(item["key"]), str(item["body"]).encode(), headers
             )
-        await self._store.mark_published(application_id)
+        if self._published is None or relayed:
+            await self._store.mark_published(application_id)
+        else:
+            self._published.add(application_id)
         log.info("application_published", application_id=application_id)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,8 @@ class FakeStore:
         self.keys: dict[str, dict[str, Any]] = {}
         self.views: dict[str, StatusView] = {}
         self.published: list[str] = []  # the applications whose outbox was marked published
+        self.marked_together: list[list[str]] = []  # each delete of several markers
+        self.fail_marking = False
 
     async def key_record(self, scope_key: str) -> dict[str, Any] | None:
         return self.keys.get(scope_key)
@@ -58,6 +61,12 @@ class FakeStore:
 
     async def mark_published(self, application_id: str) -> None:
         self.published.append(application_id)
+
+    async def mark_all_published(self, application_ids: Sequence[str]) -> None:
+        if self.fail_marking:
+            raise OSError("the store went away")
+        self.marked_together.append(list(application_ids))
+        self.published.extend(application_ids)
 
     async def load_view(self, application_id: str) -> StatusView | None:
         return self.views.get(application_id)

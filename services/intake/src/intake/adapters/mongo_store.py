@@ -94,6 +94,11 @@ class IntakeStore:
         """The application's outbox is published: its marker goes."""
         await self.outbox_markers.delete_one({"_id": application_id})
 
+    async def mark_all_published(self, application_ids: Sequence[str]) -> None:
+        """These applications' outboxes are published: their markers go, in one delete (the
+        markers are the filings not yet published: few, even on a store that scans for `$in`)."""
+        await self.outbox_markers.delete_many({"_id": {"$in": list(application_ids)}})
+
     async def due_outboxes(self, now: datetime, limit: int = 100) -> list[str]:
         """Applications whose outbox is still unpublished at its due time (wall-clock)."""
         cursor = (
