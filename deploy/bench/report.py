@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import platform
 import re
 import subprocess
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+import suitectl
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -34,7 +35,7 @@ def versions() -> dict[str, str]:
     java_store = REPO / "deploy" / "local" / "mongo-java-server" / "libs"
     store_jars = sorted(java_store.glob("mongo-java-server-core-*.jar"))
     found["mongo-java-server"] = store_jars[0].stem.rsplit("-", 1)[1] if store_jars else "absent"
-    found["store"] = os.environ.get("LOCAL_STORE") or "ferretdb"
+    found["store"] = suitectl.local_store()
     try:
         java = subprocess.run(
             ["java", "-version"],  # noqa: S607 - the JDK on PATH, fixed arguments

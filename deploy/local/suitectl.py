@@ -351,15 +351,20 @@ def install_kafka(force: bool = False) -> Path:
         return KAFKA_LIBS
     say("installing Kafka jars with Maven ...")
     started = time.monotonic()
-    shutil.rmtree(KAFKA_LIBS, ignore_errors=True)
-    _run_step(
-        [_tool("mvn"), "-q", "-B", "dependency:copy-dependencies",
-         "-DincludeScope=runtime", f"-DoutputDirectory={KAFKA_LIBS}"],
-        cwd=KAFKA_HOME,
-    )  # fmt: skip
+    _copy_jars(KAFKA_HOME, KAFKA_LIBS)
     stamp.write_text(want + "\n")
     say(f"Kafka jars ready in {time.monotonic() - started:.1f}s ({KAFKA_LIBS})")
     return KAFKA_LIBS
+
+
+def _copy_jars(pom_dir: Path, libs: Path) -> None:
+    """Resolve the runtime dependencies of `pom_dir`/pom.xml into `libs` (emptied first)."""
+    shutil.rmtree(libs, ignore_errors=True)
+    _run_step(
+        [_tool("mvn"), "-q", "-B", "dependency:copy-dependencies",
+         "-DincludeScope=runtime", f"-DoutputDirectory={libs}"],
+        cwd=pom_dir,
+    )  # fmt: skip
 
 
 def _built_hash() -> str:
@@ -400,13 +405,8 @@ def install_java_store(force: bool = False) -> Path:
         return JAVA_STORE_CLASSES
     say("installing mongo-java-server with Maven ...")
     started = time.monotonic()
-    shutil.rmtree(JAVA_STORE_LIBS, ignore_errors=True)
     shutil.rmtree(JAVA_STORE_CLASSES, ignore_errors=True)
-    _run_step(
-        [_tool("mvn"), "-q", "-B", "dependency:copy-dependencies",
-         "-DincludeScope=runtime", f"-DoutputDirectory={JAVA_STORE_LIBS}"],
-        cwd=JAVA_STORE_HOME,
-    )  # fmt: skip
+    _copy_jars(JAVA_STORE_HOME, JAVA_STORE_LIBS)
     _run_step(
         [_tool("javac"), "-d", str(JAVA_STORE_CLASSES), "-cp", f"{JAVA_STORE_LIBS}/*", "StoreMain.java"],
         cwd=JAVA_STORE_HOME,
@@ -510,9 +510,7 @@ def prometheus_binary() -> str | None:
 
 
 def start_prometheus(
-    data_dir: Path,
-    port: int = PROMETHEUS_PORT,
-    log_file: Path | None = None,
+    data_dir: Path, port: int = PROMETHEUS_PORT, log_file: Path | None = None,
     config: Path = PROMETHEUS_CONFIG,
 ) -> ManagedProcess:
     """Prometheus on 127.0.0.1:`port` scraping the suite, with the alert rules of deploy/prometheus."""
@@ -523,14 +521,9 @@ def start_prometheus(
     data_dir.mkdir(parents=True, exist_ok=True)
     log_file = log_file or data_dir / "prometheus.log"
     _ensure_port_free(port, "prometheus")
-    argv = [
-        binary,
-        f"--config.file={config}",
-        f"--storage.tsdb.path={data_dir}",
-        f"--web.listen-address=127.0.0.1:{port}",
-        "--storage.tsdb.retention.time=7d",
-        "--web.enable-lifecycle",
-    ]
+    argv = [binary, f"--config.file={config}", f"--storage.tsdb.path={data_dir}",
+            f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=7d",
+            "--web.enable-lifecycle"]
     popen = _spawn(argv, log_file)
     url = f"http://127.0.0.1:{port}/-/ready"
     return ManagedProcess("prometheus", popen.pid, log_file, url, lambda: http_ready(url), popen)
@@ -543,19 +536,11 @@ def mail_port() -> int:
 def start_mail_sink(directory: Path, port: int, log_file: Path) -> ManagedProcess:
     """A local SMTP server on 127.0.0.1:`port` keeping each message as `directory`/<n>.eml."""
     _ensure_port_free(port, "mail")
-    argv = [
-        _python(),
-        str(Path(__file__).resolve()),
-        "mail-sink",
-        "--port",
-        str(port),
-        "--dir",
-        str(directory),
-    ]
+    argv = [_python(), str(Path(__file__).resolve()), "mail-sink", "--port", str(port),
+            "--dir", str(directory)]
     popen = _spawn(argv, log_file)
-    return ManagedProcess(
-        "mail", popen.pid, log_file, f"smtp://127.0.0.1:{port}", lambda: port_open("127.0.0.1", port), popen
-    )
+    return ManagedProcess("mail", popen.pid, log_file, f"smtp://127.0.0.1:{port}",
+                          lambda: port_open("127.0.0.1", port), popen)
 
 
 def serve_mail(directory: Path, port: int) -> None:
@@ -574,7 +559,8 @@ def serve_mail(directory: Path, port: int) -> None:
             partial = path.with_suffix(".partial")
             partial.write_bytes(envelope.original_content or envelope.content)
             partial.replace(path)
-            print(f"mail {path.name} from {envelope.mail_from} to {', '.join(envelope.rcpt_tos)}", flush=True)
+            print(f"mail {path.name} from {envelope.mail_from} to {', '.join(envelope.rcpt_tos)}",
+                  flush=True)
             return "250 OK"
 
     stopped = threading.Event()
@@ -668,9 +654,8 @@ def _is_ours(name: str, pid: int) -> bool:
     if name == "store":
         return bool(argv) and (argv[0] == str(FERRETDB_BIN) or "StoreMain" in argv)
     if name == "prometheus":
-        return (
-            bool(argv) and Path(argv[0]).name == "prometheus" and f"--config.file={PROMETHEUS_CONFIG}" in argv
-        )
+        return (bool(argv) and Path(argv[0]).name == "prometheus"
+                and f"--config.file={PROMETHEUS_CONFIG}" in argv)
     if name == "mail":
         return "mail-sink" in argv and argv[1:2] == [str(Path(__file__).resolve())]
     return argv[1:3] == ["-m", name]
@@ -698,9 +683,8 @@ def _suite_process(name: str, pid: int) -> ManagedProcess:
         return ManagedProcess(name, pid, log_file, ready, lambda: http_ready(ready))
     if name == "mail":
         port = mail_port()
-        return ManagedProcess(
-            name, pid, log_file, f"smtp://127.0.0.1:{port}", lambda: port_open("127.0.0.1", port)
-        )
+        return ManagedProcess(name, pid, log_file, f"smtp://127.0.0.1:{port}",
+                              lambda: port_open("127.0.0.1", port))
     url = f"http://127.0.0.1:{_service(name).port}/health/ready"
     return ManagedProcess(name, pid, log_file, url, lambda: http_ready(url))
 
@@ -800,10 +784,8 @@ def _optional_prometheus() -> list[ManagedProcess]:
         say("prometheus: not installed, skipped (`make install` installs Debian's package)")
         return []
     try:
-        proc = _ensure(
-            "prometheus",
-            lambda: start_prometheus(DATA_DIR / "prometheus", log_file=LOG_DIR / "prometheus.log"),
-        )
+        proc = _ensure("prometheus", lambda: start_prometheus(
+            DATA_DIR / "prometheus", log_file=LOG_DIR / "prometheus.log"))
         wait_ready(proc, timeout=60.0)
     except SuiteError as exc:  # optional: the suite runs without it
         say(f"prometheus: not started: {exc}")
@@ -831,14 +813,8 @@ def down(grace: float = STOP_GRACE_S) -> None:
 
 
 def _suite_ports() -> list[int]:
-    return [
-        KAFKA_PORT,
-        KAFKA_CONTROLLER_PORT,
-        STORE_PORT,
-        mail_port(),
-        *(s.port for s in SERVICES),
-        PROMETHEUS_PORT,
-    ]
+    return [KAFKA_PORT, KAFKA_CONTROLLER_PORT, STORE_PORT, mail_port(), *(s.port for s in SERVICES),
+            PROMETHEUS_PORT]
 
 
 def _stop_named(name: str, grace: float) -> None:
