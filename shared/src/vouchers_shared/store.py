@@ -8,6 +8,8 @@ import weakref
 from collections.abc import Sequence
 from typing import Any
 
+import bson
+from bson.codec_options import CodecOptions
 from pymongo import AsyncMongoClient, InsertOne, ReplaceOne, UpdateMany, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
@@ -16,13 +18,15 @@ from vouchers_shared.observability.store_commands import CommandCounter
 from vouchers_shared.settings import CommonSettings
 
 Document = dict[str, Any]
+# How every client reads documents back (`connect`): instants as UTC-aware datetimes.
+AS_READ: CodecOptions[Document] = CodecOptions(tz_aware=True)
 
 
 def connect(settings: CommonSettings, app_name: str) -> AsyncMongoClient[Document]:
     """A client; nothing is sent until the first operation. TLS comes from settings."""
     options: dict[str, Any] = {
         "appname": app_name,
-        "tz_aware": True,
+        "tz_aware": AS_READ.tz_aware,
         "serverSelectionTimeoutMS": 5000,
         "connectTimeoutMS": 5000,
         "maxPoolSize": settings.mongodb_max_pool_size,
@@ -34,6 +38,17 @@ def connect(settings: CommonSettings, app_name: str) -> AsyncMongoClient[Documen
         if settings.mongodb_tls_ca_file:
             options["tlsCAFile"] = settings.mongodb_tls_ca_file
     return AsyncMongoClient(settings.mongodb_url, **options)
+
+
+def packed(doc: Document) -> bytes:
+    """The document as the store keeps it (BSON): compact to hold in memory."""
+    return bson.encode(doc)
+
+
+def as_read(packed_doc: bytes) -> Document:
+    """A `packed` document as a read from the store gives it back: its instants in UTC to the
+    millisecond, so one held in memory is the same as one read again."""
+    return bson.decode(packed_doc, AS_READ)
 
 
 async def ping(client: AsyncMongoClient[Document]) -> bool:

@@ -13,12 +13,10 @@ import copy
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, cast
 
-import bson
-from bson.codec_options import CodecOptions
 from pymongo import AsyncMongoClient
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-_AS_READ: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)
+from vouchers_shared.store import as_read, packed
 
 Document = dict[str, Any]
 
@@ -103,9 +101,9 @@ class Collection:
     def _put(self, doc: Document) -> None:
         """Keep `doc` as a store gives it back: through BSON, its instants in UTC to the
         millisecond (the client reads with tz_aware, vouchers_shared.store.connect)."""
-        encoded = bson.encode(doc)
+        encoded = packed(doc)
         self.largest = max(self.largest, len(encoded))
-        self.docs[doc["_id"]] = bson.decode(encoded, _AS_READ)
+        self.docs[doc["_id"]] = as_read(encoded)
 
     def _found(self, query: Document) -> Iterator[Document]:
         return (d for d in self.docs.values() if _matches(d, query))

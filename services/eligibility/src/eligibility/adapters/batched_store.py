@@ -22,10 +22,8 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
-import bson
-from bson.codec_options import CodecOptions
 from pymongo import InsertOne, UpdateOne
-from vouchers_shared.store import Document, bulk, find_by_ids, insert_new
+from vouchers_shared.store import Document, as_read, bulk, find_by_ids, insert_new, packed
 
 from eligibility.adapters.mongo_store import (
     COI_STAGE,
@@ -43,9 +41,6 @@ _ABSENT: Document = {}  # read, and not stored
 # Applications kept after their insert: the rule book's records follow the conflict check's by
 # the rule-book consumer's lag, a few hundred records in a backlog. About 5 KB each, packed.
 KEPT_APPLICATIONS = 3_000
-# How the client reads documents back (vouchers_shared.store.connect): a kept application comes
-# back as a read from the store would give it, its instants in UTC to the millisecond.
-_AS_READ: CodecOptions[Document] = CodecOptions(tz_aware=True)
 
 
 class KeptApplications:
@@ -60,15 +55,15 @@ class KeptApplications:
         self._packed: OrderedDict[str, bytes] = OrderedDict()
 
     def get(self, application_id: str) -> Document | None:
-        packed = self._packed.get(application_id)
-        if packed is None:
+        kept = self._packed.get(application_id)
+        if kept is None:
             return None
         self._packed.move_to_end(application_id)
-        return bson.decode(packed, _AS_READ)
+        return as_read(kept)
 
     def keep(self, inserted: Iterable[Document]) -> None:
         for doc in inserted:
-            self._packed[str(doc["_id"])] = bson.encode(doc)
+            self._packed[str(doc["_id"])] = packed(doc)
             self._packed.move_to_end(str(doc["_id"]))
         while len(self._packed) > self._size:
             self._packed.popitem(last=False)

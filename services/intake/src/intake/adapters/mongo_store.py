@@ -13,18 +13,18 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import bson
-from bson.codec_options import CodecOptions
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 from vouchers_shared.guarded import guard
 from vouchers_shared.store import (
     Document,
+    as_read,
     ensure_index,
     find_by_ids,
     insert_or_replace,
     insert_or_taken,
     is_ferretdb,
+    packed,
     replace_all,
 )
 
@@ -238,20 +238,15 @@ class IntakeStore:
             await self.counters.update_one({"_id": STATUS_COUNTS}, update, upsert=True)
 
 
-# How the client reads documents back (vouchers_shared.store.connect): a view packed in memory
-# comes back as one read from the store would, its instants in UTC to the millisecond.
-_AS_READ: CodecOptions[Document] = CodecOptions(tz_aware=True)
-
-
 def packed_view(view: StatusView) -> bytes:
     """The view as the store keeps it, without its checks' findings, in BSON: about a quarter of
     the memory the model takes."""
-    return bson.encode(_view_document(view))
+    return packed(_view_document(view))
 
 
-def unpacked_view(packed: bytes) -> StatusView:
+def unpacked_view(packed_view: bytes) -> StatusView:
     """A view from `packed_view`, the same as the store would give back."""
-    return _view(bson.decode(packed, _AS_READ))
+    return _view(as_read(packed_view))
 
 
 def _view(doc: Document) -> StatusView:
