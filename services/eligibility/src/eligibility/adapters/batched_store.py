@@ -187,9 +187,8 @@ class BatchedStore(EligibilityStore):
         )
         if unassessed:
             return None
-        if (found := await super().outbox(application, stage)) is None and application[
-            "_id"
-        ] in self._from_kept:
+        found = await super().outbox(application, stage)
+        if found is None and application["_id"] in self._from_kept:
             # Assessed, and its events not apart: kept inside the application by an earlier
             # version of this service (during a rolling update), which the kept copy lacks.
             stored = await self._store.application(str(application["_id"]))
