@@ -122,6 +122,28 @@ async def test_intake_idempotency_key_is_claimed_once(
     assert await store.idempotency.count_documents({"_id": scope}) == 1
 
 
+async def test_intake_requests_at_the_same_moment_each_learn_their_own_outcome(
+    client: AsyncMongoClient[Document], cleanup: Cleanup, ids: tuple[str, str]
+) -> None:
+    """Requests filed together share the store's writes (one bulk insert), and each still gets
+    its own answer: twins racing for one key both get the record of the one that won."""
+    _, uscc = ids
+    store = IntakeStore(client)
+    scopes = [f"{uscc}:{uuid.uuid4()}" for _ in range(12)]
+    for scope in scopes:
+        cleanup(store.idempotency, {"_id": scope})
+
+    records = await asyncio.gather(
+        *(store.claim_key(scope, f"hash-{scope}", f"{scope}/{twin}") for scope in scopes for twin in (1, 2))
+    )
+
+    for n, scope in enumerate(scopes):
+        first, second = records[2 * n], records[2 * n + 1]
+        assert first == second
+        assert first["application_id"] in (f"{scope}/1", f"{scope}/2")
+        assert await store.idempotency.find_one({"_id": scope}) == first
+
+
 async def test_intake_status_view_is_saved_and_loaded(
     client: AsyncMongoClient[Document], cleanup: Cleanup, ids: tuple[str, str]
 ) -> None:

@@ -18,6 +18,7 @@ import pytest
 from eligibility.adapters.batched_store import BatchedStore, KeptApplications
 from eligibility.adapters.mongo_store import DATABASE, ConcurrentUpdate, EligibilityStore
 from eligibility.app import REFDATA_KINDS
+from eligibility.domain.ledger import Ledger
 from eligibility.handlers import Deps, fold_batch, on_rules_or_decision, on_submitted
 from eligibility.refs import build_graph
 from vouchers_shared.application import Application
@@ -206,3 +207,38 @@ async def test_an_application_this_process_changes_is_no_longer_kept() -> None:
     await store.flush()
     assert deps.kept.get(first) is None
     assert deps.kept.get(second) == await deps.store.application(second)
+
+
+async def test_the_first_ledgers_of_a_batch_are_inserted_together_and_a_taken_one_is_checked() -> None:
+    deps, mongo = await service()
+    ledgers = mongo["vouchers_eligibility"]["ledgers"]
+    writes = counted_bulk_writes(mongo, "ledgers")
+    cap = Decimal("10000000.00")
+    changes = [
+        (before, before.reserve(f"SZV2026-A{n}", Decimal("100.00"), cap))
+        for n, before in enumerate(Ledger(applicant_uscc=f"USCC{n}", program_year=2026) for n in range(5))
+    ]
+    await deps.store.save_ledgers(changes)
+    assert writes == [5]  # five first writes, one insert
+    assert set(ledgers.docs) == {f"USCC{n}:2026" for n in range(5)}  # type: ignore[attr-defined]
+
+    # A first write racing one that came first: the taken ledger's revision is checked.
+    racing = Ledger(applicant_uscc="USCC0", program_year=2026)
+    with pytest.raises(ConcurrentUpdate):
+        await deps.store.save_ledgers([(racing, racing.reserve("SZV2026-B0", Decimal("1.00"), cap))])
+    stored = await deps.store.ledger("USCC0", 2026)
+    assert stored.reserved == {"SZV2026-A0": Decimal("100.00")}
+
+
+def counted_bulk_writes(mongo: MemoryMongo, name: str) -> list[int]:
+    """The sizes of the bulk writes `name` is sent from now on."""
+    collection = mongo["vouchers_eligibility"][name]
+    sizes: list[int] = []
+    real_bulk_write = collection.bulk_write  # type: ignore[attr-defined]
+
+    async def counted(requests: list[Any], ordered: bool = True) -> Any:
+        sizes.append(len(requests))
+        return await real_bulk_write(requests, ordered)
+
+    collection.bulk_write = counted  # type: ignore[attr-defined]
+    return sizes

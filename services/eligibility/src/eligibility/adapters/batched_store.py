@@ -241,9 +241,7 @@ class BatchedStore(EligibilityStore):
         applications it inserted, and forget those it changed."""
         self._kept.drop([*self._new_apps, *self._app_sets])
         await bulk(self.applications, [InsertOne(self._apps[i]) for i in self._new_apps])
-        for key, after in self._ledgers.items():
-            if after is not self._ledgers_read[key]:
-                await self._store.save_ledger(self._ledgers_read[key], after)
+        await self._store.save_ledgers([(self._ledgers_read[k], after) for k, after in self._ledgers.items()])
         await bulk(
             self.contract_index,
             [UpdateOne({"_id": k}, {"$set": s}, upsert=True) for k, s in self._index_sets.items()],

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 from vouchers_shared.guarded import replace_if
-from vouchers_shared.store import Document, ensure_index, insert_new
+from vouchers_shared.store import Document, ensure_index, insert_new, insert_or_taken
 
 from eligibility.domain.ledger import Ledger
 
@@ -131,21 +132,27 @@ class EligibilityStore:
         at revision 0 by an older version is replaced under the same guard, so it is never
         stuck.)
         """
-        if after is before:
-            return
-        doc = {
-            "_id": ledger_id(after.applicant_uscc, after.program_year),
-            **after.model_dump(mode="json"),
-            "revision": max(after.revision, before.revision + 1),  # several steps at once: the last
-        }
-        if before.revision == 0:
-            try:
-                await self.ledgers.insert_one(doc)
-                return
-            except DuplicateKeyError:
-                pass
-        if not await replace_if(self.ledgers, doc["_id"], {"revision": before.revision}, doc):
-            raise ConcurrentUpdate(doc["_id"])
+        await self.save_ledgers([(before, after)])
+
+    async def save_ledgers(self, changes: Sequence[tuple[Ledger, Ledger]]) -> None:
+        """`save_ledger` for each (before, after): the first writes inserted together."""
+        changes = [(before, after) for before, after in changes if after is not before]
+        first = [_ledger_document(before, after) for before, after in changes if before.revision == 0]
+        taken = {doc["_id"] for doc in await insert_or_taken(self.ledgers, first)}
+        for before, after in changes:
+            doc = _ledger_document(before, after)
+            if before.revision == 0 and doc["_id"] not in taken:
+                continue
+            if not await replace_if(self.ledgers, doc["_id"], {"revision": before.revision}, doc):
+                raise ConcurrentUpdate(doc["_id"])
+
+
+def _ledger_document(before: Ledger, after: Ledger) -> Document:
+    return {
+        "_id": ledger_id(after.applicant_uscc, after.program_year),
+        **after.model_dump(mode="json"),
+        "revision": max(after.revision, before.revision + 1),  # several steps at once: the last
+    }
 
 
 def ledger_id(applicant_uscc: str, program_year: int) -> str:

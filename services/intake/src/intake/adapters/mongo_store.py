@@ -15,6 +15,7 @@ from typing import Any
 
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
+from vouchers_shared.coalesced import CoalescedInserts
 from vouchers_shared.guarded import guard
 from vouchers_shared.store import (
     Document,
@@ -47,6 +48,10 @@ class IntakeStore:
         self.relay_claims = db["outbox_relay_claims"]
         self.outbox_markers = db["outbox_markers"]
         self.counters = db["application_status_counts"]
+        # A request's inserts, sent together with those of the requests filed at the same moment.
+        self._new_keys = CoalescedInserts(self.idempotency)
+        self._new_markers = CoalescedInserts(self.outbox_markers)
+        self._new_applications = CoalescedInserts(self.applications)
 
     async def ensure_indexes(self) -> None:
         await ensure_index(self.outbox_markers, [("due_at", ASCENDING)])
@@ -58,7 +63,7 @@ class IntakeStore:
         """Record an idempotency key; returns the record that holds the key (ours or earlier)."""
         record = {"_id": scope_key, "body_hash": body_hash, "application_id": application_id}
         try:
-            await self.idempotency.insert_one(record)
+            await self._new_keys.insert(record)
         except DuplicateKeyError:
             existing = await self.idempotency.find_one({"_id": scope_key})
             if existing is None:  # pragma: no cover - the key was just seen as duplicate
@@ -78,11 +83,11 @@ class IntakeStore:
         """
         if document.get("outbox"):
             with contextlib.suppress(DuplicateKeyError):
-                await self.outbox_markers.insert_one(
+                await self._new_markers.insert(
                     {"_id": document["_id"], "due_at": document.get("outbox_due_at") or datetime.now(UTC)}
                 )
         try:
-            await self.applications.insert_one(document)
+            await self._new_applications.insert(document)
         except DuplicateKeyError:
             return False
         return True
