@@ -20,6 +20,7 @@ from vouchers_shared.runtime import Runtime, service_app
 
 from notification import console, operations
 from notification.adapters.channels import SmtpChannel, WebhookChannel
+from notification.adapters.kept_cases import KeptCases
 from notification.adapters.mongo_store import NotificationStore
 from notification.api import ObjectionPolicy, build_router
 from notification.config import Settings
@@ -39,9 +40,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     broker = build_broker(settings, SERVICE)
     channels = _channels(settings)  # a channel set up wrongly stops the service before it starts
     holder: dict[str, Deps] = {}
+    kept = KeptCases()  # the cases the case consumer wrote last
+
+    async def owning(partitions: set[int]) -> None:
+        if "deps" not in holder:
+            return
+        try:
+            await holder["deps"].store.writes.note_owner(partitions)
+        except Exception as exc:  # the store is away: no kept case is used until the next assignment
+            log.warning("partition_owner_not_noted", partitions=sorted(partitions), error=repr(exc))
 
     async def on_start(runtime: Runtime) -> None:
-        store = NotificationStore(runtime.mongo)
+        store = NotificationStore(runtime.mongo, kept=kept)
         await store.ensure_indexes()
         deps = Deps(
             store,
@@ -105,6 +115,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         processor=lambda: runtime().processor,
         handler=lambda: handle,
         fold=lambda: fold,
+        rebalanced=kept.forget_all,
+        assigned=owning,
         title="notification-cases",
         description="Joins the three verdicts per application into a case and decides",
     )

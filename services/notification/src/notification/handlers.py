@@ -84,11 +84,14 @@ async def on_event(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
 
 
 async def fold_cases(batch: Sequence[Inbound], deps: Deps) -> Sequence[Outgoing]:
-    """A batch of events as `on_event` takes them one by one, each case read once and written
-    in bulk (see CaseBatch); then the decisions' events, published together, and the letters,
+    """A batch of events as `on_event` takes them one by one, each case read once at most and
+    written in bulk (see CaseBatch); then the decisions' events, published together, and the letters,
     handed over together, before the cases are written once more without them."""
     events = [case_event(inbound) for inbound in batch]
-    async with CaseBatch.of(deps.store, list(dict.fromkeys(e.application_id for e in events))) as cases:
+    ids = list(dict.fromkeys(e.application_id for e in events))
+    partitions = {e.application_id: inbound.partition for inbound, e in zip(batch, events, strict=True)}
+    filings = {e.application_id for e in events if e.submitted is not None}
+    async with CaseBatch.of(deps.store, ids, partitions=partitions, new=filings) as cases:
         touched: dict[str, StoredCase] = {}
         for inbound, event in zip(batch, events, strict=True):
             with inbound.log_context():

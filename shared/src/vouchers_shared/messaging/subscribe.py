@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, cast
 
 import structlog
@@ -114,16 +114,21 @@ async def raw_bodies(message: KafkaMessage) -> list[bytes]:
 
 
 class _OnRebalance(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Calls `changed` whenever partitions are taken from or given to this consumer."""
+    """Calls `changed` whenever partitions are taken from or given to this consumer, then
+    `assigned` with the partition numbers it holds from now on (before any record of them)."""
 
-    def __init__(self, changed: Callable[[], None]) -> None:
-        self._changed = changed
+    def __init__(
+        self, changed: Callable[[], None], assigned: Callable[[set[int]], Awaitable[None]] | None
+    ) -> None:
+        self._changed, self._assigned = changed, assigned
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
         self._changed()
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         self._changed()
+        if self._assigned is not None:
+            await self._assigned({tp.partition for tp in assigned})
 
 
 def consume(
@@ -137,6 +142,7 @@ def consume(
     max_poll_records: int = 100,
     fold: Callable[[], Fold] | None = None,
     rebalanced: Callable[[], None] | None = None,
+    assigned: Callable[[set[int]], Awaitable[None]] | None = None,
 ) -> None:
     """Subscribe `handler` to `topics` in `group_id`; deps are resolved at run time, not import.
 
@@ -150,6 +156,8 @@ def consume(
     With `fold`, a batch is first handed whole to the folding handler (see `RecordProcessor`).
     `rebalanced` is called whenever the group moves partitions to or from this consumer: what a
     handler keeps in memory of its partitions' documents is no longer its own to trust.
+    `assigned` is then awaited with the partition numbers the consumer holds, before it reads
+    any of their records.
     """
 
     async def on_batch(bodies: list[bytes], message: KafkaMessage) -> None:
@@ -175,7 +183,7 @@ def consume(
         fetch_max_wait_ms=IDLE_FETCH_WAIT_MS,
         max_partition_fetch_bytes=PARTITION_FETCH_BYTES,
         partition_assignment_strategy=(RangePartitionAssignor,),
-        listener=_OnRebalance(rebalanced) if rebalanced is not None else None,
+        listener=_OnRebalance(rebalanced, assigned) if rebalanced is not None else None,
         title=title,
         description=description,
     )(on_batch)

@@ -9,9 +9,14 @@ is a compare-and-set on the case's revision (`NotificationStore.save`). A batch 
   cases (`guarded.guard_all`, one bulk insert) from before it reads them until after its last
   write, so no other writer can write them in between, and writes them by id.
 
+The batch reads only the cases it has neither kept nor expects to be new. A case this process
+wrote last and kept (`KeptCases`, checked in `case_writes` once the guards are held) is as
+stored; a filing's case is inserted unread, and an insert that finds it stored fails the batch.
+
 A batch that cannot hold a guard, whose guards ran out before a write, or that finds a case
-changed, raises: its records are handled again one by one (`NotificationStore.save`), which
-waits for guards and reads again.
+changed or stored, raises: its records are handled again one by one (`NotificationStore.save`),
+which waits for guards and reads again. The index entries it wrote for such cases are first
+written again as the stored cases have them.
 
 Each changed case's index entry and its new verdicts' findings are written before the case, and
 an idle entry removed after it, as one at a time; each in one bulk write for the batch.
@@ -20,13 +25,21 @@ an idle entry removed after it, as one at a time; each in one bulk write for the
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
-from pymongo import DeleteOne, InsertOne, ReplaceOne
+from pymongo import DeleteOne, ReplaceOne
 from vouchers_shared.errors import TransientError
 from vouchers_shared.guarded import guard_all
-from vouchers_shared.store import Document, bulk, find_by_ids, is_ferretdb, replace_all
+from vouchers_shared.store import (
+    Document,
+    bulk,
+    find_by_ids,
+    insert_or_taken,
+    is_ferretdb,
+    packed,
+    replace_all,
+)
 
 from notification.adapters.mongo_store import NotificationStore, StoredCase
 
@@ -49,19 +62,41 @@ class CaseBatch:
         self._store, self._guarded_until, self._clock = store, guarded_until, clock
         self.cases = cases  # as read, then as changed by the batch
         self._written: dict[str, int] = {i: c.revision for i, c in cases.items()}  # 0: none stored
+        self.written: dict[str, bytes] = {}  # each case as the batch last wrote it, packed
 
     @classmethod
     @asynccontextmanager
     async def of(
-        cls, store: NotificationStore, application_ids: Sequence[str], clock: Callable[[], float] = time.time
+        cls,
+        store: NotificationStore,
+        application_ids: Sequence[str],
+        clock: Callable[[], float] = time.time,
+        partitions: Mapping[str, int] | None = None,
+        new: Collection[str] = (),
     ) -> AsyncIterator[CaseBatch]:
-        """The batch's cases (those stored), guarded on FerretDB until the block ends."""
+        """The batch's cases (those stored), guarded on FerretDB until the block ends.
+
+        Cases this process kept (`partitions`: their records' partitions) are not read, nor
+        are those in `new` (a filing's case: inserted, so a stored one fails the write). The
+        cases the batch wrote are kept when the block ends, and none of its cases if it fails.
+        """
+        kept, generation = store.writes.kept, store.writes.kept.generation
         async with AsyncExitStack() as stack:
             until = None
             if await is_ferretdb(store.cases.database.client):
                 until = await stack.enter_async_context(guard_all(store.cases, application_ids, clock=clock))
-            found = await find_by_ids(store.cases, application_ids)
-            yield cls(store, {i: store.stored_of(doc) for i, doc in found.items()}, until, clock)
+            stored = {i for i in new if kept.holds(i)}
+            trusted = await store.writes.trusted(partitions or {})
+            unread = set(trusted) | (set(new) - stored)
+            found = await find_by_ids(store.cases, [i for i in application_ids if i not in unread])
+            cases = {i: store.stored_of(doc) for i, doc in {**found, **trusted}.items()}
+            batch = cls(store, cases, until, clock)
+            try:
+                yield batch
+            except BaseException:
+                kept.drop(application_ids)
+                raise
+            kept.keep(batch.written, generation)
 
     def put(self, stored: StoredCase) -> None:
         self.cases[stored.case.application_id] = stored
@@ -87,12 +122,25 @@ class CaseBatch:
     async def _write_cases(self, docs: list[Document]) -> None:
         new = [d for d in docs if not self._written.get(d["_id"])]
         known = [d for d in docs if self._written.get(d["_id"])]
-        await bulk(self._store.cases, [InsertOne(d) for d in new])  # one stored since: fails
+        if taken := await insert_or_taken(self._store.cases, new):  # stored since, or before
+            await self._entries_as_stored([d["_id"] for d in taken])
+            raise CasesChanged(f"{len(taken)} case(s) of the batch were stored already")
         if self._guarded_until is not None:  # no other writer while the batch holds the guards
             if self._clock() > self._guarded_until - GUARD_SPARE_S:
                 raise CasesChanged("the batch's guards ran out before its cases were written")
             await replace_all(self._store.cases, known)
-            return
-        requests = [ReplaceOne({"_id": d["_id"], "revision": self._written[d["_id"]]}, d) for d in known]
-        if await bulk(self._store.cases, requests) != len(requests):
-            raise CasesChanged("a case of the batch changed since it was read")
+        else:
+            requests = [ReplaceOne({"_id": d["_id"], "revision": self._written[d["_id"]]}, d) for d in known]
+            if await bulk(self._store.cases, requests) != len(requests):
+                await self._entries_as_stored([d["_id"] for d in known])
+                raise CasesChanged("a case of the batch changed since it was read")
+        self.written.update((d["_id"], packed(d)) for d in docs)
+
+    async def _entries_as_stored(self, application_ids: list[str]) -> None:
+        """Write the index entries of cases as stored (an idle one removed): the batch wrote
+        its own first."""
+        found = await find_by_ids(self._store.cases, application_ids)
+        entries = [self._store.entry_document(doc) for doc in found.values()]
+        idle = [e["_id"] for e in entries if self._store.is_idle(e)]
+        await replace_all(self._store.index, [e for e in entries if e["_id"] not in idle])
+        await bulk(self._store.index, [DeleteOne({"_id": i}) for i in idle])

@@ -18,6 +18,10 @@ reading the cases themselves (FerretDB answers any query but one by `_id` by rea
 collection). An entry is written before its case and removed only after its case is final and
 idle, so every case the sweep must see has one; an entry that says more than its case is a
 hint the sweep checks against the case and repairs.
+
+The case consumer keeps the cases it wrote (`KeptCases`); every other write of a case is noted
+in `case_writes` first (`CaseWrites`), where the consumer learns whether a kept case still is as
+stored.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from vouchers_shared.guarded import find_if, replace_if, update_if
 from vouchers_shared.markers import due_targets
 from vouchers_shared.store import Document, ensure_index, find_by_ids, insert_new
 
+from notification.adapters.case_writes import CaseWrites
+from notification.adapters.kept_cases import KeptCases
 from notification.domain.case import FINAL_STATUSES, Case
 from notification.domain.verdicts import Verdict
 
@@ -84,8 +90,11 @@ class CaseEntry:
 
 
 class NotificationStore:
-    def __init__(self, client: AsyncMongoClient[Document], database: str = DATABASE) -> None:
+    def __init__(
+        self, client: AsyncMongoClient[Document], database: str = DATABASE, kept: KeptCases | None = None
+    ) -> None:
         db = client[database]
+        self.writes = CaseWrites(db["case_writes"], kept or KeptCases(size=0))
         self.cases, self.notices, self.objections = db["cases"], db["notices"], db["objections"]
         self.letters = db["letters"]
         self.index = db["case_index"]
@@ -179,7 +188,12 @@ class NotificationStore:
         return _as_entry(entry).idle
 
     async def save(self, stored: StoredCase) -> None:
-        """Write only if nobody wrote since we read (revision), else retry the message."""
+        """Write only if nobody wrote since we read (revision), else retry the message. The
+        write is noted first, for the case consumers that keep cases (see `KeptCases`)."""
+        async with self.writes.noted(stored.case.application_id, stored.revision + 1):
+            await self._save(stored)
+
+    async def _save(self, stored: StoredCase) -> None:
         doc = self.document_of(stored)
         entry = _entry(doc)
         if entry != stored.entry:
