@@ -138,7 +138,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 async def phase(
     label: str,
-    url: str,
+    urls: list[str],
     items: list[Prepared],
     watcher: Watcher,
     *,
@@ -151,7 +151,7 @@ async def phase(
     `limit_s` has passed (then the figures cover what completed, and say so)."""
     subs: list[Submission] = []
     started = time.monotonic()
-    filing = asyncio.create_task(file_all(url, items, concurrency=concurrency, rate=rate, out=subs))
+    filing = asyncio.create_task(file_all(urls, items, concurrency=concurrency, rate=rate, out=subs))
     names = [s.name for s in VERDICTS]
     done, moved_at, shown_at, shown_done = 0, started, started, 0
     cut_short = False
@@ -260,13 +260,14 @@ async def measure(args: argparse.Namespace, suite: BenchSuite, gen: Generator) -
     watcher = Watcher(suite.bootstrap, (SUBMITTED, *VERDICTS, DECISION))
     services = list(suite.urls.values())  # every process of every service
     await watcher.start()
-    url, bootstrap = suite.urls["intake"], suite.bootstrap
+    urls = [suite.urls[name] for name in replicas_of("intake", suite.urls)]  # the load is spread
+    bootstrap = suite.bootstrap
     pids = {**suite.pids(), "load generator": os.getpid()}
     meter = CpuMeter(pids)
     try:
         await phase(
             "warm-up",
-            url,
+            urls,
             items["warm"],
             watcher,
             concurrency=8,
@@ -281,7 +282,7 @@ async def measure(args: argparse.Namespace, suite: BenchSuite, gen: Generator) -
         meter.start()
         pipeline["full_speed"] = await phase(
             "full speed",
-            url,
+            urls,
             items["main"],
             watcher,
             concurrency=args.concurrency,
@@ -303,7 +304,7 @@ async def measure(args: argparse.Namespace, suite: BenchSuite, gen: Generator) -
             meter.start()
             pipeline["fixed_rate"] = await phase(
                 f"{args.rate:g}/s",
-                url,
+                urls,
                 items["rate"],
                 watcher,
                 concurrency=args.concurrency,

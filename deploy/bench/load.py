@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -68,16 +69,26 @@ async def _file(client: httpx.AsyncClient, item: Prepared, attempts: int = 4) ->
 
 
 async def file_all(
-    url: str, items: Sequence[Prepared], *, concurrency: int, rate: float | None, out: list[Submission]
+    urls: Sequence[str],
+    items: Sequence[Prepared],
+    *,
+    concurrency: int,
+    rate: float | None,
+    out: list[Submission],
 ) -> None:
-    """File every item: `concurrency` requests in flight, or one every 1/`rate` seconds."""
+    """File every item: `concurrency` requests in flight, or one every 1/`rate` seconds; spread
+    over the intake processes at `urls` in turn, as a load balancer in front of them would."""
     limits = httpx.Limits(
         max_connections=max(concurrency, 256 if rate else concurrency),
         max_keepalive_connections=max(concurrency, 64),
     )
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120.0) as client:
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(httpx.AsyncClient(base_url=url, limits=limits, timeout=120.0))
+            for url in urls
+        ]
 
-        async def file_one(item: Prepared) -> None:
+        async def file_one(client: httpx.AsyncClient, item: Prepared) -> None:
             out.append(await _file(client, item))
 
         if rate:
@@ -87,16 +98,16 @@ async def file_all(
                 delay = start + i / rate - time.monotonic()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                tasks.append(asyncio.create_task(file_one(item)))
+                tasks.append(asyncio.create_task(file_one(clients[i % len(clients)], item)))
             await asyncio.gather(*tasks)
             return
         queue = iter(items)
 
-        async def worker() -> None:
+        async def worker(client: httpx.AsyncClient) -> None:
             for item in queue:  # the shared iterator hands each item to one worker
-                await file_one(item)
+                await file_one(client, item)
 
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        await asyncio.gather(*(worker(clients[k % len(clients)]) for k in range(concurrency)))
 
 
 def percentiles(values: Sequence[float]) -> dict[str, float]:

@@ -161,8 +161,8 @@ def bench_suite(
     """Start everything, yield it ready, stop everything (also on Ctrl-C or an error).
 
     With `replicas` above one, each service runs that many processes, `<name>#2` and on, each
-    on a port of its own, in the same consumer groups (the load still goes to the first
-    intake's HTTP port)."""
+    on a port of its own, in the same consumer groups (the load generator spreads its requests
+    over every intake process, as a load balancer would)."""
     suitectl.install()
     data, logs = run_dir / "data", run_dir / "logs"
     shutil.rmtree(data, ignore_errors=True)

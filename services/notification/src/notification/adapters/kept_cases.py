@@ -15,9 +15,13 @@ writer could have:
   kept cases only of partitions whose owner is still this process.
 
 A batch asks while it holds its cases' guards (FerretDB) or writes them only at the revision
-it used (MongoDB), so what it checked holds until its write. A rebalance forgets every kept
-case, and a batch that began before it keeps nothing (`generation`). A case is trusted for
-`TRUSTED_FOR` after its write at most: the notes of other writers are kept longer than that.
+it used (MongoDB), so what it checked holds until its write. On MongoDB that also covers a writer
+that notes nothing (a process of an earlier version, during a rolling update): the batch's write
+fails and its records are handled one by one. The local FerretDB runs one version at a time.
+
+A rebalance forgets every kept case, and a batch that began before it keeps nothing
+(`generation`). A case is trusted for `TRUSTED_FOR_S` after its write at most: the notes of
+other writers are kept longer than that.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from contextlib import contextmanager
 
 from vouchers_shared.store import Document, as_read
 
-KEPT_CASES = 8_000  # about 1.5 KB each, packed: the verdicts of a backlog of thousands
+KEPT_CASES = 5_000  # about 2.5 KB each, packed: the verdicts of a backlog of thousands
 TRUSTED_FOR_S = 300.0
 
 
