@@ -19,6 +19,9 @@ from deploy.bench.watch import Stage, Watcher
 PERCENTILES = (50, 95, 99)
 
 
+CONNECTIONS_PER_CLIENT = 8
+
+
 @dataclass
 class Submission:
     sent: float  # wall clock when the first request went out
@@ -77,15 +80,21 @@ async def file_all(
     out: list[Submission],
 ) -> None:
     """File every item: `concurrency` requests in flight, or one every 1/`rate` seconds; spread
-    over the intake processes at `urls` in turn, as a load balancer in front of them would."""
-    limits = httpx.Limits(
-        max_connections=max(concurrency, 256 if rate else concurrency),
-        max_keepalive_connections=max(concurrency, 64),
-    )
+    over the intake processes at `urls` in turn, as a load balancer in front of them would.
+
+    The requests go through several HTTP clients of a few connections each, as many clients
+    would send them: one client's pool costs CPU per request that grows with its connections
+    (about 8 ms per application with 64 in one pool), which the load generator would take from
+    the suite it measures on the same cores."""
+    count = max(len(urls), -(-concurrency // CONNECTIONS_PER_CLIENT))
+    per_client = -(-max(concurrency, 256 if rate else concurrency) // count)
+    limits = httpx.Limits(max_connections=per_client, max_keepalive_connections=per_client)
     async with contextlib.AsyncExitStack() as stack:
         clients = [
-            await stack.enter_async_context(httpx.AsyncClient(base_url=url, limits=limits, timeout=120.0))
-            for url in urls
+            await stack.enter_async_context(
+                httpx.AsyncClient(base_url=urls[k % len(urls)], limits=limits, timeout=120.0)
+            )
+            for k in range(count)
         ]
 
         async def file_one(client: httpx.AsyncClient, item: Prepared) -> None:
@@ -98,7 +107,7 @@ async def file_all(
                 delay = start + i / rate - time.monotonic()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                tasks.append(asyncio.create_task(file_one(clients[i % len(clients)], item)))
+                tasks.append(asyncio.create_task(file_one(clients[i % count], item)))
             await asyncio.gather(*tasks)
             return
         queue = iter(items)
@@ -107,7 +116,7 @@ async def file_all(
             for item in queue:  # the shared iterator hands each item to one worker
                 await file_one(client, item)
 
-        await asyncio.gather(*(worker(clients[k % len(clients)]) for k in range(concurrency)))
+        await asyncio.gather(*(worker(clients[k % count]) for k in range(concurrency)))
 
 
 def percentiles(values: Sequence[float]) -> dict[str, float]:
