@@ -37,7 +37,7 @@ from vouchers_shared.errors import TransientError
 from vouchers_shared.findings import Finding
 from vouchers_shared.guarded import find_if, replace_if, update_if
 from vouchers_shared.markers import due_targets
-from vouchers_shared.store import Document, ensure_index, find_by_ids, insert_new
+from vouchers_shared.store import Document, ensure_index, find_by_ids, insert_new, packed
 
 from notification.adapters.case_writes import CaseWrites
 from notification.adapters.kept_cases import KeptCases
@@ -189,11 +189,15 @@ class NotificationStore:
 
     async def save(self, stored: StoredCase) -> None:
         """Write only if nobody wrote since we read (revision), else retry the message. The
-        write is noted first, for the case consumers that keep cases (see `KeptCases`)."""
-        async with self.writes.noted(stored.case.application_id, stored.revision + 1):
-            await self._save(stored)
+        write is noted first, for the case consumers that keep cases (see `KeptCases`), and the
+        case as written is kept as a batch's are (a record handled on its own, then its filing
+        in a batch, must not find it stored)."""
+        application_id, generation = stored.case.application_id, self.writes.kept.generation
+        async with self.writes.noted(application_id, stored.revision + 1):
+            written = packed(await self._save(stored))
+        self.writes.kept.keep({application_id: written}, generation)
 
-    async def _save(self, stored: StoredCase) -> None:
+    async def _save(self, stored: StoredCase) -> Document:
         doc = self.document_of(stored)
         entry = _entry(doc)
         if entry != stored.entry:
@@ -213,6 +217,7 @@ class NotificationStore:
         if entry != stored.entry and _as_entry(entry).idle:
             await self.forget(stored.case.application_id)
         stored.entry = entry
+        return doc
 
     async def with_status(self, *statuses: str) -> list[StoredCase]:
         """Every case in `statuses` (reads the whole collection on FerretDB: for operators)."""
