@@ -116,6 +116,23 @@ async def test_a_case_this_process_wrote_a_record_at_a_time_is_kept_as_written()
     same_documents(mongo, await one_at_a_time([first, *filings(), *verdicts(skip=("APP-1", 0))]))
 
 
+@pytest.mark.parametrize("ferretdb", [True, False], ids=["guarded", "conditional"])
+async def test_a_filing_whose_case_another_process_stored_is_read_then_and_applied_to_it(
+    ferretdb: bool,
+) -> None:
+    deps, mongo = await consumer(ferretdb)
+    first = verdicts()[0]  # APP-1's conflict check, handled by the process that had it then
+    elsewhere, _, _ = service(ferretdb, mongo, KeptCases())
+    await on_event(first, elsewhere)
+    reads = case_reads(mongo)
+    await fold_cases(filings(), deps)  # APP-1's insert finds it stored: read, the filing applied
+    assert reads == ["APP-1"]
+    await fold_cases(verdicts(skip=("APP-1", 0)), deps)
+    assert reads == ["APP-1"]  # kept since, as the batch wrote it
+    assert docs(mongo, "cases")["APP-1"]["info"]["applicant_name"]
+    same_documents(mongo, await one_at_a_time([first, *filings(), *verdicts(skip=("APP-1", 0))]))
+
+
 async def test_kept_cases_of_a_partition_another_process_was_given_since_are_read() -> None:
     deps, mongo = await consumer(ferretdb=True)
     await fold_cases(filings(), deps)

@@ -92,18 +92,31 @@ async def fold_cases(batch: Sequence[Inbound], deps: Deps) -> Sequence[Outgoing]
     partitions = {e.application_id: inbound.partition for inbound, e in zip(batch, events, strict=True)}
     filings = {e.application_id for e in events if e.submitted is not None}
     async with CaseBatch.of(deps.store, ids, partitions=partitions, new=filings) as cases:
-        touched: dict[str, StoredCase] = {}
-        for inbound, event in zip(batch, events, strict=True):
-            with inbound.log_context():
-                stored = apply_to(cases.cases.get(event.application_id), event, deps)
-            cases.put(stored)
-            touched[event.application_id] = stored
-        await cases.write(list(touched.values()))
+        touched = _apply_all(batch, events, cases, deps)
+        if taken := await cases.write(list(touched.values())):  # filings' cases stored after all
+            again = [
+                (inbound, e) for inbound, e in zip(batch, events, strict=True) if e.application_id in taken
+            ]
+            touched.update(_apply_all([i for i, _ in again], [e for _, e in again], cases, deps))
+            await cases.write([touched[i] for i in taken])
         pending = [s for s in touched.values() if _passes_something_on(s)]
         await publish_all(deps.publisher, [Outgoing.from_document(d) for s in pending for d in s.outbox])
         await deps.store.hand_over_letters([doc for s in pending for doc in _hand_over(s)])
         await cases.write(pending)
     return ()
+
+
+def _apply_all(
+    batch: Sequence[Inbound], events: Sequence[CaseEvent], cases: CaseBatch, deps: Deps
+) -> dict[str, StoredCase]:
+    """Apply `events` in order to the batch's cases; the cases they touched, by id."""
+    touched: dict[str, StoredCase] = {}
+    for inbound, event in zip(batch, events, strict=True):
+        with inbound.log_context():
+            stored = apply_to(cases.cases.get(event.application_id), event, deps)
+        cases.put(stored)
+        touched[event.application_id] = stored
+    return touched
 
 
 def _passes_something_on(stored: StoredCase) -> bool:

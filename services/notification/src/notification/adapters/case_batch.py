@@ -11,12 +11,13 @@ is a compare-and-set on the case's revision (`NotificationStore.save`). A batch 
 
 The batch reads only the cases it has neither kept nor expects to be new. A case this process
 wrote last and kept (`KeptCases`, checked in `case_writes` once the guards are held) is as
-stored; a filing's case is inserted unread, and an insert that finds it stored fails the batch.
+stored; a filing's case is inserted unread, and one the insert finds stored after all is read
+then, and the batch applies its records to it again (its index entry put back first).
 
 A batch that cannot hold a guard, whose guards ran out before a write, or that finds a case
-changed or stored, raises: its records are handled again one by one (`NotificationStore.save`),
-which waits for guards and reads again. The index entries it wrote for such cases are first
-written again as the stored cases have them.
+changed, raises: its records are handled again one by one (`NotificationStore.save`), which
+waits for guards and reads again. The index entries it wrote for such cases are first written
+again as the stored cases have them.
 
 Each changed case's index entry and its new verdicts' findings are written before the case, and
 an idle entry removed after it, as one at a time; each in one bulk write for the batch.
@@ -101,30 +102,41 @@ class CaseBatch:
     def put(self, stored: StoredCase) -> None:
         self.cases[stored.case.application_id] = stored
 
-    async def write(self, changed: Sequence[StoredCase]) -> None:
-        """Write `changed` (each at its next revision) with their index entries."""
+    async def write(self, changed: Sequence[StoredCase]) -> set[str]:
+        """Write `changed` (each at its next revision) with their index entries. Returns the ids
+        of the new cases (a filing's, inserted unread) found stored after all: those are not
+        written, and are in `cases` as stored, for the batch to apply their records to again."""
         if not changed:
-            return
+            return set()
         docs = [self._store.document_of(stored) for stored in changed]
         entries = [self._store.entry_document(doc) for doc in docs]
         await replace_all(
             self._store.index, [e for s, e in zip(changed, entries, strict=True) if e != s.entry]
         )
         await self._store.keep_findings(changed)
-        await self._write_cases(docs)
+        taken = await self._write_cases(docs)
         for stored, entry in zip(changed, entries, strict=True):
-            self._store.written(stored)
-            stored.entry = entry
-            self._written[stored.case.application_id] = stored.revision
-        idle = [DeleteOne({"_id": e["_id"]}) for e in entries if self._store.is_idle(e)]
+            if stored.case.application_id not in taken:
+                self._store.written(stored)
+                stored.entry = entry
+                self._written[stored.case.application_id] = stored.revision
+        idle = [
+            DeleteOne({"_id": e["_id"]}) for e in entries if self._store.is_idle(e) and e["_id"] not in taken
+        ]
         await bulk(self._store.index, idle)  # each by id: the index may be large
+        return taken
 
-    async def _write_cases(self, docs: list[Document]) -> None:
+    async def _write_cases(self, docs: list[Document]) -> set[str]:
         new = [d for d in docs if not self._written.get(d["_id"])]
         known = [d for d in docs if self._written.get(d["_id"])]
-        if taken := await insert_or_taken(self._store.cases, new):  # stored since, or before
-            await self._entries_as_stored([d["_id"] for d in taken])
-            raise CasesChanged(f"{len(taken)} case(s) of the batch were stored already")
+        taken = {str(d["_id"]) for d in await insert_or_taken(self._store.cases, new)}
+        if taken:  # stored since, or before: read as stored, their entries put back
+            found = await self._entries_as_stored(sorted(taken))
+            if set(found) != taken:
+                raise CasesChanged("a case of the batch was stored, then could not be read")
+            for application_id, doc in found.items():
+                self.cases[application_id] = self._store.stored_of(doc)
+                self._written[application_id] = self.cases[application_id].revision
         if self._guarded_until is not None:  # no other writer while the batch holds the guards
             if self._clock() > self._guarded_until - GUARD_SPARE_S:
                 raise CasesChanged("the batch's guards ran out before its cases were written")
@@ -134,13 +146,15 @@ class CaseBatch:
             if await bulk(self._store.cases, requests) != len(requests):
                 await self._entries_as_stored([d["_id"] for d in known])
                 raise CasesChanged("a case of the batch changed since it was read")
-        self.written.update((d["_id"], packed(d)) for d in docs)
+        self.written.update((d["_id"], packed(d)) for d in docs if d["_id"] not in taken)
+        return taken
 
-    async def _entries_as_stored(self, application_ids: list[str]) -> None:
+    async def _entries_as_stored(self, application_ids: list[str]) -> dict[str, Document]:
         """Write the index entries of cases as stored (an idle one removed): the batch wrote
-        its own first."""
-        found = await find_by_ids(self._store.cases, application_ids)
+        its own first. Returns the cases as stored."""
+        found: dict[str, Document] = await find_by_ids(self._store.cases, application_ids)
         entries = [self._store.entry_document(doc) for doc in found.values()]
         idle = [e["_id"] for e in entries if self._store.is_idle(e)]
         await replace_all(self._store.index, [e for e in entries if e["_id"] not in idle])
         await bulk(self._store.index, [DeleteOne({"_id": i}) for i in idle])
+        return found
