@@ -34,7 +34,7 @@ from contextlib import contextmanager
 
 from vouchers_shared.store import Document, as_read
 
-KEPT_CASES = 5_000  # about 2.5 KB each, packed: the verdicts of a backlog of thousands
+KEPT_CASES = 8_000  # about 2.5 KB each, packed: the verdicts of a backlog of thousands
 TRUSTED_FOR_S = 300.0
 
 
