@@ -78,8 +78,9 @@ class CaseBatch:
         """The batch's cases (those stored), guarded on FerretDB until the block ends.
 
         Cases this process kept (`partitions`: their records' partitions) are not read, nor
-        are those in `new` (a filing's case: inserted, so a stored one fails the write). The
-        cases the batch wrote are kept when the block ends, and none of its cases if it fails.
+        are those in `new` (a filing's case: inserted unread; one found stored is read then, see
+        `write`). The cases the batch wrote are kept when the block ends, and none of its cases
+        if it fails.
         """
         kept, generation = store.writes.kept, store.writes.kept.generation
         async with AsyncExitStack() as stack:
