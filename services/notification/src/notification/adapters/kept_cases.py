@@ -5,8 +5,8 @@ A kept case is what the store holds only while nobody else wrote it since. Three
 writer could have:
 
 - another writer of this process (the API, the sweep, a record handled on its own): it writes
-  inside `writing`, which drops the case before the write and after it, and hides it while the
-  write is under way;
+  inside `writing`, which drops the case before the write and after it and hides it while the
+  write is under way; `NotificationStore.save` then keeps the case as it wrote it;
 - a writer of another process (an API call served there, its sweep): it notes each write in
   `case_writes` first (`NotificationStore.save`), and a batch that finds a note of a later
   revision than its kept one reads the case;
