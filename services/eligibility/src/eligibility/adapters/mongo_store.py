@@ -136,11 +136,13 @@ class EligibilityStore:
 
     async def save_ledgers(self, changes: Sequence[tuple[Ledger, Ledger]]) -> None:
         """`save_ledger` for each (before, after): the first writes inserted together."""
-        changes = [(before, after) for before, after in changes if after is not before]
-        first = [_ledger_document(before, after) for before, after in changes if before.revision == 0]
-        taken = {doc["_id"] for doc in await insert_or_taken(self.ledgers, first)}
-        for before, after in changes:
-            doc = _ledger_document(before, after)
+        writes = [
+            (before, _ledger_document(before, after)) for before, after in changes if after is not before
+        ]
+        taken = {
+            d["_id"] for d in await insert_or_taken(self.ledgers, [d for b, d in writes if b.revision == 0])
+        }
+        for before, doc in writes:
             if before.revision == 0 and doc["_id"] not in taken:
                 continue
             if not await replace_if(self.ledgers, doc["_id"], {"revision": before.revision}, doc):
