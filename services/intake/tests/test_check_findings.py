@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from intake.adapters.mongo_store import IntakeStore, unpacked_view
+from intake.adapters.mongo_store import IntakeStore, view_of
 from intake.read_model import Projector
 from vouchers_shared import topics
 from vouchers_shared.messaging.inbound import Inbound
@@ -114,6 +114,6 @@ async def test_the_views_kept_in_memory_hold_no_findings(store: IntakeStore) -> 
     projector = Projector(store)
     await projector.fold([submitted("A"), assessed("A", "e-1", FINDINGS, 1)])
 
-    kept = unpacked_view(projector._views["A"])
+    kept = view_of(projector._views.get("A"))
     assert kept.checks["eligibility"].findings is None
     assert kept.checks["eligibility"].outcome == "pass"

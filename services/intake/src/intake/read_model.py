@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,10 +9,11 @@ from typing import Any
 import structlog
 from vouchers_shared import topics
 from vouchers_shared.errors import PoisonMessage
+from vouchers_shared.kept import KeptDocuments
 from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.publisher import Outgoing
 
-from intake.adapters.mongo_store import IntakeStore, packed_view, unpacked_view
+from intake.adapters.mongo_store import IntakeStore, packed_view, view_of
 from intake.domain.status import StatusView, apply_event
 from intake.status_counts import StatusCounts
 
@@ -70,8 +70,8 @@ class Projector:
     def __init__(
         self, store: IntakeStore, counts: StatusCounts | None = None, remember: int = CACHED_VIEWS
     ) -> None:
-        self._store, self._counts, self._remember = store, counts, remember
-        self._views: OrderedDict[str, bytes] = OrderedDict()
+        self._store, self._counts = store, counts
+        self._views = KeptDocuments(remember)
         self._epoch = 0
 
     def forget_all(self) -> None:
@@ -83,7 +83,7 @@ class Projector:
         epoch, events = self._epoch, [_event(inbound) for inbound in batch]
         ids = list(dict.fromkeys(event.application_id for event in events))
         try:
-            new = _opened_only(events).difference(self._views)
+            new = {i for i in _opened_only(events) if i not in self._views}
             stored = await self._load([i for i in ids if i not in new])
             stored.update(dict.fromkeys(new))
             views = _applied(events, stored)
@@ -97,8 +97,7 @@ class Projector:
             if known := [v for v in changed if v.application_id not in new or v.application_id in taken]:
                 await self._store.save_views(known)
         except BaseException:
-            for application_id in ids:
-                self._views.pop(application_id, None)
+            self._views.drop(ids)
             raise
         last = {event.application_id: event.inbound for event in events}
         for view in changed:
@@ -114,7 +113,7 @@ class Projector:
     async def _load(self, ids: list[str]) -> dict[str, StatusView | None]:
         """Each view as the store has it (None: none yet), from memory where it is kept."""
         found: dict[str, StatusView | None] = {
-            i: unpacked_view(self._views[i]) for i in ids if i in self._views
+            i: view_of(doc) for i in ids if (doc := self._views.get(i)) is not None
         }
         missing = [i for i in ids if i not in found]
         if missing:
@@ -126,10 +125,7 @@ class Projector:
         for view in views:
             key = view.application_id
             if key in changed or key not in self._views:  # written: its findings not needed again
-                self._views[key] = packed_view(view)
-            self._views.move_to_end(key)
-        while len(self._views) > self._remember:
-            self._views.popitem(last=False)
+                self._views.keep(key, packed_view(view))  # a kept one read this batch is the newest
 
 
 @dataclass(frozen=True)

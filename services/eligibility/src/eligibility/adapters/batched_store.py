@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
 from pymongo import InsertOne, UpdateOne
-from vouchers_shared.store import Document, as_read, bulk, find_by_ids, insert_new, packed
+from vouchers_shared.kept import KeptDocuments
+from vouchers_shared.store import Document, bulk, find_by_ids, insert_new
 
 from eligibility.adapters.mongo_store import (
     COI_STAGE,
@@ -43,34 +43,14 @@ _ABSENT: Document = {}  # read, and not stored
 KEPT_APPLICATIONS = 3_000
 
 
-class KeptApplications:
-    """The applications this process inserted last, packed as stored (BSON), so that a later
-    batch need not read them. What the stages read of an application (the filing, its applicant,
-    year, contracts and the conflict check's events) never changes after its insert; one that
-    this process changes after it is dropped all the same, so a kept one is always as stored by
-    this process."""
+class KeptApplications(KeptDocuments):
+    """The applications this process inserted last, so that a later batch need not read them.
+    What the stages read of an application (the filing, its applicant, year, contracts and the
+    conflict check's events) never changes after its insert; one that this process changes
+    after it is dropped all the same, so a kept one is always as stored by this process."""
 
     def __init__(self, size: int = KEPT_APPLICATIONS) -> None:
-        self._size = size
-        self._packed: OrderedDict[str, bytes] = OrderedDict()
-
-    def get(self, application_id: str) -> Document | None:
-        kept = self._packed.get(application_id)
-        if kept is None:
-            return None
-        self._packed.move_to_end(application_id)
-        return as_read(kept)
-
-    def keep(self, inserted: Iterable[Document]) -> None:
-        for doc in inserted:
-            self._packed[str(doc["_id"])] = packed(doc)
-            self._packed.move_to_end(str(doc["_id"]))
-        while len(self._packed) > self._size:
-            self._packed.popitem(last=False)
-
-    def drop(self, application_ids: Iterable[str]) -> None:
-        for application_id in application_ids:
-            self._packed.pop(application_id, None)
+        super().__init__(size)
 
 
 class BatchedStore(EligibilityStore):
@@ -248,7 +228,8 @@ class BatchedStore(EligibilityStore):
         )
         await bulk(self.applications, [UpdateOne({"_id": i}, {"$set": s}) for i, s in self._app_sets.items()])
         await insert_new(self.emitted, list(self._emitted.values()))
-        self._kept.keep(self._apps[i] for i in self._new_apps)
+        for application_id in self._new_apps:
+            self._kept.keep(application_id, self._apps[application_id])
 
 
 def _set_path(doc: Document, path: str, value: Any) -> None:

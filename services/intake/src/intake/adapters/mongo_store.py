@@ -19,7 +19,6 @@ from vouchers_shared.coalesced import CoalescedInserts
 from vouchers_shared.guarded import guard
 from vouchers_shared.store import (
     Document,
-    as_read,
     ensure_index,
     find_by_ids,
     insert_or_replace,
@@ -249,9 +248,9 @@ def packed_view(view: StatusView) -> bytes:
     return packed(_view_document(view))
 
 
-def unpacked_view(packed_view: bytes) -> StatusView:
-    """A view from `packed_view`, the same as the store would give back."""
-    return _view(as_read(packed_view))
+def view_of(doc: Document) -> StatusView:
+    """A view from its document as the store gives it back (a `packed_view` read back too)."""
+    return _view(doc)
 
 
 def _view(doc: Document) -> StatusView:

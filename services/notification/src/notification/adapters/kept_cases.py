@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 
-from vouchers_shared.store import Document, as_read
+from vouchers_shared.kept import KeptDocuments
+from vouchers_shared.store import Document
 
 KEPT_CASES = 8_000  # about 2.5 KB each, packed: the verdicts of a backlog of thousands
 TRUSTED_FOR_S = 300.0
@@ -44,14 +45,13 @@ class KeptCases:
     ) -> None:
         self.owner = owner or uuid.uuid4().hex  # this process, as partition owner
         self.generation = 0
-        self._size, self._clock = size, clock
-        self._packed: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._cases = KeptDocuments(size, clock)
         self._writing: Counter[str] = Counter()
         self._owned: set[int] = set()  # partitions this process is the noted owner of
 
     def holds(self, application_id: str) -> bool:
         """A case of that id was written by this process (trusted or not): it is stored."""
-        return application_id in self._packed
+        return application_id in self._cases
 
     def owns(self, partition: int) -> bool:
         return partition in self._owned
@@ -59,36 +59,25 @@ class KeptCases:
     def get(self, application_id: str) -> Document | None:
         """The case as this process last wrote it, unless it is too old to trust or another
         writer of this process is writing it."""
-        kept = self._packed.get(application_id)
-        if kept is None or self._writing[application_id]:
+        if self._writing[application_id]:
             return None
-        if self._clock() - kept[0] > TRUSTED_FOR_S:
-            del self._packed[application_id]
-            return None
-        self._packed.move_to_end(application_id)
-        return as_read(kept[1])
+        return self._cases.get(application_id, max_age_s=TRUSTED_FOR_S)
 
     def keep(self, written: Mapping[str, bytes], generation: int) -> None:
         """Keep cases as a batch begun in `generation` wrote them (packed BSON, by id), unless a
         rebalance came since or another writer of this process is writing one."""
         if generation != self.generation:
             return
-        now = self._clock()
         for application_id, doc in written.items():
-            if self._writing[application_id]:
-                continue
-            self._packed[application_id] = (now, doc)
-            self._packed.move_to_end(application_id)
-        while len(self._packed) > self._size:
-            self._packed.popitem(last=False)
+            if not self._writing[application_id]:
+                self._cases.keep(application_id, doc)
 
     def drop(self, application_ids: Iterable[str]) -> None:
-        for application_id in application_ids:
-            self._packed.pop(application_id, None)
+        self._cases.drop(application_ids)
 
     def forget_all(self) -> None:
         """Partitions moved: nothing kept is this process's to trust any more."""
-        self._packed.clear()
+        self._cases.clear()
         self._owned = set()
         self.generation += 1
 
@@ -100,7 +89,7 @@ class KeptCases:
     @contextmanager
     def writing(self, application_id: str) -> Iterator[None]:
         """Another writer of this process writes the case for the duration of the block."""
-        self._packed.pop(application_id, None)
+        self._cases.drop([application_id])
         self._writing[application_id] += 1
         try:
             yield
@@ -108,4 +97,4 @@ class KeptCases:
             self._writing[application_id] -= 1
             if not self._writing[application_id]:
                 del self._writing[application_id]
-            self._packed.pop(application_id, None)
+            self._cases.drop([application_id])
