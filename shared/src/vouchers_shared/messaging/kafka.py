@@ -4,6 +4,8 @@ never ACK_FIRST."""
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
 import ssl
 from typing import Any
 
@@ -60,11 +62,26 @@ def broker_security(settings: CommonSettings) -> BaseSecurity | None:
     return None
 
 
+def process_client_id(service: str, host: str | None = None, pid: int | None = None) -> str:
+    """The Kafka client id of this process: the service, then what tells its processes apart
+    (the host, a pod's name in Kubernetes, and the process id).
+
+    Every consumer group of a process joins under it, and the broker prefixes a member's id
+    with its client id: the range assignor, which orders a group's members by id, then orders
+    a service's processes the same way in each of its groups, and gives each process the same
+    partition numbers in all of them. An applicant's records, keyed alike in every topic, so
+    meet one process in every stage, which can keep what the stage before it wrote. Under one
+    client id for all, each group's order fell to the random rest of the member ids: with two
+    processes, eligibility's rule stage read back from the store most of the applications that
+    the other process's conflict-of-interest stage had just written."""
+    return f"{service}-{host or socket.gethostname()}-{pid or os.getpid()}"
+
+
 def build_broker(settings: CommonSettings, service: str) -> KafkaBroker:
     """A broker with the delivery guarantees of the suite; nothing connects until start()."""
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
-        client_id=service,
+        client_id=process_client_id(service),
         **PRODUCER_GUARANTEES,
         **PRODUCER_TUNING,
         max_request_size=MAX_MESSAGE_BYTES,
