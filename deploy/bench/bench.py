@@ -48,7 +48,7 @@ from pymongo.collection import Collection  # noqa: E402
 from vouchers_shared import topics  # noqa: E402
 from vouchers_shared.auth import TokenService  # noqa: E402
 
-from deploy.bench import report, roundtrips  # noqa: E402
+from deploy.bench import batches, report, roundtrips  # noqa: E402
 from deploy.bench.ceiling import Shape, run_ceiling  # noqa: E402
 from deploy.bench.load import Prepared, Submission, figures, file_all, prepare  # noqa: E402
 from deploy.bench.procstats import CpuMeter, peak_rss_mb  # noqa: E402
@@ -279,6 +279,7 @@ async def measure(args: argparse.Namespace, suite: BenchSuite, gen: Generator) -
         pipeline: dict[str, Any] = {}
         cpu: dict[str, dict[str, float]] = {}
         commands_before = await roundtrips.scrape(services)
+        batches_before = await batches.scrape(services)
         meter.start()
         pipeline["full_speed"] = await phase(
             "full speed",
@@ -299,6 +300,11 @@ async def measure(args: argparse.Namespace, suite: BenchSuite, gen: Generator) -
         say(
             f"store round trips per application: {round_trips['total_per_application']} "
             f"({', '.join(f'{k} {v}' for k, v in round_trips['per_service'].items())})"
+        )
+        batch_sizes = batches.summary(batches_before, await batches.scrape(services))
+        say(
+            "records per batch: "
+            + ", ".join(f"{g} {b['records_per_batch']:g} ({b['batches']:g})" for g, b in batch_sizes.items())
         )
         if at_rate:
             meter.start()
@@ -333,6 +339,7 @@ async def measure(args: argparse.Namespace, suite: BenchSuite, gen: Generator) -
     ceiling = await ceilings(args, suite, [f.uscc for f in main], watcher.sizes, round_trips)
     result = assemble(args, pipeline, ceiling, cpu, rss, mix_of(main), suite.mail.count)
     result["store_round_trips"] = round_trips
+    result["batches"] = batch_sizes
     result["idle"] = {
         "seconds": args.idle_s,
         "after_s": IDLE_SETTLE_S,

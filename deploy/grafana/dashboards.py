@@ -196,6 +196,10 @@ def _consumers(board: Board, service: str, groups: str) -> Board:
     exhausted = f"sum by (topic) (increase(vouchers_retries_exhausted_total{where}[5m]))"
     paused = f"sum by (topic, cause) (increase(vouchers_partition_pauses_total{where}[5m]))"
     folded = f"sum by (group, result) (rate(vouchers_batches_folded_total{where}{RATE}))"
+    batch_size = (
+        f"sum by (group) (rate(vouchers_batch_records_sum{where}{RATE}))"
+        f" / sum by (group) (rate(vouchers_batch_records_count{where}{RATE}))"
+    )
     published = (
         f'sum by (destination) (rate(faststream_published_messages_total{{app_name="{service}"}}{RATE}))'
     )
@@ -237,6 +241,11 @@ def _consumers(board: Board, service: str, groups: str) -> Board:
             (folded, "{{group}} {{result}}"),
             unit="ops",
             description="fallback: a fold failed and its batch went record by record (contention)",
+        )
+        .series(
+            "Records per batch by group",
+            (batch_size, "{{group}}"),
+            description="near the batch limit the group is behind; a few, it keeps up, at a cost per batch",
         )
         .series("Published per second (FastStream)", (published, "{{destination}}"), unit="ops")
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from prometheus_client import REGISTRY
 from pydantic import BaseModel
 from vouchers_shared.errors import PermanentError
 from vouchers_shared.messaging.inbound import Inbound
@@ -59,6 +60,7 @@ async def test_records_go_through_the_processor_to_the_handler_and_onwards() -> 
         description="relay",
     )
     mongo = MemoryMongo()
+    records_before = _batch_records("sum")
     async with running_in_memory(app, mongo) as service:
         assert started == ["relay"]
         await service.send(note("notes.in", "hello"))
@@ -67,3 +69,8 @@ async def test_records_go_through_the_processor_to_the_handler_and_onwards() -> 
     assert [(p.topic, p.key) for p in service.published] == [("notes.out", KEY), ("notes.in.dlq", KEY)]
     assert service.published[1].headers["dlq_error"] == "never"
     assert "started" in mongo["relay"]["notes"].docs
+    assert _batch_records("sum") - records_before == 3  # every record handled was in a batch counted
+
+
+def _batch_records(part: str) -> float:
+    return REGISTRY.get_sample_value(f"vouchers_batch_records_{part}", {"group": "relay"}) or 0.0

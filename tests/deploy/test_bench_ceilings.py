@@ -15,7 +15,7 @@ from verification.app import create_app as verification_app
 from vouchers_shared import signing_key, topics
 from vouchers_shared.topics import REFDATA_TOPICS
 
-from deploy.bench import roundtrips
+from deploy.bench import batches, roundtrips
 from deploy.bench.ceiling import FLOWS, Join, Progress, rates, read_per_application, records_per_application
 from deploy.bench.store_ceiling import BATCH, ENVELOPE_BYTES, FERRETDB_UPDATES, Op, ops_of, round_trips
 
@@ -235,3 +235,31 @@ def test_fractions_of_a_command_per_application_spread_evenly() -> None:
     op = Op("update", "db.c", 1 / 3, 100)
     counts = [op.count_for(a) for a in range(9)]
     assert counts == [0, 0, 1, 0, 0, 1, 0, 0, 1]
+
+
+BATCHES_BEFORE = """\
+# TYPE vouchers_batch_records histogram
+vouchers_batch_records_bucket{group="notification-cases",le="+Inf"} 10.0
+vouchers_batch_records_count{group="notification-cases"} 10.0
+vouchers_batch_records_sum{group="notification-cases"} 400.0
+vouchers_batch_records_count{group="intake-status"} 4.0
+vouchers_batch_records_sum{group="intake-status"} 40.0
+"""
+BATCHES_AFTER = """\
+# TYPE vouchers_batch_records histogram
+vouchers_batch_records_bucket{group="notification-cases",le="+Inf"} 30.0
+vouchers_batch_records_count{group="notification-cases"} 30.0
+vouchers_batch_records_sum{group="notification-cases"} 2400.0
+vouchers_batch_records_count{group="intake-status"} 4.0
+vouchers_batch_records_sum{group="intake-status"} 40.0
+vouchers_batch_records_count{group="eligibility-coi"} 5.0
+vouchers_batch_records_sum{group="eligibility-coi"} 60.0
+"""
+
+
+def test_records_per_batch_are_what_moved_between_two_scrapes_by_group() -> None:
+    summary = batches.summary(batches.parse(BATCHES_BEFORE), batches.parse(BATCHES_AFTER))
+    assert summary == {  # busiest first; a group that took no batch is left out
+        "notification-cases": {"batches": 20.0, "records_per_batch": 100.0},
+        "eligibility-coi": {"batches": 5.0, "records_per_batch": 12.0},
+    }

@@ -19,6 +19,13 @@ BATCHES_FOLDED = Counter(
     "(fallback) after it failed",
     ["group", "result"],
 )
+BATCH_RECORDS = Histogram(
+    "vouchers_batch_records",
+    "Records in each batch a consumer takes: near the batch limit, the group is behind; a few, it "
+    "keeps up, and pays its per-batch reads and writes for those few",
+    ["group"],
+    buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500),
+)
 PARTITION_PAUSES = Counter(
     "vouchers_partition_pauses_total",
     "Partitions rewound and paused until a record is tried again, by cause (record or outage)",
