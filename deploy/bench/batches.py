@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-import httpx
 from prometheus_client.parser import text_string_to_metric_families
+
+from deploy.bench.scrape import metrics_pages
 
 Sums = dict[str, list[float]]  # group: [records, batches]
 
@@ -29,13 +30,10 @@ def parse(text: str) -> Sums:
 
 async def scrape(urls: Iterable[str]) -> Sums:
     sums: Sums = {}
-    async with httpx.AsyncClient(timeout=30.0) as client:
-        for url in urls:
-            response = await client.get(f"{url}/metrics")
-            response.raise_for_status()
-            for group, (records, batches) in parse(response.text).items():
-                row = sums.setdefault(group, [0.0, 0.0])
-                row[0], row[1] = row[0] + records, row[1] + batches
+    for page in await metrics_pages(urls):
+        for group, (records, batches) in parse(page).items():
+            row = sums.setdefault(group, [0.0, 0.0])
+            row[0], row[1] = row[0] + records, row[1] + batches
     return sums
 
 

@@ -12,8 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from prometheus_client.parser import text_string_to_metric_families
+
+from deploy.bench.scrape import metrics_pages
 
 Key = tuple[str, str, str]  # service, command, collection
 COUNT, REQUEST, REPLY = 0, 1, 2
@@ -64,12 +65,9 @@ def parse(text: str) -> Tally:
 
 async def scrape(urls: Iterable[str]) -> Tally:
     tally: Tally = {}
-    async with httpx.AsyncClient(timeout=30.0) as client:
-        for url in urls:
-            response = await client.get(f"{url}/metrics")
-            response.raise_for_status()
-            for key, row in parse(response.text).items():
-                tally[key] = [a + b for a, b in zip(tally.get(key, [0.0, 0.0, 0.0]), row, strict=True)]
+    for page in await metrics_pages(urls):
+        for key, row in parse(page).items():
+            tally[key] = [a + b for a, b in zip(tally.get(key, [0.0, 0.0, 0.0]), row, strict=True)]
     return tally
 
 
