@@ -162,13 +162,13 @@ class IntakeStore:
         doc = await self.status.find_one({"_id": application_id})
         if doc is None:
             return None
-        return (await self._with_findings([_view(doc)]))[0]
+        return (await self._with_findings([view_of(doc)]))[0]
 
     async def load_views(self, application_ids: Sequence[str]) -> dict[str, StatusView]:
         """The views of those applications that have one, as the read model folds them: their
         checks' findings are not read (None)."""
         found = await find_by_ids(self.status, application_ids)
-        return {application_id: _view(doc) for application_id, doc in found.items()}
+        return {application_id: view_of(doc) for application_id, doc in found.items()}
 
     async def save_view(self, view: StatusView) -> None:
         await self.save_views([view])
@@ -202,7 +202,7 @@ class IntakeStore:
     ) -> tuple[int, list[StatusView]]:
         total = await self.status.count_documents(filters)
         cursor = self.status.find(filters).sort("_id", ASCENDING).skip(skip).limit(limit)
-        return total, await self._with_findings([_view(doc) async for doc in cursor])
+        return total, await self._with_findings([view_of(doc) async for doc in cursor])
 
     async def _with_findings(self, views: list[StatusView]) -> list[StatusView]:
         """The views with every check's findings read from where they are kept."""
@@ -249,13 +249,9 @@ def packed_view(view: StatusView) -> bytes:
 
 
 def view_of(doc: Document) -> StatusView:
-    """A view from its document as the store gives it back (a `packed_view` read back too)."""
-    return _view(doc)
-
-
-def _view(doc: Document) -> StatusView:
-    """The stored view; a check stored without findings has them None (kept apart). One stored
-    before findings were kept apart carries them, and they move out with its next save."""
+    """The view from its document as the store gives it back (a `packed_view` read back too); a
+    check stored without findings has them None (kept apart). One stored before findings were
+    kept apart carries them, and they move out with its next save."""
     fields = {k: v for k, v in doc.items() if k not in ("_id", "status")}
     for check in fields.get("checks", {}).values():
         check.setdefault("findings", None)
