@@ -11,8 +11,6 @@ from collections.abc import Iterable, Mapping
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from deploy.bench.scrape import metrics_pages
-
 Sums = dict[str, list[float]]  # group: [records, batches]
 
 
@@ -28,13 +26,14 @@ def parse(text: str) -> Sums:
     return sums
 
 
-async def scrape(urls: Iterable[str]) -> Sums:
-    sums: Sums = {}
-    for page in await metrics_pages(urls):
+def sums(pages: Iterable[str]) -> Sums:
+    """The records and batches of every process's /metrics page, added up by group."""
+    total: Sums = {}
+    for page in pages:
         for group, (records, batches) in parse(page).items():
-            row = sums.setdefault(group, [0.0, 0.0])
+            row = total.setdefault(group, [0.0, 0.0])
             row[0], row[1] = row[0] + records, row[1] + batches
-    return sums
+    return total
 
 
 def summary(

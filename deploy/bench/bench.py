@@ -52,6 +52,7 @@ from deploy.bench import batches, report, roundtrips  # noqa: E402
 from deploy.bench.ceiling import Shape, run_ceiling  # noqa: E402
 from deploy.bench.load import Prepared, Submission, figures, file_all, prepare  # noqa: E402
 from deploy.bench.procstats import CpuMeter, peak_rss_mb  # noqa: E402
+from deploy.bench.scrape import metrics_pages  # noqa: E402
 from deploy.bench.store_ceiling import run_store_ceiling  # noqa: E402
 from deploy.bench.suite import SERVICE_NAMES, BenchSuite, bench_suite, replicas_of  # noqa: E402
 from deploy.bench.synthetic import Generator, mix_of  # noqa: E402
@@ -278,8 +279,8 @@ async def measure(args: argparse.Namespace, suite: BenchSuite, gen: Generator) -
         await settle(bootstrap, args.settle_timeout)
         pipeline: dict[str, Any] = {}
         cpu: dict[str, dict[str, float]] = {}
-        commands_before = await roundtrips.scrape(services)
-        batches_before = await batches.scrape(services)
+        pages = await metrics_pages(services)
+        commands_before, batches_before = roundtrips.tally(pages), batches.sums(pages)
         meter.start()
         pipeline["full_speed"] = await phase(
             "full speed",
@@ -294,14 +295,13 @@ async def measure(args: argparse.Namespace, suite: BenchSuite, gen: Generator) -
         pipeline["full_speed"].update(await settle(bootstrap, args.settle_timeout))
         pipeline["full_speed"]["concurrency"] = args.concurrency
         cpu["full_speed"] = meter.stop()
-        round_trips = roundtrips.summary(
-            roundtrips.moved(commands_before, await roundtrips.scrape(services)), args.n
-        )
+        pages = await metrics_pages(services)
+        round_trips = roundtrips.summary(roundtrips.moved(commands_before, roundtrips.tally(pages)), args.n)
         say(
             f"store round trips per application: {round_trips['total_per_application']} "
             f"({', '.join(f'{k} {v}' for k, v in round_trips['per_service'].items())})"
         )
-        batch_sizes = batches.summary(batches_before, await batches.scrape(services))
+        batch_sizes = batches.summary(batches_before, batches.sums(pages))
         say(
             "records per batch: "
             + ", ".join(f"{g} {b['records_per_batch']:g} ({b['batches']:g})" for g, b in batch_sizes.items())

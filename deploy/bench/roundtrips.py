@@ -63,12 +63,17 @@ def parse(text: str) -> Tally:
     return tally
 
 
-async def scrape(urls: Iterable[str]) -> Tally:
-    tally: Tally = {}
-    for page in await metrics_pages(urls):
+def tally(pages: Iterable[str]) -> Tally:
+    """The command counts and byte totals of every process's /metrics page, added up."""
+    total: Tally = {}
+    for page in pages:
         for key, row in parse(page).items():
-            tally[key] = [a + b for a, b in zip(tally.get(key, [0.0, 0.0, 0.0]), row, strict=True)]
-    return tally
+            total[key] = [a + b for a, b in zip(total.get(key, [0.0, 0.0, 0.0]), row, strict=True)]
+    return total
+
+
+async def scrape(urls: Iterable[str]) -> Tally:
+    return tally(await metrics_pages(urls))
 
 
 def moved(before: Tally, after: Tally) -> list[Commands]:
