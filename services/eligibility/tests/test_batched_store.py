@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from eligibility.adapters.batched_store import BatchedStore, KeptApplications
-from eligibility.adapters.mongo_store import DATABASE, ConcurrentUpdate, EligibilityStore
+from eligibility.adapters.mongo_store import DATABASE, ConcurrentUpdate, EligibilityStore, emitted_outbox
 from eligibility.app import REFDATA_KINDS
 from eligibility.domain.ledger import Ledger
 from eligibility.handlers import Deps, fold_batch, on_rules_or_decision, on_submitted
@@ -168,13 +168,28 @@ async def test_events_kept_in_the_application_by_an_earlier_version_are_emitted_
     emitted = mongo["vouchers_eligibility"]["emitted"]
     applications_stored = mongo["vouchers_eligibility"]["applications"]
     for doc in list(emitted.docs.values()):  # type: ignore[attr-defined]
-        set_rules = {"$set": {"emitted.rules": doc["outbox"]}}
+        set_rules = {"$set": {"emitted.rules": emitted_outbox(doc)}}
         await applications_stored.update_one({"_id": doc["application_id"]}, set_rules)
         await emitted.delete_one({"_id": doc["_id"]})
 
     again = await fold_batch(batch, on_rules_or_decision, deps)
     assert [e.body() for e in again] == [e.body() for e in first]
     assert emitted.docs == {}  # type: ignore[attr-defined]
+
+
+async def test_events_stored_before_they_were_sealed_are_emitted_again() -> None:
+    deps, mongo = await service()
+    batch = await coi_verdicts(deps)
+    first = await fold_batch(batch, on_rules_or_decision, deps)
+    emitted = mongo["vouchers_eligibility"]["emitted"]
+    for doc in list(emitted.docs.values()):  # type: ignore[attr-defined]
+        assert "outbox" not in doc  # sealed
+        plain = {"_id": doc["_id"], "application_id": doc["application_id"], "outbox": emitted_outbox(doc)}
+        await emitted.replace_one({"_id": doc["_id"]}, plain)
+
+    again = await fold_batch(batch, on_rules_or_decision, deps)
+    assert again
+    assert [e.body() for e in again] == [e.body() for e in first]
 
 
 async def test_the_rule_book_reads_no_application_the_conflict_check_of_this_process_inserted() -> None:

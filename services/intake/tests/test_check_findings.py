@@ -10,6 +10,7 @@ from intake.adapters.mongo_store import IntakeStore, view_of
 from intake.read_model import Projector
 from vouchers_shared import topics
 from vouchers_shared.messaging.inbound import Inbound
+from vouchers_shared.store import SEALED, sealed
 from vouchers_shared.testing.memory_mongo import MemoryMongo
 
 from .test_status_counts import T0, decided, inbound, submitted
@@ -54,7 +55,8 @@ async def test_later_events_rewrite_the_view_but_not_the_findings(store: IntakeS
     projector = Projector(store)
     await projector.fold([submitted("A"), assessed("A", "e-1", FINDINGS, 1)])
     # Were the findings written again with the view, this mark would be overwritten.
-    await store.findings.update_one({"_id": "A/eligibility"}, {"$set": {"findings": ["untouched"]}})
+    mark = sealed({"findings": ["untouched"]}, "findings")[SEALED]
+    await store.findings.update_one({"_id": "A/eligibility"}, {"$set": {SEALED: mark}})
 
     await projector.fold([decided("A", "rejected")])  # from memory
     objection = inbound("n-A", topics.OBJECTION_RAISED, {"application_id": "A"}, at=T0 + timedelta(hours=1))
@@ -96,6 +98,17 @@ async def test_a_view_stored_with_its_findings_inside_keeps_them_and_moves_them_
     assert stored is not None
     assert "findings" not in stored["checks"]["eligibility"]
     assert await shown(store, "A") == FINDINGS
+
+
+async def test_findings_stored_before_they_were_sealed_are_shown(store: IntakeStore) -> None:
+    await Projector(store).fold([submitted("A"), assessed("A", "e-1", FINDINGS, 1)])
+    stored = await store.findings.find_one({"_id": "A/eligibility"})
+    assert stored is not None
+    assert "findings" not in stored
+    plain = {k: v for k, v in stored.items() if k != SEALED} | {"findings": LATER_FINDINGS}
+    await store.findings.replace_one({"_id": "A/eligibility"}, plain)
+
+    assert await shown(store, "A") == LATER_FINDINGS
 
 
 async def test_a_verdict_without_its_stored_findings_shows_none_rather_than_anothers(

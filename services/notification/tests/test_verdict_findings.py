@@ -13,6 +13,7 @@ from notification.adapters.mongo_store import DATABASE, NotificationStore, Store
 from notification.domain.case import decide, open_case, record
 from notification.domain.verdicts import Verdict
 from notification_testkit import OPENED, USCC, at, finding
+from vouchers_shared.store import SEALED, opened, sealed
 from vouchers_shared.testing.memory_mongo import MemoryMongo
 
 RATE, CAP, LOCATION = finding("AMT-RATE"), finding("AMT-CAP", "review"), finding("ELIG-LOCATION", "fail")
@@ -77,7 +78,8 @@ async def test_later_writes_of_the_case_leave_the_findings_alone(mongo: MemoryMo
     stored = stored_case(verdict("e-1", RATE, LOCATION))
     await store.save(stored)
     [kept] = docs(mongo, "verdict_findings").values()
-    kept["findings"] = kept["findings"][:1]  # a mark: a rewrite would put both back
+    mark = sealed({"findings": opened(kept)["findings"][:1]}, "findings")
+    kept[SEALED] = mark[SEALED]  # a mark: a rewrite would put both back
 
     await store.save(stored)  # from memory
     again = await store.load("APP-1")
@@ -88,6 +90,17 @@ async def test_later_writes_of_the_case_leave_the_findings_alone(mongo: MemoryMo
 
     assert rules(await store.load_shown("APP-1")) == ["AMT-RATE"]
     assert docs(mongo, "cases")["APP-1"]["revision"] == 4
+
+
+async def test_findings_stored_before_they_were_sealed_are_shown(mongo: MemoryMongo) -> None:
+    store = NotificationStore(mongo.as_client())
+    await store.save(stored_case(verdict("e-1", RATE, LOCATION)))
+    [kept] = docs(mongo, "verdict_findings").values()
+    assert "findings" not in kept  # sealed
+    kept["findings"] = [RATE.model_dump(mode="json")]
+    del kept[SEALED]
+
+    assert rules(await store.load_shown("APP-1")) == ["AMT-RATE"]
 
 
 async def test_a_newer_verdict_is_shown_with_its_own_findings(mongo: MemoryMongo) -> None:

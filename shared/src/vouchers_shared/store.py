@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import weakref
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
 import bson
+from bson.binary import Binary
 from bson.codec_options import CodecOptions
 from pymongo import AsyncMongoClient, InsertOne, ReplaceOne, UpdateMany, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
@@ -49,6 +51,32 @@ def as_read(packed_doc: bytes) -> Document:
     """A `packed` document as a read from the store gives it back: its instants in UTC to the
     millisecond, so one held in memory is the same as one read again."""
     return bson.decode(packed_doc, AS_READ)
+
+
+# A document's fields moved into one compressed binary value (`sealed`, `opened`).
+SEALED = "sealed"
+
+
+def sealed(doc: Document, *fields: str) -> Document:
+    """`doc` with `fields` moved into one value, BSON compressed, for what is written once and
+    read only whole by id (a verdict's findings, the events a stage emitted). FerretDB keeps a
+    document as JSON text and, on every insert, marshals each value and parses the whole text
+    again for each index on `_id`: those costs grow with the values a document holds, and one
+    binary value is a few times smaller than the findings it holds. Nothing queries inside it."""
+    inner = {field: doc[field] for field in fields}
+    outer = {key: value for key, value in doc.items() if key not in inner}
+    outer[SEALED] = Binary(zlib.compress(bson.encode(inner), 1))
+    return outer
+
+
+def opened(doc: Document) -> Document:
+    """The document `sealed` made, with its fields back in place (instants as `AS_READ`); one
+    stored without a sealed value (written before sealing) as it is."""
+    if SEALED not in doc:
+        return doc
+    outer = {key: value for key, value in doc.items() if key != SEALED}
+    outer.update(bson.decode(zlib.decompress(doc[SEALED]), AS_READ))
+    return outer
 
 
 async def ping(client: AsyncMongoClient[Document]) -> bool:

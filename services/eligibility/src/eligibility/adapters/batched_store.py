@@ -33,6 +33,7 @@ from eligibility.adapters.mongo_store import (
     emitted_document,
     emitted_id,
     emitted_inside,
+    emitted_outbox,
     ledger_id,
 )
 from eligibility.domain.ledger import Ledger
@@ -152,14 +153,14 @@ class BatchedStore(EligibilityStore):
         if stage == COI_STAGE:
             self._set_app(application_id, {f"emitted.{stage}": outbox})
             return
-        doc = emitted_document(application_id, stage, copy.deepcopy(outbox))
+        doc = emitted_document(application_id, stage, outbox)  # sealed: a copy as of now
         self._emitted.setdefault(doc["_id"], doc)  # of two writes of one stage's events the first stays
 
     async def outbox(self, application: Document, stage: str) -> list[Document] | None:
         """As the store has it, without a read for a rule book that has not run: its entry in
         the applicant's contract index (read with the batch) is written before its events."""
         if (kept := self._emitted.get(emitted_id(str(application["_id"]), stage))) is not None:
-            return list(kept["outbox"])
+            return emitted_outbox(kept)
         unassessed = (
             stage == RULES_STAGE
             and emitted_inside(application, stage) is None

@@ -9,7 +9,7 @@ from typing import Any
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 from vouchers_shared.guarded import replace_if
-from vouchers_shared.store import Document, ensure_index, insert_new, insert_or_taken
+from vouchers_shared.store import Document, ensure_index, insert_new, insert_or_taken, opened, sealed
 
 from eligibility.domain.ledger import Ledger
 
@@ -65,7 +65,7 @@ class EligibilityStore:
         if (inside := emitted_inside(application, stage)) is not None or stage == COI_STAGE:
             return inside
         found = await self.emitted.find_one({"_id": emitted_id(str(application["_id"]), stage)})
-        return None if found is None else list(found["outbox"])
+        return None if found is None else emitted_outbox(found)
 
     async def earlier_contracts(
         self, applicant_uscc: str, program_year: int, before: Document
@@ -181,4 +181,11 @@ def emitted_id(application_id: str, stage: str) -> str:
 
 
 def emitted_document(application_id: str, stage: str, outbox: list[Document]) -> Document:
-    return {"_id": emitted_id(application_id, stage), "application_id": application_id, "outbox": outbox}
+    """What a stage emitted, as `emitted` keeps it: its events sealed (read only whole, by id)."""
+    doc = {"_id": emitted_id(application_id, stage), "application_id": application_id, "outbox": outbox}
+    return sealed(doc, "outbox")
+
+
+def emitted_outbox(doc: Document) -> list[Document]:
+    """The events of an `emitted_document` (or of one stored before they were sealed)."""
+    return list(opened(doc)["outbox"])

@@ -24,8 +24,10 @@ from vouchers_shared.store import (
     insert_or_replace,
     insert_or_taken,
     is_ferretdb,
+    opened,
     packed,
     replace_all,
+    sealed,
 )
 
 from intake.domain.status import Check, StatusView
@@ -270,13 +272,16 @@ def _findings_id(application_id: str, check: str) -> str:
 
 
 def _findings_document(application_id: str, name: str, check: Check) -> Document:
-    return {
-        "_id": _findings_id(application_id, name),
-        "application_id": application_id,
-        "check": name,
-        "at": check.at,
-        "findings": check.findings,
-    }
+    return sealed(
+        {
+            "_id": _findings_id(application_id, name),
+            "application_id": application_id,
+            "check": name,
+            "at": check.at,
+            "findings": check.findings,
+        },
+        "findings",
+    )
 
 
 def _shown(view: StatusView, found: dict[Any, Document]) -> StatusView:
@@ -286,7 +291,7 @@ def _shown(view: StatusView, found: dict[Any, Document]) -> StatusView:
     for name, check in view.checks.items():
         if check.findings is None:
             doc = found.get(_findings_id(view.application_id, name))
-            kept = list(doc["findings"]) if doc is not None and doc["at"] == check.at else []
+            kept = list(opened(doc)["findings"]) if doc is not None and doc["at"] == check.at else []
             check = check.model_copy(update={"findings": kept})
         checks[name] = check
     return view.model_copy(update={"checks": checks})

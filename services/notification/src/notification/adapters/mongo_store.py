@@ -37,7 +37,7 @@ from vouchers_shared.errors import TransientError
 from vouchers_shared.findings import Finding
 from vouchers_shared.guarded import find_if, replace_if, update_if
 from vouchers_shared.markers import due_targets
-from vouchers_shared.store import Document, ensure_index, find_by_ids, insert_new, packed
+from vouchers_shared.store import Document, ensure_index, find_by_ids, insert_new, opened, packed, sealed
 
 from notification.adapters.case_writes import CaseWrites
 from notification.adapters.kept_cases import KeptCases
@@ -121,7 +121,7 @@ class NotificationStore:
         found = await find_by_ids(self.findings, [_findings_id(stored.case, v) for v in verdicts.values()])
         shown = {
             check: verdict.model_copy(
-                update={"findings": tuple(map(Finding.model_validate, doc["findings"]))}
+                update={"findings": tuple(map(Finding.model_validate, opened(doc)["findings"]))}
             )
             if (doc := found.get(_findings_id(stored.case, verdict))) is not None
             else verdict
@@ -136,12 +136,15 @@ class NotificationStore:
         await insert_new(
             self.findings,
             [
-                {
-                    "_id": _findings_id(stored.case, verdict),
-                    "application_id": stored.case.application_id,
-                    "check": verdict.check,
-                    "findings": [f.model_dump(mode="json") for f in verdict.findings],
-                }
+                sealed(
+                    {
+                        "_id": _findings_id(stored.case, verdict),
+                        "application_id": stored.case.application_id,
+                        "check": verdict.check,
+                        "findings": [f.model_dump(mode="json") for f in verdict.findings],
+                    },
+                    "findings",
+                )
                 for stored in cases
                 for verdict in stored.case.verdicts.values()
                 if verdict.event_id not in stored.findings_kept
