@@ -23,6 +23,7 @@ from vouchers_shared.messaging.envelope import Envelope
 from vouchers_shared.messaging.producer import StandalonePublisher
 from vouchers_shared.messaging.publisher import Outgoing
 from vouchers_shared.settings import CommonSettings
+from vouchers_shared.store import opened
 
 from tests.support.infra import Infra
 from tests.support.intake import RunningIntake, applicant, intake_db, suite_intake, wait_until
@@ -163,7 +164,7 @@ async def test_a_published_verdict_shows_and_its_duplicate_is_ignored(
     async with intake_db(infra) as db:
         stored = await db["application_status"].find_one({"_id": application_id})
     assert stored is not None
-    assert stored["applied_events"].count(first.envelope.id) == 1
+    assert opened(stored)["applied_events"].count(first.envelope.id) == 1
 
 
 async def test_the_list_pages_through_an_applicants_applications_by_status(

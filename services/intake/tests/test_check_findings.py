@@ -10,7 +10,7 @@ from intake.adapters.mongo_store import IntakeStore, view_of
 from intake.read_model import Projector
 from vouchers_shared import topics
 from vouchers_shared.messaging.inbound import Inbound
-from vouchers_shared.store import SEALED, sealed
+from vouchers_shared.store import SEALED, opened, sealed
 from vouchers_shared.testing.memory_mongo import MemoryMongo
 
 from .test_status_counts import T0, decided, inbound, submitted
@@ -44,7 +44,7 @@ async def test_a_verdicts_findings_are_stored_beside_the_view_and_shown_with_it(
 
     stored = await store.status.find_one({"_id": "A"})
     assert stored is not None
-    assert "findings" not in stored["checks"]["eligibility"]
+    assert "findings" not in opened(stored)["checks"]["eligibility"]
     assert await shown(store, "A") == FINDINGS
     total, listed = await store.list_views({}, 0, 10)
     assert total == 1
@@ -89,14 +89,19 @@ async def test_a_view_stored_with_its_findings_inside_keeps_them_and_moves_them_
 ) -> None:
     await Projector(store).fold([submitted("A"), assessed("A", "e-1", FINDINGS, 1)])
     await store.findings.delete_many({})
-    await store.status.update_one({"_id": "A"}, {"$set": {"checks.eligibility.findings": FINDINGS}})
+    legacy = await store.status.find_one({"_id": "A"})  # stored whole, its findings inside
+    assert legacy is not None
+    legacy = opened(legacy)
+    legacy["checks"]["eligibility"]["findings"] = FINDINGS
+    await store.status.replace_one({"_id": "A"}, legacy)
     assert await shown(store, "A") == FINDINGS
 
     await Projector(store).fold([decided("A", "rejected")])
 
     stored = await store.status.find_one({"_id": "A"})
     assert stored is not None
-    assert "findings" not in stored["checks"]["eligibility"]
+    assert SEALED in stored
+    assert "findings" not in opened(stored)["checks"]["eligibility"]
     assert await shown(store, "A") == FINDINGS
 
 

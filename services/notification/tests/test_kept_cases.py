@@ -16,7 +16,7 @@ from notification.adapters.mongo_store import DATABASE
 from notification.handlers import Deps, fold_cases, on_event
 from notification_testkit import at
 from vouchers_shared.messaging.inbound import Inbound
-from vouchers_shared.store import packed
+from vouchers_shared.store import opened, packed
 from vouchers_shared.testing.memory_mongo import MemoryMongo
 
 APPS = ("APP-1", "APP-2", "APP-3")
@@ -99,7 +99,7 @@ async def test_a_case_another_process_wrote_since_is_read_again_and_keeps_its_ve
     reads = case_reads(mongo)
     await fold_cases(verdicts(skip=("APP-1", 0)), deps)
     assert reads == ["APP-1"]
-    stored = docs(mongo, "cases")["APP-1"]["case"]
+    stored = opened(docs(mongo, "cases")["APP-1"])["case"]
     assert set(stored["verdicts"]) == {"conflict_of_interest", "eligibility", "verification"}
     assert stored["status"] != "checking"
     same_documents(mongo, await one_at_a_time(filings() + verdicts()))
@@ -129,7 +129,7 @@ async def test_a_filing_whose_case_another_process_stored_is_read_then_and_appli
     assert reads == ["APP-1"]
     await fold_cases(verdicts(skip=("APP-1", 0)), deps)
     assert reads == ["APP-1"]  # kept since, as the batch wrote it
-    assert docs(mongo, "cases")["APP-1"]["info"]["applicant_name"]
+    assert opened(docs(mongo, "cases")["APP-1"])["info"]["applicant_name"]
     same_documents(mongo, await one_at_a_time([first, *filings(), *verdicts(skip=("APP-1", 0))]))
 
 

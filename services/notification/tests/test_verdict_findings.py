@@ -53,7 +53,7 @@ async def test_the_case_keeps_what_did_not_pass_and_is_shown_with_everything(mon
     store = NotificationStore(mongo.as_client())
     await store.save(stored_case(verdict("e-1", RATE, CAP, LOCATION)))
 
-    stored_findings = docs(mongo, "cases")["APP-1"]["case"]["verdicts"]["eligibility"]["findings"]
+    stored_findings = opened(docs(mongo, "cases")["APP-1"])["case"]["verdicts"]["eligibility"]["findings"]
     assert [f["rule"] for f in stored_findings] == ["AMT-CAP", "ELIG-LOCATION"]
     assert rules(await store.load("APP-1")) == ["AMT-CAP", "ELIG-LOCATION"]
     assert rules(await store.load_shown("APP-1")) == ["AMT-RATE", "AMT-CAP", "ELIG-LOCATION"]
@@ -122,7 +122,7 @@ async def test_a_case_stored_with_every_finding_inside_keeps_them_and_moves_them
 ) -> None:
     store = NotificationStore(mongo.as_client())
     await store.save(stored_case(verdict("e-1", RATE, LOCATION)))
-    legacy = docs(mongo, "cases")["APP-1"]
+    legacy = docs(mongo, "cases")["APP-1"] = opened(docs(mongo, "cases")["APP-1"])  # neither sealed
     del legacy["findings_apart"]
     legacy["case"]["verdicts"]["eligibility"]["findings"] = [
         f.model_dump(mode="json") for f in (RATE, LOCATION)
@@ -134,5 +134,6 @@ async def test_a_case_stored_with_every_finding_inside_keeps_them_and_moves_them
     assert read is not None
     await store.save(read)
 
+    assert SEALED in docs(mongo, "cases")["APP-1"]
     assert rules(await store.load("APP-1")) == ["ELIG-LOCATION"]
     assert rules(await store.load_shown("APP-1")) == ["AMT-RATE", "ELIG-LOCATION"]

@@ -37,6 +37,8 @@ DATABASE = "vouchers_intake"
 # the two inserts; far longer than any request may take.
 ABANDONED = timedelta(minutes=10)
 STATUS_COUNTS = "by_status"  # the one document of `application_status_counts`
+# A view's fields that nothing queries and that are read only whole (`_view_document`).
+SEALED_VIEW_FIELDS = ("people", "checks", "voucher", "lifecycle", "timeline", "notice", "applied_events")
 
 
 class IntakeStore:
@@ -254,17 +256,19 @@ def view_of(doc: Document) -> StatusView:
     """The view from its document as the store gives it back (a `packed_view` read back too); a
     check stored without findings has them None (kept apart). One stored before findings were
     kept apart carries them, and they move out with its next save."""
-    fields = {k: v for k, v in doc.items() if k not in ("_id", "status")}
+    fields = {k: v for k, v in opened(doc).items() if k not in ("_id", "status")}
     for check in fields.get("checks", {}).values():
         check.setdefault("findings", None)
     return StatusView.model_validate(fields)
 
 
 def _view_document(view: StatusView) -> Document:
+    """The view as stored: what a list filters on, and a few names, as fields of their own; the
+    rest, read only whole, sealed."""
     doc: dict[str, Any] = view.model_dump(exclude={"checks": {"__all__": {"findings"}}})
     doc["_id"] = view.application_id
     doc["status"] = view.status
-    return doc
+    return sealed(doc, *SEALED_VIEW_FIELDS)
 
 
 def _findings_id(application_id: str, check: str) -> str:

@@ -45,6 +45,8 @@ from notification.domain.case import FINAL_STATUSES, Case
 from notification.domain.verdicts import Verdict
 
 DATABASE = "vouchers_notification"
+# A case document's fields that are only read whole, kept as one value (`document_of`).
+SEALED_CASE_FIELDS = ("case", "info", "outbox", "letters")
 # A letter marker this long past due without its letter belongs to a hand-over cut short.
 ORPHANED_MARKER = timedelta(hours=1)
 
@@ -160,11 +162,13 @@ class NotificationStore:
     @staticmethod
     def document_of(stored: StoredCase) -> Document:
         """The case's document as its next write stores it (at the next revision): its verdicts
-        with the findings that did not pass, the rest being in `verdict_findings`."""
+        with the findings that did not pass, the rest being in `verdict_findings`. What is only
+        read whole (the case, the applicant's details, events and letters to hand over) is
+        sealed; what a query or a conditional write names stays a field of its own."""
         case = stored.case.model_dump(mode="json")
         for verdict in case["verdicts"].values():
             verdict["findings"] = [f for f in verdict["findings"] if f["result"] != "pass"]
-        return {
+        doc = {
             "_id": stored.case.application_id,
             "case": case,
             "findings_apart": True,
@@ -176,6 +180,7 @@ class NotificationStore:
             "letters_pending": any(not x.get("handed_over") for x in stored.letters),
             "revision": stored.revision + 1,
         }
+        return sealed(doc, *SEALED_CASE_FIELDS)
 
     @staticmethod
     def stored_of(doc: Document) -> StoredCase:
@@ -384,6 +389,7 @@ def _held_by(token: str) -> Callable[[Document], bool]:
 def _stored(doc: dict[str, Any]) -> StoredCase:
     """The stored case. One written before its findings were kept apart carries them all, and
     they are written apart with its next write."""
+    doc = opened(doc)
     case = Case.model_validate(doc["case"])
     kept = frozenset(v.event_id for v in case.verdicts.values()) if doc.get("findings_apart") else frozenset()
     return StoredCase(
@@ -403,6 +409,7 @@ def _findings_id(case: Case, verdict: Verdict) -> str:
 
 def _entry(doc: dict[str, Any]) -> Document:
     """The index entry of a case document (dates as ISO text, as in the case itself)."""
+    doc = opened(doc)
     case = doc["case"]
     return {
         "_id": doc["_id"],
