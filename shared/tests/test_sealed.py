@@ -41,3 +41,14 @@ def test_a_sealed_value_is_a_fraction_of_the_fields_it_holds() -> None:
 def test_a_document_stored_before_sealing_is_read_as_it_is() -> None:
     plain = {"_id": "x", "findings": FINDINGS}
     assert opened(plain) is plain
+
+
+def test_only_the_fields_a_document_has_are_sealed() -> None:
+    kept = sealed({"_id": "x", "outbox": []}, "application", "outbox")
+    assert opened(kept) == {"_id": "x", "outbox": []}
+
+
+def test_a_document_without_any_of_the_fields_is_left_as_it_is() -> None:
+    """Set on a stored document, it must not replace a sealed value with an empty one."""
+    fields = {"next_attempt_at": "later"}
+    assert sealed(fields, "application") is fields

@@ -15,6 +15,7 @@ import httpx
 import pytest
 import suitectl
 from vouchers_shared import topics
+from vouchers_shared.store import opened
 
 from tests.support.infra import Infra
 from tests.support.intake import (
@@ -94,7 +95,7 @@ async def test_a_valid_application_is_stored_once_and_published_once_as_a_cloude
             return await db["outbox_markers"].find_one({"_id": application_id}) is None
 
     await wait_until("the published filing's outbox marker to go", marker_gone, within=5.0, every=0.05)
-    assert stored[0]["application"]["applicant"]["uscc"] == uscc
+    assert opened(stored[0])["application"]["applicant"]["uscc"] == uscc
 
     records = await records_about(infra, topics.APPLICATIONS, subject=application_id)
     assert len(records) == 1

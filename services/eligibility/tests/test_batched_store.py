@@ -27,6 +27,7 @@ from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.publisher import Outgoing
 from vouchers_shared.program import load_program
 from vouchers_shared.refdata_store import Derived, RefdataStore, store_snapshot
+from vouchers_shared.store import opened
 from vouchers_shared.testing.in_memory import application_submitted, refdata_loaded
 from vouchers_shared.testing.memory_mongo import MemoryMongo
 
@@ -190,6 +191,24 @@ async def test_events_stored_before_they_were_sealed_are_emitted_again() -> None
     again = await fold_batch(batch, on_rules_or_decision, deps)
     assert again
     assert [e.body() for e in again] == [e.body() for e in first]
+
+
+async def test_an_application_stored_before_its_filing_was_sealed_is_read_as_it_was() -> None:
+    deps, mongo = await service()
+    await coi_verdicts(deps)
+    stored = mongo[DATABASE]["applications"]
+    ids = [i for i, _ in applications()]
+    sealed_reads = {i: await deps.store.application(i) for i in ids}
+    for doc in list(stored.docs.values()):  # type: ignore[attr-defined]
+        assert "application" not in doc  # sealed
+        await stored.replace_one({"_id": doc["_id"]}, opened(doc))
+
+    batch = BatchedStore(deps.store)
+    await batch.prefetch(ids)
+    for application_id in ids:
+        assert sealed_reads[application_id] is not None
+        assert await deps.store.application(application_id) == sealed_reads[application_id]
+        assert await batch.application(application_id) == sealed_reads[application_id]
 
 
 async def test_the_rule_book_reads_no_application_the_conflict_check_of_this_process_inserted() -> None:

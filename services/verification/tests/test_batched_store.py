@@ -5,6 +5,7 @@ a delivery seen before re-emits the verdict it got."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from verification.adapters.batched_store import BatchedStore
@@ -13,6 +14,7 @@ from verification.handlers import Deps, RetrySettings, fold_batch, on_submitted
 from verification_testkit import PARAMS_2026, AppBuilder
 from vouchers_shared.clock import FixedClock
 from vouchers_shared.messaging.inbound import Inbound
+from vouchers_shared.store import opened
 from vouchers_shared.testing.memory_mongo import MemoryMongo
 
 from .test_qr_recheck import QR, START, Platform, submitted
@@ -93,3 +95,18 @@ async def test_a_case_another_writer_stores_meanwhile_keeps_its_fields_and_takes
     assert cases["app-2"]["by_another"] is True  # set field by field, not replaced
     assert cases["app-2"]["outcome"] == cases["app-1"]["outcome"] == "verified"
     assert set(cases) == {"app-1", "app-2", "app-3"}
+
+
+async def test_the_filing_is_sealed_and_one_stored_before_sealing_is_read_as_it_was() -> None:
+    deps, mongo = service(Platform())  # silent: every case waits for a recheck
+    await fold_batch(batch(), deps)
+    due_sealed = await deps.store.due(START + timedelta(days=1))
+    cases = mongo.as_client()[DATABASE]["cases"]
+    for doc in list(docs(mongo, "cases").values()):
+        assert "application" not in doc
+        await cases.replace_one({"_id": doc["_id"]}, opened(doc))  # as stored before sealing
+
+    due_plain = await deps.store.due(START + timedelta(days=1))
+    assert [d["_id"] for d in due_sealed] == ["app-1", "app-2", "app-3"]
+    assert due_plain == due_sealed
+    assert all(d["application"]["applicant"]["uscc"] for d in due_plain)

@@ -58,12 +58,15 @@ SEALED = "sealed"
 
 
 def sealed(doc: Document, *fields: str) -> Document:
-    """`doc` with `fields` moved into one value, BSON compressed, for what is written once and
-    read only whole by id (a verdict's findings, the events a stage emitted). FerretDB keeps a
-    document as JSON text and, on every insert, marshals each value and parses the whole text
-    again for each index on `_id`: those costs grow with the values a document holds, and one
-    binary value is a few times smaller than the findings it holds. Nothing queries inside it."""
-    inner = {field: doc[field] for field in fields}
+    """`doc` with `fields` (those it has, if any) moved into one value, BSON compressed, for
+    what is only ever written and read whole (a verdict's findings, a filing, the events a stage
+    emitted). FerretDB keeps a document as JSON text and, on every write, marshals each value and
+    parses the whole text again for each index on `_id`: those costs grow with the values a
+    document holds, and one binary value is a few times smaller than the findings it holds.
+    Nothing queries inside it; a document with none of the fields is returned as it is."""
+    inner = {field: doc[field] for field in fields if field in doc}
+    if not inner:
+        return doc
     outer = {key: value for key, value in doc.items() if key not in inner}
     outer[SEALED] = Binary(zlib.compress(bson.encode(inner), 1))
     return outer

@@ -23,13 +23,14 @@ from typing import Any
 
 from pymongo import InsertOne, UpdateOne
 from vouchers_shared.kept import KeptDocuments
-from vouchers_shared.store import Document, bulk, find_by_ids, insert_new
+from vouchers_shared.store import Document, bulk, find_by_ids, insert_new, opened
 
 from eligibility.adapters.mongo_store import (
     COI_STAGE,
     RULES_STAGE,
     ConcurrentUpdate,
     EligibilityStore,
+    application_document,
     emitted_document,
     emitted_id,
     emitted_inside,
@@ -86,7 +87,8 @@ class BatchedStore(EligibilityStore):
         wanted = [i for i in wanted if i not in self._apps]
         found = await find_by_ids(self.applications, wanted)
         for application_id in wanted:
-            self._apps[application_id] = found.get(application_id, _ABSENT)
+            doc = found.get(application_id)
+            self._apps[application_id] = _ABSENT if doc is None else opened(doc)
         with_index = set(indexed)
         keys: dict[str, bool] = {}
         for application_id, doc in self._apps.items():
@@ -221,7 +223,8 @@ class BatchedStore(EligibilityStore):
         """Make the batch's writes, in the order the handlers make them one by one; then keep the
         applications it inserted, and forget those it changed."""
         self._kept.drop([*self._new_apps, *self._app_sets])
-        await bulk(self.applications, [InsertOne(self._apps[i]) for i in self._new_apps])
+        new_apps = [application_document(i, self._apps[i]) for i in self._new_apps]
+        await bulk(self.applications, [InsertOne(doc) for doc in new_apps])
         await self._store.save_ledgers([(self._ledgers_read[k], after) for k, after in self._ledgers.items()])
         await bulk(
             self.contract_index,

@@ -36,13 +36,14 @@ class EligibilityStore:
     async def remember(self, application_id: str, fields: Document) -> bool:
         """Store the application once; later deliveries keep the first copy. False if stored before."""
         try:
-            await self.applications.insert_one({"_id": application_id, **fields})
+            await self.applications.insert_one(application_document(application_id, fields))
         except DuplicateKeyError:
             return False
         return True
 
     async def application(self, application_id: str) -> Document | None:
-        return await self.applications.find_one({"_id": application_id})
+        doc = await self.applications.find_one({"_id": application_id})
+        return None if doc is None else opened(doc)
 
     async def record(self, application_id: str, stage: str, outbox: list[Document]) -> None:
         """Keep what a stage emitted, so that a redelivery re-emits exactly the same events.
@@ -174,6 +175,12 @@ def emitted_inside(application: Document, stage: str) -> list[Document] | None:
     """What `stage` emitted as the application document itself keeps it, if it does."""
     inside = (application.get("emitted") or {}).get(stage)
     return inside if isinstance(inside, list) else None
+
+
+def application_document(application_id: str, fields: Document) -> Document:
+    """An application as stored: the filing, never changed after and read only whole, sealed
+    (`opened` gives it back); what the stages set later are fields of their own."""
+    return sealed({"_id": application_id, **fields}, "application")
 
 
 def emitted_id(application_id: str, stage: str) -> str:

@@ -37,6 +37,8 @@ DATABASE = "vouchers_intake"
 # the two inserts; far longer than any request may take.
 ABANDONED = timedelta(minutes=10)
 STATUS_COUNTS = "by_status"  # the one document of `application_status_counts`
+# A filing's fields that nothing queries and that are read only whole (`insert_application`).
+SEALED_APPLICATION_FIELDS = ("application", "outbox")
 # A view's fields that nothing queries and that are read only whole (`_view_document`).
 SEALED_VIEW_FIELDS = ("people", "checks", "voucher", "lifecycle", "timeline", "notice", "applied_events")
 
@@ -78,7 +80,8 @@ class IntakeStore:
         return await self.idempotency.find_one({"_id": scope_key})
 
     async def insert_application(self, document: Document) -> bool:
-        """Insert once; an application id seen before (a retried request) inserts nothing.
+        """Insert once; an application id seen before (a retried request) inserts nothing. The
+        filing and its outbox, read only whole, are stored sealed (`application` opens them).
 
         The outbox marker goes first: a crash between the two leaves a marker without its
         application, which the relay drops once it is long overdue, never an application whose
@@ -90,13 +93,14 @@ class IntakeStore:
                     {"_id": document["_id"], "due_at": document.get("outbox_due_at") or datetime.now(UTC)}
                 )
         try:
-            await self._new_applications.insert(document)
+            await self._new_applications.insert(sealed(document, *SEALED_APPLICATION_FIELDS))
         except DuplicateKeyError:
             return False
         return True
 
     async def application(self, application_id: str) -> Document | None:
-        return await self.applications.find_one({"_id": application_id})
+        doc = await self.applications.find_one({"_id": application_id})
+        return None if doc is None else opened(doc)
 
     async def mark_published(self, application_id: str) -> None:
         """The application's outbox is published: its marker goes."""
@@ -128,7 +132,7 @@ class IntakeStore:
         if not await self._take_claim(application_id, now, lease_until):
             return None
         marker = await self.outbox_markers.find_one({"_id": application_id})
-        doc = None if marker is None else await self.applications.find_one({"_id": application_id})
+        doc = None if marker is None else await self.application(application_id)
         if doc is None:
             if marker is not None and marker["due_at"] < now - ABANDONED:
                 # Never filed (the request died between the marker and the application).

@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from pymongo import DeleteOne, UpdateOne
-from vouchers_shared.store import Document, bulk, find_by_ids, insert_new, insert_or_taken
+from vouchers_shared.store import Document, bulk, find_by_ids, insert_new, insert_or_taken, opened
 
-from verification.adapters.mongo_store import VerificationStore
+from verification.adapters.mongo_store import VerificationStore, case_fields
 from verification.domain.model import ConsentRecord
 
 
@@ -35,7 +35,7 @@ class BatchedStore(VerificationStore):
     async def prefetch(self, application_ids: Iterable[str]) -> None:
         wanted = [i for i in dict.fromkeys(application_ids) if i not in self._cases]
         found = await find_by_ids(self.cases, wanted)
-        self._cases.update((i, found.get(i)) for i in wanted)
+        self._cases.update((i, opened(found[i]) if i in found else None) for i in wanted)
 
     async def case(self, application_id: str) -> Document | None:
         if application_id not in self._cases:
@@ -69,7 +69,10 @@ class BatchedStore(VerificationStore):
             ],
         )
         new = [self._cases[i] for i in self._case_sets if i in self._new_cases]
-        taken = {d["_id"] for d in await insert_or_taken(self.cases, [d for d in new if d is not None])}
-        sets = {i: s for i, s in self._case_sets.items() if i not in self._new_cases or i in taken}
+        inserts = [case_fields(d) for d in new if d is not None]
+        taken = {d["_id"] for d in await insert_or_taken(self.cases, inserts)}
+        sets = {
+            i: case_fields(s) for i, s in self._case_sets.items() if i not in self._new_cases or i in taken
+        }
         await bulk(self.cases, [UpdateOne({"_id": i}, {"$set": s}, upsert=True) for i, s in sets.items()])
         await bulk(self.rechecks, [DeleteOne({"_id": i}) for i in self._settled])

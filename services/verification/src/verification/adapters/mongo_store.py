@@ -12,11 +12,13 @@ from datetime import datetime, timedelta
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 from vouchers_shared.markers import due_targets
-from vouchers_shared.store import Document, ensure_index
+from vouchers_shared.store import Document, ensure_index, opened, sealed
 
 from verification.domain.model import ConsentRecord
 
 DATABASE = "vouchers_verification"
+# A case's fields written once and read only whole: the filing (`case_fields`).
+SEALED_CASE_FIELDS = ("application",)
 # A marker this long past due without its case belongs to a handler that stopped in between.
 ORPHANED = timedelta(hours=1)
 
@@ -34,7 +36,8 @@ class VerificationStore:
         await ensure_index(self.consents, [("application_id", ASCENDING)])
 
     async def case(self, application_id: str) -> Document | None:
-        return await self.cases.find_one({"_id": application_id})
+        doc = await self.cases.find_one({"_id": application_id})
+        return None if doc is None else opened(doc)
 
     async def save_case(self, application_id: str, fields: Document, *, settled: bool = False) -> None:
         """Set `fields`; a case (still) waiting gets its marker first, a case a recheck
@@ -43,13 +46,13 @@ class VerificationStore:
             await self.rechecks.update_one(
                 {"_id": application_id}, {"$set": {"next_attempt_at": fields["next_attempt_at"]}}, upsert=True
             )
-        await self.cases.update_one({"_id": application_id}, {"$set": fields}, upsert=True)
+        await self.cases.update_one({"_id": application_id}, {"$set": case_fields(fields)}, upsert=True)
         if settled:
             await self.rechecks.delete_one({"_id": application_id})
 
     async def due(self, now: datetime, limit: int = 50) -> list[Document]:
         """Cases waiting on the platform whose next attempt is due; stale markers are dropped."""
-        return await due_targets(
+        due = await due_targets(
             self.rechecks,
             self.cases,
             due_field="next_attempt_at",
@@ -58,6 +61,7 @@ class VerificationStore:
             waiting=lambda case: bool(case.get("pending")),
             orphaned_after=ORPHANED,
         )
+        return [opened(doc) for doc in due]
 
     async def record(self, record: ConsentRecord) -> bool:
         """Insert once per (application, document); a redelivery keeps the first record."""
@@ -90,3 +94,8 @@ class VerificationStore:
             doc.pop("_id")
             out.append(ConsentRecord.model_validate(doc))
         return out
+
+
+def case_fields(fields: Document) -> Document:
+    """Fields of a case as they are set: the filing, if among them, sealed (`opened` reads it)."""
+    return sealed(fields, *SEALED_CASE_FIELDS)
