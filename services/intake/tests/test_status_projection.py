@@ -99,3 +99,27 @@ def test_a_dismissed_objection_returns_the_application_to_the_notice() -> None:
         {**base, "objection_id": "O1", "upheld": False},
     )
     assert view.status == "in_public_notice"
+
+
+def test_folding_an_event_leaves_the_view_it_started_from_as_it_was() -> None:
+    """The read model keeps views and folds a batch's events onto them: a fold that changed the
+    view it was given would change a kept view that no write stored."""
+    decided = {"application_id": "A1", "applicant_uscc": "x", "status": "awaiting_notice"}
+    notice = {**decided, "notice_id": "N1", "starts_on": "2026-06-10", "ends_on": "2026-06-16"}
+    steps = [
+        ("e1", topics.APPLICATION_SUBMITTED, T0, submitted()),
+        ("v1", topics.ELIGIBILITY_ASSESSED, T0 + timedelta(seconds=1), verdict("pass")),
+        ("v2", topics.ELIGIBILITY_ASSESSED, T0 + timedelta(seconds=2), verdict("review")),
+        ("d1", topics.CASE_DECIDED, T0 + timedelta(days=1), decided),
+        ("n1", topics.NOTICE_PUBLISHED, T0 + timedelta(days=2), notice),
+    ]
+    view = StatusView(application_id="A1")
+    for event_id, event_type, at, body in steps:
+        before = view.model_dump()
+        after = apply_event(view, event_id, event_type, at, body)
+        assert view.model_dump() == before
+        assert after.model_dump() != before
+        view = after
+    assert view.checks["eligibility"].outcome == "review"
+    assert view.timeline[0]["event"] == "received"
+    assert len(view.applied_events) == len(steps)

@@ -92,10 +92,17 @@ def apply_event(
     """The view after one event; an event already applied changes nothing."""
     if event_id in view.applied_events:
         return view
-    view = view.model_copy(deep=True)
-    view.applied_events.append(event_id)
-    view.timeline.append({"at": at, "event": TIMELINE_WORDS.get(event_type, event_type)})
-    view.timeline.sort(key=lambda step: step["at"])
+    step = {"at": at, "event": TIMELINE_WORDS.get(event_type, event_type)}
+    # A new view with new containers for what `_fold` changes in place; the items they hold
+    # (checks, steps, lifecycle entries) are replaced, never changed, so they are shared.
+    view = view.model_copy(
+        update={
+            "applied_events": [*view.applied_events, event_id],
+            "timeline": sorted([*view.timeline, step], key=lambda s: s["at"]),
+            "checks": dict(view.checks),
+            "lifecycle": list(view.lifecycle),
+        }
+    )
     _fold(view, event_type, at, body)
     return view
 
