@@ -14,6 +14,7 @@ import pytest
 from eligibility.adapters.mongo_store import EligibilityStore
 from notification.adapters.mongo_store import NotificationStore, StoredCase
 from notification.domain.case import StatusChange, open_case
+from notification.domain.letters import Attempt
 from pymongo import AsyncMongoClient
 from verification.adapters.mongo_store import VerificationStore
 from vouchers_shared.guarded import replace_if
@@ -108,13 +109,28 @@ async def test_a_letter_has_a_marker_until_it_is_sent(
     for letter_id in ("L-sent", "L-retry"):
         assert await store.claim_letter(letter_id, f"t-{letter_id}", now, now + timedelta(minutes=1))
     assert not await store.claim_letter("L-sent", "another", now, now + timedelta(minutes=1))
-    await store.release_letter("L-sent", "t-L-sent", {"sent": True, "sent_at": now})
+    delivered = Attempt({"at": now, "channel": "email", "outcome": "sent"}, "email")
+    await store.release_letter("L-sent", "t-L-sent", {"sent": True, "sent_at": now}, delivered)
     later = now + timedelta(minutes=5)
-    await store.release_letter("L-retry", "t-L-retry", {"failed_rounds": 1, "next_attempt_at": later})
+    refused = Attempt({"at": now, "channel": "email", "outcome": "failed", "error": "refused"}, None)
+    await store.release_letter(
+        "L-retry", "t-L-retry", {"failed_rounds": 1, "next_attempt_at": later}, refused
+    )
 
     assert await store.due_letters(now + timedelta(minutes=1)) == []
     assert [d["_id"] for d in await store.due_letters(later)] == ["L-retry"]
     assert [m["_id"] async for m in store.letters_due.find()] == ["L-retry"]
+    # Each round's last attempt is logged as the round ends, and its lease slots are free.
+    letters = {d["_id"]: d async for d in store.letters.find()}
+    assert [
+        (a["outcome"], letters[i].get("channels_done"))
+        for i in ("L-sent", "L-retry")
+        for a in letters[i]["attempts"]
+    ] == [
+        ("sent", ["email"]),
+        ("failed", None),
+    ]
+    assert [lease async for lease in store.letter_leases.find()] == []
 
 
 async def test_a_waiting_verification_has_a_recheck_marker_until_settled(

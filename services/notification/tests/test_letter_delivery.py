@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from notification import letter_sender
-from notification.domain.letters import Letter, render_approval
+from notification.domain.letters import Attempt, Letter, render_approval
 from notification.errors import ChannelError
 from notification.letter_sender import RetryPolicy, letter_document, send_due
 
@@ -50,7 +50,11 @@ class FakeLetters:
             if delivered_via is not None and delivered_via not in doc["channels_done"]:
                 doc["channels_done"].append(delivered_via)
 
-    async def release_letter(self, letter_id: str, token: str, fields: dict[str, Any]) -> None:
+    async def release_letter(
+        self, letter_id: str, token: str, fields: dict[str, Any], last: Attempt | None = None
+    ) -> None:
+        if last is not None:
+            await self.record_attempt(letter_id, token, last.entry, last.delivered_via)
         doc = self._held(letter_id, token)
         if doc is not None:
             doc.update(fields, claim=None)

@@ -2,8 +2,9 @@
 
 Each round takes the letters that are due, one at a time under a lease (so two replicas never
 send the same letter at once), sends each through the channels it has not yet gone through,
-logs every attempt with its outcome, and records a delivered channel at once. A letter with a
-failed channel is tried again after an exponential backoff. Times here are wall-clock time,
+logs every attempt with its outcome, and records a delivered channel before it sends through
+the next one; the round's last attempt is logged in the write that ends the round. A letter with
+a failed channel is tried again after an exponential backoff. Times here are wall-clock time,
 not the program clock: they schedule real retries, and a restart with another program clock
 must not postpone them.
 """
@@ -19,7 +20,7 @@ from typing import Any, Protocol
 import structlog
 from vouchers_shared.observability import metrics
 
-from notification.domain.letters import Letter
+from notification.domain.letters import Attempt, Letter
 
 log = structlog.get_logger()
 
@@ -39,7 +40,9 @@ class LetterStore(Protocol):
         self, letter_id: str, token: str, attempt: dict[str, Any], delivered_via: str | None
     ) -> None: ...
 
-    async def release_letter(self, letter_id: str, token: str, fields: dict[str, Any]) -> None: ...
+    async def release_letter(
+        self, letter_id: str, token: str, fields: dict[str, Any], last: Attempt | None = None
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -98,34 +101,33 @@ async def _send_one(
     letter = Letter.model_validate(doc["letter"])
     done = set(doc.get("channels_done", []))
     failed = False
+    last: Attempt | None = None
     for name, channel in channels.items():
         if name in done:
             continue
-        ok = await _attempt(store, letter_id, token, letter, name, channel)
-        failed |= not ok
+        if last is not None:  # a delivered channel is on record before the next one is tried
+            await store.record_attempt(letter_id, token, last.entry, last.delivered_via)
+        last = await _attempt(letter_id, letter, name, channel)
+        failed |= last.delivered_via is None
     if failed:
         rounds = int(doc.get("failed_rounds", 0)) + 1
         await store.release_letter(
             letter_id,
             token,
             {"failed_rounds": rounds, "next_attempt_at": wall_clock() + policy.delay(rounds)},
+            last,
         )
         return False
-    await store.release_letter(letter_id, token, {"sent": True, "sent_at": wall_clock()})
+    await store.release_letter(letter_id, token, {"sent": True, "sent_at": wall_clock()}, last)
     return True
 
 
-async def _attempt(
-    store: LetterStore, letter_id: str, token: str, letter: Letter, name: str, channel: Channel
-) -> bool:
-    """Send through one channel and log the outcome; False when it has to be tried again."""
+async def _attempt(letter_id: str, letter: Letter, name: str, channel: Channel) -> Attempt:
+    """Send through one channel; the attempt as it is to be logged."""
     at = wall_clock()
     try:
         await channel.send(letter)
     except Exception as exc:  # a channel is a side effect: log, retry later, never stop the round
-        await store.record_attempt(
-            letter_id, token, {"at": at, "channel": name, "outcome": "failed", "error": str(exc)[:500]}, None
-        )
         metrics.LETTERS.labels(kind=letter.kind, channel=name, result="failed").inc()
         log.warning(
             "letter_send_failed",
@@ -134,8 +136,7 @@ async def _attempt(
             channel=name,
             error=str(exc),
         )
-        return False
-    await store.record_attempt(letter_id, token, {"at": at, "channel": name, "outcome": "sent"}, name)
+        return Attempt({"at": at, "channel": name, "outcome": "failed", "error": str(exc)[:500]}, None)
     metrics.LETTERS.labels(kind=letter.kind, channel=name, result="sent").inc()
     log.info(
         "letter_sent",
@@ -144,4 +145,4 @@ async def _attempt(
         channel=name,
         kind=letter.kind,
     )
-    return True
+    return Attempt({"at": at, "channel": name, "outcome": "sent"}, name)

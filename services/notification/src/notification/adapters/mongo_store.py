@@ -42,6 +42,7 @@ from vouchers_shared.store import Document, ensure_index, find_by_ids, insert_ne
 from notification.adapters.case_writes import CaseWrites
 from notification.adapters.kept_cases import KeptCases
 from notification.domain.case import FINAL_STATUSES, Case
+from notification.domain.letters import Attempt
 from notification.domain.verdicts import Verdict
 
 DATABASE = "vouchers_notification"
@@ -308,24 +309,22 @@ class NotificationStore:
         self, letter_id: str, token: str, attempt: Document, delivered_via: str | None
     ) -> None:
         """Log one send with its outcome; a channel that delivered is never tried again."""
-        update: dict[str, Any] = {"$push": {"attempts": attempt}}
-        if delivered_via is not None:
-            update["$addToSet"] = {"channels_done": delivered_via}
+        update = _attempt_logged(attempt, delivered_via)
         await update_if(self.letters, letter_id, {"claim.token": token}, _held_by(token), update)
 
-    async def release_letter(self, letter_id: str, token: str, fields: Document) -> None:
-        """End the sending round: set `fields` (sent, next attempt) and give the lease up."""
+    async def release_letter(
+        self, letter_id: str, token: str, fields: Document, last: Attempt | None = None
+    ) -> None:
+        """End the sending round: set `fields` (sent, next attempt), log its `last` attempt, and
+        give the lease up."""
         current = await find_if(self.letters, letter_id, _held_by(token))
-        await update_if(
-            self.letters,
-            letter_id,
-            {"claim.token": token},
-            _held_by(token),
-            {"$set": {**fields, "claim": None}},
-        )
+        update = {"$set": {**fields, "claim": None}}
+        if last is not None:
+            update |= _attempt_logged(last.entry, last.delivered_via)
+        await update_if(self.letters, letter_id, {"claim.token": token}, _held_by(token), update)
         if current is not None:  # the round is over: its slots are free for the next one
-            for slot in current["claim"].get("slots", []):
-                await self.letter_leases.delete_one({"_id": f"{letter_id}#{slot}"})
+            slots = [f"{letter_id}#{slot}" for slot in current["claim"].get("slots", [])]
+            await self.letter_leases.delete_many({"_id": {"$in": slots}})
         if fields.get("sent"):
             await self.letters_due.delete_one({"_id": letter_id})
         elif "next_attempt_at" in fields:
@@ -380,6 +379,14 @@ class NotificationStore:
     async def note_recorded_by(self, objection_id: str, by: str) -> None:
         """Who recorded an objection on a caller's behalf (the caller is its contact)."""
         await self.objections.update_one({"_id": objection_id}, {"$set": {"recorded_by": by}})
+
+
+def _attempt_logged(attempt: Document, delivered_via: str | None) -> Document:
+    """The update that logs one send; a channel that delivered is recorded as done."""
+    update: Document = {"$push": {"attempts": attempt}}
+    if delivered_via is not None:
+        update["$addToSet"] = {"channels_done": delivered_via}
+    return update
 
 
 def _held_by(token: str) -> Callable[[Document], bool]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
@@ -19,6 +20,15 @@ LetterKind = Literal["approval", "rejection"]
 REDEMPTION_EVIDENCE = (
     "申请单位应在训力券兑现时配合提供AI大模型训练、推理基本情况、应用场景等已完成算力服务的证明材料。"
 )
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One send of a letter through one channel, as it is logged: `delivered_via` names the
+    channel that delivered it (None when the send failed)."""
+
+    entry: dict[str, Any]
+    delivered_via: str | None
 
 
 class Letter(BaseModel):
