@@ -111,8 +111,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--idle-s",
         type=float,
-        default=20.0,
-        help="measure each process's CPU this long with no work at the end",
+        default=60.0,
+        help="measure each process's CPU this long with no work at the end: by default one whole "
+        "period of the slowest idle job (notification's sweep, every 60 s), so each job counts "
+        "as it averages out rather than by whether it fell in the window",
     )
     parser.add_argument(
         "--compression",
