@@ -323,8 +323,8 @@ class NotificationStore:
             update |= _attempt_logged(last.entry, last.delivered_via)
         await update_if(self.letters, letter_id, {"claim.token": token}, _held_by(token), update)
         if current is not None:  # the round is over: its slots are free for the next one
-            slots = [f"{letter_id}#{slot}" for slot in current["claim"].get("slots", [])]
-            await self.letter_leases.delete_many({"_id": {"$in": slots}})
+            for slot in current["claim"].get("slots", []):  # by id: the local store indexes no `$in`
+                await self.letter_leases.delete_one({"_id": f"{letter_id}#{slot}"})
         if fields.get("sent"):
             await self.letters_due.delete_one({"_id": letter_id})
         elif "next_attempt_at" in fields:
