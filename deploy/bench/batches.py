@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from deploy.bench.scrape import added_up
+
 Sums = dict[str, list[float]]  # group: [records, batches]
 
 
@@ -28,12 +30,7 @@ def parse(text: str) -> Sums:
 
 def sums(pages: Iterable[str]) -> Sums:
     """The records and batches of every process's /metrics page, added up by group."""
-    total: Sums = {}
-    for page in pages:
-        for group, (records, batches) in parse(page).items():
-            row = total.setdefault(group, [0.0, 0.0])
-            row[0], row[1] = row[0] + records, row[1] + batches
-    return total
+    return added_up(pages, parse)
 
 
 def summary(

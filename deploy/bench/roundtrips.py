@@ -14,7 +14,7 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from deploy.bench.scrape import metrics_pages
+from deploy.bench.scrape import added_up, metrics_pages
 
 Key = tuple[str, str, str]  # service, command, collection
 COUNT, REQUEST, REPLY = 0, 1, 2
@@ -65,11 +65,7 @@ def parse(text: str) -> Tally:
 
 def tally(pages: Iterable[str]) -> Tally:
     """The command counts and byte totals of every process's /metrics page, added up."""
-    total: Tally = {}
-    for page in pages:
-        for key, row in parse(page).items():
-            total[key] = [a + b for a, b in zip(total.get(key, [0.0, 0.0, 0.0]), row, strict=True)]
-    return total
+    return added_up(pages, parse)
 
 
 async def scrape(urls: Iterable[str]) -> Tally:
