@@ -109,8 +109,8 @@ class CaseBatch:
         written, and are in `cases` as stored, for the batch to apply their records to again."""
         if not changed:
             return set()
-        docs = [self._store.document_of(stored) for stored in changed]
-        entries = [self._store.entry_document(doc) for doc in docs]
+        forms = [self._store.written_form(stored) for stored in changed]
+        docs, entries = [doc for doc, _ in forms], [entry for _, entry in forms]
         await replace_all(
             self._store.index, [e for s, e in zip(changed, entries, strict=True) if e != s.entry]
         )

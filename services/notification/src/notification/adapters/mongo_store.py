@@ -46,7 +46,7 @@ from notification.domain.letters import Attempt
 from notification.domain.verdicts import Verdict
 
 DATABASE = "vouchers_notification"
-# A case document's fields that are only read whole, kept as one value (`document_of`).
+# A case document's fields that are only read whole, kept as one value (`written_form`).
 SEALED_CASE_FIELDS = ("case", "info", "outbox", "letters")
 # A letter marker this long past due without its letter belongs to a hand-over cut short.
 ORPHANED_MARKER = timedelta(hours=1)
@@ -161,11 +161,12 @@ class NotificationStore:
         stored.findings_kept = frozenset(v.event_id for v in stored.case.verdicts.values())
 
     @staticmethod
-    def document_of(stored: StoredCase) -> Document:
-        """The case's document as its next write stores it (at the next revision): its verdicts
-        with the findings that did not pass, the rest being in `verdict_findings`. What is only
-        read whole (the case, the applicant's details, events and letters to hand over) is
-        sealed; what a query or a conditional write names stays a field of its own."""
+    def written_form(stored: StoredCase) -> tuple[Document, Document]:
+        """The case's document as its next write stores it (at the next revision), and its index
+        entry then. The document has its verdicts with the findings that did not pass, the rest
+        being in `verdict_findings`. What is only read whole (the case, the applicant's details,
+        events and letters to hand over) is sealed; what a query or a conditional write names
+        stays a field of its own. The entry is taken before sealing, not opened again."""
         case = stored.case.model_dump(mode="json")
         for verdict in case["verdicts"].values():
             verdict["findings"] = [f for f in verdict["findings"] if f["result"] != "pass"]
@@ -181,7 +182,7 @@ class NotificationStore:
             "letters_pending": any(not x.get("handed_over") for x in stored.letters),
             "revision": stored.revision + 1,
         }
-        return sealed(doc, *SEALED_CASE_FIELDS)
+        return sealed(doc, *SEALED_CASE_FIELDS), _entry(doc)
 
     @staticmethod
     def stored_of(doc: Document) -> StoredCase:
@@ -207,8 +208,7 @@ class NotificationStore:
         self.writes.kept.keep({application_id: written}, generation)
 
     async def _save(self, stored: StoredCase) -> Document:
-        doc = self.document_of(stored)
-        entry = _entry(doc)
+        doc, entry = self.written_form(stored)
         if entry != stored.entry:
             await self._put_entry(entry)
         await self.keep_findings([stored])
