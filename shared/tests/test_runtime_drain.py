@@ -113,3 +113,21 @@ async def test_a_task_that_ignores_cancellation_does_not_hold_the_shutdown() -> 
     released.set()
     rt.tasks[0].cancel()
     await asyncio.wait(rt.tasks, timeout=5)
+
+
+async def test_work_left_after_a_reply_finishes_within_the_timeout() -> None:
+    rt = runtime()
+    finished: list[str] = []
+
+    async def publish() -> None:
+        await asyncio.sleep(0.2)  # e.g. a filing's event on its way to the broker
+        finished.append("published")
+
+    async def hangs() -> None:
+        await asyncio.Event().wait()
+
+    assert rt.after_reply.take("publish", publish)
+    assert rt.after_reply.take("hangs", hangs)
+    await rt.drain(timeout_s=1.0)
+    assert finished == ["published"]
+    assert rt.after_reply.under_way() == []  # the one past the timeout was cancelled

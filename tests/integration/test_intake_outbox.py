@@ -45,7 +45,7 @@ class StopBeforePublishing:
     async def __call__(self, publisher: KafkaPublisher, topic: str, *args: Any, **kwargs: Any) -> None:
         if topic == topics.APPLICATIONS:
             self.reached.set()
-            await asyncio.Event().wait()  # never returns: the process stops here
+            await asyncio.Event().wait()  # never returns: the process stops here (and cancels it)
         await ORIGINAL_PUBLISH(publisher, topic, *args, **kwargs)
 
 
@@ -92,19 +92,21 @@ async def test_a_stop_between_store_and_publish_is_healed_by_the_relay_exactly_o
     halt = StopBeforePublishing()
     stand_in(patch_publisher, halt)
 
-    # The first process stores the application and stops before publishing it; its relay
-    # would only look again in an hour.
+    # The first process stores the application, answers, and stops before its publish after
+    # the answer is done (the stop cancels it past the graceful timeout); its relay would only
+    # look again in an hour.
     async with (
-        running_intake(infra, outbox_relay_grace_s=4.0, outbox_relay_interval_s=3600.0) as first,
+        running_intake(
+            infra, outbox_relay_grace_s=4.0, outbox_relay_interval_s=3600.0, graceful_timeout_s=0.5
+        ) as first,
         first.client("submitter", uscc) as client,
     ):
-        request = asyncio.create_task(client.post("/v1/applications", json=application_for(uscc)))
+        response = await client.post("/v1/applications", json=application_for(uscc))
+        assert response.status_code == 202, response.text
         await asyncio.wait_for(halt.reached.wait(), timeout=60)
         async with intake_db(infra) as db:
             [stored] = [d async for d in db["applications"].find({"applicant_uscc": uscc})]
-        request.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await request
+        assert stored["_id"] == response.json()["application_id"]
     application_id = stored["_id"]
     assert await unpublished(infra, application_id)
     assert await records_about(infra, topics.APPLICATIONS, subject=application_id) == []
@@ -136,7 +138,11 @@ async def test_a_broker_error_on_filing_is_still_a_202_and_the_relay_publishes_o
             response = await client.post("/v1/applications", json=application_for(uscc))
         assert response.status_code == 202, response.text
         application_id = response.json()["application_id"]
-        assert fail_once.failed == 1
+
+        async def failed() -> bool:  # published after the answer
+            return fail_once.failed == 1
+
+        await wait_until("the publish after the answer to meet the broker error", failed)
         async with intake_db(infra) as db:
             assert await db["applications"].find_one({"_id": application_id}) is not None
 
@@ -151,15 +157,13 @@ async def test_a_broker_error_on_filing_is_still_a_202_and_the_relay_publishes_o
 
 
 async def halt_filings(intake: InProcessIntake, halt: StopBeforePublishing, usccs: list[str]) -> None:
-    """File one application per applicant, each stopped where it would publish."""
+    """File one application per applicant, each answered and then stopped where it would publish."""
     for uscc in usccs:
         halt.reached.clear()
         async with intake.client("submitter", uscc) as client:
-            request = asyncio.create_task(client.post("/v1/applications", json=application_for(uscc)))
+            response = await client.post("/v1/applications", json=application_for(uscc))
+            assert response.status_code == 202, response.text
             await asyncio.wait_for(halt.reached.wait(), timeout=60)
-            request.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await request
 
 
 async def test_two_relays_never_publish_one_outbox_twice(
@@ -168,7 +172,9 @@ async def test_two_relays_never_publish_one_outbox_twice(
     usccs = [applicant(serial) for serial in range(42, 48)]
     halt = StopBeforePublishing()
     stand_in(patch_publisher, halt)
-    async with running_intake(infra, outbox_relay_grace_s=1.0, outbox_relay_interval_s=3600.0) as first:
+    async with running_intake(
+        infra, outbox_relay_grace_s=1.0, outbox_relay_interval_s=3600.0, graceful_timeout_s=0.5
+    ) as first:
         await halt_filings(first, halt, usccs)
     patch_publisher.undo()
     async with intake_db(infra) as db:

@@ -16,6 +16,7 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_exponential
 
+from vouchers_shared.after_reply import AfterReply
 from vouchers_shared.body_limit import BodySizeLimit, TooLargeAnswer, problem_answer
 from vouchers_shared.clock import ProgramClock
 from vouchers_shared.messaging.consumer import RecordProcessor
@@ -47,6 +48,7 @@ class Runtime:
     clock: ProgramClock
     tasks: list[asyncio.Task[None]] = field(default_factory=list)  # cancelled at shutdown
     rounds: list[asyncio.Task[None]] = field(default_factory=list)  # let finish their round
+    after_reply: AfterReply = field(default_factory=AfterReply)  # let finish too
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     activity: int = 0  # records handled and requests that change something, so far
     _idle_waiters: set[asyncio.Event] = field(default_factory=set)
@@ -128,7 +130,7 @@ class Runtime:
         self.stopping.set()
         for task in self.tasks:
             task.cancel()
-        running = [*self.tasks, *self.rounds]
+        running = [*self.tasks, *self.rounds, *self.after_reply.under_way()]
         if not running:
             return
         _, late = await asyncio.wait(running, timeout=timeout_s)

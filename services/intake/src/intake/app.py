@@ -64,6 +64,7 @@ def create_app(
             params,
             timedelta(seconds=settings.outbox_relay_grace_s),
             published["outboxes"],
+            runtime.after_reply,
         )
         holder["deps"] = ApiDeps(
             store,

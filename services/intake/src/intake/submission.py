@@ -1,4 +1,5 @@
-"""Filing an application: window check, idempotency, one document with its outbox, publish."""
+"""Filing an application: window check, idempotency, one document with its outbox, publish
+(after the answer, when the service lets it: see `vouchers_shared.after_reply`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 from vouchers_shared import topics
+from vouchers_shared.after_reply import AfterReply
 from vouchers_shared.application import Application
 from vouchers_shared.auth import Principal
 from vouchers_shared.clock import Clock
@@ -117,10 +119,13 @@ class Submissions:
         params: ProgramParams,
         publish_grace: timedelta = timedelta(seconds=5),
         published: PublishedOutboxes | None = None,
+        after_reply: AfterReply | None = None,
     ) -> None:
-        """With `published`, a published outbox's marker goes at its next flush; else at once."""
+        """With `published`, a published outbox's marker goes at its next flush; else at once.
+        With `after_reply`, a filing is answered once it is stored, and its event published
+        after the answer (in the request itself when as many publishes are under way)."""
         self._store, self._publisher, self._clock, self._params = store, publisher, clock, params
-        self._grace, self._published = publish_grace, published
+        self._grace, self._published, self._after_reply = publish_grace, published, after_reply
 
     def check_may_file(self, application: Application, who: Principal) -> None:
         """Refuses another applicant's filing and another program year's."""
@@ -186,11 +191,20 @@ class Submissions:
                     return Filed(application_id)  # the first answer
         event = submitted_event(application, application_id, now)
         if await self._store.insert_application(self._document(application_id, application, event, now)):
-            try:
-                await self.publish_pending(application_id, [event.to_document()])
-            except Exception as exc:  # stored is filed: the relay publishes it once it is due
-                log.warning("publish_left_to_relay", application_id=application_id, error=repr(exc))
+            outbox = [event.to_document()]
+
+            async def publish() -> None:
+                await self._publish_or_leave(application_id, outbox)
+
+            if self._after_reply is None or not self._after_reply.take(f"publish {application_id}", publish):
+                await publish()
         return Filed(application_id)
+
+    async def _publish_or_leave(self, application_id: str, outbox: list[dict[str, object]]) -> None:
+        try:
+            await self.publish_pending(application_id, outbox)
+        except Exception as exc:  # stored is filed: the relay publishes it once it is due
+            log.warning("publish_left_to_relay", application_id=application_id, error=repr(exc))
 
     async def _earlier_filing(self, scope: str, digest: str) -> Filed | None:
         """What a key already filed; None if it filed nothing yet (e.g. a crash before the insert)."""
