@@ -41,20 +41,19 @@ class FakeLetters:
         doc = self.docs[letter_id]
         return doc if doc["claim"] is not None and doc["claim"]["token"] == token else None
 
-    async def record_attempt(
-        self, letter_id: str, token: str, attempt: dict[str, Any], delivered_via: str | None
-    ) -> None:
+    async def record_attempt(self, letter_id: str, token: str, attempt: Attempt) -> None:
         doc = self._held(letter_id, token)
         if doc is not None:
-            doc["attempts"].append(attempt)
-            if delivered_via is not None and delivered_via not in doc["channels_done"]:
-                doc["channels_done"].append(delivered_via)
+            doc["attempts"].append(attempt.entry)
+            via = attempt.delivered_via
+            if via is not None and via not in doc["channels_done"]:
+                doc["channels_done"].append(via)
 
     async def release_letter(
         self, letter_id: str, token: str, fields: dict[str, Any], last: Attempt | None = None
     ) -> None:
         if last is not None:
-            await self.record_attempt(letter_id, token, last.entry, last.delivered_via)
+            await self.record_attempt(letter_id, token, last)
         doc = self._held(letter_id, token)
         if doc is not None:
             doc.update(fields, claim=None)

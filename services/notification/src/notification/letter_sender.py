@@ -36,9 +36,7 @@ class LetterStore(Protocol):
 
     async def claim_letter(self, letter_id: str, token: str, now: datetime, until: datetime) -> bool: ...
 
-    async def record_attempt(
-        self, letter_id: str, token: str, attempt: dict[str, Any], delivered_via: str | None
-    ) -> None: ...
+    async def record_attempt(self, letter_id: str, token: str, attempt: Attempt) -> None: ...
 
     async def release_letter(
         self, letter_id: str, token: str, fields: dict[str, Any], last: Attempt | None = None
@@ -106,7 +104,7 @@ async def _send_one(
         if name in done:
             continue
         if last is not None:  # a delivered channel is on record before the next one is tried
-            await store.record_attempt(letter_id, token, last.entry, last.delivered_via)
+            await store.record_attempt(letter_id, token, last)
         last = await _attempt(letter_id, letter, name, channel)
         failed |= last.delivered_via is None
     if failed:

@@ -305,11 +305,9 @@ class NotificationStore:
         )
         return True
 
-    async def record_attempt(
-        self, letter_id: str, token: str, attempt: Document, delivered_via: str | None
-    ) -> None:
+    async def record_attempt(self, letter_id: str, token: str, attempt: Attempt) -> None:
         """Log one send with its outcome; a channel that delivered is never tried again."""
-        update = _attempt_logged(attempt, delivered_via)
+        update = _attempt_logged(attempt)
         await update_if(self.letters, letter_id, {"claim.token": token}, _held_by(token), update)
 
     async def release_letter(
@@ -320,7 +318,7 @@ class NotificationStore:
         current = await find_if(self.letters, letter_id, _held_by(token))
         update = {"$set": {**fields, "claim": None}}
         if last is not None:
-            update |= _attempt_logged(last.entry, last.delivered_via)
+            update |= _attempt_logged(last)
         await update_if(self.letters, letter_id, {"claim.token": token}, _held_by(token), update)
         if current is not None:  # the round is over: its slots are free for the next one
             for slot in current["claim"].get("slots", []):  # by id: the local store indexes no `$in`
@@ -381,11 +379,11 @@ class NotificationStore:
         await self.objections.update_one({"_id": objection_id}, {"$set": {"recorded_by": by}})
 
 
-def _attempt_logged(attempt: Document, delivered_via: str | None) -> Document:
+def _attempt_logged(attempt: Attempt) -> Document:
     """The update that logs one send; a channel that delivered is recorded as done."""
-    update: Document = {"$push": {"attempts": attempt}}
-    if delivered_via is not None:
-        update["$addToSet"] = {"channels_done": delivered_via}
+    update: Document = {"$push": {"attempts": attempt.entry}}
+    if attempt.delivered_via is not None:
+        update["$addToSet"] = {"channels_done": attempt.delivered_via}
     return update
 
 
