@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import pytest
 from prometheus_client import REGISTRY
 from pydantic import BaseModel
 from vouchers_shared.errors import PermanentError
@@ -74,3 +75,30 @@ async def test_records_go_through_the_processor_to_the_handler_and_onwards() -> 
 
 def _batch_records(part: str) -> float:
     return REGISTRY.get_sample_value(f"vouchers_batch_records_{part}", {"group": "relay"}) or 0.0
+
+
+@pytest.mark.parametrize(("most", "behind"), [(2, False), (1, True)])
+async def test_a_full_batch_tells_the_process_its_consumers_are_behind(most: int, behind: bool) -> None:
+    async def nothing(inbound: Inbound) -> Sequence[Outgoing]:
+        return []
+
+    async def on_start(runtime: Runtime) -> None:
+        pass
+
+    settings = CommonSettings()
+    broker = build_broker(settings, "relay")
+    app, runtime = service_app("relay", settings, broker, on_start=on_start, title="relay")
+    consume(
+        broker,
+        "notes.in",
+        group_id="relay",
+        processor=lambda: runtime().processor,
+        handler=lambda: nothing,
+        title="relay",
+        description="relay",
+        max_poll_records=most,
+    )
+    async with running_in_memory(app, MemoryMongo()) as service:
+        assert not runtime().processor.backlog.behind()
+        await service.send(note("notes.in", "hello"))  # a batch of one
+        assert runtime().processor.backlog.behind() is behind

@@ -1,17 +1,49 @@
 """A periodic job with an idle pace: at its pace while work comes in, slower once a whole round
-passed without any, and back at its pace soon after work comes in again."""
+passed without any, and back at its pace soon after work comes in again. A job that gives way
+leaves rounds out while the process's consumers are behind, for a bounded time."""
 
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 from typing import Any
 
+from vouchers_shared.messaging.backlog import Backlog
 from vouchers_shared.runtime import RequestActivity, Runtime
 
 
-def runtime() -> Runtime:
+def runtime(backlog: Backlog | None = None) -> Runtime:
     fake: Any = None
-    return Runtime("test", fake, fake, fake, fake, fake, fake)
+    processor: Any = SimpleNamespace(backlog=backlog) if backlog else None
+    return Runtime("test", fake, fake, fake, fake, processor, fake)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Rounds:
+    """A job that notes the clock's reading at each round."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.at: list[float] = []
+        self._clock, self._grew = clock, asyncio.Event()
+
+    async def job(self) -> None:
+        self.at.append(self._clock.now)
+        self._grew.set()
+
+    async def reach(self, count: int, within_s: float = 5.0) -> None:
+        async def wait() -> None:
+            while len(self.at) < count:
+                self._grew.clear()
+                await self._grew.wait()
+
+        await asyncio.wait_for(wait(), within_s)
 
 
 async def rounds_in(rt: Runtime, seconds: float, rounds: list[float]) -> int:
@@ -90,3 +122,60 @@ async def test_requests_that_may_write_count_as_activity_reads_do_not() -> None:
     for method in ("POST", "PUT", "PATCH", "DELETE"):
         await middleware({"type": "http", "method": method}, None, None)
     assert len(touched) == 4
+
+
+async def test_behind_the_job_leaves_rounds_out_for_at_most_its_give_way() -> None:
+    clock = Clock()
+    backlog = Backlog(hold_s=3600, clock=clock)
+    rt = runtime(backlog)
+    rounds = Rounds(clock)
+    rt.every("letters", 0.01, rounds.job, gives_way_s=60)
+    try:
+        await rounds.reach(3)  # nothing behind: at its pace
+        backlog.batch(100, most=100)
+        await asyncio.sleep(0.05)  # a round under way finishes
+        left_at = len(rounds.at)
+        await asyncio.sleep(0.2)
+        assert len(rounds.at) == left_at  # behind: no round
+        clock.now += 59.9
+        await asyncio.sleep(0.1)
+        assert len(rounds.at) == left_at
+        clock.now += 0.1  # a minute since its last round: one round all the same
+        await rounds.reach(left_at + 1)
+        await asyncio.sleep(0.2)
+        assert len(rounds.at) == left_at + 1  # and it gives way again, from that round
+        clock.now += 3600  # caught up: the hold after the last full batch passed
+        await rounds.reach(left_at + 4)
+    finally:
+        await rt.drain(timeout_s=5)
+
+
+async def test_a_job_that_gives_way_for_no_time_keeps_its_pace_behind() -> None:
+    clock = Clock()
+    backlog = Backlog(hold_s=3600, clock=clock)
+    backlog.batch(1, most=1)
+    rt = runtime(backlog)
+    rounds = Rounds(clock)
+    rt.every("letters", 0.01, rounds.job, gives_way_s=0)
+    try:
+        await rounds.reach(5)
+    finally:
+        await rt.drain(timeout_s=5)
+
+
+async def test_a_job_that_gives_way_stops_at_once_at_shutdown() -> None:
+    backlog = Backlog(hold_s=3600)
+    rt = runtime(backlog)
+    ran = asyncio.Event()
+
+    async def job() -> None:
+        ran.set()
+
+    rt.every("letters", 0.01, job, gives_way_s=3600)
+    await asyncio.wait_for(ran.wait(), 5)
+    backlog.batch(1, most=1)
+    await asyncio.sleep(0.1)  # giving way now
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await rt.drain(timeout_s=30)
+    assert loop.time() - began < 1.0

@@ -52,6 +52,7 @@ class Runtime:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     activity: int = 0  # records handled and requests that change something, so far
     _idle_waiters: set[asyncio.Event] = field(default_factory=set)
+    _giving_way: set[str] = field(default_factory=set)  # the jobs leaving rounds out, by name
 
     def touch(self) -> None:
         """Work came in (a record, a request that writes): jobs idling resume their pace."""
@@ -73,6 +74,7 @@ class Runtime:
         failed: str = "periodic_job_failed",
         *,
         idle_interval_s: float | None = None,
+        gives_way_s: float | None = None,
     ) -> None:
         """Run `job` every `interval_s` until shutdown; a round under way then finishes first
         (a letter half sent, an outbox half published), within the graceful timeout.
@@ -80,10 +82,13 @@ class Runtime:
         With `idle_interval_s`, a job whose whole last round and wait passed without activity
         (`touch`) waits that long instead, and is back at `interval_s` soon after work comes
         in: for a job whose rounds read much and find something only after work (or a long
-        time)."""
-        self.rounds.append(
-            asyncio.create_task(self._every(name, interval_s, job, failed, idle_interval_s), name=name)
-        )
+        time).
+
+        With `gives_way_s`, a round is left out while the process's consumers are behind (see
+        `Backlog`), for up to `gives_way_s` since the last round: for work that can wait while
+        records pile up, and would only take the time and the store they need."""
+        rounds = self._every(name, interval_s, job, failed, idle_interval_s, gives_way_s)
+        self.rounds.append(asyncio.create_task(rounds, name=name))
         log.info("background_task_started", task=name)
 
     async def _every(
@@ -93,8 +98,15 @@ class Runtime:
         job: Callable[[], Awaitable[object]],
         failed: str,
         idle_interval_s: float | None,
+        gives_way_s: float | None,
     ) -> None:
+        last_round: float | None = None
         while not self.stopping.is_set():
+            if gives_way_s is not None:
+                if self._gives_way(name, last_round, gives_way_s):
+                    await self._pause(interval_s)
+                    continue
+                last_round = self.processor.backlog.clock()
             seen = self.activity
             try:
                 await job()
@@ -104,6 +116,18 @@ class Runtime:
             quiet = idle_interval_s is not None and self.activity == seen
             if quiet and await self._idle((idle_interval_s or 0.0) - interval_s):
                 await self._pause(interval_s)  # let the work that woke it land first
+
+    def _gives_way(self, name: str, last_round: float | None, most_s: float) -> bool:
+        """Whether `name` leaves this round out: its consumers are behind, and its last round
+        is less than `most_s` ago. Logged when it starts to."""
+        backlog = self.processor.backlog
+        if last_round is None or not backlog.behind() or backlog.clock() - last_round >= most_s:
+            self._giving_way.discard(name)
+            return False
+        if name not in self._giving_way:
+            self._giving_way.add(name)
+            log.info("periodic_job_gives_way", job=name, at_most_s=most_s)
+        return True
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -62,19 +62,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             limit_working_days=params.processing_limit_working_days,
         )
         holder["deps"] = deps
-        # The sweep reads the whole case index: at its pace only while work comes in.
+        # The sweep reads the whole case index: at its pace only while work comes in. Neither
+        # it nor the letters take the event loop and the store from a peak of verdicts for long.
         runtime.every(
             "sweep",
             settings.sweep_interval_s,
             lambda: operations.sweep(deps),
             idle_interval_s=settings.sweep_idle_s(),
+            gives_way_s=settings.give_way_to_backlog_s,
         )
         policy = RetryPolicy(first_s=settings.letter_retry_first_s, max_s=settings.letter_retry_max_s)
 
         def letters() -> Awaitable[int]:
             return send_due(store, channels, policy)
 
-        runtime.every("letters", settings.sweep_interval_s, letters)
+        runtime.every(
+            "letters", settings.sweep_interval_s, letters, gives_way_s=settings.give_way_to_backlog_s
+        )
 
     def handle(inbound: Inbound) -> Awaitable[Sequence[Outgoing]]:
         runtime().touch()

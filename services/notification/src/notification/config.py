@@ -30,6 +30,12 @@ class Settings(ServiceSettings):
         """The sweep's pace with nothing coming in: a check times out at most a tenth late."""
         return max(self.sweep_interval_s, min(self.sweep_idle_interval_s, self.check_timeout_s / 10))
 
+    give_way_to_backlog_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="while records pile up before the cases consumer, letters and the sweep "
+        "wait up to this long between rounds (0: never)",
+    )
     letter_retry_first_s: float = Field(default=2.0, gt=0, description="first wait after a failed send")
     letter_retry_max_s: float = Field(default=300.0, gt=0, description="longest wait between sends")
     objections_per_minute_per_client: int = Field(default=10, ge=1, description="per client address")

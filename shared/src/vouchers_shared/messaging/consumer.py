@@ -48,6 +48,7 @@ from typing import Literal
 
 import structlog
 
+from vouchers_shared.messaging.backlog import Backlog
 from vouchers_shared.messaging.dead_letter import dead_letter_headers
 from vouchers_shared.messaging.envelope import Envelope
 from vouchers_shared.messaging.inbound import Inbound, decode_headers, log_context
@@ -95,6 +96,7 @@ class RecordProcessor:
         self._service = service
         self._failures = FailureLog(policy or RetryPolicy(), infrastructure)
         self._settled: dict[Partition, set[int]] = {}  # above a rewind point, not committed
+        self.backlog = Backlog()  # its subscribers' batches say whether they are behind
 
     async def process_batch(
         self, records: Sequence[object], handler: Handler, fold: Fold | None = None, group: str = ""

@@ -170,8 +170,10 @@ def consume(
             else _Unassigned(message.raw_message)
         )
         folding = fold() if fold is not None else None
-        metrics.BATCH_RECORDS.labels(group=group_id).observe(len(message.raw_message))
-        await settle_batch(processor(), handler(), topics, message.raw_message, partitions, folding, group_id)
+        records, processing = message.raw_message, processor()
+        metrics.BATCH_RECORDS.labels(group=group_id).observe(len(records))
+        processing.backlog.batch(len(records), max_poll_records)
+        await settle_batch(processing, handler(), topics, records, partitions, folding, group_id)
 
     document_dead_letters(broker, group_id, topics)
     broker.subscriber(
