@@ -13,7 +13,6 @@ README (docs/images/).
 
 from __future__ import annotations
 
-import random
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.support.filing import add_refdata, application, file, qr_code_of, wait_view
-from tests.support.samples import make_uscc
+from tests.support.samples import applicant_block, make_uscc
 from tests.support.suite import Suite, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.browser, pytest.mark.timeout(900)]
@@ -33,7 +32,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.browser, pyt
 REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 IMAGES = REPO / "docs" / "images"
-BLOCK = 9_000_000 + random.SystemRandom().randrange(20_000) * 100
+BLOCK = applicant_block()
 RELATED_HOLDER = "91440303MA5K000049"  # holds 25% of the sample batch-3 provider
 RELATED_PROVIDER = ("91440306MA5K00003H", "深圳市丙云计算有限公司")
 SERIOUS = ("serious", "critical")

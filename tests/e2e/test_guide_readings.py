@@ -11,19 +11,18 @@
 
 from __future__ import annotations
 
-import random
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from tests.support.filing import add_refdata, application, digest, file, qr_code_of, wait_check
-from tests.support.samples import make_uscc
+from tests.support.samples import applicant_block, make_uscc
 from tests.support.suite import Suite
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(600)]
 
-BLOCK = 6_000_000 + random.SystemRandom().randrange(20_000) * 100
+BLOCK = applicant_block()
 FY2024, FY2025_NO_QR, FY2024_DECLARED, SECOND_BATCH, PUBLIC_YOUNG, ROUNDING = (
     make_uscc(BLOCK + n) for n in range(1, 7)
 )

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import random
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -24,12 +23,12 @@ import pytest
 
 from tests.support.filing import add_refdata, application, file, qr_code_of, view, wait_view
 from tests.support.letters import mails_about
-from tests.support.samples import application_for, make_uscc
+from tests.support.samples import applicant_block, application_for, make_uscc
 from tests.support.suite import Suite, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(900)]
 
-BLOCK = 8_000_000 + random.SystemRandom().randrange(20_000) * 100
+BLOCK = applicant_block()
 CAP = Decimal("10000000.00")
 CHECK_TIMEOUT_S = 10
 AMOUNT = re.compile(r"¥([\d,]+\.\d{2})")

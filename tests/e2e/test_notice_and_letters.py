@@ -16,7 +16,6 @@ back as they were when the module ends.
 from __future__ import annotations
 
 import base64
-import random
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -36,13 +35,13 @@ from vouchers_shared.clock import SHANGHAI
 from tests.support.events import records_about
 from tests.support.filing import add_refdata, file, view, wait_view
 from tests.support.letters import WebhookReceiver, copies_by_message_id, mails_about
-from tests.support.samples import application_for, make_uscc
+from tests.support.samples import applicant_block, application_for, make_uscc
 from tests.support.suite import MailSink, Suite, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(900)]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-BLOCK = 7_000_000 + random.SystemRandom().randrange(20_000) * 100
+BLOCK = applicant_block()
 RELATED_HOLDER = "91440303MA5K000049"  # the sample holder of 25% of the related provider
 SECRET = "whsec_" + base64.b64encode(b"e2e-letters-webhook-signing-key").decode()
 CHECK_TIMEOUT_S = 10

@@ -11,7 +11,6 @@ what was entered still in it, and nothing filed. The public pages never show the
 
 from __future__ import annotations
 
-import random
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,13 +20,13 @@ from typing import Any
 import pytest
 
 from tests.support.filing import add_refdata, application, file, qr_code_of, wait_view
-from tests.support.samples import make_uscc
+from tests.support.samples import applicant_block, make_uscc
 from tests.support.suite import Suite
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.browser, pytest.mark.timeout(900)]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-BLOCK = 3_000_000 + random.SystemRandom().randrange(9_000) * 100
+BLOCK = applicant_block()
 OBJECTOR = "深圳市异议人测试咨询有限公司"
 CONTACT = f"objector-{BLOCK}@example.org"
 REASON = "该项目的服务合同金额与实际采购不符。\n合同签订日期早于供给方入库日期。"

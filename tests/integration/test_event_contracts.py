@@ -65,7 +65,7 @@ from vouchers_shared.settings import CommonSettings
 
 from tests.support.events import Record, records_about, send_again
 from tests.support.infra import Infra
-from tests.support.samples import application_for, make_uscc
+from tests.support.samples import application_for, lone_serial, make_uscc
 from tests.support.suite import Suite, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
@@ -73,9 +73,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 AT = datetime(2026, 5, 20, 10, 0, 0, 123456, tzinfo=SHANGHAI)  # not UTC, with microseconds
 RUN = uuid.uuid4().hex[:10]
-USCC = make_uscc(uuid.uuid4().int % 10**7)
+USCC = make_uscc(lone_serial())
 APPLICATION_ID = f"SZV2026-{RUN.upper()}"
-PROVIDER_USCC = make_uscc(uuid.uuid4().int % 10**7)
+PROVIDER_USCC = make_uscc(lone_serial())
 
 
 def private_topic(topic: str) -> str:
@@ -440,7 +440,7 @@ def with_added_fields(node: Any) -> Any:
 
 
 def test_an_application_submitted_with_fields_added_anywhere_is_processed_normally(suite: Suite) -> None:
-    uscc = make_uscc(uuid.uuid4().int % 10**7)
+    uscc = make_uscc(lone_serial())
     application_id = f"SZV2026-NEWER{RUN.upper()}"
     event = submitted_event(
         Application.model_validate(application_for(uscc)), application_id, suite.program_now()

@@ -34,7 +34,7 @@ from vouchers_shared.settings import CommonSettings
 from vouchers_shared.store import Document, connect, opened
 
 from tests.support.infra import Infra
-from tests.support.samples import application_for, make_uscc
+from tests.support.samples import application_for, lone_serial, make_uscc
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -68,7 +68,7 @@ async def cleanup() -> AsyncIterator[Cleanup]:
 @pytest.fixture
 def ids() -> tuple[str, str]:
     """A fresh application id and applicant USCC."""
-    return f"SZV2026-{uuid.uuid4().hex[:16].upper()}", make_uscc(uuid.uuid4().int % 10**7)
+    return f"SZV2026-{uuid.uuid4().hex[:16].upper()}", make_uscc(lone_serial())
 
 
 # --- intake ----------------------------------------------------------------------------------
@@ -382,7 +382,7 @@ async def test_notification_stores_an_objection_once_and_withdraws_an_applicatio
 async def test_refdata_keeps_the_newest_snapshot(client: AsyncMongoClient[Document]) -> None:
     database = f"test_refdata_{uuid.uuid4().hex[:12]}"
     store = RefdataStore(client, database)
-    items = [{"uscc": make_uscc(uuid.uuid4().int % 10**7), "name": "算力服务有限公司", "batch": 2}]
+    items = [{"uscc": make_uscc(lone_serial()), "name": "算力服务有限公司", "batch": 2}]
     older = build_snapshot("providers", items, "operator-1", AT)
     newer = build_snapshot("providers", items[:0], "operator-1", AT + timedelta(seconds=1))
     assert older.version < newer.version
@@ -405,7 +405,7 @@ async def test_a_snapshot_another_replica_stores_is_in_force_here_within_the_fre
     client: AsyncMongoClient[Document],
 ) -> None:
     database = f"test_refdata_{uuid.uuid4().hex[:12]}"
-    items = [{"uscc": make_uscc(uuid.uuid4().int % 10**7), "name": "算力服务有限公司", "batch": 2}]
+    items = [{"uscc": make_uscc(lone_serial()), "name": "算力服务有限公司", "batch": 2}]
     first = build_snapshot("providers", items, "operator-1", AT)
     second = build_snapshot("providers", items[:0], "operator-1", AT + timedelta(seconds=1))
     here = RefdataStore(client, database, fresh_s=0.5)
@@ -426,7 +426,7 @@ async def test_refdata_stored_before_the_version_pointer_is_still_found(
     client: AsyncMongoClient[Document],
 ) -> None:
     database = f"test_refdata_{uuid.uuid4().hex[:12]}"
-    items = [{"uscc": make_uscc(uuid.uuid4().int % 10**7), "name": "算力服务有限公司", "batch": 2}]
+    items = [{"uscc": make_uscc(lone_serial()), "name": "算力服务有限公司", "batch": 2}]
     snapshot = build_snapshot("providers", items, "operator-1", AT)
     try:
         # A snapshot as an earlier release stored it: its document, no version pointer.

@@ -28,7 +28,7 @@ from vouchers_shared.store import Document, connect
 
 from tests.support.infra import Infra
 from tests.support.letters import unsent_letter
-from tests.support.samples import make_uscc
+from tests.support.samples import lone_serial, make_uscc
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 ROUNDS = 25
@@ -100,7 +100,7 @@ async def test_the_first_write_of_a_ledger_is_won_by_one_writer_only(
 ) -> None:
     stores = [EligibilityStore(c, database) for c in clients]
     for n in range(ROUNDS):
-        uscc = make_uscc(uuid.uuid4().int % 10**7)
+        uscc = make_uscc(lone_serial())
         empty = Ledger(applicant_uscc=uscc, program_year=2026)
 
         async def reserve(i: int, store: EligibilityStore, empty: Ledger = empty) -> bool:
@@ -121,7 +121,7 @@ async def test_a_ledger_stored_at_revision_zero_by_an_older_version_can_still_be
     clients: list[AsyncMongoClient[Document]], database: str
 ) -> None:
     store = EligibilityStore(clients[0], database)
-    uscc = make_uscc(uuid.uuid4().int % 10**7)
+    uscc = make_uscc(lone_serial())
     opened = Ledger(applicant_uscc=uscc, program_year=2026, prior_unredeemed_cny=Decimal("3000000.00"))
     await store.ledgers.insert_one({"_id": f"{uscc}:2026", **opened.model_dump(mode="json")})
     before = await store.ledger(uscc, 2026)
@@ -187,7 +187,7 @@ async def test_ledger_writers_from_one_revision_cannot_both_reserve(
     clients: list[AsyncMongoClient[Document]], database: str
 ) -> None:
     stores = [EligibilityStore(c, database) for c in clients]
-    uscc = make_uscc(uuid.uuid4().int % 10**7)
+    uscc = make_uscc(lone_serial())
     empty = Ledger(applicant_uscc=uscc, program_year=2026)
     await stores[0].save_ledger(empty, empty.reserve("app-0", Decimal("2000000.00"), CAP))
     for n in range(ROUNDS // 5):

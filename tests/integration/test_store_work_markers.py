@@ -23,7 +23,7 @@ from vouchers_shared.store import Document, connect, is_ferretdb
 
 from tests.support.infra import Infra
 from tests.support.letters import unsent_letter
-from tests.support.samples import make_uscc
+from tests.support.samples import lone_serial, make_uscc
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 AT = datetime(2026, 5, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -46,7 +46,7 @@ async def database(client: AsyncMongoClient[Document]) -> AsyncIterator[str]:
 
 
 def fresh_ids() -> tuple[str, str]:
-    return f"SZV2026-{uuid.uuid4().hex[:16].upper()}", make_uscc(uuid.uuid4().int % 10**7)
+    return f"SZV2026-{uuid.uuid4().hex[:16].upper()}", make_uscc(lone_serial())
 
 
 async def test_the_case_index_follows_each_case_until_it_is_final_and_idle(
@@ -153,7 +153,7 @@ async def test_earlier_contracts_come_from_the_applicants_index_without_rejected
     client: AsyncMongoClient[Document], database: str
 ) -> None:
     store = EligibilityStore(client, database)
-    uscc = make_uscc(uuid.uuid4().int % 10**7)
+    uscc = make_uscc(lone_serial())
     await store.mark_assessed("A-1", uscc, 2026, ["P1|C-1", "P1|C-2"])
     await store.mark_assessed("A-2", uscc, 2026, ["P2|C-9"])
     await store.mark_assessed("A-1", uscc, 2026, ["P1|C-1", "P1|C-2"])  # a redelivery

@@ -1,23 +1,23 @@
 """Applications of the observability tests: filed over HTTP into the session suite.
 
-Their applicants are a block of serials of this module's own (the notice tests use 7-8 million),
-and each gets its audit report registered, so the only rules they fail are the ones chosen.
+Their applicants are a block of serials of this module's own (`applicant_block`, apart from every
+other module's), and each gets its audit report registered, so the only rules they fail are the ones
+chosen.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 import uuid
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
 from tests.support.filing import add_refdata, application, file, qr_code_of, wait_view
-from tests.support.samples import make_uscc
+from tests.support.samples import applicant_block, make_uscc
 from tests.support.suite import Suite
 
-BLOCK = 9_000_000 + random.SystemRandom().randrange(9_000) * 100
+BLOCK = applicant_block()
 FINAL = frozenset({"awaiting_notice", "rejected", "needs_review"})
 _next = iter(range(100))
 

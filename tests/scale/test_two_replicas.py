@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import random
 import signal
 import threading
 import time
@@ -32,7 +31,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from vouchers_shared import topics
 
 from tests.support.events import partition_numbers
-from tests.support.samples import application_for, make_uscc
+from tests.support.samples import applicant_block, application_for, make_uscc
 from tests.support.suite import Suite, wait_for
 
 # The read model folds five events per application; on a busy machine with the local store
@@ -149,7 +148,7 @@ class Filer:
 def test_killing_one_replica_mid_stream_verifies_every_application_exactly_once(
     suite: Suite, replica: suitectl.ManagedProcess
 ) -> None:
-    base = random.randrange(7_000_000, 9_000_000 - APPLICATIONS)  # fresh applicants on every run
+    base = applicant_block(APPLICATIONS)  # fresh applicants on every run
     apps = [application_for(make_uscc(base + i)) for i in range(APPLICATIONS)]
     filer = Filer(suite)
     try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 import time
 import uuid
 import warnings
@@ -32,13 +31,13 @@ from vouchers_shared.clock import SHANGHAI
 
 from tests.support.infra import Infra
 from tests.support.keys import TOKEN_KEY
-from tests.support.samples import make_uscc
+from tests.support.samples import applicant_block, make_uscc
 from tests.support.suite import Suite
 
 T = TypeVar("T")
 # Applicants of this run: a block of serials of its own, so a store kept between runs (infra
 # from the environment) holds nothing under them yet.
-_RUN_BLOCK = 3_000_000 + random.SystemRandom().randrange(60_000) * 100
+_RUN_BLOCK = applicant_block()
 
 
 def applicant(serial: int) -> str:
