@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 from vouchers_shared.messaging.backlog import Backlog
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from vouchers_shared.testing.manual_clock import ManualClock
 
 
 def test_nothing_polled_yet_is_not_behind() -> None:
@@ -18,7 +11,7 @@ def test_nothing_polled_yet_is_not_behind() -> None:
 
 
 def test_a_full_batch_is_behind_until_the_hold_passes() -> None:
-    clock = Clock()
+    clock = ManualClock()
     backlog = Backlog(hold_s=10.0, clock=clock)
     backlog.batch(100, most=100)
     assert backlog.behind()
@@ -29,7 +22,7 @@ def test_a_full_batch_is_behind_until_the_hold_passes() -> None:
 
 
 def test_a_batch_short_of_full_says_nothing() -> None:
-    clock = Clock()
+    clock = ManualClock()
     backlog = Backlog(hold_s=10.0, clock=clock)
     backlog.batch(99, most=100)
     assert not backlog.behind()
@@ -42,7 +35,7 @@ def test_a_batch_short_of_full_says_nothing() -> None:
 
 
 def test_each_full_batch_holds_it_behind_anew() -> None:
-    clock = Clock()
+    clock = ManualClock()
     backlog = Backlog(hold_s=10.0, clock=clock)
     for _ in range(5):
         backlog.batch(50, most=50)

@@ -2,25 +2,18 @@
 
 import pytest
 from vouchers_shared.rate_limit import RateLimiter
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from vouchers_shared.testing.manual_clock import ManualClock
 
 
 def test_a_full_minute_goes_through_at_once_and_the_next_one_waits() -> None:
-    clock = FakeClock()
+    clock = ManualClock()
     limiter = RateLimiter(6, clock=clock)
     assert [limiter.wait_s("submitter:A") for _ in range(6)] == [0.0] * 6
     assert limiter.wait_s("submitter:A") == pytest.approx(10.0)
 
 
 def test_the_bucket_refills_at_the_steady_rate() -> None:
-    clock = FakeClock()
+    clock = ManualClock()
     limiter = RateLimiter(6, clock=clock)
     for _ in range(6):
         limiter.wait_s("submitter:A")
@@ -32,7 +25,7 @@ def test_the_bucket_refills_at_the_steady_rate() -> None:
 
 
 def test_a_refused_attempt_takes_nothing_from_the_bucket() -> None:
-    clock = FakeClock()
+    clock = ManualClock()
     limiter = RateLimiter(60, clock=clock)
     for _ in range(60):
         limiter.wait_s("submitter:A")
@@ -43,7 +36,7 @@ def test_a_refused_attempt_takes_nothing_from_the_bucket() -> None:
 
 
 def test_a_bucket_never_holds_more_than_a_minute() -> None:
-    clock = FakeClock()
+    clock = ManualClock()
     limiter = RateLimiter(3, clock=clock)
     limiter.wait_s("submitter:A")
     clock.now += 3600
@@ -51,14 +44,14 @@ def test_a_bucket_never_holds_more_than_a_minute() -> None:
 
 
 def test_each_subject_has_its_own_bucket() -> None:
-    limiter = RateLimiter(1, clock=FakeClock())
+    limiter = RateLimiter(1, clock=ManualClock())
     assert limiter.wait_s("submitter:A") == 0.0
     assert limiter.wait_s("submitter:A") > 0
     assert limiter.wait_s("submitter:B") == 0.0
 
 
 def test_retry_after_is_none_while_allowed_then_whole_seconds_at_least_one() -> None:
-    clock = FakeClock()
+    clock = ManualClock()
     limiter = RateLimiter(2, clock=clock)
     assert limiter.retry_after("203.0.113.9") is None
     assert limiter.retry_after("203.0.113.9") is None
@@ -68,7 +61,7 @@ def test_retry_after_is_none_while_allowed_then_whole_seconds_at_least_one() -> 
 
 
 def test_many_subjects_do_not_grow_the_table_without_bound() -> None:
-    clock = FakeClock()
+    clock = ManualClock()
     limiter = RateLimiter(1, clock=clock, max_subjects=100)
     for i in range(1000):
         limiter.wait_s(f"submitter:{i}")

@@ -10,6 +10,7 @@ from typing import Any
 
 from vouchers_shared.messaging.backlog import Backlog
 from vouchers_shared.runtime import RequestActivity, Runtime
+from vouchers_shared.testing.manual_clock import ManualClock
 
 
 def runtime(backlog: Backlog | None = None) -> Runtime:
@@ -18,18 +19,10 @@ def runtime(backlog: Backlog | None = None) -> Runtime:
     return Runtime("test", fake, fake, fake, fake, processor, fake)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 class Rounds:
     """A job that notes the clock's reading at each round."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: ManualClock) -> None:
         self.at: list[float] = []
         self._clock, self._grew = clock, asyncio.Event()
 
@@ -125,7 +118,7 @@ async def test_requests_that_may_write_count_as_activity_reads_do_not() -> None:
 
 
 async def test_behind_the_job_leaves_rounds_out_for_at_most_its_give_way() -> None:
-    clock = Clock()
+    clock = ManualClock()
     backlog = Backlog(hold_s=3600, clock=clock)
     rt = runtime(backlog)
     rounds = Rounds(clock)
@@ -151,7 +144,7 @@ async def test_behind_the_job_leaves_rounds_out_for_at_most_its_give_way() -> No
 
 
 async def test_a_job_that_gives_way_for_no_time_keeps_its_pace_behind() -> None:
-    clock = Clock()
+    clock = ManualClock()
     backlog = Backlog(hold_s=3600, clock=clock)
     backlog.batch(1, most=1)
     rt = runtime(backlog)
