@@ -52,7 +52,6 @@ class Runtime:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     activity: int = 0  # records handled and requests that change something, so far
     _idle_waiters: set[asyncio.Event] = field(default_factory=set)
-    _giving_way: set[str] = field(default_factory=set)  # the jobs leaving rounds out, by name
 
     def touch(self) -> None:
         """Work came in (a record, a request that writes): jobs idling resume their pace."""
@@ -101,12 +100,16 @@ class Runtime:
         gives_way_s: float | None,
     ) -> None:
         last_round: float | None = None
+        giving_way = False
         while not self.stopping.is_set():
             if gives_way_s is not None:
-                if self._gives_way(name, last_round, gives_way_s):
+                if self._gives_way(last_round, gives_way_s):
+                    if not giving_way:
+                        log.info("periodic_job_gives_way", job=name, at_most_s=gives_way_s)
+                    giving_way = True
                     await self._pause(interval_s)
                     continue
-                last_round = self.processor.backlog.clock()
+                giving_way, last_round = False, self.processor.backlog.clock()
             seen = self.activity
             try:
                 await job()
@@ -117,17 +120,11 @@ class Runtime:
             if quiet and await self._idle((idle_interval_s or 0.0) - interval_s):
                 await self._pause(interval_s)  # let the work that woke it land first
 
-    def _gives_way(self, name: str, last_round: float | None, most_s: float) -> bool:
-        """Whether `name` leaves this round out: its consumers are behind, and its last round
-        is less than `most_s` ago. Logged when it starts to."""
+    def _gives_way(self, last_round: float | None, most_s: float) -> bool:
+        """Whether a job leaves this round out: the consumers are behind, and its last round is
+        less than `most_s` ago."""
         backlog = self.processor.backlog
-        if last_round is None or not backlog.behind() or backlog.clock() - last_round >= most_s:
-            self._giving_way.discard(name)
-            return False
-        if name not in self._giving_way:
-            self._giving_way.add(name)
-            log.info("periodic_job_gives_way", job=name, at_most_s=most_s)
-        return True
+        return last_round is not None and backlog.behind() and backlog.clock() - last_round < most_s
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
