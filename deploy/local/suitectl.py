@@ -60,8 +60,16 @@ PROMETHEUS_PORT = 9090
 PROMETHEUS_CONFIG = REPO / "deploy" / "prometheus" / "prometheus.yml"
 # The local node compiles with C1 only: C2 kept compiling for minutes after every start, 0.4-1% of
 # a core with nothing to do, and on two cores its compilations cost the broker more CPU per
-# application in a benchmark run than the faster code won back (README, "Benchmark").
-KAFKA_JVM_OPTS = ("-Xms128m", "-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:TieredStopAtLevel=1")
+# application in a benchmark run than the faster code won back (README, "Benchmark"). Without
+# hsperfdata the JVM's sampler no longer wakes every 50 ms (jcmd still attaches by pid).
+KAFKA_JVM_OPTS = (
+    "-Xms128m",
+    "-Xmx512m",
+    "-XX:+UseG1GC",
+    "-XX:MaxGCPauseMillis=20",
+    "-XX:TieredStopAtLevel=1",
+    "-XX:-UsePerfData",
+)
 FERRETDB_SOURCES = ("go.mod", "go.sum", "main.go", "idindex.go", "loghandler.go")
 JAVA_STORE_SOURCES = ("pom.xml", "StoreMain.java")
 JAVA_STORE_OPTS = ("-Xms256m", "-Xmx1g", "-XX:+UseG1GC", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn")
