@@ -1,14 +1,17 @@
 """A batch of submissions folded on the batched store ends as one record at a time: the same
-verdicts, cases, consent records and recheck markers; nothing is written before the flush, and
-a delivery seen before re-emits the verdict it got."""
+verdicts, cases, consent records and recheck markers; nothing is written before the flush; no
+case is read; and a delivery seen before fails the fold, changing nothing stored before, and
+one record at a time then re-emits the verdict it got."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from verification.adapters.batched_store import BatchedStore
+import pytest
+from verification.adapters.batched_store import BatchedStore, CasesStoredBefore
 from verification.adapters.mongo_store import DATABASE, VerificationStore
 from verification.handlers import Deps, RetrySettings, fold_batch, on_submitted
 from verification_testkit import PARAMS_2026, AppBuilder
@@ -71,14 +74,58 @@ async def test_nothing_is_written_before_the_flush() -> None:
     assert docs(mongo, "rechecks") == {}  # answered: nothing to ask again
 
 
-async def test_a_delivery_seen_before_re_emits_its_verdict_and_keeps_its_consent_records() -> None:
+async def test_the_cases_of_a_batch_are_not_read() -> None:
+    deps, mongo = service(Platform(registered={QR}))
+    cases = mongo.as_client()[DATABASE]["cases"]
+    reads: list[Any] = []
+    find_one, find = cases.find_one, cases.find
+    cases.find_one = lambda *a, **k: reads.append(a) or find_one(*a, **k)  # type: ignore[method-assign]
+    cases.find = lambda *a, **k: reads.append(a) or find(*a, **k)  # type: ignore[method-assign]
+    await fold_batch(batch(), deps)
+    assert reads == []
+    assert set(docs(mongo, "cases")) == {"app-1", "app-2", "app-3"}
+
+
+def stored(mongo: MemoryMongo) -> dict[str, Any]:
+    return {name: copy.deepcopy(docs(mongo, name)) for name in COLLECTIONS}
+
+
+async def test_a_delivery_seen_before_fails_the_fold_and_one_at_a_time_re_emits_its_verdict() -> None:
     deps, mongo = service(Platform(registered={QR}))
     records = batch()
     first = await fold_batch(records, deps)
-    consents = dict(docs(mongo, "consent_records"))
-    again = await fold_batch(records, deps)
+    before = stored(mongo)
+
+    with pytest.raises(CasesStoredBefore):
+        await fold_batch(records, deps)
+    assert stored(mongo) == before
+
+    again = [e for record in records for e in await on_submitted(record, deps)]
     assert [e.body() for e in again] == [e.body() for e in first]
-    assert docs(mongo, "consent_records") == consents
+    assert [e.envelope.id for e in again] == [e.envelope.id for e in first]
+    assert stored(mongo) == before
+
+
+async def test_a_batch_with_one_case_seen_before_keeps_its_marker_and_stores_the_others() -> None:
+    deps, mongo = service(Platform())  # silent: every case waits for a recheck
+    records = batch()
+    (seen,) = await fold_batch(records[1:2], deps)
+    later = START + timedelta(hours=5)
+    await mongo.as_client()[DATABASE]["rechecks"].update_one(
+        {"_id": "app-2"}, {"$set": {"next_attempt_at": later}}
+    )
+    case_before = copy.deepcopy(docs(mongo, "cases")["app-2"])
+
+    with pytest.raises(CasesStoredBefore, match="app-2"):
+        await fold_batch(records, deps)
+
+    assert docs(mongo, "rechecks")["app-2"]["next_attempt_at"] == later  # left as it was
+    assert docs(mongo, "cases")["app-2"] == case_before
+    assert set(docs(mongo, "cases")) == {"app-1", "app-2", "app-3"}
+    one_by_one = [e for record in records for e in await on_submitted(record, deps)]
+    assert [e.envelope.id for e in one_by_one][1] == seen.envelope.id
+    assert one_by_one[1].body() == seen.body()
+    assert set(docs(mongo, "rechecks")) == {"app-1", "app-2", "app-3"}
 
 
 async def test_a_case_another_writer_stores_meanwhile_keeps_its_fields_and_takes_the_batchs() -> None:

@@ -107,10 +107,10 @@ async def on_submitted(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
 
 
 async def fold_batch(batch: Sequence[Inbound], deps: Deps) -> list[Outgoing]:
-    """The submissions of a batch, each as `on_submitted` takes it, on a store that reads each
-    case once and writes in bulk at the end (see BatchedStore)."""
+    """The submissions of a batch, each as `on_submitted` takes it, on a store that takes their
+    cases as new and writes in bulk at the end (see BatchedStore)."""
     store = BatchedStore(deps.store)
-    await store.prefetch(_application_ids(batch))
+    store.expect_new(_application_ids(batch))
     on_batch = replace(deps, store=store)
     events = await each_in_order(batch, lambda inbound: on_submitted(inbound, on_batch))
     await store.flush()
