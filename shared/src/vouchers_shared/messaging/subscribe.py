@@ -30,11 +30,13 @@ BATCH_WAIT_MS = 200
 IDLE_FETCH_WAIT_MS = 2000
 # How much of each partition a fetch may bring ahead of the handler. aiokafka keeps what it
 # fetched until it is handled, up to this per partition: with its default of 1 MiB a consumer of
-# six topics of 12 partitions held up to 72 MiB of records in a backlog. A quarter of that is
-# still dozens of records per partition, more than a batch takes. It is not a cap on a record's
-# size: the broker leaves out a partition whose next record is bigger, and returns it whole once
-# that partition comes first in a fetch (aiokafka shuffles their order on every fetch).
-PARTITION_FETCH_BYTES = 256 * 1024
+# six topics of 12 partitions held up to 72 MiB of records in a backlog, with 256 KiB up to 18
+# MiB. An eighth of the default is still several of the biggest records (a filing) per partition
+# and dozens of the others, more than a batch of 100 from 72 partitions takes of each. It is not
+# a cap on a record's size: the broker leaves out a partition whose next record is bigger, and
+# returns it whole once that partition comes first in a fetch (aiokafka shuffles their order on
+# every fetch).
+PARTITION_FETCH_BYTES = 128 * 1024
 
 
 class Partitions(Protocol):
