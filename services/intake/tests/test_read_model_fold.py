@@ -4,14 +4,16 @@ event at a time, and what it keeps in memory is dropped when partitions move or 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from intake.domain.status import StatusView
 from intake.read_model import Projector, project
 from intake.status_counts import StatusCounts
+from vouchers_shared import topics
 
-from .test_status_counts import FakeStore, decided, submitted, verdict
+from .test_status_counts import T0, FakeStore, decided, inbound, submitted, verdict
 
 
 class CountingStore(FakeStore):
@@ -58,9 +60,9 @@ async def test_a_batch_reads_and_writes_each_view_once_and_ends_as_one_event_at_
     for event in BATCH:
         await project(event, one_by_one)
 
-    assert folded.reads == [["A", "C"]]  # B is only filed: its view is new, inserted unread
-    assert folded.inserts == [["B"]]
-    assert folded.writes == [["A", "C"]]
+    assert folded.reads == []  # each filed or judged, none kept: new, inserted unread
+    assert folded.inserts == [["A", "B", "C"]]
+    assert folded.writes == []
     assert folded.views == one_by_one.views
     await counts.flush()
     assert folded.counters == {"rejected": 1, "received": 1, "awaiting_notice": 1}
@@ -71,11 +73,11 @@ async def test_views_of_its_partitions_are_kept_in_memory_until_partitions_move(
     projector = Projector(store)
     await projector.fold([verdict("A")])
     await projector.fold([decided("A", "rejected")])
-    assert store.reads == [["A"]]  # the second batch found A in memory
+    assert store.reads == []  # a verdict's view, inserted unread; then found in memory
 
     projector.forget_all()
     await projector.fold([submitted("A")])
-    assert store.reads == [["A"], ["A"]]  # its view not in memory: inserting it found it taken
+    assert store.reads == [["A"]]  # its view not in memory: inserting it found it taken
     assert store.views["A"].status == "rejected"
 
 
@@ -84,8 +86,8 @@ async def test_a_repeated_batch_writes_nothing() -> None:
     projector = Projector(store)
     await projector.fold(BATCH)
     await projector.fold(BATCH)
-    assert store.writes == [["A", "C"]]
-    assert store.inserts == [["B"]]
+    assert store.writes == []
+    assert store.inserts == [["A", "B", "C"]]
 
 
 async def test_a_batch_that_fails_forgets_its_views_so_the_records_are_read_again() -> None:
@@ -119,7 +121,7 @@ async def test_views_kept_in_memory_fold_as_the_stored_ones_do() -> None:
     for event in BATCH:
         await project(event, one_by_one)
 
-    assert kept.reads == [["C"]]  # A and B filed first: inserted unread; C's verdict came first
+    assert kept.reads == []  # each inserted unread by its first event (C's verdict came first)
     bare = lambda views: {k: v.without_findings() for k, v in views.items()}  # noqa: E731
     assert bare(kept.views) == bare(one_by_one.views)  # the same instants, whatever their zone
     assert kept.views["A"].status == "rejected"
@@ -138,11 +140,26 @@ async def test_a_filing_whose_view_is_stored_already_is_folded_into_the_stored_v
     for event in [verdict("A"), submitted("B"), submitted("B"), submitted("A")]:
         await project(event, one_by_one)
 
-    assert store.inserts == [["B"], ["B"], ["A"]]
-    assert store.reads == [["A"], ["B"], ["A"]]
-    assert store.writes == [["A"], ["A"]]  # the second B changed nothing
+    assert store.inserts == [["A", "B"], ["B"], ["A"]]
+    assert store.reads == [["B"], ["A"]]
+    assert store.writes == [["A"]]  # the second B changed nothing
     assert store.views == one_by_one.views
     assert store.views["A"].applicant_uscc is not None  # filed, and its verdict kept
     assert store.views["A"].checks
     await counts.flush()
     assert store.counters == {}  # A stayed `checking`: no count moved
+
+
+async def test_two_verdicts_of_one_check_in_a_batch_read_the_view_first() -> None:
+    """Its view must end with the newer verdict's findings, stored or new: read, not presumed."""
+    store: Any = CountingStore()
+    again = inbound(
+        "v-A-2",
+        topics.COI_ASSESSED,
+        {"application_id": "A", "applicant_uscc": "x", "outcome": "pass", "findings": []},
+        T0 + timedelta(seconds=2),
+    )
+    await Projector(store).fold([verdict("A"), again])
+    assert store.reads == [["A"]]
+    assert store.inserts == []
+    assert store.writes == [["A"]]

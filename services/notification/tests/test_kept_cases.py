@@ -105,6 +105,31 @@ async def test_a_case_another_process_wrote_since_is_read_again_and_keeps_its_ve
     same_documents(mongo, await one_at_a_time(filings() + verdicts()))
 
 
+@pytest.mark.parametrize("ferretdb", [True, False], ids=["guarded", "conditional"])
+async def test_verdicts_ahead_of_their_filings_open_their_cases_unread(ferretdb: bool) -> None:
+    deps, mongo = await consumer(ferretdb)
+    reads = case_reads(mongo)
+    await fold_cases(verdicts(), deps)  # a backlog: the verdicts fetched a batch ahead
+    await fold_cases(filings(), deps)
+    assert reads == []
+    same_documents(mongo, await one_at_a_time(verdicts() + filings()))
+
+
+@pytest.mark.parametrize("ferretdb", [True, False], ids=["guarded", "conditional"])
+async def test_a_restarted_consumer_finds_the_cases_stored_before_by_their_insert(ferretdb: bool) -> None:
+    before, mongo = await consumer(ferretdb)
+    await fold_cases(filings(), before)
+    await fold_cases(verdicts()[:3], before)  # APP-1 has its three verdicts, decided and lettered
+    restarted, _ = await consumer(ferretdb, mongo)  # holds nothing
+    reads = case_reads(mongo)
+    await fold_cases(verdicts(), restarted)  # APP-1's again (a delivery seen before), the rest new
+    assert sorted(set(reads)) == sorted(APPS)  # each read once its insert found it stored
+    stored = opened(docs(mongo, "cases")["APP-2"])
+    assert set(stored["case"]["verdicts"]) == {"conflict_of_interest", "eligibility", "verification"}
+    assert stored["info"]["applicant_name"]  # the filing's part kept, not opened anew
+    same_documents(mongo, await one_at_a_time(filings() + verdicts()))
+
+
 async def test_a_case_this_process_wrote_a_record_at_a_time_is_kept_as_written() -> None:
     deps, mongo = await consumer(ferretdb=True)
     first = verdicts()[0]  # APP-1's conflict check before its filing, handled on its own

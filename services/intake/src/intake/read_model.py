@@ -83,14 +83,14 @@ class Projector:
         epoch, events = self._epoch, [_event(inbound) for inbound in batch]
         ids = list(dict.fromkeys(event.application_id for event in events))
         try:
-            new = {i for i in _opened_only(events) if i not in self._views}
+            new = {i for i in _expected_new(events) if i not in self._views}
             stored = await self._load([i for i in ids if i not in new])
             stored.update(dict.fromkeys(new))
             views = _applied(events, stored)
             changed = [views[i] for i in ids if views[i] is not stored[i]]
             opened = [v for v in changed if v.application_id in new]
             taken = await self._store.insert_views(opened) if opened else []
-            if taken:  # filed before after all (a redelivery): folded again from the store
+            if taken:  # stored after all (a redelivery, a view not kept): folded again from the store
                 stored.update(await self._load(taken))
                 views.update(_applied([e for e in events if e.application_id in taken], stored))
                 changed = [views[i] for i in ids if views[i] is not stored[i]]
@@ -142,11 +142,27 @@ class _Event:
             raise PoisonMessage(f"{envelope.type} body is missing fields: {exc!r}") from exc
 
 
-def _opened_only(events: Sequence[_Event]) -> set[str]:
-    """Applications whose only events in the batch file them: their view is expected to be new
-    (inserted without a read), and has no findings yet."""
-    others = {e.application_id for e in events if e.inbound.envelope.type != topics.APPLICATION_SUBMITTED}
-    return {e.application_id for e in events} - others
+def _expected_new(events: Sequence[_Event]) -> set[str]:
+    """Applications filed or judged in the batch: unless kept in memory, their view is expected
+    to be new (inserted without a read; one stored after all is read then). In the filing peak an
+    application's verdicts often come a batch ahead of its filing, whose records are the larger.
+    Not one with two verdicts of a check in the batch: a view found stored or new must end with
+    the findings of the newest, which an insert only where none is stored would not ensure."""
+    seen: set[tuple[str, str]] = set()
+    twice: set[str] = set()
+    opening: set[str] = set()
+    for event in events:
+        kind = event.inbound.envelope.type
+        if kind in _VERDICTS:
+            if (event.application_id, kind) in seen:
+                twice.add(event.application_id)
+            seen.add((event.application_id, kind))
+        if kind in _VERDICTS or kind == topics.APPLICATION_SUBMITTED:
+            opening.add(event.application_id)
+    return opening - twice
+
+
+_VERDICTS = frozenset({topics.COI_ASSESSED, topics.ELIGIBILITY_ASSESSED, topics.VERIFICATION_COMPLETED})
 
 
 def _applied(events: Sequence[_Event], stored: dict[str, StatusView | None]) -> dict[str, StatusView]:

@@ -86,14 +86,19 @@ async def on_event(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
 async def fold_cases(batch: Sequence[Inbound], deps: Deps) -> Sequence[Outgoing]:
     """A batch of events as `on_event` takes them one by one, each case read once at most and
     written in bulk (see CaseBatch); then the decisions' events, published together, and the letters,
-    handed over together, before the cases are written once more without them."""
+    handed over together, before the cases are written once more without them.
+
+    A case this process has not written is taken as new, unread: the consumer of a partition is
+    the only writer that opens cases, and in a backlog an application's verdicts often come a
+    batch ahead of its filing (a fetch holds fewer filings than verdicts). One stored after all
+    (another process's, before a rebalance or a restart) is found by its insert, read then, and
+    the batch's records applied to it again."""
     events = [case_event(inbound) for inbound in batch]
     ids = list(dict.fromkeys(e.application_id for e in events))
     partitions = {e.application_id: inbound.partition for inbound, e in zip(batch, events, strict=True)}
-    filings = {e.application_id for e in events if e.submitted is not None}
-    async with CaseBatch.of(deps.store, ids, partitions=partitions, new=filings) as cases:
+    async with CaseBatch.of(deps.store, ids, partitions=partitions, new=ids) as cases:
         touched = _apply_all(batch, events, cases, deps)
-        if taken := await cases.write(list(touched.values())):  # filings' cases stored after all
+        if taken := await cases.write(list(touched.values())):  # cases stored after all
             again = [
                 (inbound, e) for inbound, e in zip(batch, events, strict=True) if e.application_id in taken
             ]

@@ -21,6 +21,7 @@ from vouchers_shared.store import (
     Document,
     ensure_index,
     find_by_ids,
+    insert_new,
     insert_or_replace,
     insert_or_taken,
     is_ferretdb,
@@ -200,8 +201,19 @@ class IntakeStore:
         await replace_all(self.status, [_view_document(view) for view in views])
 
     async def insert_views(self, views: Sequence[StatusView]) -> list[str]:
-        """Insert views expected to be new, which carry no findings; returns the ids of those
-        not inserted because their application has a view already (left as stored)."""
+        """Insert views expected to be new; returns the ids of those not inserted because their
+        application has a view already (left as stored). The findings they carry go first, as
+        with `save_views`, each only where none is stored: a view found stored after all may
+        show a newer verdict's, which this batch's older one must not replace."""
+        await insert_new(
+            self.findings,
+            [
+                _findings_document(view.application_id, name, check)
+                for view in views
+                for name, check in view.checks.items()
+                if check.findings is not None
+            ],
+        )
         taken = await insert_or_taken(self.status, [_view_document(view) for view in views])
         return [doc["_id"] for doc in taken]
 

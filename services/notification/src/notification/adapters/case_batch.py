@@ -11,8 +11,9 @@ is a compare-and-set on the case's revision (`NotificationStore.save`). A batch 
 
 The batch reads only the cases it has neither kept nor expects to be new. A case this process
 wrote last and kept (`KeptCases`, checked in `case_writes` once the guards are held) is as
-stored; a filing's case is inserted unread, and one the insert finds stored after all is read
-then, and the batch applies its records to it again (its index entry put back first).
+stored; a case expected to be new (one this process does not hold) is inserted unread, and
+one the insert finds stored after all is read then, and the batch applies its records to it
+again (its index entry put back first).
 
 A batch that cannot hold a guard, whose guards ran out before a write, or that finds a case
 changed, raises: its records are handled again one by one (`NotificationStore.save`), which
@@ -78,9 +79,9 @@ class CaseBatch:
         """The batch's cases (those stored), guarded on FerretDB until the block ends.
 
         Cases this process kept (`partitions`: their records' partitions) are not read, nor
-        are those in `new` (a filing's case: inserted unread; one found stored is read then, see
-        `write`). The cases the batch wrote are kept when the block ends, and none of its cases
-        if it fails.
+        are those in `new` that this process does not hold (inserted unread; one found stored
+        is read then, see `write`). The cases the batch wrote are kept when the block ends, and
+        none of its cases if it fails.
         """
         kept, generation = store.writes.kept, store.writes.kept.generation
         async with AsyncExitStack() as stack:
@@ -105,7 +106,7 @@ class CaseBatch:
 
     async def write(self, changed: Sequence[StoredCase]) -> set[str]:
         """Write `changed` (each at its next revision) with their index entries. Returns the ids
-        of the new cases (a filing's, inserted unread) found stored after all: those are not
+        of the cases expected to be new (inserted unread) found stored after all: those are not
         written, and are in `cases` as stored, for the batch to apply their records to again."""
         if not changed:
             return set()
