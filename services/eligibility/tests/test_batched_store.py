@@ -15,20 +15,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eligibility.adapters.batched_store import BatchedStore, KeptApplications
+from eligibility.adapters.batched_store import BatchedStore, KeptApplications, KeptLedgers
 from eligibility.adapters.mongo_store import DATABASE, ConcurrentUpdate, EligibilityStore, emitted_outbox
 from eligibility.app import REFDATA_KINDS
 from eligibility.domain.ledger import Ledger
-from eligibility.handlers import Deps, fold_batch, on_rules_or_decision, on_submitted
+from eligibility.handlers import Deps, fold_batch, on_ledger_on_its_own, on_rules_or_decision, on_submitted
 from eligibility.refs import build_graph
+from vouchers_shared import topics
 from vouchers_shared.application import Application
 from vouchers_shared.clock import SHANGHAI, FixedClock
+from vouchers_shared.events import CaseDecided
 from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.publisher import Outgoing
 from vouchers_shared.program import load_program
 from vouchers_shared.refdata_store import Derived, RefdataStore, store_snapshot
 from vouchers_shared.store import opened
-from vouchers_shared.testing.in_memory import application_submitted, refdata_loaded
+from vouchers_shared.testing.in_memory import application_submitted, event, refdata_loaded
 from vouchers_shared.testing.memory_mongo import MemoryMongo
 
 SAMPLES = Path(__file__).resolve().parents[3] / "deploy" / "sample"
@@ -276,3 +278,78 @@ def counted_bulk_writes(mongo: MemoryMongo, name: str) -> list[int]:
 
     collection.bulk_write = counted  # type: ignore[attr-defined]
     return sizes
+
+
+def decided(application_id: str, offset: int) -> Inbound:
+    """A final rejection of the application, as notification publishes it."""
+    uscc = applications()[0][1].applicant.uscc
+    payload = CaseDecided(
+        application_id=application_id, applicant_uscc=uscc, status="rejected", final=True, decided_at=AT
+    )
+    return inbound(
+        event(
+            topics.DECISIONS,
+            topics.CASE_DECIDED,
+            "/vouchers/notification",
+            payload,
+            key=uscc,
+            subject=application_id,
+            at=AT,
+            event_id=f"{application_id}/decided",
+        ),
+        offset,
+    )
+
+
+async def test_a_decision_after_the_rule_book_reads_no_ledger_and_releases_as_one_at_a_time() -> None:
+    deps, mongo = await service()
+    plain_deps, plain_mongo = await service()
+    batch = await coi_verdicts(deps)
+    await fold_batch(batch, on_rules_or_decision, deps)
+    await one_by_one(await coi_verdicts(plain_deps), plain_deps)
+    reads = counted_finds(mongo, "ledgers")
+
+    first = applications()[0][0]
+    await fold_batch([decided(first, 9)], on_rules_or_decision, deps)
+    await one_by_one([decided(first, 9)], plain_deps)
+    key = f"{applications()[0][1].applicant.uscc}:2026"
+    assert reads == [key]  # kept as the batch before wrote it: read only by the guarded write
+    uscc = applications()[0][1].applicant.uscc
+    ledger = await deps.store.ledger(uscc, 2026)
+    assert first in ledger.released
+    assert ledger == await plain_deps.store.ledger(uscc, 2026)
+    stored, plain = (m["vouchers_eligibility"]["ledgers"] for m in (mongo, plain_mongo))
+    assert stored.docs == plain.docs  # type: ignore[attr-defined]
+
+
+async def test_a_kept_ledger_another_writer_moved_fails_the_batch_and_is_read_again() -> None:
+    deps, mongo = await service()
+    batch = await coi_verdicts(deps)
+    await fold_batch(batch[:1], on_rules_or_decision, deps)  # the first reservation, kept
+    uscc = applications()[0][1].applicant.uscc
+    elsewhere = replace(deps, ledgers=KeptLedgers())  # a process still finishing an older batch
+    await on_rules_or_decision(batch[1], elsewhere)  # the second reservation, straight to the store
+
+    with pytest.raises(ConcurrentUpdate):
+        await fold_batch(batch[2:], on_rules_or_decision, deps)
+    assert (await deps.store.ledger(uscc, 2026)).revision == 2  # nothing of the failed batch written
+    reads = counted_finds(mongo, "ledgers")
+    await fold_batch(batch[2:], on_rules_or_decision, deps)
+    assert reads == [f"{uscc}:2026"] * 2  # by the batch, and by its guarded write
+    ledger = await deps.store.ledger(uscc, 2026)
+    assert sum(ledger.reserved.values()) == Decimal("10000000.00")  # the third got what was left
+    assert len(ledger.reserved) == 3
+
+
+async def test_a_record_handled_on_its_own_leaves_no_ledger_kept() -> None:
+    deps, mongo = await service()
+    batch = await coi_verdicts(deps)
+    await fold_batch(batch[:1], on_rules_or_decision, deps)
+    uscc = applications()[0][1].applicant.uscc
+    assert deps.ledgers.get(f"{uscc}:2026") is not None
+    await on_ledger_on_its_own(batch[1], deps)
+    assert deps.ledgers.get(f"{uscc}:2026") is None
+    reads = counted_finds(mongo, "ledgers")
+    await fold_batch(batch[2:], on_rules_or_decision, deps)
+    assert reads == [f"{uscc}:2026"] * 2  # by the batch (the record on its own wrote it), and by the write
+    assert sum((await deps.store.ledger(uscc, 2026)).reserved.values()) == Decimal("10000000.00")

@@ -17,7 +17,14 @@ from vouchers_shared.runtime import Runtime, service_app
 
 from eligibility.adapters.mongo_store import DATABASE, EligibilityStore
 from eligibility.config import Settings
-from eligibility.handlers import Deps, Handler, fold_batch, on_rules_or_decision, on_submitted
+from eligibility.handlers import (
+    Deps,
+    Handler,
+    fold_batch,
+    on_ledger_on_its_own,
+    on_rules_or_decision,
+    on_submitted,
+)
 from eligibility.refs import build_graph
 
 SERVICE = "eligibility"
@@ -43,6 +50,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return handler(inbound, holder["deps"])
 
         return lambda: handle
+
+    def partitions_moved() -> None:
+        if "deps" in holder:
+            holder["deps"].ledgers.clear()  # another process may write them from now on
 
     def folded(handler: Handler) -> Callable[[], Fold]:
         def fold(batch: Sequence[Inbound]) -> Awaitable[Sequence[Outgoing]]:
@@ -75,8 +86,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         topics.DECISIONS,
         group_id="eligibility-rules",
         processor=processor,
-        handler=bound(on_rules_or_decision),
+        handler=bound(on_ledger_on_its_own),
         fold=folded(on_rules_or_decision),
+        rebalanced=partitions_moved,
         title="eligibility-rules",
         description="Rule book and yearly ledger: reservations after the conflict-of-interest "
         "verdict; releases, grants and reviewed reservations after decisions",

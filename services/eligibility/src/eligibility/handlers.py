@@ -30,7 +30,7 @@ from vouchers_shared.observability import metrics
 from vouchers_shared.program import ProgramParams
 from vouchers_shared.refdata_store import Derived, RefdataStore, versions_of
 
-from eligibility.adapters.batched_store import BatchedStore, KeptApplications
+from eligibility.adapters.batched_store import BatchedStore, KeptApplications, KeptLedgers
 from eligibility.adapters.mongo_store import COI_STAGE, RULES_STAGE, ConcurrentUpdate, EligibilityStore
 from eligibility.domain.amounts import Room
 from eligibility.domain.coi import ReferenceGraph, assess_conflicts
@@ -60,18 +60,27 @@ class Deps:
     clock: Clock
     tables: Derived[RefTables] = field(default_factory=lambda: Derived(build_tables))
     kept: KeptApplications = field(default_factory=KeptApplications)
+    ledgers: KeptLedgers = field(default_factory=KeptLedgers)
 
 
 async def fold_batch(batch: Sequence[Inbound], handler: Handler, deps: Deps) -> list[Outgoing]:
     """The records of a batch one after another, as `handler` takes them, on a store that reads
     each document once and writes in bulk at the end (see BatchedStore)."""
-    store = BatchedStore(deps.store, deps.kept)
+    store = BatchedStore(deps.store, deps.kept, deps.ledgers)
     needed = [n for n in map(_documents_needed, batch) if n is not None]
     await store.prefetch((i for i, _ in needed), (i for i, indexed in needed if indexed))
     on_batch = replace(deps, store=store)
     events = await each_in_order(batch, lambda inbound: handler(inbound, on_batch))
     await store.flush()
     return events
+
+
+async def on_ledger_on_its_own(inbound: Inbound, deps: Deps) -> Sequence[Outgoing]:
+    """`on_rules_or_decision` for a record handled on its own, on the store itself (a batch that
+    could not be folded, or a record that failed before): it may write a ledger, so no kept
+    ledger is trusted after it."""
+    deps.ledgers.clear()
+    return await on_rules_or_decision(inbound, deps)
 
 
 def _documents_needed(inbound: Inbound) -> tuple[str, bool] | None:

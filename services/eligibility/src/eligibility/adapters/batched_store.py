@@ -11,13 +11,16 @@ in between), the batch is handled again record by record on the store itself, wh
 write is idempotent.
 
 The applications this process inserted are kept (`KeptApplications`): the rule book reads an
-application moments after the conflict check inserted it, in another batch.
+application moments after the conflict check inserted it, in another batch. So are the ledgers
+the rule-book consumer read or wrote (`KeptLedgers`): a decision comes moments after the
+verdict whose ledger it changes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -35,6 +38,7 @@ from eligibility.adapters.mongo_store import (
     emitted_id,
     emitted_inside,
     emitted_outbox,
+    ledger_as_stored,
     ledger_id,
 )
 from eligibility.domain.ledger import Ledger
@@ -55,8 +59,47 @@ class KeptApplications(KeptDocuments):
         super().__init__(size)
 
 
+# Ledgers kept after a batch, as stored (revision 0: none stored): a few hundred bytes each.
+KEPT_LEDGERS = 20_000
+
+
+class KeptLedgers:
+    """The ledgers as the rule-book consumer's last batches read or wrote them, so that its next
+    batches need not read them again. That consumer is the ledgers' one writer (one partition of
+    its topics, one applicant's records, reach one process at a time), so a kept ledger is as
+    stored until the group moves partitions or a record is handled on its own: both forget them
+    all (`clear`), and so does a batch that fails. A write of a ledger is made only at the
+    revision it was read at, so a ledger another process wrote all the same (one still finishing
+    a batch from before a rebalance) fails the batch that kept it, and is read again."""
+
+    def __init__(self, size: int = KEPT_LEDGERS) -> None:
+        self._size = size
+        self._ledgers: OrderedDict[str, Ledger] = OrderedDict()
+
+    def get(self, key: str) -> Ledger | None:
+        ledger = self._ledgers.get(key)
+        if ledger is None:
+            return None
+        self._ledgers.move_to_end(key)
+        return ledger.model_copy(deep=True)
+
+    def keep(self, key: str, ledger: Ledger) -> None:
+        self._ledgers[key] = ledger.model_copy(deep=True)
+        self._ledgers.move_to_end(key)
+        while len(self._ledgers) > self._size:
+            self._ledgers.popitem(last=False)
+
+    def clear(self) -> None:
+        self._ledgers.clear()
+
+
 class BatchedStore(EligibilityStore):
-    def __init__(self, store: EligibilityStore, kept: KeptApplications | None = None) -> None:
+    def __init__(
+        self,
+        store: EligibilityStore,
+        kept: KeptApplications | None = None,
+        ledgers: KeptLedgers | None = None,
+    ) -> None:
         self.applications, self.ledgers, self.contract_index, self.emitted = (
             store.applications,
             store.ledgers,
@@ -64,6 +107,7 @@ class BatchedStore(EligibilityStore):
             store.emitted,
         )
         self._store, self._kept = store, kept or KeptApplications(size=0)
+        self._kept_ledgers = ledgers or KeptLedgers(size=0)
         self._apps: dict[str, Document] = {}
         self._from_kept: set[str] = set()
         self._new_apps: list[str] = []
@@ -99,6 +143,10 @@ class BatchedStore(EligibilityStore):
 
     async def _read_ledgers(self, keys: Iterable[str]) -> None:
         wanted = [k for k in keys if k not in self._ledgers]
+        for key in wanted:
+            if (kept := self._kept_ledgers.get(key)) is not None:
+                self._ledgers_read[key] = self._ledgers[key] = kept
+        wanted = [k for k in wanted if k not in self._ledgers]
         found = await find_by_ids(self.ledgers, wanted)
         for key in wanted:
             uscc, year = key.rsplit(":", 1)
@@ -221,11 +269,19 @@ class BatchedStore(EligibilityStore):
 
     async def flush(self) -> None:
         """Make the batch's writes, in the order the handlers make them one by one; then keep the
-        applications it inserted, and forget those it changed."""
+        applications it inserted, and forget those it changed; keep its ledgers as stored, or
+        none if a write fails."""
         self._kept.drop([*self._new_apps, *self._app_sets])
         new_apps = [application_document(i, self._apps[i]) for i in self._new_apps]
-        await bulk(self.applications, [InsertOne(doc) for doc in new_apps])
-        await self._store.save_ledgers([(self._ledgers_read[k], after) for k, after in self._ledgers.items()])
+        try:
+            await bulk(self.applications, [InsertOne(doc) for doc in new_apps])
+            await self._store.save_ledgers([(self._ledgers_read[k], a) for k, a in self._ledgers.items()])
+        except BaseException:
+            self._kept_ledgers.clear()
+            raise
+        for key, after in self._ledgers.items():
+            before = self._ledgers_read[key]
+            self._kept_ledgers.keep(key, before if after is before else ledger_as_stored(before, after))
         await bulk(
             self.contract_index,
             [UpdateOne({"_id": k}, {"$set": s}, upsert=True) for k, s in self._index_sets.items()],

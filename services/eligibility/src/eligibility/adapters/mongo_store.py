@@ -150,12 +150,15 @@ class EligibilityStore:
                 raise ConcurrentUpdate(doc["_id"])
 
 
+def ledger_as_stored(before: Ledger, after: Ledger) -> Ledger:
+    """`after` as `save_ledger(before, after)` stores it: at its revision, one past `before`'s
+    at least (several steps at once: the last)."""
+    return after.model_copy(update={"revision": max(after.revision, before.revision + 1)})
+
+
 def _ledger_document(before: Ledger, after: Ledger) -> Document:
-    return {
-        "_id": ledger_id(after.applicant_uscc, after.program_year),
-        **after.model_dump(mode="json"),
-        "revision": max(after.revision, before.revision + 1),  # several steps at once: the last
-    }
+    stored = ledger_as_stored(before, after)
+    return {"_id": ledger_id(stored.applicant_uscc, stored.program_year), **stored.model_dump(mode="json")}
 
 
 def ledger_id(applicant_uscc: str, program_year: int) -> str:
