@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -59,7 +58,8 @@ class KeptApplications(KeptDocuments):
         super().__init__(size)
 
 
-# Ledgers kept after a batch, as stored (revision 0: none stored): a few hundred bytes each.
+# Ledgers kept after a batch, as stored (revision 0: none stored), packed: a few hundred bytes
+# each, the applicants of a filing peak.
 KEPT_LEDGERS = 20_000
 
 
@@ -73,24 +73,17 @@ class KeptLedgers:
     a batch from before a rebalance) fails the batch that kept it, and is read again."""
 
     def __init__(self, size: int = KEPT_LEDGERS) -> None:
-        self._size = size
-        self._ledgers: OrderedDict[str, Ledger] = OrderedDict()
+        self._kept = KeptDocuments(size)
 
     def get(self, key: str) -> Ledger | None:
-        ledger = self._ledgers.get(key)
-        if ledger is None:
-            return None
-        self._ledgers.move_to_end(key)
-        return ledger.model_copy(deep=True)
+        doc = self._kept.get(key)
+        return None if doc is None else EligibilityStore.as_ledger(doc)
 
     def keep(self, key: str, ledger: Ledger) -> None:
-        self._ledgers[key] = ledger.model_copy(deep=True)
-        self._ledgers.move_to_end(key)
-        while len(self._ledgers) > self._size:
-            self._ledgers.popitem(last=False)
+        self._kept.keep(key, ledger.model_dump(mode="json"))
 
     def clear(self) -> None:
-        self._ledgers.clear()
+        self._kept.clear()
 
 
 class BatchedStore(EligibilityStore):
