@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
 from vouchers_shared import topics
@@ -45,12 +46,43 @@ class Deps:
 
 
 @dataclass(frozen=True)
+class Filing:
+    """What a case keeps of its application's filing: when, and whom its letters address."""
+
+    submitted_at: datetime
+    applicant_name: str
+    project_title: str
+    email: str
+    people: tuple[str, ...]
+
+    @classmethod
+    def of(cls, submitted: ApplicationSubmitted) -> Filing:
+        app = submitted.application
+        return cls(
+            submitted.submitted_at,
+            app.applicant.name,
+            app.project.title,
+            app.applicant.contact.email,
+            tuple(sorted(declared_people(app.model_dump(mode="json")))),
+        )
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "applicant_name": self.applicant_name,
+            "project_title": self.project_title,
+            "email": self.email,
+            "people": list(self.people),
+        }
+
+
+@dataclass(frozen=True)
 class CaseEvent:
-    """An event about a case: its submission, or a verdict."""
+    """An event about a case: its filing, or a verdict. A filing is kept as `Filing` only: a
+    batch holds hundreds of events, and a parsed application is large."""
 
     application_id: str
     uscc: str
-    submitted: ApplicationSubmitted | None = None
+    filing: Filing | None = None
     verdict: Verdict | None = None
 
 
@@ -58,7 +90,7 @@ def case_event(inbound: Inbound) -> CaseEvent:
     kind = inbound.envelope.type
     if kind == topics.APPLICATION_SUBMITTED:
         event = inbound.parse(ApplicationSubmitted)
-        return CaseEvent(event.application_id, event.applicant_uscc, submitted=event)
+        return CaseEvent(event.application_id, event.applicant_uscc, filing=Filing.of(event))
     if kind in (topics.COI_ASSESSED, topics.ELIGIBILITY_ASSESSED, topics.VERIFICATION_COMPLETED):
         verdict, application_id, uscc = _verdict(inbound)
         return CaseEvent(application_id, uscc, verdict=verdict)
@@ -160,19 +192,13 @@ def _verdict(inbound: Inbound) -> tuple[Verdict, str, str]:
 
 
 def _opened(stored: StoredCase | None, event: CaseEvent, deps: Deps) -> StoredCase:
-    submitted = event.submitted
+    filing = event.filing
     if stored is None:
-        opened = submitted.submitted_at if submitted else deps.clock.now()
+        opened = filing.submitted_at if filing else deps.clock.now()
         stored = StoredCase(open_case(event.application_id, event.uscc, opened), {}, [], [], 0)
-    if submitted is not None and not stored.info:
-        app = submitted.application
-        stored.info = {
-            "applicant_name": app.applicant.name,
-            "project_title": app.project.title,
-            "email": app.applicant.contact.email,
-            "people": sorted(declared_people(app.model_dump(mode="json"))),
-        }
-        stored.case = stored.case.model_copy(update={"opened_at": submitted.submitted_at})
+    if filing is not None and not stored.info:
+        stored.info = filing.info()
+        stored.case = stored.case.model_copy(update={"opened_at": filing.submitted_at})
     return stored
 
 
