@@ -43,12 +43,3 @@ def test_each_full_batch_holds_it_behind_anew() -> None:
         assert backlog.behind()
     clock.now += 2
     assert not backlog.behind()
-
-
-def test_a_consumer_that_takes_more_at_once_is_behind_from_a_hundred_records() -> None:
-    clock = ManualClock()
-    backlog = Backlog(hold_s=10.0, clock=clock)
-    backlog.batch(99, most=500)
-    assert not backlog.behind()
-    backlog.batch(100, most=500)  # what its fetches brought, short of the most it takes
-    assert backlog.behind()

@@ -13,7 +13,7 @@ from vouchers_shared.errors import TransientError
 from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.kafka import build_broker
 from vouchers_shared.messaging.publisher import Outgoing
-from vouchers_shared.messaging.subscribe import FOLDED_BATCH_RECORDS, consume
+from vouchers_shared.messaging.subscribe import consume
 from vouchers_shared.program import load_program
 from vouchers_shared.rate_limit import RateLimiter
 from vouchers_shared.runtime import Runtime, service_app
@@ -134,7 +134,6 @@ def create_app(
             handler=lambda: handle,
             fold=lambda: projectors["status"].fold,
             rebalanced=forget_views,
-            max_poll_records=FOLDED_BATCH_RECORDS,
             title="intake-status",
             description="Status read model behind GET /v1/applications",
         )

@@ -13,7 +13,7 @@ from vouchers_shared.body_limit import problem_answer
 from vouchers_shared.messaging.inbound import Inbound
 from vouchers_shared.messaging.kafka import build_broker
 from vouchers_shared.messaging.publisher import Outgoing
-from vouchers_shared.messaging.subscribe import FOLDED_BATCH_RECORDS, consume
+from vouchers_shared.messaging.subscribe import consume
 from vouchers_shared.program import load_program
 from vouchers_shared.rate_limit import RateLimiter
 from vouchers_shared.runtime import Runtime, service_app
@@ -121,7 +121,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         fold=lambda: fold,
         rebalanced=kept.forget_all,
         assigned=owning,
-        max_poll_records=FOLDED_BATCH_RECORDS,
         title="notification-cases",
         description="Joins the three verdicts per application into a case and decides",
     )

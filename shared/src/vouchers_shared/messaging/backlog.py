@@ -1,12 +1,9 @@
 """Whether a process's consumers are behind, for periodic work that can wait while they are.
 
 A poll that hands a consumer a full batch (as many records as it takes at once) left records
-waiting: the consumer is behind. So did one of `BACKLOG_RECORDS` or more for a consumer that
-takes more at once (a poll hands over what its fetches brought, often less than the most a
-consumer takes, and with records arriving as they are filed a poll holds a few). It counts as
-behind for `hold_s` after its last such batch, so the moments between two do not let the
-waiting work in. A smaller batch says nothing: the consumer may have caught up, or another one
-of the process may still be behind.
+waiting: the consumer is behind. It counts as behind for `hold_s` after its last full batch, so
+the moments between two full batches do not let the waiting work in. A batch that is not full
+says nothing: the consumer may have caught up, or another one of the process may still be behind.
 """
 
 from __future__ import annotations
@@ -16,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 HOLD_S = 10.0
-BACKLOG_RECORDS = 100
 
 
 @dataclass
@@ -27,7 +23,7 @@ class Backlog:
 
     def batch(self, records: int, most: int) -> None:
         """A poll handed a consumer `records` records; it takes `most` at once."""
-        if records >= min(most, BACKLOG_RECORDS):
+        if records >= most:
             self._full_at = self.clock()
 
     def behind(self) -> bool:

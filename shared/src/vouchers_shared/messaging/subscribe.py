@@ -37,12 +37,6 @@ IDLE_FETCH_WAIT_MS = 2000
 # returns it whole once that partition comes first in a fetch (aiokafka shuffles their order on
 # every fetch).
 PARTITION_FETCH_BYTES = 128 * 1024
-# A batch's size, at most, for a consumer that folds every event about an application, from
-# several topics, into one document (the read model, the cases). In a backlog a batch of 100
-# holds little more than one of an application's events, and its document is written once for
-# each; a bigger batch holds more of them, and writes the document fewer times. With nothing
-# behind, a batch is what has come, whatever this allows.
-FOLDED_BATCH_RECORDS = 500
 
 
 class Partitions(Protocol):
