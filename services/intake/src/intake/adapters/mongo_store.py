@@ -189,15 +189,7 @@ class IntakeStore:
         A view is written on every event about its application, its findings only with their
         verdict: kept apart, they are not rewritten with every step of the timeline. A check's
         findings are mostly its first (a later verdict of the same check is rare): inserted."""
-        await insert_or_replace(
-            self.findings,
-            [
-                _findings_document(view.application_id, name, check)
-                for view in views
-                for name, check in view.checks.items()
-                if check.findings is not None
-            ],
-        )
+        await insert_or_replace(self.findings, _carried_findings(views))
         await replace_all(self.status, [_view_document(view) for view in views])
 
     async def insert_views(self, views: Sequence[StatusView]) -> list[str]:
@@ -205,15 +197,7 @@ class IntakeStore:
         application has a view already (left as stored). The findings they carry go first, as
         with `save_views`, each only where none is stored: a view found stored after all may
         show a newer verdict's, which this batch's older one must not replace."""
-        await insert_new(
-            self.findings,
-            [
-                _findings_document(view.application_id, name, check)
-                for view in views
-                for name, check in view.checks.items()
-                if check.findings is not None
-            ],
-        )
+        await insert_new(self.findings, _carried_findings(views))
         taken = await insert_or_taken(self.status, [_view_document(view) for view in views])
         return [doc["_id"] for doc in taken]
 
@@ -289,6 +273,16 @@ def _view_document(view: StatusView) -> Document:
 
 def _findings_id(application_id: str, check: str) -> str:
     return f"{application_id}/{check}"
+
+
+def _carried_findings(views: Sequence[StatusView]) -> list[Document]:
+    """The findings documents of the verdicts `views` have just taken (those they carry)."""
+    return [
+        _findings_document(view.application_id, name, check)
+        for view in views
+        for name, check in view.checks.items()
+        if check.findings is not None
+    ]
 
 
 def _findings_document(application_id: str, name: str, check: Check) -> Document:
