@@ -130,18 +130,14 @@ class Projector:
 
 @dataclass(frozen=True)
 class _Event:
-    """An event of the batch; a filing's body (the whole application) is not held while the
-    batch is folded, but parsed again when applied: a batch holds hundreds of events."""
-
     application_id: str
     inbound: Inbound
-    held: dict[str, Any] | None
+    body: dict[str, Any]
 
     def applied_to(self, view: StatusView) -> StatusView:
         envelope = self.inbound.envelope
-        body = self.held if self.held is not None else self.inbound.json()
         try:
-            return apply_event(view, envelope.id, envelope.type, envelope.time, body)
+            return apply_event(view, envelope.id, envelope.type, envelope.time, self.body)
         except (KeyError, TypeError, ValueError) as exc:
             raise PoisonMessage(f"{envelope.type} body is missing fields: {exc!r}") from exc
 
@@ -187,5 +183,4 @@ def _event(inbound: Inbound) -> _Event:
     body = inbound.json()
     if not isinstance(body, dict) or not isinstance(body.get("application_id"), str):
         raise PoisonMessage("event body has no application_id")
-    filing = inbound.envelope.type == topics.APPLICATION_SUBMITTED
-    return _Event(body["application_id"], inbound, None if filing else body)
+    return _Event(body["application_id"], inbound, body)
