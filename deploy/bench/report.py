@@ -243,6 +243,8 @@ def table(result: dict[str, Any]) -> str:
                 + ", ".join(f"{k} {v:g}" for k, v in trips["per_service"].items()),
             )
         )
+        if waits := trips.get("waiting_s"):
+            rows.append(("waiting on the store, s", ", ".join(f"{k} {v:g}" for k, v in waits.items())))
     for name, figures in {**result["services"], **result["infra"]}.items():
         rows.append(
             (

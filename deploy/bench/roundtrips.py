@@ -3,7 +3,9 @@
 The services run with STORE_COMMAND_COUNTS=1 (vouchers_shared.observability.store_commands);
 the benchmark scrapes each one's /metrics before and after a phase, and divides what moved by
 the phase's applications: per service, per command and collection, with the mean BSON size of
-a command and of its reply.
+a command and of its reply, and the mean time to its reply. Each service's time waiting on
+replies over the phase, all its processes and commands added up (commands in flight together
+each count), says how much of a consumer's time the store takes.
 """
 
 from __future__ import annotations
@@ -17,7 +19,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from deploy.bench.scrape import added_up, metrics_pages
 
 Key = tuple[str, str, str]  # service, command, collection
-COUNT, REQUEST, REPLY = 0, 1, 2
+COUNT, REQUEST, REPLY, SECONDS = 0, 1, 2, 3
+FAMILIES = (
+    "vouchers_store_commands",
+    "vouchers_store_command_bytes",
+    "vouchers_store_command_seconds",
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,7 @@ class Commands:
     count: float
     request_bytes: float
     reply_bytes: float
+    seconds: float = 0.0  # waiting on the replies
 
     def per_application(self, n: int) -> float:
         return self.count / n if n else 0.0
@@ -40,6 +48,9 @@ class Commands:
     def mean_reply(self) -> int:
         return round(self.reply_bytes / self.count) if self.count else 0
 
+    def mean_ms(self) -> float:
+        return round(1000 * self.seconds / self.count, 2) if self.count else 0.0
+
 
 Tally = dict[Key, list[float]]
 
@@ -48,16 +59,18 @@ def parse(text: str) -> Tally:
     """The command counts and byte totals in one /metrics page."""
     tally: Tally = {}
     for family in text_string_to_metric_families(text):
-        if family.name not in ("vouchers_store_commands", "vouchers_store_command_bytes"):
+        if family.name not in FAMILIES:
             continue
         for sample in family.samples:
             if not sample.name.endswith("_total"):
                 continue
             labels = sample.labels
             key = (labels["service"], labels["command"], labels["collection"])
-            row = tally.setdefault(key, [0.0, 0.0, 0.0])
+            row = tally.setdefault(key, [0.0, 0.0, 0.0, 0.0])
             if family.name == "vouchers_store_commands":
                 row[COUNT] += sample.value
+            elif family.name == "vouchers_store_command_seconds":
+                row[SECONDS] += sample.value
             else:
                 row[REQUEST if labels.get("direction") == "request" else REPLY] += sample.value
     return tally
@@ -76,23 +89,27 @@ def moved(before: Tally, after: Tally) -> list[Commands]:
     """What each (service, command, collection) sent between two scrapes, busiest first."""
     out = []
     for key, row in after.items():
-        was = before.get(key, [0.0, 0.0, 0.0])
-        count, request, reply = (a - b for a, b in zip(row, was, strict=True))
+        was = before.get(key, [0.0, 0.0, 0.0, 0.0])
+        count, request, reply, seconds = (a - b for a, b in zip(row, was, strict=True))
         if count > 0:
-            out.append(Commands(*key, count, request, reply))
+            out.append(Commands(*key, count, request, reply, seconds))
     return sorted(out, key=lambda c: (-c.count, c.service, c.command, c.collection))
 
 
 def summary(commands: Iterable[Commands], n: int) -> dict[str, Any]:
-    """Round trips per application: in total, per service, and per command and collection."""
+    """Round trips per application: in total, per service, and per command and collection; and
+    each service's time waiting on the store's replies."""
     rows = list(commands)
     per_service: dict[str, float] = {}
+    waits: dict[str, float] = {}
     for c in rows:
         per_service[c.service] = per_service.get(c.service, 0.0) + c.per_application(n)
+        waits[c.service] = waits.get(c.service, 0.0) + c.seconds
     return {
         "applications": n,
         "total_per_application": round(sum(per_service.values()), 2),
         "per_service": {s: round(v, 2) for s, v in sorted(per_service.items())},
+        "waiting_s": {s: round(v, 1) for s, v in sorted(waits.items())},
         "commands": [
             {
                 "service": c.service,
@@ -101,6 +118,7 @@ def summary(commands: Iterable[Commands], n: int) -> dict[str, Any]:
                 "per_application": round(c.per_application(n), 3),
                 "request_bytes": c.mean_request(),
                 "reply_bytes": c.mean_reply(),
+                "mean_ms": c.mean_ms(),
             }
             for c in rows
         ],

@@ -30,25 +30,34 @@ def sent_bytes(service: str, command: str, collection: str, direction: str) -> f
     return value or 0.0
 
 
+def waited(service: str, command: str, collection: str) -> float:
+    value = REGISTRY.get_sample_value(
+        "vouchers_store_command_seconds_total",
+        {"service": service, "command": command, "collection": collection},
+    )
+    return value or 0.0
+
+
 def round_trip(
     counter: CommandCounter,
     command: dict[str, object],
     database: str,
     request_id: int,
     reply: dict[str, object] | None = None,
+    took: timedelta = timedelta(0),
 ) -> None:
     name = next(iter(command))
     counter.started(monitoring.CommandStartedEvent(command, database, request_id, ADDRESS, 1))
     if reply is None:
         counter.failed(
             monitoring.CommandFailedEvent(
-                timedelta(0), {"code": 11000}, name, request_id, ADDRESS, 1, database_name=database
+                took, {"code": 11000}, name, request_id, ADDRESS, 1, database_name=database
             )
         )
     else:
         counter.succeeded(
             monitoring.CommandSucceededEvent(
-                timedelta(0), reply, name, request_id, ADDRESS, 1, database_name=database
+                took, reply, name, request_id, ADDRESS, 1, database_name=database
             )
         )
 
@@ -86,6 +95,24 @@ def test_each_command_counts_once_under_its_collection_failed_ones_too() -> None
     assert sent_bytes(service, "insert", "vouchers_intake.applications", "reply") == len(
         bson.encode({"ok": 1, "n": 1})
     )  # the failed insert's reply is not counted
+
+
+def test_the_time_to_each_reply_adds_up_under_its_command_failed_ones_too() -> None:
+    service = f"svc-{uuid.uuid4().hex[:6]}"
+    counter = CommandCounter(service)
+    update = {"update": "cases", "updates": []}
+    round_trip(counter, update, "db", 1, {"ok": 1, "n": 0}, took=timedelta(milliseconds=12))
+    round_trip(counter, update, "db", 2, None, took=timedelta(milliseconds=3, microseconds=500))
+    round_trip(counter, {"find": "cases"}, "db", 3, {"ok": 1}, took=timedelta(milliseconds=2))
+    assert abs(waited(service, "update", "db.cases") - 0.0155) < 1e-9
+    assert abs(waited(service, "find", "db.cases") - 0.002) < 1e-9
+    # A reply the counter never saw sent (a listener added mid-command) counts no time.
+    counter.succeeded(
+        monitoring.CommandSucceededEvent(
+            timedelta(seconds=1), {"ok": 1}, "find", 99, ADDRESS, 1, database_name="db"
+        )
+    )
+    assert abs(waited(service, "find", "db.cases") - 0.002) < 1e-9
 
 
 def test_the_collection_of_a_command() -> None:

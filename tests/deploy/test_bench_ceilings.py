@@ -115,8 +115,12 @@ def test_the_ceiling_is_drained_when_every_group_has_read_all_of_its_records() -
 INTAKE, CASES = "vouchers_intake.applications", "vouchers_notification.cases"
 
 
-def page(counts: dict[tuple[str, str, str], float], sizes: dict[tuple[str, str, str, str], float]) -> str:
-    """A /metrics page with these command counts and byte totals."""
+def page(
+    counts: dict[tuple[str, str, str], float],
+    sizes: dict[tuple[str, str, str, str], float],
+    seconds: dict[tuple[str, str, str], float] | None = None,
+) -> str:
+    """A /metrics page with these command counts, byte totals and times to the replies."""
     lines = ["# TYPE vouchers_store_commands_total counter"]
     lines += [
         f'vouchers_store_commands_total{{service="{s}",command="{c}",collection="{k}"}} {v}'
@@ -128,12 +132,18 @@ def page(counts: dict[tuple[str, str, str], float], sizes: dict[tuple[str, str, 
         f'direction="{d}"}} {v}'
         for (s, c, k, d), v in sizes.items()
     ]
+    lines.append("# TYPE vouchers_store_command_seconds_total counter")
+    lines += [
+        f'vouchers_store_command_seconds_total{{service="{s}",command="{c}",collection="{k}"}} {v}'
+        for (s, c, k), v in (seconds or {}).items()
+    ]
     return "\n".join(lines) + "\n"
 
 
 FIRST = page(
     {("intake", "insert", INTAKE): 10, ("intake", "find", INTAKE): 4},
     {("intake", "insert", INTAKE, "request"): 10_000, ("intake", "find", INTAKE, "reply"): 800},
+    {("intake", "insert", INTAKE): 0.5, ("intake", "find", INTAKE): 0.25},
 )
 SECOND = page(
     {("intake", "insert", INTAKE): 30, ("intake", "find", INTAKE): 4, ("notification", "update", CASES): 50},
@@ -143,6 +153,11 @@ SECOND = page(
         ("notification", "update", CASES, "request"): 25_000,
         ("notification", "update", CASES, "reply"): 2_500,
     },
+    {
+        ("intake", "insert", INTAKE): 0.54,
+        ("intake", "find", INTAKE): 0.25,
+        ("notification", "update", CASES): 0.6,
+    },
 )
 
 
@@ -151,6 +166,7 @@ def test_round_trips_per_application_are_what_moved_between_two_scrapes_over_n()
     summary = roundtrips.summary(moved, n=10)
     assert summary["per_service"] == {"intake": 2.0, "notification": 5.0}
     assert summary["total_per_application"] == 7.0
+    assert summary["waiting_s"] == {"intake": 0.0, "notification": 0.6}  # 0.04 s rounds to 0.0
     assert summary["commands"] == [  # busiest first; what did not move is left out
         {
             "service": "notification",
@@ -159,6 +175,7 @@ def test_round_trips_per_application_are_what_moved_between_two_scrapes_over_n()
             "per_application": 5.0,
             "request_bytes": 500,
             "reply_bytes": 50,
+            "mean_ms": 12.0,
         },
         {
             "service": "intake",
@@ -167,6 +184,7 @@ def test_round_trips_per_application_are_what_moved_between_two_scrapes_over_n()
             "per_application": 2.0,
             "request_bytes": 2000,
             "reply_bytes": 0,
+            "mean_ms": 2.0,
         },
     ]
 

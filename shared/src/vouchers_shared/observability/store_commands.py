@@ -3,9 +3,12 @@
 On when `STORE_COMMAND_COUNTS=1` (the benchmark turns it on; it costs an encoding of each
 command and reply, so it is off by default). Every command the client sends counts once, a
 failed one too (a duplicate key is a round trip like any other), as
-`vouchers_store_commands_total{service,command,collection}`, and the BSON sizes of what went
-out and what came back as `vouchers_store_command_bytes_total{...,direction}`. `collection` is
-`database.collection`, or the database alone for a command on none (`ping`).
+`vouchers_store_commands_total{service,command,collection}`; the BSON sizes of what went out
+and what came back as `vouchers_store_command_bytes_total{...,direction}`; and the time from
+each command's send to its reply as the driver measures it (the store's work and queue, the
+network, and the process's own event loop coming to the reply; not the wait for a connection)
+as `vouchers_store_command_seconds_total{...}`. `collection` is `database.collection`, or the
+database alone for a command on none (`ping`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,11 @@ STORE_COMMAND_BYTES = Counter(
     "vouchers_store_command_bytes_total",
     "BSON bytes of store commands and replies",
     ["service", "command", "collection", "direction"],
+)
+STORE_COMMAND_SECONDS = Counter(
+    "vouchers_store_command_seconds",
+    "Time from sending a store command to its reply",
+    ["service", "command", "collection"],
 )
 
 
@@ -70,4 +78,7 @@ class CommandCounter(monitoring.CommandListener):
         self, event: monitoring.CommandSucceededEvent | monitoring.CommandFailedEvent
     ) -> tuple[str, str] | None:
         with self._lock:
-            return self._pending.pop((event.connection_id, event.request_id), None)
+            labels = self._pending.pop((event.connection_id, event.request_id), None)
+        if labels is not None:
+            STORE_COMMAND_SECONDS.labels(self.service, *labels).inc(event.duration_micros / 1e6)
+        return labels
