@@ -54,7 +54,7 @@ from deploy.bench.load import Prepared, Submission, figures, file_all, prepare  
 from deploy.bench.procstats import CpuMeter, peak_rss_mb  # noqa: E402
 from deploy.bench.scrape import metrics_pages  # noqa: E402
 from deploy.bench.store_ceiling import run_store_ceiling  # noqa: E402
-from deploy.bench.suite import SERVICE_NAMES, BenchSuite, bench_suite, replicas_of  # noqa: E402
+from deploy.bench.suite import SERVICE_NAMES, BenchBusy, BenchSuite, bench_suite, replicas_of  # noqa: E402
 from deploy.bench.synthetic import Generator, mix_of  # noqa: E402
 from deploy.bench.watch import Sizes, Stage, Watcher, group_lags  # noqa: E402
 
@@ -444,9 +444,13 @@ def main(argv: list[str] | None = None) -> int:
         f"load average {args.load_at_start[0]}"
     )
     gen = Generator(args.seed)
-    with bench_suite(REPO / ".run" / "bench", args.clock, args.profile, args.replicas) as suite:
-        say(f"suite up: kafka {suite.bootstrap}, intake {suite.urls['intake']}")
-        result = asyncio.run(measure(args, suite, gen))
+    try:
+        with bench_suite(REPO / ".run" / "bench", args.clock, args.profile, args.replicas) as suite:
+            say(f"suite up: kafka {suite.bootstrap}, intake {suite.urls['intake']}")
+            result = asyncio.run(measure(args, suite, gen))
+    except BenchBusy as busy:
+        say(str(busy))
+        return 2
     result["duration_s"] = round(time.monotonic() - started, 1)
     report.write_json(result, args.out)
     report.plot(result, args.plot)

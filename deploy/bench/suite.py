@@ -2,11 +2,15 @@
 
 It runs on free ports with its data in `.run/bench/data` (wiped before and after), so a run
 starts from empty topics and an empty store, never touches a `make up` suite or its data, and
-two runs never see each other's applications. Logs stay in `.run/bench/logs`.
+two runs never see each other's applications. Logs stay in `.run/bench/logs`. One run at a
+time: a run holds `.run/bench/lock` from before it wipes the data until its own suite is stopped
+and its data wiped again, and a second run refuses to start meanwhile (`BenchBusy`), since the
+first one's clean-up would wipe the second one's Kafka and store under them.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -154,6 +158,34 @@ def _stop_profiled(proc: suitectl.ManagedProcess, session: Path, out_dir: Path) 
         print(f"[bench] profile of {proc.name}: {out}")
 
 
+class BenchBusy(RuntimeError):
+    """Another benchmark holds the run directory."""
+
+
+@contextmanager
+def held(run_dir: Path) -> Iterator[None]:
+    """`run_dir`, this process's alone until the block ends (the lock goes with the process,
+    however it ends); `BenchBusy` naming the holder if another process has it."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with open(run_dir / "lock", "a+", encoding="utf-8") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "unknown"
+            raise BenchBusy(
+                f"another benchmark (pid {holder}) is running in {run_dir}; start this one once it "
+                "has ended (its clean-up wipes the data this one would run on)"
+            ) from None
+        lock.truncate(0)
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+        try:
+            yield
+        finally:
+            lock.truncate(0)
+
+
 @contextmanager
 def bench_suite(
     run_dir: Path, clock: str, profile: str | None = None, replicas: int = 1
@@ -165,11 +197,12 @@ def bench_suite(
     over every intake process, as a load balancer would)."""
     suitectl.install()
     data, logs = run_dir / "data", run_dir / "logs"
-    shutil.rmtree(data, ignore_errors=True)
-    shutil.rmtree(logs, ignore_errors=True)
-    data.mkdir(parents=True)
-    logs.mkdir(parents=True)
     with ExitStack() as stack:
+        stack.enter_context(held(run_dir))  # let go last, after the suite's clean-up
+        shutil.rmtree(data, ignore_errors=True)
+        shutil.rmtree(logs, ignore_errors=True)
+        data.mkdir(parents=True)
+        logs.mkdir(parents=True)
         stack.callback(shutil.rmtree, data, ignore_errors=True)
         kafka_port, controller_port, store_port, smtp_port, *ports = suitectl.free_ports(
             4 + len(suitectl.SERVICES) * replicas
