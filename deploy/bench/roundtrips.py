@@ -56,7 +56,7 @@ Tally = dict[Key, list[float]]
 
 
 def parse(text: str) -> Tally:
-    """The command counts and byte totals in one /metrics page."""
+    """The command counts, byte totals and times to the replies in one /metrics page."""
     tally: Tally = {}
     for family in text_string_to_metric_families(text):
         if family.name not in FAMILIES:
@@ -77,7 +77,7 @@ def parse(text: str) -> Tally:
 
 
 def tally(pages: Iterable[str]) -> Tally:
-    """The command counts and byte totals of every process's /metrics page, added up."""
+    """The command counts, byte totals and times of every process's /metrics page, added up."""
     return added_up(pages, parse)
 
 

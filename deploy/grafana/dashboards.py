@@ -352,6 +352,17 @@ def overview() -> Board:
         unit="Bps",
         description="sent and received, where STORE_COMMAND_COUNTS=1",
     )
+    board.series(
+        "Store time to a reply by service (mean)",
+        (
+            f"sum by (service) (rate(vouchers_store_command_seconds_total{RATE}))"
+            f" / sum by (service) (rate(vouchers_store_commands_total{RATE}))",
+            "{{service}}",
+        ),
+        unit="s",
+        description="from a command's send to its reply, where STORE_COMMAND_COUNTS=1; rising "
+        "with the same round trips, the store (or the machine under it) is the queue",
+    )
     return board
 
 
