@@ -20,9 +20,10 @@ from eligibility.adapters.mongo_store import ConcurrentUpdate, EligibilityStore
 from eligibility.domain.ledger import Ledger
 from notification.adapters.mongo_store import NotificationStore, StoredCase
 from notification.domain.case import StatusChange, open_case
+from notification.domain.letters import RoundEnd
 from pymongo import AsyncMongoClient
 from vouchers_shared.errors import TransientError
-from vouchers_shared.guarded import SLOT, GuardBusy, guard, replace_if
+from vouchers_shared.guarded import SLOT, GuardBusy, guard, replace_if, update_all_if
 from vouchers_shared.settings import CommonSettings
 from vouchers_shared.store import Document, connect
 
@@ -54,21 +55,25 @@ async def database(clients: list[AsyncMongoClient[Document]]) -> AsyncIterator[s
     await clients[0].drop_database(name)
 
 
-async def test_exactly_one_sender_wins_a_letters_round_however_many_race_for_it(
+async def test_each_letter_of_a_round_is_won_by_one_sender_however_many_race_for_it(
     clients: list[AsyncMongoClient[Document]], database: str
 ) -> None:
     stores = [NotificationStore(c, database) for c in clients]
     now = datetime.now(UTC)
-    for n in range(ROUNDS):
-        letter_id = f"rejection:dec-{n}-{uuid.uuid4().hex[:8]}"
-        await stores[0].hand_over_letters([unsent_letter(letter_id, now)])
-        won = await asyncio.gather(
+    for n in range(ROUNDS // 5):
+        letter_ids = [f"rejection:dec-{n}-{k}-{uuid.uuid4().hex[:8]}" for k in range(10)]
+        await stores[0].hand_over_letters([unsent_letter(i, now) for i in letter_ids])
+        rounds = await asyncio.gather(
             *(
-                s.claim_letter(letter_id, f"sender-{i}", now, now + timedelta(minutes=2))
+                s.claim_letters(letter_ids[i % 3 :], f"sender-{i}", now, now + timedelta(minutes=2))
                 for i, s in enumerate(stores)
             )
         )
-        assert sum(won) == 1, f"round {n}: {sum(won)} senders hold the letter"
+        won = sorted(d["_id"] for claimed in rounds for d in claimed)
+        assert won == sorted(letter_ids), f"round {n}: letters won {won}"
+        holders = {d["_id"]: d["claim"]["token"] for claimed in rounds for d in claimed}
+        stored = {d["_id"]: d["claim"]["token"] async for d in stores[0].letters.find({})}
+        assert {i: stored[i] for i in letter_ids} == holders
 
 
 async def test_a_letter_sent_by_one_sender_is_not_claimed_again_by_a_late_one(
@@ -77,10 +82,12 @@ async def test_a_letter_sent_by_one_sender_is_not_claimed_again_by_a_late_one(
     first, late = NotificationStore(clients[0], database), NotificationStore(clients[1], database)
     now = datetime.now(UTC)
     await first.hand_over_letters([unsent_letter("L-1", now)])
-    assert await first.claim_letter("L-1", "first", now, now + timedelta(minutes=2))
-    await first.release_letter("L-1", "first", {"sent": True, "sent_at": now})
-    # The round's slots are free again, but the letter was sent: nobody takes it.
-    assert not await late.claim_letter("L-1", "late", now, now + timedelta(minutes=2))
+    [claimed] = await first.claim_letters(["L-1"], "first", now, now + timedelta(minutes=2))
+    ended = RoundEnd("L-1", {"sent": True, "sent_at": now})
+    await first.release_letters("first", claimed["claim"]["slots"], [ended])
+    # The round's slots are free again, but the letter was sent: nobody takes it, nor keeps a slot.
+    assert await late.claim_letters(["L-1"], "late", now, now + timedelta(minutes=2)) == []
+    assert [lease async for lease in late.letter_leases.find({})] == []
 
 
 async def test_a_sender_that_died_with_its_lease_is_replaced_after_two_slots(
@@ -90,9 +97,45 @@ async def test_a_sender_that_died_with_its_lease_is_replaced_after_two_slots(
     now = datetime.now(UTC)
     await store.hand_over_letters([unsent_letter("L-2", now)])
     lease = timedelta(minutes=2)
-    assert await store.claim_letter("L-2", "died", now, now + lease)
-    assert not await store.claim_letter("L-2", "next", now + lease, now + 2 * lease)
-    assert await store.claim_letter("L-2", "next", now + 2 * lease, now + 3 * lease)
+    assert await store.claim_letters(["L-2"], "died", now, now + lease)
+    assert await store.claim_letters(["L-2"], "next", now + lease, now + 2 * lease) == []
+    assert await store.claim_letters(["L-2"], "next", now + 2 * lease, now + 3 * lease)
+
+
+async def test_a_slot_won_beside_one_refused_is_given_back(
+    clients: list[AsyncMongoClient[Document]], database: str
+) -> None:
+    store = NotificationStore(clients[0], database)
+    lease = timedelta(minutes=2)
+    now = datetime.fromtimestamp((datetime.now(UTC).timestamp() // 120) * 120, UTC)  # a slot's start
+    await store.hand_over_letters([unsent_letter("L-3", now - lease)])
+    assert await store.claim_letters(["L-3"], "earlier", now - lease, now)  # slots e - 1 and e
+    assert await store.claim_letters(["L-3"], "refused", now, now + lease) == []  # e taken, e + 1 won
+    leases = sorted([d["_id"] async for d in store.letter_leases.find({})])
+    e = int(now.timestamp() // 120)
+    assert leases == sorted([f"L-3#{e - 1}", f"L-3#{e}"])
+    # So the next sender takes the letter as soon as the earlier lease is over.
+    assert await store.claim_letters(["L-3"], "next", now + lease, now + 2 * lease)
+
+
+async def test_a_round_ending_late_leaves_a_letter_another_round_took_as_that_round_has_it(
+    clients: list[AsyncMongoClient[Document]], database: str
+) -> None:
+    late, next_ = NotificationStore(clients[0], database), NotificationStore(clients[1], database)
+    now = datetime.now(UTC)
+    lease = timedelta(minutes=2)
+    await late.hand_over_letters([unsent_letter("L-4", now), unsent_letter("L-5", now)])
+    [first, _second] = await late.claim_letters(["L-4", "L-5"], "late", now, now + lease)
+    [taken] = await next_.claim_letters(["L-4"], "next", now + 2 * lease, now + 3 * lease)
+    ends = [RoundEnd(i, {"sent": True, "sent_at": now}) for i in ("L-4", "L-5")]
+    await late.release_letters("late", first["claim"]["slots"], ends)
+    letters = {d["_id"]: d async for d in late.letters.find({})}
+    assert letters["L-4"]["claim"]["token"] == "next"
+    assert not letters["L-4"]["sent"]
+    assert letters["L-5"]["claim"] is None
+    assert letters["L-5"]["sent"]
+    leases = sorted([d["_id"] async for d in late.letter_leases.find({})])
+    assert leases == sorted(f"L-4#{n}" for n in taken["claim"]["slots"])
 
 
 async def test_the_first_write_of_a_ledger_is_won_by_one_writer_only(
@@ -151,6 +194,33 @@ async def test_a_conditional_replace_is_won_by_one_writer_only(
         stored = await collections[0].find_one({"_id": "T"})
         assert stored is not None
         assert (stored["revision"], stored["by"]) == (revision + 1, won.index(True))
+
+
+async def test_conditional_updates_in_bulk_are_each_won_by_one_writer_only(
+    clients: list[AsyncMongoClient[Document]], database: str
+) -> None:
+    collections = [c[database]["things"] for c in clients]
+    ids = [f"T{n}" for n in range(12)]
+    await collections[0].insert_many([{"_id": i, "revision": 1, "writes": 0} for i in ids])
+    for revision in range(1, ROUNDS // 5 + 1):
+        update = {"$inc": {"revision": 1, "writes": 1}}
+
+        def holds(doc: Document, r: int = revision) -> bool:
+            return bool(doc["revision"] == r)
+
+        await asyncio.gather(
+            *(
+                update_all_if(
+                    col,
+                    {i: update for i in ids[n % 4 :]},
+                    {"revision": revision},
+                    holds,
+                )
+                for n, col in enumerate(collections)
+            )
+        )
+        stored = {d["_id"]: (d["revision"], d["writes"]) async for d in collections[0].find({})}
+        assert stored == {i: (revision + 1, revision) for i in ids}, f"revision {revision}"
 
 
 async def test_one_of_several_writers_of_a_case_saves_and_the_others_are_told_to_read_again(

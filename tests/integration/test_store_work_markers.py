@@ -14,7 +14,7 @@ import pytest
 from eligibility.adapters.mongo_store import EligibilityStore
 from notification.adapters.mongo_store import NotificationStore, StoredCase
 from notification.domain.case import StatusChange, open_case
-from notification.domain.letters import Attempt
+from notification.domain.letters import Attempt, RoundEnd
 from pymongo import AsyncMongoClient
 from verification.adapters.mongo_store import VerificationStore
 from vouchers_shared.guarded import replace_if
@@ -106,15 +106,21 @@ async def test_a_letter_has_a_marker_until_it_is_sent(
     await store.hand_over_letters([{"_id": "L-sent", "sent": False, "next_attempt_at": now}])  # again
 
     assert sorted(d["_id"] for d in await store.due_letters(now)) == ["L-retry", "L-sent"]
-    for letter_id in ("L-sent", "L-retry"):
-        assert await store.claim_letter(letter_id, f"t-{letter_id}", now, now + timedelta(minutes=1))
-    assert not await store.claim_letter("L-sent", "another", now, now + timedelta(minutes=1))
+    until = now + timedelta(minutes=1)
+    claimed = await store.claim_letters(["L-sent", "L-retry"], "round-1", now, until)
+    assert sorted(d["_id"] for d in claimed) == ["L-retry", "L-sent"]
+    assert await store.claim_letters(["L-sent"], "another", now, until) == []
+    slots = claimed[0]["claim"]["slots"]
     delivered = Attempt({"at": now, "channel": "email", "outcome": "sent"}, "email")
-    await store.release_letter("L-sent", "t-L-sent", {"sent": True, "sent_at": now}, delivered)
     later = now + timedelta(minutes=5)
     refused = Attempt({"at": now, "channel": "email", "outcome": "failed", "error": "refused"}, None)
-    await store.release_letter(
-        "L-retry", "t-L-retry", {"failed_rounds": 1, "next_attempt_at": later}, refused
+    await store.release_letters(
+        "round-1",
+        slots,
+        [
+            RoundEnd("L-sent", {"sent": True, "sent_at": now}, delivered),
+            RoundEnd("L-retry", {"failed_rounds": 1, "next_attempt_at": later}, refused),
+        ],
     )
 
     assert await store.due_letters(now + timedelta(minutes=1)) == []

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from notification import letter_sender
-from notification.domain.letters import Attempt, Letter, render_approval
+from notification.domain.letters import Attempt, Letter, RoundEnd, render_approval
 from notification.errors import ChannelError
 from notification.letter_sender import RetryPolicy, letter_document, send_due
 
@@ -20,6 +21,7 @@ class FakeLetters:
 
     def __init__(self) -> None:
         self.docs: dict[str, dict[str, Any]] = {}
+        self.releases: list[list[str]] = []  # the letters of each release, in order
 
     def add(self, letter: Letter, at: datetime = START) -> str:
         letter_id = f"{letter.kind}:{letter.decision_id}"
@@ -30,12 +32,17 @@ class FakeLetters:
         due = [d for d in self.docs.values() if not d["sent"] and d["next_attempt_at"] <= now]
         return [dict(d) for d in due[:limit]]
 
-    async def claim_letter(self, letter_id: str, token: str, now: datetime, until: datetime) -> bool:
-        doc = self.docs[letter_id]
-        if doc["sent"] or (doc["claim"] is not None and doc["claim"]["until"] >= now):
-            return False
-        doc["claim"] = {"token": token, "until": until}
-        return True
+    async def claim_letters(
+        self, letter_ids: Sequence[str], token: str, now: datetime, until: datetime
+    ) -> list[dict[str, Any]]:
+        claimed = []
+        for letter_id in letter_ids:
+            doc = self.docs[letter_id]
+            if doc["sent"] or (doc["claim"] is not None and doc["claim"]["until"] >= now):
+                continue
+            doc["claim"] = {"token": token, "until": until, "slots": [0, 1]}
+            claimed.append(dict(doc))
+        return claimed
 
     def _held(self, letter_id: str, token: str) -> dict[str, Any] | None:
         doc = self.docs[letter_id]
@@ -49,14 +56,14 @@ class FakeLetters:
             if via is not None and via not in doc["channels_done"]:
                 doc["channels_done"].append(via)
 
-    async def release_letter(
-        self, letter_id: str, token: str, fields: dict[str, Any], last: Attempt | None = None
-    ) -> None:
-        if last is not None:
-            await self.record_attempt(letter_id, token, last)
-        doc = self._held(letter_id, token)
-        if doc is not None:
-            doc.update(fields, claim=None)
+    async def release_letters(self, token: str, slots: Sequence[int], ends: Sequence[RoundEnd]) -> None:
+        self.releases.append([e.letter_id for e in ends])
+        for end in ends:
+            if end.last is not None:
+                await self.record_attempt(end.letter_id, token, end.last)
+            doc = self._held(end.letter_id, token)
+            if doc is not None:
+                doc.update(end.fields, claim=None)
 
 
 class Channel:
@@ -160,3 +167,66 @@ async def test_a_letter_another_sender_holds_is_left_alone_until_its_lease_ends(
 def test_the_wait_between_sends_doubles_up_to_its_cap() -> None:
     delays = [RetryPolicy(first_s=2.0, max_s=300.0).delay(n).total_seconds() for n in range(1, 11)]
     assert delays == [2, 4, 8, 16, 32, 64, 128, 256, 300, 300]
+
+
+async def test_a_round_sends_every_due_letter_and_ends_them_all_in_one_release(clock: list[datetime]) -> None:
+    store, smtp = FakeLetters(), Channel()
+    ids = [store.add(approval(f"dec-{n}")) for n in range(20)]
+    assert await send_due(store, {"smtp": smtp}, POLICY) == 20
+    assert sorted(smtp.delivered) == sorted(f"dec-{n}" for n in range(20))
+    assert [sorted(r) for r in store.releases] == [sorted(ids)]
+    assert all(store.docs[i]["sent"] and store.docs[i]["claim"] is None for i in ids)
+
+
+class SlowChannel(Channel):
+    """Each send takes `seconds` of wall-clock time."""
+
+    def __init__(self, clock: list[datetime], seconds: float) -> None:
+        super().__init__()
+        self.clock, self.seconds = clock, seconds
+
+    async def send(self, letter: Letter) -> None:
+        self.clock[0] += timedelta(seconds=self.seconds)
+        await super().send(letter)
+
+
+async def test_a_letter_whose_lease_would_run_out_before_its_turn_waits_for_the_next_round_untried(
+    clock: list[datetime], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(letter_sender, "SENDS_AT_ONCE", 1)
+    store, slow = FakeLetters(), SlowChannel(clock, seconds=40.0)  # the lease is 120 s
+    ids = [store.add(approval(f"dec-{n}")) for n in range(4)]
+    assert await send_due(store, {"smtp": slow}, POLICY) == 3  # the fourth's turn comes at 120 s
+    untried = [store.docs[i] for i in ids if not store.docs[i]["sent"]]
+    assert len(untried) == 1
+    assert untried[0]["attempts"] == []
+    assert untried[0]["failed_rounds"] == 0
+    assert untried[0]["claim"] is None
+    assert untried[0]["next_attempt_at"] == START
+    assert await send_due(store, {"smtp": slow}, POLICY) == 1
+    assert sorted(slow.delivered) == [f"dec-{n}" for n in range(4)]
+
+
+class FailingStore(FakeLetters):
+    """A store that goes away when one letter's delivered channel is put on record."""
+
+    def __init__(self, failing: str) -> None:
+        super().__init__()
+        self.failing = failing
+
+    async def record_attempt(self, letter_id: str, token: str, attempt: Attempt) -> None:
+        if letter_id == self.failing:
+            raise ConnectionError("store away")
+        await super().record_attempt(letter_id, token, attempt)
+
+
+async def test_a_round_the_store_fails_in_still_ends_the_letters_it_finished(clock: list[datetime]) -> None:
+    first = approval("dec-0")
+    store = FailingStore(failing=f"{first.kind}:{first.decision_id}")
+    ids = [store.add(first), store.add(approval("dec-1"))]
+    with pytest.raises(ConnectionError):
+        await send_due(store, {"smtp": Channel(), "webhook": Channel()}, POLICY)
+    assert store.docs[ids[1]]["sent"]
+    assert store.docs[ids[1]]["claim"] is None
+    assert not store.docs[ids[0]]["sent"]
+    assert store.docs[ids[0]]["claim"] is not None  # held until its lease runs out

@@ -20,22 +20,23 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from pymongo import InsertOne
+from pymongo import InsertOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from vouchers_shared.errors import TransientError
-from vouchers_shared.store import BULK_PART, DUPLICATE_KEY, Document, is_ferretdb
+from vouchers_shared.store import BULK_PART, DUPLICATE_KEY, Document, bulk, find_by_ids, is_ferretdb
 
 Condition = Callable[[Document], bool]
 LEASES = "guard_leases"
 SLOT = 30.0  # seconds a guard lasts at most
 MARGIN = 5.0  # a guard taken closer than this to its slot's end takes the next slot too
 WAIT = 5.0  # seconds a writer waits for a guard another writer holds
+SPARE = 1.0  # a write under guards starts at least this long before they run out
 
 
 class GuardBusy(TransientError):
@@ -159,7 +160,33 @@ async def update_if(
         return True
 
 
-async def find_if(collection: AsyncCollection[Document], doc_id: Any, holds: Condition) -> Document | None:
-    """The document `doc_id` if `holds` says it matches (read by id on every store)."""
-    current = await collection.find_one({"_id": doc_id})
-    return current if current is not None and holds(current) else None
+async def update_all_if(
+    collection: AsyncCollection[Document],
+    updates: Mapping[Any, Document],
+    where: Document,
+    holds: Condition,
+    *,
+    clock: Callable[[], float] = time.time,
+) -> None:
+    """`update_if` for each document of `updates` (its id: its update), in bulk: on MongoDB one
+    bulk write of conditional updates; on FerretDB, under the guards of all of them at once
+    (`guard_all`), one read by id each, and one bulk write by id of those that hold. When
+    another writer holds a guard, or the guards would run out first, each goes through
+    `update_if`, which waits for its own."""
+    if not updates:
+        return
+    if not await is_ferretdb(collection.database.client):
+        await bulk(collection, [UpdateOne({"_id": i, **where}, u) for i, u in updates.items()])
+        return
+    try:
+        async with guard_all(collection, list(updates), clock=clock) as until:
+            current = await find_by_ids(collection, list(updates))
+            if clock() > until - SPARE:
+                raise GuardBusy(f"{collection.name}: the guards ran out before the writes")
+            held = [i for i in updates if i in current and holds(current[i])]
+            await bulk(collection, [UpdateOne({"_id": i}, updates[i]) for i in held])
+            return
+    except GuardBusy:
+        pass
+    for doc_id, update in updates.items():
+        await update_if(collection, doc_id, where, holds, update)

@@ -1,18 +1,20 @@
 """Sending letters through every configured channel: never lost, each channel once per letter.
 
-Each round takes the letters that are due, one at a time under a lease (so two replicas never
-send the same letter at once), sends each through the channels it has not yet gone through,
-logs every attempt with its outcome, and records a delivered channel before it sends through
-the next one; the round's last attempt is logged in the write that ends the round. A letter with
-a failed channel is tried again after an exponential backoff. Times here are wall-clock time,
-not the program clock: they schedule real retries, and a restart with another program clock
-must not postpone them.
+Each round takes the letters that are due together, each under a lease (so two replicas never
+send the same letter at once), sends each through the channels it has not yet gone through (a
+few letters at a time), logs every attempt with its outcome, and records a delivered channel
+before it sends through the next one; each letter's last attempt is logged in the write that
+ends the round, made for all of its letters together. A letter whose lease would run out before
+its turn is not tried in the round. A letter with a failed channel is tried again after an
+exponential backoff. Times here are wall-clock time, not the program clock: they schedule real
+retries, and a restart with another program clock must not postpone them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -20,7 +22,7 @@ from typing import Any, Protocol
 import structlog
 from vouchers_shared.observability import metrics
 
-from notification.domain.letters import Attempt, Letter
+from notification.domain.letters import Attempt, Letter, RoundEnd
 
 log = structlog.get_logger()
 
@@ -34,13 +36,17 @@ class LetterStore(Protocol):
 
     async def due_letters(self, now: datetime, limit: int = 50) -> list[dict[str, Any]]: ...
 
-    async def claim_letter(self, letter_id: str, token: str, now: datetime, until: datetime) -> bool: ...
+    async def claim_letters(
+        self, letter_ids: Sequence[str], token: str, now: datetime, until: datetime
+    ) -> list[dict[str, Any]]: ...
 
     async def record_attempt(self, letter_id: str, token: str, attempt: Attempt) -> None: ...
 
-    async def release_letter(
-        self, letter_id: str, token: str, fields: dict[str, Any], last: Attempt | None = None
-    ) -> None: ...
+    async def release_letters(self, token: str, slots: Sequence[int], ends: Sequence[RoundEnd]) -> None: ...
+
+
+SENDS_AT_ONCE = 8  # letters of a round in flight together
+LEASE_SPARE = 0.25  # a letter is tried only with this share of the round's lease still ahead
 
 
 @dataclass(frozen=True)
@@ -82,20 +88,37 @@ async def send_due(
     store: LetterStore, channels: Mapping[str, Channel], policy: RetryPolicy = RetryPolicy()
 ) -> int:
     """One round over the due letters; returns how many were completely sent in it."""
-    sent = 0
-    for doc in await store.due_letters(wall_clock()):
-        sent += await _send_one(store, channels, policy, doc)
-    return sent
+    now = wall_clock()
+    due = await store.due_letters(now)
+    if not due:
+        return 0
+    token, until = uuid.uuid4().hex, now + timedelta(seconds=policy.lease_s)
+    claimed = await store.claim_letters([str(doc["_id"]) for doc in due], token, now, until)
+    if not claimed:
+        return 0
+    latest = until - timedelta(seconds=policy.lease_s * LEASE_SPARE)
+    turn = asyncio.Semaphore(SENDS_AT_ONCE)
+
+    async def send(doc: dict[str, Any]) -> RoundEnd:
+        async with turn:
+            if wall_clock() > latest:
+                return RoundEnd(str(doc["_id"]), {})  # given up untried, for the next round
+            return await _send_one(store, channels, policy, doc, token)
+
+    outcomes = await asyncio.gather(*(send(doc) for doc in claimed), return_exceptions=True)
+    ends = [o for o in outcomes if isinstance(o, RoundEnd)]
+    await store.release_letters(token, claimed[0]["claim"]["slots"], ends)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome  # the store went away mid-round: its letters wait out their lease
+    return sum(end.sent for end in ends)
 
 
 async def _send_one(
-    store: LetterStore, channels: Mapping[str, Channel], policy: RetryPolicy, doc: dict[str, Any]
-) -> bool:
+    store: LetterStore, channels: Mapping[str, Channel], policy: RetryPolicy, doc: dict[str, Any], token: str
+) -> RoundEnd:
+    """Send a claimed letter through the channels it has not gone through; how its round ends."""
     letter_id = str(doc["_id"])
-    token = uuid.uuid4().hex
-    now = wall_clock()
-    if not await store.claim_letter(letter_id, token, now, now + timedelta(seconds=policy.lease_s)):
-        return False
     letter = Letter.model_validate(doc["letter"])
     done = set(doc.get("channels_done", []))
     failed = False
@@ -109,15 +132,9 @@ async def _send_one(
         failed |= last.delivered_via is None
     if failed:
         rounds = int(doc.get("failed_rounds", 0)) + 1
-        await store.release_letter(
-            letter_id,
-            token,
-            {"failed_rounds": rounds, "next_attempt_at": wall_clock() + policy.delay(rounds)},
-            last,
-        )
-        return False
-    await store.release_letter(letter_id, token, {"sent": True, "sent_at": wall_clock()}, last)
-    return True
+        next_at = wall_clock() + policy.delay(rounds)
+        return RoundEnd(letter_id, {"failed_rounds": rounds, "next_attempt_at": next_at}, last)
+    return RoundEnd(letter_id, {"sent": True, "sent_at": wall_clock()}, last)
 
 
 async def _attempt(letter_id: str, letter: Letter, name: str, channel: Channel) -> Attempt:

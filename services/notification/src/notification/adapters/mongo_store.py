@@ -31,18 +31,28 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, AsyncMongoClient
+from pymongo import ASCENDING, AsyncMongoClient, DeleteOne, UpdateOne
 from pymongo.errors import DuplicateKeyError
 from vouchers_shared.errors import TransientError
 from vouchers_shared.findings import Finding
-from vouchers_shared.guarded import find_if, replace_if, update_if
+from vouchers_shared.guarded import replace_if, update_all_if, update_if
 from vouchers_shared.markers import due_targets
-from vouchers_shared.store import Document, ensure_index, find_by_ids, insert_new, opened, packed, sealed
+from vouchers_shared.store import (
+    Document,
+    bulk,
+    ensure_index,
+    find_by_ids,
+    insert_new,
+    insert_or_taken,
+    opened,
+    packed,
+    sealed,
+)
 
 from notification.adapters.case_writes import CaseWrites
 from notification.adapters.kept_cases import KeptCases
 from notification.domain.case import FINAL_STATUSES, Case
-from notification.domain.letters import Attempt
+from notification.domain.letters import Attempt, RoundEnd
 from notification.domain.verdicts import Verdict
 
 DATABASE = "vouchers_notification"
@@ -277,58 +287,62 @@ class NotificationStore:
             orphaned_after=ORPHANED_MARKER,
         )
 
-    async def claim_letter(self, letter_id: str, token: str, now: datetime, until: datetime) -> bool:
-        """Take the letter for one sending round unless another sender holds its lease.
+    async def claim_letters(
+        self, letter_ids: Sequence[str], token: str, now: datetime, until: datetime
+    ) -> list[Document]:
+        """Take the letters for one sending round, each unless another sender holds its lease;
+        returns those taken, as read once taken, with their claim.
 
-        The lease is two consecutive time slots of the lease's length, each taken by inserting
-        a document with a unique id: an insert either wins or fails with a duplicate key, on
-        every store, whatever the number of senders racing. A sender whose round began in slot
-        e holds e and e + 1, so it keeps the letter at least one whole lease; the next sender
-        can take it from slot e + 2 on. The letter is read again after the slots are won: a
-        round that another sender finished meanwhile (sent, or rescheduled) is not repeated.
+        A letter's lease is two consecutive time slots of the lease's length, each taken by
+        inserting a document with a unique id: an insert either wins or fails with a duplicate
+        key, on every store, whatever the number of senders racing. A sender whose round began
+        in slot e holds e and e + 1, so it keeps the letter at least one whole lease; the next
+        sender can take it from slot e + 2 on. All the round's slots go in one bulk insert; a
+        slot won for a letter whose other slot was refused is given back, as are the slots of a
+        letter found sent or rescheduled once read (another sender's round finished meanwhile).
         """
         slot_s = max((until - now).total_seconds(), 1.0)
         slot = int(now.timestamp() // slot_s)
-        for taken in (slot, slot + 1):
-            try:
-                await self.letter_leases.insert_one(
-                    {"_id": f"{letter_id}#{taken}", "token": token, "at": now}
-                )
-            except DuplicateKeyError:
-                return False
-        current = await self.letters.find_one({"_id": letter_id})
-        if current is None or current.get("sent") or current.get("next_attempt_at", now) > now:
-            return False
-        await self.letters.update_one(
-            {"_id": letter_id},
-            {"$set": {"claim": {"token": token, "until": until, "slots": [slot, slot + 1]}}},
-        )
-        return True
+        slots = {i: [f"{i}#{n}" for n in (slot, slot + 1)] for i in dict.fromkeys(letter_ids)}
+        leases = [{"_id": lease, "token": token, "at": now} for ids in slots.values() for lease in ids]
+        refused = {d["_id"] for d in await insert_or_taken(self.letter_leases, leases)}
+        won = [i for i, ids in slots.items() if not refused.intersection(ids)]
+        current = await find_by_ids(self.letters, won)
+        ready = {
+            i: doc
+            for i in won
+            if (doc := current.get(i)) is not None
+            and not doc.get("sent")
+            and doc.get("next_attempt_at", now) <= now
+        }
+        back = [lease for i, ids in slots.items() if i not in ready for lease in ids if lease not in refused]
+        await bulk(self.letter_leases, [DeleteOne({"_id": lease}) for lease in back])  # by id
+        claim = {"token": token, "until": until, "slots": [slot, slot + 1]}
+        await bulk(self.letters, [UpdateOne({"_id": i}, {"$set": {"claim": claim}}) for i in ready])
+        return [{**doc, "claim": claim} for doc in ready.values()]
 
     async def record_attempt(self, letter_id: str, token: str, attempt: Attempt) -> None:
         """Log one send with its outcome; a channel that delivered is never tried again."""
         update = _attempt_logged(attempt)
         await update_if(self.letters, letter_id, {"claim.token": token}, _held_by(token), update)
 
-    async def release_letter(
-        self, letter_id: str, token: str, fields: Document, last: Attempt | None = None
-    ) -> None:
-        """End the sending round: set `fields` (sent, next attempt), log its `last` attempt, and
-        give the lease up."""
-        current = await find_if(self.letters, letter_id, _held_by(token))
-        update = {"$set": {**fields, "claim": None}}
-        if last is not None:
-            update |= _attempt_logged(last)
-        await update_if(self.letters, letter_id, {"claim.token": token}, _held_by(token), update)
-        if current is not None:  # the round is over: its slots are free for the next one
-            for slot in current["claim"].get("slots", []):  # by id: the local store indexes no `$in`
-                await self.letter_leases.delete_one({"_id": f"{letter_id}#{slot}"})
-        if fields.get("sent"):
-            await self.letters_due.delete_one({"_id": letter_id})
-        elif "next_attempt_at" in fields:
-            await self.letters_due.update_one(
-                {"_id": letter_id}, {"$set": {"next_attempt_at": fields["next_attempt_at"]}}
-            )
+    async def release_letters(self, token: str, slots: Sequence[int], ends: Sequence[RoundEnd]) -> None:
+        """End the sending round `token` (whose leases are in `slots`, as its claim says) of
+        each letter in `ends`: set its fields (sent, or its next attempt), log its last attempt
+        and give its lease up; each kind of write in bulk. A letter another round holds by now
+        is left as it is; the slots are this round's alone (the next round takes later ones)."""
+        if not ends:
+            return
+        updates = {e.letter_id: _round_ended(e) for e in ends}
+        await update_all_if(self.letters, updates, {"claim.token": token}, _held_by(token))
+        leases = [DeleteOne({"_id": f"{e.letter_id}#{n}"}) for e in ends for n in slots]
+        await bulk(self.letter_leases, leases)  # by id: the local store indexes no `$in`
+        await bulk(self.letters_due, [DeleteOne({"_id": e.letter_id}) for e in ends if e.sent])
+        next_at = {e.letter_id: e.fields["next_attempt_at"] for e in ends if "next_attempt_at" in e.fields}
+        await bulk(
+            self.letters_due,
+            [UpdateOne({"_id": i}, {"$set": {"next_attempt_at": at}}) for i, at in next_at.items()],
+        )
 
     async def letters_of(self, application_id: str) -> list[Document]:
         return [d async for d in self.letters.find({"application_id": application_id})]
@@ -384,6 +398,15 @@ def _attempt_logged(attempt: Attempt) -> Document:
     update: Document = {"$push": {"attempts": attempt.entry}}
     if attempt.delivered_via is not None:
         update["$addToSet"] = {"channels_done": attempt.delivered_via}
+    return update
+
+
+def _round_ended(end: RoundEnd) -> Document:
+    """The update that ends a letter's round: its fields set, its last attempt logged, its
+    claim given up."""
+    update: Document = {"$set": {**end.fields, "claim": None}}
+    if end.last is not None:
+        update |= _attempt_logged(end.last)
     return update
 
 

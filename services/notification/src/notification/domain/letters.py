@@ -31,6 +31,20 @@ class Attempt:
     delivered_via: str | None
 
 
+@dataclass(frozen=True)
+class RoundEnd:
+    """How one letter's sending round ended: the fields it sets (sent, or the next attempt;
+    none for a letter the round did not try) and its last attempt, logged as the round ends."""
+
+    letter_id: str
+    fields: dict[str, Any]
+    last: Attempt | None = None
+
+    @property
+    def sent(self) -> bool:
+        return bool(self.fields.get("sent"))
+
+
 class Letter(BaseModel):
     """One letter to one applicant; `decision_id` identifies it across resends."""
 
