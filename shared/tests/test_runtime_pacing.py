@@ -172,3 +172,16 @@ async def test_a_job_that_gives_way_stops_at_once_at_shutdown() -> None:
     began = loop.time()
     await rt.drain(timeout_s=30)
     assert loop.time() - began < 1.0
+
+
+async def test_quiet_while_neither_behind_nor_stopping() -> None:
+    clock = ManualClock()
+    backlog = Backlog(hold_s=10, clock=clock)
+    rt = runtime(backlog)
+    assert rt.quiet()
+    backlog.batch(100, most=100)
+    assert not rt.quiet()  # behind: a job takes no round more than it must
+    clock.now += 10
+    assert rt.quiet()
+    await rt.drain(timeout_s=1)
+    assert not rt.quiet()  # stopping

@@ -230,3 +230,22 @@ async def test_a_round_the_store_fails_in_still_ends_the_letters_it_finished(clo
     assert store.docs[ids[1]]["claim"] is None
     assert not store.docs[ids[0]]["sent"]
     assert store.docs[ids[0]]["claim"] is not None  # held until its lease runs out
+
+
+async def test_full_rounds_follow_each_other_while_the_caller_lets_them(clock: list[datetime]) -> None:
+    store, smtp = FakeLetters(), Channel()
+    for n in range(120):
+        store.add(approval(f"dec-{n}"))
+    assert await send_due(store, {"smtp": smtp}, POLICY, go_on=lambda: False) == 50
+    assert await send_due(store, {"smtp": smtp}, POLICY) == 70  # a full round, then the rest
+    assert [len(r) for r in store.releases] == [50, 50, 20]
+    assert len(set(smtp.delivered)) == 120
+
+
+async def test_rounds_stop_when_one_takes_less_than_a_full_round(clock: list[datetime]) -> None:
+    store, smtp = FakeLetters(), Channel()
+    ids = [store.add(approval(f"dec-{n}")) for n in range(60)]
+    for letter_id in ids[:15]:  # another sender holds these
+        store.docs[letter_id]["claim"] = {"token": "other", "until": START + timedelta(seconds=120)}
+    assert await send_due(store, {"smtp": smtp}, POLICY) == 35
+    assert [len(r) for r in store.releases] == [35]

@@ -59,6 +59,10 @@ class Runtime:
         for waiter in self._idle_waiters:
             waiter.set()
 
+    def quiet(self) -> bool:
+        """Neither stopping nor behind on records: a job may take another round at once."""
+        return not self.stopping.is_set() and not self.processor.backlog.behind()
+
     def run_in_background(self, name: str, coro: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coro)
         task.set_name(name)

@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         policy = RetryPolicy(first_s=settings.letter_retry_first_s, max_s=settings.letter_retry_max_s)
 
         def letters() -> Awaitable[int]:
-            return send_due(store, channels, policy)
+            return send_due(store, channels, policy, go_on=runtime.quiet)
 
         runtime.every(
             "letters", settings.sweep_interval_s, letters, gives_way_s=settings.give_way_to_backlog_s

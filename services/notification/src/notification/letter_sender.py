@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -45,6 +45,8 @@ class LetterStore(Protocol):
     async def release_letters(self, token: str, slots: Sequence[int], ends: Sequence[RoundEnd]) -> None: ...
 
 
+ROUND_LETTERS = 50  # letters a round takes at most
+ROUNDS_AT_MOST = 20  # rounds one call takes back to back while each is full
 SENDS_AT_ONCE = 8  # letters of a round in flight together
 LEASE_SPARE = 0.25  # a letter is tried only with this share of the round's lease still ahead
 
@@ -85,17 +87,32 @@ def letter_document(letter: Letter, letter_id: str, queued_at: datetime) -> dict
 
 
 async def send_due(
-    store: LetterStore, channels: Mapping[str, Channel], policy: RetryPolicy = RetryPolicy()
+    store: LetterStore,
+    channels: Mapping[str, Channel],
+    policy: RetryPolicy = RetryPolicy(),
+    go_on: Callable[[], bool] = lambda: True,
 ) -> int:
-    """One round over the due letters; returns how many were completely sent in it."""
+    """Rounds over the due letters, back to back while each takes a full round's worth and
+    `go_on` allows (at most ROUNDS_AT_MOST); returns how many were completely sent."""
+    sent = 0
+    for _ in range(ROUNDS_AT_MOST):
+        done, taken = await _round(store, channels, policy)
+        sent += done
+        if taken < ROUND_LETTERS or not go_on():
+            break
+    return sent
+
+
+async def _round(store: LetterStore, channels: Mapping[str, Channel], policy: RetryPolicy) -> tuple[int, int]:
+    """One round: how many letters it completely sent, and how many it took."""
     now = wall_clock()
-    due = await store.due_letters(now)
+    due = await store.due_letters(now, ROUND_LETTERS)
     if not due:
-        return 0
+        return 0, 0
     token, until = uuid.uuid4().hex, now + timedelta(seconds=policy.lease_s)
     claimed = await store.claim_letters([str(doc["_id"]) for doc in due], token, now, until)
     if not claimed:
-        return 0
+        return 0, 0
     latest = until - timedelta(seconds=policy.lease_s * LEASE_SPARE)
     turn = asyncio.Semaphore(SENDS_AT_ONCE)
 
@@ -111,7 +128,7 @@ async def send_due(
     for outcome in outcomes:
         if isinstance(outcome, BaseException):
             raise outcome  # the store went away mid-round: its letters wait out their lease
-    return sum(end.sent for end in ends)
+    return sum(end.sent for end in ends), len(claimed)
 
 
 async def _send_one(
