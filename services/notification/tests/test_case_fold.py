@@ -4,12 +4,15 @@ sure no other writer wrote its cases in between refuses to write them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from case_events import COLLECTIONS, batch, docs, service, unrevised
 from notification import handlers
 from notification.adapters.case_batch import CaseBatch, CasesChanged
 from notification.handlers import fold_cases, on_event
 from notification_testkit import at
+from pymongo import ReplaceOne
 from vouchers_shared.guarded import GuardBusy, guard
 
 
@@ -83,3 +86,32 @@ async def test_a_batch_whose_guards_ran_out_does_not_write_its_cases_by_id() -> 
         with pytest.raises(CasesChanged):
             await cases.write([cases.cases["APP-1"]])
     assert docs(mongo, "cases") == before
+
+
+@pytest.mark.parametrize("folded", [True, False], ids=["folded", "one-by-one"])
+async def test_an_index_entry_that_would_be_idle_is_removed_and_never_written(
+    folded: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deps, mongo, _ = service(ferretdb=True)
+    index, written = deps.store.index, []
+    bulk_write, replace_one = index.bulk_write, index.replace_one
+
+    async def bulk_recorded(requests: list[Any], ordered: bool = True) -> Any:
+        written.extend(r._doc for r in requests if isinstance(r, ReplaceOne))
+        return await bulk_write(requests, ordered=ordered)
+
+    async def replace_recorded(query: Any, doc: Any, upsert: bool = False) -> Any:
+        written.append(doc)
+        return await replace_one(query, doc, upsert=upsert)
+
+    monkeypatch.setattr(index, "bulk_write", bulk_recorded)
+    monkeypatch.setattr(index, "replace_one", replace_recorded)
+    if folded:
+        await fold_cases(batch(), deps)
+    else:
+        for record in batch():
+            await on_event(record, deps)
+    assert {e["_id"] for e in written} >= {"APP-1", "APP-2"}  # written while open or pending
+    assert [e["_id"] for e in written if deps.store.is_idle(e)] == []
+    assert docs(mongo, "cases")["APP-1"]["status"] == "rejected"
+    assert "APP-1" not in docs(mongo, "case_index")  # final and idle: removed

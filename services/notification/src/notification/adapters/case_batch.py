@@ -21,7 +21,8 @@ waits for guards and reads again. The index entries it wrote for such cases are 
 again as the stored cases have them.
 
 Each changed case's index entry and its new verdicts' findings are written before the case, and
-an idle entry removed after it, as one at a time; each in one bulk write for the batch.
+an idle entry removed after it (and not written before), as one at a time; each in one bulk
+write for the batch.
 """
 
 from __future__ import annotations
@@ -112,8 +113,9 @@ class CaseBatch:
             return set()
         forms = [self._store.written_form(stored) for stored in changed]
         docs, entries = [doc for doc, _ in forms], [entry for _, entry in forms]
-        await replace_all(
-            self._store.index, [e for s, e in zip(changed, entries, strict=True) if e != s.entry]
+        await replace_all(  # an idle entry is removed after its case instead: not written first
+            self._store.index,
+            [e for s, e in zip(changed, entries, strict=True) if e != s.entry and not self._store.is_idle(e)],
         )
         await self._store.keep_findings(changed)
         taken = await self._write_cases(docs)

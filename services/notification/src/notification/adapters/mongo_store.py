@@ -16,8 +16,9 @@ Beside the cases, `case_index` holds a small entry for every case that is open o
 or letters still to pass on: what the periodic sweep needs to choose what to do, read without
 reading the cases themselves (FerretDB answers any query but one by `_id` by reading the whole
 collection). An entry is written before its case and removed only after its case is final and
-idle, so every case the sweep must see has one; an entry that says more than its case is a
-hint the sweep checks against the case and repairs.
+idle (an idle entry is not written: the one before it is removed), so every case the sweep
+must see has one; an entry that says more than its case is a hint the sweep checks against the
+case and repairs.
 
 The case consumer keeps the cases it wrote (`KeptCases`); every other write of a case is noted
 in `case_writes` first (`CaseWrites`), where the consumer learns whether a kept case still is as
@@ -219,7 +220,7 @@ class NotificationStore:
 
     async def _save(self, stored: StoredCase) -> Document:
         doc, entry = self.written_form(stored)
-        if entry != stored.entry:
+        if entry != stored.entry and not _as_entry(entry).idle:  # an idle one goes after the case
             await self._put_entry(entry)
         await self.keep_findings([stored])
         if stored.revision == 0:
