@@ -245,6 +245,9 @@ def table(result: dict[str, Any]) -> str:
         )
         if waits := trips.get("waiting_s"):
             rows.append(("waiting on the store, s", ", ".join(f"{k} {v:g}" for k, v in waits.items())))
+        for service, kinds in (trips.get("documents_per_application") or {}).items():
+            named = ", ".join(f"{k} {v:g}" for k, v in kinds.items())
+            rows.append((f"  {service} documents per app", named))
     for name, figures in {**result["services"], **result["infra"]}.items():
         rows.append(
             (

@@ -3,9 +3,11 @@
 The services run with STORE_COMMAND_COUNTS=1 (vouchers_shared.observability.store_commands);
 the benchmark scrapes each one's /metrics before and after a phase, and divides what moved by
 the phase's applications: per service, per command and collection, with the mean BSON size of
-a command and of its reply, and the mean time to its reply. Each service's time waiting on
-replies over the phase, all its processes and commands added up (commands in flight together
-each count), says how much of a consumer's time the store takes.
+a command and of its reply, the mean time to its reply, and the documents its writes name. Each
+service's time waiting on replies over the phase, all its processes and commands added up
+(commands in flight together each count), says how much of a consumer's time the store takes;
+the documents each service inserted, updated or replaced, and deleted per application say how
+often it rewrites what it stores.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from deploy.bench.scrape import added_up, metrics_pages
 
 Key = tuple[str, str, str]  # service, command, collection
-COUNT, REQUEST, REPLY, SECONDS = 0, 1, 2, 3
+COUNT, REQUEST, REPLY, SECONDS, DOCUMENTS = 0, 1, 2, 3, 4
 FAMILIES = (
     "vouchers_store_commands",
     "vouchers_store_command_bytes",
     "vouchers_store_command_seconds",
+    "vouchers_store_command_documents",
 )
 
 
@@ -38,6 +41,7 @@ class Commands:
     request_bytes: float
     reply_bytes: float
     seconds: float = 0.0  # waiting on the replies
+    documents: float = 0.0  # named by the writes
 
     def per_application(self, n: int) -> float:
         return self.count / n if n else 0.0
@@ -66,11 +70,13 @@ def parse(text: str) -> Tally:
                 continue
             labels = sample.labels
             key = (labels["service"], labels["command"], labels["collection"])
-            row = tally.setdefault(key, [0.0, 0.0, 0.0, 0.0])
+            row = tally.setdefault(key, [0.0] * 5)
             if family.name == "vouchers_store_commands":
                 row[COUNT] += sample.value
             elif family.name == "vouchers_store_command_seconds":
                 row[SECONDS] += sample.value
+            elif family.name == "vouchers_store_command_documents":
+                row[DOCUMENTS] += sample.value
             else:
                 row[REQUEST if labels.get("direction") == "request" else REPLY] += sample.value
     return tally
@@ -89,27 +95,35 @@ def moved(before: Tally, after: Tally) -> list[Commands]:
     """What each (service, command, collection) sent between two scrapes, busiest first."""
     out = []
     for key, row in after.items():
-        was = before.get(key, [0.0, 0.0, 0.0, 0.0])
-        count, request, reply, seconds = (a - b for a, b in zip(row, was, strict=True))
+        was = before.get(key, [0.0] * 5)
+        count, request, reply, seconds, documents = (a - b for a, b in zip(row, was, strict=True))
         if count > 0:
-            out.append(Commands(*key, count, request, reply, seconds))
+            out.append(Commands(*key, count, request, reply, seconds, documents))
     return sorted(out, key=lambda c: (-c.count, c.service, c.command, c.collection))
 
 
 def summary(commands: Iterable[Commands], n: int) -> dict[str, Any]:
-    """Round trips per application: in total, per service, and per command and collection; and
-    each service's time waiting on the store's replies."""
+    """Round trips per application: in total, per service, and per command and collection; each
+    service's time waiting on the store's replies; and the documents each service's writes named
+    per application, by command."""
     rows = list(commands)
     per_service: dict[str, float] = {}
     waits: dict[str, float] = {}
+    written: dict[str, dict[str, float]] = {}
     for c in rows:
         per_service[c.service] = per_service.get(c.service, 0.0) + c.per_application(n)
         waits[c.service] = waits.get(c.service, 0.0) + c.seconds
+        if c.documents and n:
+            kinds = written.setdefault(c.service, {})
+            kinds[c.command] = kinds.get(c.command, 0.0) + c.documents / n
     return {
         "applications": n,
         "total_per_application": round(sum(per_service.values()), 2),
         "per_service": {s: round(v, 2) for s, v in sorted(per_service.items())},
         "waiting_s": {s: round(v, 1) for s, v in sorted(waits.items())},
+        "documents_per_application": {
+            s: {k: round(v, 2) for k, v in sorted(kinds.items())} for s, kinds in sorted(written.items())
+        },
         "commands": [
             {
                 "service": c.service,
@@ -119,6 +133,7 @@ def summary(commands: Iterable[Commands], n: int) -> dict[str, Any]:
                 "request_bytes": c.mean_request(),
                 "reply_bytes": c.mean_reply(),
                 "mean_ms": c.mean_ms(),
+                "documents_per_application": round(c.documents / n, 3) if n else 0.0,
             }
             for c in rows
         ],

@@ -115,6 +115,23 @@ def test_the_time_to_each_reply_adds_up_under_its_command_failed_ones_too() -> N
     assert abs(waited(service, "find", "db.cases") - 0.002) < 1e-9
 
 
+def test_each_write_counts_the_documents_it_names() -> None:
+    service = f"svc-{uuid.uuid4().hex[:6]}"
+    counter = CommandCounter(service)
+    updates = [{"q": {"_id": i}, "u": {"_id": i, "a": 1}} for i in range(3)]
+    round_trip(counter, {"update": "cases", "updates": updates}, "db", 1, {"ok": 1, "n": 3})
+    round_trip(counter, {"update": "cases", "updates": updates[:1]}, "db", 2, {"ok": 1, "n": 1})
+    round_trip(counter, {"insert": "cases", "documents": [{"_id": 9}, {"_id": 10}]}, "db", 3)
+    round_trip(counter, {"delete": "cases", "deletes": [{"q": {"_id": 9}, "limit": 1}]}, "db", 4, {"ok": 1})
+    round_trip(counter, {"find": "cases", "filter": {}}, "db", 5, {"ok": 1})
+
+    def named(command: str) -> float:
+        labels = {"service": service, "command": command, "collection": "db.cases"}
+        return REGISTRY.get_sample_value("vouchers_store_command_documents_total", labels) or 0.0
+
+    assert (named("update"), named("insert"), named("delete"), named("find")) == (4, 2, 1, 0)
+
+
 def test_the_collection_of_a_command() -> None:
     assert collection_of("update", "db", {"update": "cases", "updates": []}) == "db.cases"
     assert collection_of("getMore", "db", {"getMore": 12, "collection": "cases"}) == "db.cases"

@@ -119,8 +119,10 @@ def page(
     counts: dict[tuple[str, str, str], float],
     sizes: dict[tuple[str, str, str, str], float],
     seconds: dict[tuple[str, str, str], float] | None = None,
+    documents: dict[tuple[str, str, str], float] | None = None,
 ) -> str:
-    """A /metrics page with these command counts, byte totals and times to the replies."""
+    """A /metrics page with these command counts, byte totals, times to the replies and
+    documents named by the writes."""
     lines = ["# TYPE vouchers_store_commands_total counter"]
     lines += [
         f'vouchers_store_commands_total{{service="{s}",command="{c}",collection="{k}"}} {v}'
@@ -137,6 +139,11 @@ def page(
         f'vouchers_store_command_seconds_total{{service="{s}",command="{c}",collection="{k}"}} {v}'
         for (s, c, k), v in (seconds or {}).items()
     ]
+    lines.append("# TYPE vouchers_store_command_documents_total counter")
+    lines += [
+        f'vouchers_store_command_documents_total{{service="{s}",command="{c}",collection="{k}"}} {v}'
+        for (s, c, k), v in (documents or {}).items()
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -144,6 +151,7 @@ FIRST = page(
     {("intake", "insert", INTAKE): 10, ("intake", "find", INTAKE): 4},
     {("intake", "insert", INTAKE, "request"): 10_000, ("intake", "find", INTAKE, "reply"): 800},
     {("intake", "insert", INTAKE): 0.5, ("intake", "find", INTAKE): 0.25},
+    {("intake", "insert", INTAKE): 10},
 )
 SECOND = page(
     {("intake", "insert", INTAKE): 30, ("intake", "find", INTAKE): 4, ("notification", "update", CASES): 50},
@@ -158,6 +166,7 @@ SECOND = page(
         ("intake", "find", INTAKE): 0.25,
         ("notification", "update", CASES): 0.6,
     },
+    {("intake", "insert", INTAKE): 30, ("notification", "update", CASES): 160},
 )
 
 
@@ -167,6 +176,10 @@ def test_round_trips_per_application_are_what_moved_between_two_scrapes_over_n()
     assert summary["per_service"] == {"intake": 2.0, "notification": 5.0}
     assert summary["total_per_application"] == 7.0
     assert summary["waiting_s"] == {"intake": 0.0, "notification": 0.6}  # 0.04 s rounds to 0.0
+    assert summary["documents_per_application"] == {
+        "intake": {"insert": 2.0},
+        "notification": {"update": 16.0},
+    }
     assert summary["commands"] == [  # busiest first; what did not move is left out
         {
             "service": "notification",
@@ -176,6 +189,7 @@ def test_round_trips_per_application_are_what_moved_between_two_scrapes_over_n()
             "request_bytes": 500,
             "reply_bytes": 50,
             "mean_ms": 12.0,
+            "documents_per_application": 16.0,
         },
         {
             "service": "intake",
@@ -185,6 +199,7 @@ def test_round_trips_per_application_are_what_moved_between_two_scrapes_over_n()
             "request_bytes": 2000,
             "reply_bytes": 0,
             "mean_ms": 2.0,
+            "documents_per_application": 2.0,
         },
     ]
 
