@@ -113,9 +113,10 @@ class CaseBatch:
             return set()
         forms = [self._store.written_form(stored) for stored in changed]
         docs, entries = [doc for doc, _ in forms], [entry for _, entry in forms]
-        await replace_all(  # an idle entry is removed after its case instead: not written first
+        idle = {e["_id"] for e in entries if self._store.is_idle(e)}  # removed after the case, not written
+        await replace_all(
             self._store.index,
-            [e for s, e in zip(changed, entries, strict=True) if e != s.entry and not self._store.is_idle(e)],
+            [e for s, e in zip(changed, entries, strict=True) if e != s.entry and e["_id"] not in idle],
         )
         await self._store.keep_findings(changed)
         taken = await self._write_cases(docs)
@@ -124,10 +125,8 @@ class CaseBatch:
                 self._store.written(stored)
                 stored.entry = entry
                 self._written[stored.case.application_id] = stored.revision
-        idle = [
-            DeleteOne({"_id": e["_id"]}) for e in entries if self._store.is_idle(e) and e["_id"] not in taken
-        ]
-        await bulk(self._store.index, idle)  # each by id: the index may be large
+        gone = [DeleteOne({"_id": i}) for i in idle if i not in taken]
+        await bulk(self._store.index, gone)  # each by id: the index may be large
         return taken
 
     async def _write_cases(self, docs: list[Document]) -> set[str]:

@@ -220,7 +220,8 @@ class NotificationStore:
 
     async def _save(self, stored: StoredCase) -> Document:
         doc, entry = self.written_form(stored)
-        if entry != stored.entry and not _as_entry(entry).idle:  # an idle one goes after the case
+        moved, idle = entry != stored.entry, _as_entry(entry).idle
+        if moved and not idle:  # an idle one is not written: the one before goes after the case
             await self._put_entry(entry)
         await self.keep_findings([stored])
         if stored.revision == 0:
@@ -234,7 +235,7 @@ class NotificationStore:
                     await self._put_entry(_entry(current))
                 raise TransientError(f"case {doc['_id']} changed concurrently")
         self.written(stored)
-        if entry != stored.entry and _as_entry(entry).idle:
+        if moved and idle:
             await self.forget(stored.case.application_id)
         stored.entry = entry
         return doc
