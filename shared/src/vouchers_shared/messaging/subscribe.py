@@ -28,6 +28,14 @@ BATCH_WAIT_MS = 200
 # second. Each such fetch names every partition the consumer holds (aiokafka has no fetch
 # sessions), and answering them was most of an idle broker's work.
 IDLE_FETCH_WAIT_MS = 2000
+# How long the broker may hold a fetch while batches come (`FetchPace`). aiokafka has one fetch
+# at a time in flight to a broker, and while some partitions' records wait to be handled it asks
+# only for the others: when those have nothing, the broker holds that fetch its full wait, and
+# the busy partitions, handled meanwhile, are not asked for again until it returns. With the idle
+# wait a consumer catching up on a few partitions stood still up to two seconds in every three.
+BUSY_FETCH_WAIT_MS = BATCH_WAIT_MS
+# A consumer that had no batch for this long is quiet again, and its fetches wait the idle wait.
+QUIET_AFTER_S = 5.0
 # How much of each partition a fetch may bring ahead of the handler. aiokafka keeps what it
 # fetched until it is handled, up to this per partition: with its default of 1 MiB a consumer of
 # six topics of 12 partitions held up to 72 MiB of records in a backlog, with 256 KiB up to 18
@@ -37,6 +45,30 @@ IDLE_FETCH_WAIT_MS = 2000
 # returns it whole once that partition comes first in a fetch (aiokafka shuffles their order on
 # every fetch).
 PARTITION_FETCH_BYTES = 128 * 1024
+
+
+class FetchPace:
+    """How long the broker may hold a consumer's fetches: `BUSY_FETCH_WAIT_MS` from a batch on,
+    `IDLE_FETCH_WAIT_MS` again once no batch came for `quiet_after_s`. aiokafka reads the wait
+    from its fetcher for each fetch it sends and has no public way to change it after start."""
+
+    def __init__(self, quiet_after_s: float = QUIET_AFTER_S) -> None:
+        self._quiet_after_s = quiet_after_s
+        self._quiet: asyncio.TimerHandle | None = None
+
+    def busy(self, consumer: Any) -> None:
+        """A batch came: short waits until the consumer has been quiet for a while."""
+        fetcher = getattr(consumer, "_fetcher", None)
+        if fetcher is None:  # not started, or FastStream's in-memory test broker
+            return
+        fetcher._fetch_max_wait_ms = BUSY_FETCH_WAIT_MS
+        if self._quiet is not None:
+            self._quiet.cancel()
+        self._quiet = asyncio.get_running_loop().call_later(self._quiet_after_s, _idle, fetcher)
+
+
+def _idle(fetcher: Any) -> None:
+    fetcher._fetch_max_wait_ms = IDLE_FETCH_WAIT_MS
 
 
 class Partitions(Protocol):
@@ -164,8 +196,11 @@ def consume(
     any of their records.
     """
 
+    pace = FetchPace()
+
     async def on_batch(bodies: list[bytes], message: KafkaMessage) -> None:
         consumer = message.consumer
+        pace.busy(consumer)
         partitions = (
             cast(Partitions, consumer)
             if hasattr(consumer, "assignment")
