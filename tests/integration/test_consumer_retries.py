@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import AIOKafkaAdminClient
 from vouchers_shared.errors import TransientError
 from vouchers_shared.messaging.consumer import RecordProcessor
 from vouchers_shared.messaging.envelope import Envelope
@@ -25,6 +25,7 @@ from vouchers_shared.settings import CommonSettings
 from vouchers_shared.topics import dlq_topic
 
 from tests.support.infra import Infra
+from tests.support.topics import create_topics
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 PARTITIONS = 3
@@ -38,7 +39,7 @@ async def test_a_record_failing_transiently_forever_holds_up_no_other_key_and_is
 ) -> None:
     run = uuid.uuid4().hex[:8]
     topic, group = f"vouchers.retryprobe-{run}.v1", f"retryprobe-{run}"
-    await create_topics(infra.kafka_bootstrap, [topic, dlq_topic(topic)])
+    await create_topics(infra.kafka_bootstrap, [topic, dlq_topic(topic)], PARTITIONS)
     broker = build_broker(CommonSettings(kafka_bootstrap_servers=infra.kafka_bootstrap), "retryprobe")
     processor = RecordProcessor(KafkaPublisher(broker), "retryprobe", POLICY)
     attempts: Counter[str] = Counter()
@@ -101,17 +102,6 @@ async def until(what: str, probe: Callable[[], Any], within: float) -> Any:
             return found
         await asyncio.sleep(0.25)
     raise AssertionError(f"timed out after {within}s waiting for {what}")
-
-
-async def create_topics(bootstrap: str, names: Sequence[str]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics(
-            [NewTopic(n, num_partitions=PARTITIONS, replication_factor=1) for n in names]
-        )
-    finally:
-        await admin.close()
 
 
 async def dead_letters(bootstrap: str, topic: str) -> list[dict[str, str]]:

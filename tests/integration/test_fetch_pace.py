@@ -23,11 +23,13 @@ from vouchers_shared.messaging.retry import RetryPolicy
 from vouchers_shared.messaging.subscribe import IDLE_FETCH_WAIT_MS, PARTITION_FETCH_BYTES, consume
 from vouchers_shared.settings import CommonSettings
 
-from tests.integration.test_consumer_retries import create_topics, until
 from tests.support.infra import Infra
+from tests.support.intake import wait_until
+from tests.support.topics import create_topics
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
+PARTITIONS = 3
 RECORDS = 48
 RECORD_BYTES = PARTITION_FETCH_BYTES // 4  # a handful per fetch: a dozen fetches at least
 HANDLING_S = 0.05  # per record: a batch outlasts the time aiokafka waits before fetching around it
@@ -37,7 +39,7 @@ KEY = "91440300MA5PACE001"
 async def test_a_busy_partition_is_fetched_again_without_the_idle_wait(infra: Infra) -> None:
     run = uuid.uuid4().hex[:8]
     topic = f"vouchers.paceprobe-{run}.v1"
-    await create_topics(infra.kafka_bootstrap, [topic])  # 3 partitions; all records in one
+    await create_topics(infra.kafka_bootstrap, [topic], PARTITIONS)  # all records in one
     broker = build_broker(CommonSettings(kafka_bootstrap_servers=infra.kafka_bootstrap), "paceprobe")
     processor = RecordProcessor(KafkaPublisher(broker), "paceprobe", RetryPolicy())
     handled_at: list[float] = []
@@ -47,6 +49,9 @@ async def test_a_busy_partition_is_fetched_again_without_the_idle_wait(infra: In
         await asyncio.sleep(HANDLING_S)
         handled_at.append(loop.time())
         return ()
+
+    async def all_handled() -> bool:
+        return len(handled_at) == RECORDS
 
     consume(
         broker,
@@ -64,7 +69,7 @@ async def test_a_busy_partition_is_fetched_again_without_the_idle_wait(infra: In
         await broker.publish(body, topic, key=KEY.encode(), partition=0, headers=headers)
     await broker.start()
     try:
-        await until("every record handled", lambda: len(handled_at) == RECORDS, within=120)
+        await wait_until("every record handled", all_handled, within=120)
     finally:
         await broker.stop()
 
