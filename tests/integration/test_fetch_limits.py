@@ -8,11 +8,11 @@ import uuid
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from vouchers_shared.messaging.kafka import MAX_MESSAGE_BYTES
 from vouchers_shared.messaging.subscribe import PARTITION_FETCH_BYTES
 
 from tests.support.infra import Infra
+from tests.support.topics import create_topics
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -23,13 +23,8 @@ SMALL_PER_PARTITION = 40
 
 async def test_a_record_bigger_than_a_partition_fetch_still_arrives_whole(infra: Infra) -> None:
     topic = f"test.fetch.{uuid.uuid4().hex[:12]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap)
-    await admin.start()
-    try:
-        configs = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
-        await admin.create_topics([NewTopic(topic, PARTITIONS, 1, topic_configs=configs)])
-    finally:
-        await admin.close()
+    configs = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
+    await create_topics(infra.kafka_bootstrap, [topic], PARTITIONS, configs)
 
     big = bytes(range(256)) * (4 * PARTITION_FETCH_BYTES // 256)  # four partition fetches
     producer = AIOKafkaProducer(

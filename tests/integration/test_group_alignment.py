@@ -9,24 +9,15 @@ import uuid
 
 import pytest
 from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from vouchers_shared.messaging.kafka import process_client_id
 
 from tests.support.infra import Infra
+from tests.support.topics import create_topics
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
 PARTITIONS = 12
-
-
-async def _topics(infra: Infra, *names: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(name, PARTITIONS, 1) for name in names])
-    finally:
-        await admin.close()
 
 
 def _member(infra: Infra, client_id: str, group: str, *topics: str) -> AIOKafkaConsumer:
@@ -56,7 +47,7 @@ async def test_each_process_holds_the_same_partition_numbers_in_every_group(
 ) -> None:
     run = uuid.uuid4().hex[:8]
     submitted, assessed, decided = (f"test.align.{run}.{t}" for t in ("submitted", "assessed", "decided"))
-    await _topics(infra, submitted, assessed, decided)
+    await create_topics(infra.kafka_bootstrap, [submitted, assessed, decided], PARTITIONS)
     first, second = (process_client_id("eligibility", "node", pid) for pid in pids)
     # Each group sees its members join in another order: that order must not matter.
     stage_one = [

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 from aiokafka import TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from prometheus_client import REGISTRY
 from vouchers_shared.messaging.kafka import build_broker
 from vouchers_shared.observability.lag import LagSampler
 from vouchers_shared.settings import CommonSettings
 
 from tests.support.infra import Infra
+from tests.support.topics import create_topics
 
 
 def lag_of(group: str, topic: str, partition: int) -> float | None:
@@ -105,7 +105,7 @@ async def test_a_partition_revoked_between_assignment_and_position_is_skipped() 
 async def test_lag_counts_the_records_behind_a_blocked_handler_and_drains(infra: Infra) -> None:
     settings = CommonSettings(kafka_bootstrap_servers=infra.kafka_bootstrap)
     topic, group = f"vouchers.lagprobe-{uuid.uuid4().hex[:8]}.v1", f"lagprobe-{uuid.uuid4().hex[:8]}"
-    await create_topic(infra.kafka_bootstrap, topic, partitions=3)
+    await create_topics(infra.kafka_bootstrap, [topic], partitions=3)
     broker = build_broker(settings, "lagprobe")
     gate, received = asyncio.Event(), asyncio.Event()
 
@@ -150,12 +150,3 @@ async def until(what: str, condition: Any, sampler: LagSampler, within: float = 
             return
         await asyncio.sleep(0.2)
     raise AssertionError(f"timed out after {within}s waiting for {what}")
-
-
-async def create_topic(bootstrap: str, topic: str, partitions: int) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
-    finally:
-        await admin.close()

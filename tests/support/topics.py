@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 
-async def create_topics(bootstrap: str, names: Sequence[str], partitions: int) -> None:
+async def create_topics(
+    bootstrap: str, names: Sequence[str], partitions: int, configs: Mapping[str, str] | None = None
+) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        await admin.create_topics(
-            [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in names]
-        )
+        settings = dict(configs or {})
+        await admin.create_topics([NewTopic(n, partitions, 1, topic_configs=settings) for n in names])
     finally:
         await admin.close()
