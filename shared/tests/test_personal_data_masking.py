@@ -48,6 +48,9 @@ SCRUBBED = {
     "a 15-digit id": ("id 110105491231002 on file", "110105491231002"),
     "a 15-digit Shenzhen id": ("id 440305900307441", "440305900307441"),
     "an e-mail": ("write to sima.q7@probe.example.cn", "sima.q7@probe.example.cn"),
+    "a mobile after an application id": ("SZV2026-251AC1398765432A 13987654321", "13987654321"),
+    "a mobile glued to an application id": ("SZV2026-251AC1398765432A13987654321", "13987654321"),
+    "a mobile after an event id": ("0f3e2a1b-7c4d-4e5f-8a9b-c1398765432a: 13987654321", "13987654321"),
     "a validation error's input": (
         "1 validation error for Contact\nmobile\n  String should match pattern "
         "[type=string_pattern_mismatch, input_value='自称张三 zhang@x.cn', input_type=str]",
@@ -70,6 +73,9 @@ KEPT = {
     "18 digits with no date in them": "110105194913310021",
     "18 digits with no place in them": "990105194912310021",
     "an application id": "SZV2026-3F9A2C",
+    "an application id whose hex holds a mobile's digits": "SZV2026-251AC13987654321",
+    "an event id whose hex holds a mobile's digits": "0f3e2a1b-7c4d-4e5f-8a9b-c13987654321",
+    "an application id in a path": "/v1/applications/SZV2026-251AC13987654321/status",
     "a phone-like number too short": "1398765432",
     "a landline": "0755-8888 6666",
 }

@@ -54,6 +54,11 @@ _MOBILE = re.compile(r"(?<!\d)(?:\(?(?:\+|00)?86\)?[\s.-]?)?1[3-9]\d(?:[\s.-]?\d
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 # What a pydantic validation error was given (`input_value=…, input_type=…]`): the input itself.
 _INPUT_VALUE = re.compile(r"input_value=.*?(?=, input_type=)", re.DOTALL)
+# The suite's own identifiers, whole: application ids (SZV2026-0123456789ABCDEF) and event ids
+# (UUIDs). Their random hex now and then holds eleven digits that read as a mobile number
+# (SZV2026-251AC13987654321), which masked would cut a line off from its application. No one's
+# personal data is an identifier, so the patterns above are looked for only between them.
+_IDENTIFIER = re.compile(r"(\bSZV\d{4}-[0-9A-F]{16}\b|\b[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\b)")
 _HANDLER_MARK = "_vouchers_json_handler"
 
 
@@ -82,6 +87,11 @@ def mask_text(text: str) -> str:
     """E-mail addresses, mainland mobile numbers, resident id numbers and the input quoted by
     validation errors scrubbed from free text."""
     text = _INPUT_VALUE.sub(f"input_value={MASK}", text)
+    pieces = _IDENTIFIER.split(text)  # the identifiers at the odd places
+    return "".join(piece if i % 2 else _masked_between(piece) for i, piece in enumerate(pieces))
+
+
+def _masked_between(text: str) -> str:
     text = _EMAIL.sub("***@***", text)
     text = _MOBILE.sub("1**********", text)
     return _ID_NUMBER.sub(lambda m: MASK if is_resident_id_number(m.group()) else m.group(), text)
