@@ -59,16 +59,13 @@ class Probe:
         )
 
     def batches(self) -> float:
-        return _batches(self.group)
+        """How many batches the group took (the subscriber's `vouchers_batch_records` count)."""
+        count = REGISTRY.get_sample_value("vouchers_batch_records_count", {"group": self.group})
+        return count or 0.0
 
 
 async def _each_has(probes: Sequence[Probe], count: int) -> bool:
     return all(len(probe.handled) >= count for probe in probes)
-
-
-def _batches(group: str) -> float:
-    value = REGISTRY.get_sample_value("vouchers_batch_records_count", {"group": group})
-    return value or 0.0
 
 
 async def _publish(broker: KafkaBroker, topic: str, ids: Sequence[str], gap_s: float = 0.0) -> None:
