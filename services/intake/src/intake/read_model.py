@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -99,13 +100,15 @@ class Projector:
         except BaseException:
             self._views.drop(ids)
             raise
-        last = {event.application_id: event.inbound for event in events}
-        for view in changed:
-            was = stored[view.application_id]
-            if self._counts is not None:
+        if self._counts is not None:
+            for view in changed:
+                was = stored[view.application_id]
                 self._counts.moved(None if was is None else was.status, view.status)
-            with last[view.application_id].log_context():
-                log.info("status_projected", application_id=view.application_id, status=view.status)
+        if log.is_enabled_for(logging.DEBUG):  # a line per view changed: five per application
+            last = {event.application_id: event.inbound for event in events}
+            for view in changed:
+                with last[view.application_id].log_context():
+                    log.debug("status_projected", application_id=view.application_id, status=view.status)
         if epoch == self._epoch:
             self._keep(views.values(), {view.application_id for view in changed})
         return ()
