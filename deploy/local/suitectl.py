@@ -60,7 +60,7 @@ PROMETHEUS_PORT = 9090
 PROMETHEUS_CONFIG = REPO / "deploy" / "prometheus" / "prometheus.yml"
 # The local node compiles with C1 only: C2 kept compiling for minutes after every start, 0.4-1% of
 # a core with nothing to do, and on two cores its compilations cost the broker more CPU per
-# application in a benchmark run than the faster code won back (README, "Benchmark"). Without
+# application in a benchmark run than the faster code won back (deploy/bench/HISTORY.md). Without
 # hsperfdata the JVM's sampler no longer wakes every 50 ms (jcmd still attaches by pid).
 KAFKA_JVM_OPTS = (
     "-Xms128m",
