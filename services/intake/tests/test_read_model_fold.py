@@ -8,6 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import structlog
+from intake import read_model
 from intake.domain.status import StatusView
 from intake.read_model import Projector, project
 from intake.status_counts import StatusCounts
@@ -163,3 +165,24 @@ async def test_two_verdicts_of_one_check_in_a_batch_read_the_view_first() -> Non
     assert store.reads == [["A"]]
     assert store.inserts == []
     assert store.writes == [["A"]]
+
+
+async def test_a_move_of_status_is_logged_with_its_records_ids_a_check_alone_only_at_debug(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    projector = Projector(CountingStore())
+    second_check = inbound(
+        "w-A",
+        topics.VERIFICATION_COMPLETED,
+        {"application_id": "A", "applicant_uscc": "x", "outcome": "verified", "findings": []},
+        T0 + timedelta(seconds=1),
+    )
+    with structlog.testing.capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
+        monkeypatch.setattr(read_model, "log", structlog.get_logger())  # not one cached before
+        for event in (submitted("A"), verdict("A"), second_check, decided("A", "rejected")):
+            await projector.fold([event])
+
+    lines = [(r["log_level"], r["status"], r["event_id"]) for r in logs if r["event"] == "status_projected"]
+    info = [line for line in lines if line[0] == "info"]
+    assert info == [("info", "received", "s-A"), ("info", "checking", "v-A"), ("info", "rejected", "d-A")]
+    assert all(line == ("debug", "checking", "w-A") for line in lines if line[0] != "info")

@@ -100,15 +100,19 @@ class Projector:
         except BaseException:
             self._views.drop(ids)
             raise
-        if self._counts is not None:
-            for view in changed:
-                was = stored[view.application_id]
-                self._counts.moved(None if was is None else was.status, view.status)
-        if log.is_enabled_for(logging.DEBUG):  # a line per view changed: five per application
-            last = {event.application_id: event.inbound for event in events}
-            for view in changed:
+        last = {event.application_id: event.inbound for event in events}
+        every_change = log.is_enabled_for(logging.DEBUG)
+        for view in changed:
+            was = stored[view.application_id]
+            before = None if was is None else was.status
+            if self._counts is not None:
+                self._counts.moved(before, view.status)
+            moved = before != view.status  # the second and third verdicts move a check, not the status
+            if moved or every_change:
                 with last[view.application_id].log_context():
-                    log.debug("status_projected", application_id=view.application_id, status=view.status)
+                    (log.info if moved else log.debug)(
+                        "status_projected", application_id=view.application_id, status=view.status
+                    )
         if epoch == self._epoch:
             self._keep(views.values(), {view.application_id for view in changed})
         return ()
