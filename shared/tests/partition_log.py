@@ -16,7 +16,7 @@ from vouchers_shared.messaging.subscribe import settle_batch
 
 from .test_record_processor import Record
 
-TOPIC = "vouchers.coi.v1"
+TOPIC = "vouchers.coi.v2"
 
 
 def event(key: str, partition: int, offset: int, body: bytes = b"{}") -> Record:

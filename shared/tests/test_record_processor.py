@@ -43,7 +43,7 @@ def good_record(body: bytes = b'{"application_id": "A1"}') -> Record:
 async def test_a_handled_record_publishes_what_the_handler_returns() -> None:
     publisher = FakePublisher()
     out = Outgoing(
-        topic="vouchers.coi.v1",
+        topic="vouchers.coi.v2",
         key="K",
         envelope=Envelope.new("coi.assessed", "/test", "A1", id_="evt-2"),
         payload={"x": 1},
@@ -54,7 +54,7 @@ async def test_a_handled_record_publishes_what_the_handler_returns() -> None:
         return [out]
 
     await RecordProcessor(publisher, "test").process(good_record(), handler)
-    assert [(t, k) for t, k, _, _ in publisher.sent] == [("vouchers.coi.v1", "K")]
+    assert [(t, k) for t, k, _, _ in publisher.sent] == [("vouchers.coi.v2", "K")]
     assert publisher.sent[0][3]["ce_id"] == "evt-2"
 
 

@@ -136,6 +136,19 @@ def test_an_optional_field_becoming_required_is_incompatible() -> None:
     assert incompatibilities(schema, changed) == ["$.note: optional field became required"]
 
 
+def test_a_required_field_becoming_optional_is_incompatible() -> None:
+    # A producer may then leave it out, which a consumer of the committed schema refuses.
+    schema = committed(topics.CASE_DECIDED)
+    changed = copy.deepcopy(schema)
+    changed["required"].remove("final")
+    changed["$defs"]["Finding"]["required"].remove("text")
+
+    assert incompatibilities(schema, changed) == [
+        "$.final: required field became optional",
+        "$.failed_rules[].text: required field became optional",
+    ]
+
+
 def test_removing_a_field_is_incompatible() -> None:
     schema = committed(topics.CASE_DECIDED)
     changed = copy.deepcopy(schema)
@@ -241,16 +254,16 @@ def drop_required(directory: Path, relative: str, field: str) -> Path:
 
 
 def test_check_reports_a_required_field_the_committed_schema_lacks(schema_dir: Path) -> None:
-    drop_required(schema_dir, "decisions/case.decided.v1.json", "final")
+    drop_required(schema_dir, "decisions/case.decided.v2.json", "final")
 
     assert check(schema_dir) == [
-        "decisions/case.decided.v1.json: incompatible inside v1: $.final: new required field"
+        "decisions/case.decided.v2.json: incompatible inside v2: $.final: new required field"
     ]
     assert main(["--check", "--dir", str(schema_dir)]) == 1
 
 
 def test_write_refuses_an_incompatible_change_unless_forced(schema_dir: Path) -> None:
-    path = drop_required(schema_dir, "decisions/case.decided.v1.json", "final")
+    path = drop_required(schema_dir, "decisions/case.decided.v2.json", "final")
     before = path.read_text("utf-8")
 
     with pytest.raises(IncompatibleChange):
@@ -263,12 +276,12 @@ def test_write_refuses_an_incompatible_change_unless_forced(schema_dir: Path) ->
 
 
 def test_write_takes_a_compatible_change(schema_dir: Path) -> None:
-    path = schema_dir / "decisions/case.decided.v1.json"
+    path = schema_dir / "decisions/case.decided.v2.json"
     schema = json.loads(path.read_text("utf-8"))
     del schema["properties"]["note"]  # as if `note` were the optional field just added
     path.write_text(render(schema), "utf-8")
     assert check(schema_dir) == [
-        "decisions/case.decided.v1.json: compatible change not committed (run `make schemas`)"
+        "decisions/case.decided.v2.json: compatible change not committed (run `make schemas`)"
     ]
 
     assert write_schemas(schema_dir) == [path]

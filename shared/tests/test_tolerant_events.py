@@ -117,7 +117,7 @@ SAMPLES: dict[str, BaseModel] = {
 }
 
 
-MAPS = frozenset({"refdata_versions"})  # maps whose keys are data, not fields
+MAPS = frozenset({"refdata_versions", "args"})  # maps whose keys are data, not fields
 
 
 def with_added_fields(node: Any, *, is_map: bool = False) -> Any:

@@ -54,7 +54,7 @@ from vouchers_shared.events import (
     Voucher,
     VoucherApproved,
 )
-from vouchers_shared.findings import EvidenceEdge, EvidencePath, Finding
+from vouchers_shared.findings import EvidenceEdge, EvidencePath, Finding, worded
 from vouchers_shared.messaging.envelope import Envelope
 from vouchers_shared.messaging.inbound import decode_headers
 from vouchers_shared.messaging.kafka import ensure_topics
@@ -62,6 +62,7 @@ from vouchers_shared.messaging.producer import StandalonePublisher
 from vouchers_shared.messaging.publisher import Outgoing
 from vouchers_shared.schemas import EventContract, committed_schema, contracts
 from vouchers_shared.settings import CommonSettings
+from vouchers_shared.wording import say
 
 from tests.support.events import Record, records_about, send_again
 from tests.support.infra import Infra
@@ -103,8 +104,11 @@ def finding(result: str, rule: str = "CON-RELATED-PARTY") -> Finding:
         contract_no="C-1",
         observed="35.00",
         limit="0",
-        message="申请方与服务商存在关联关系",
-        message_en="related parties",
+        **worded(
+            say(
+                "COI-RELATED-PARTY.related", name="P", uscc=PROVIDER_USCC, paths="applicant —35.00%→ provider"
+            )
+        ),
         evidence=[path],
     )
 

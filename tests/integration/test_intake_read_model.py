@@ -18,12 +18,13 @@ from vouchers_shared.events import (
     EligibilityAssessed,
     Voucher,
 )
-from vouchers_shared.findings import Finding
+from vouchers_shared.findings import Finding, worded
 from vouchers_shared.messaging.envelope import Envelope
 from vouchers_shared.messaging.producer import StandalonePublisher
 from vouchers_shared.messaging.publisher import Outgoing
 from vouchers_shared.settings import CommonSettings
 from vouchers_shared.store import opened
+from vouchers_shared.wording import say
 
 from tests.support.infra import Infra
 from tests.support.intake import RunningIntake, applicant, intake_db, suite_intake, wait_until
@@ -103,8 +104,9 @@ def verdict(application_id: str, uscc: str, event_id: str | None = None) -> Outg
                 clause="三(一)2",
                 result="pass",
                 observed="0.60",
-                message="成立不满一年的企业，按60%计算",
-                message_en="young enterprise: 60%",
+                **worded(
+                    say("AMT-RATE.young", registered_on="2026-01-05", published="2026-04-30", rate="60%")
+                ),
             )
         ],
         voucher=Voucher(
@@ -149,6 +151,11 @@ async def test_a_published_verdict_shows_and_its_duplicate_is_ignored(
     assert [(f["rule"], f["clause"], f["passed"]) for f in eligibility["findings"]] == [
         ("AMT-RATE", "三(一)2", True)
     ]
+    [rate] = eligibility["findings"]  # the texts rendered where they are read, the key left out
+    assert rate["message"] == "企业于2026-01-05注册，至指南发布之日（2026-04-30）未满一周年，抵扣比例为60%。"
+    assert rate["message_en"].startswith("Registered on 2026-01-05, less than a year")
+    assert "text" not in rate
+    assert "args" not in rate
     assert seen["voucher"]["total_cny"] == "480000.00"
 
     # The same event again (a redelivery), then another on the same partition: once that one

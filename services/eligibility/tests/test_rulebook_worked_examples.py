@@ -17,6 +17,7 @@ from vouchers_shared.refdata import (
     RestrictionItem,
     provider_register,
 )
+from vouchers_shared.wording import registered
 
 SAMPLE = Path(__file__).resolve().parents[3] / "deploy" / "sample"
 EXAMPLES = sorted(p.stem for p in (SAMPLE / "applications").glob("*.json"))
@@ -114,3 +115,15 @@ def test_the_related_provider_example_fails_on_the_related_party_and_the_minimum
     verdict, _ = assess_example("related-provider")
     assert verdict.outcome == "fail"
     assert verdict.failed_rules() == ["COI-RELATED-PARTY", "AMT-MIN-SPEND"]
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_every_finding_travels_as_a_registered_wording_with_short_figures(name: str) -> None:
+    verdict, _ = assess_example(name)
+
+    for f in verdict.findings:
+        assert f.text in registered(), f.text
+        assert all(len(v) <= 64 for v in f.args.values()), f.args
+        assert f.message
+        assert f.message_en
+        assert f.text not in f.message

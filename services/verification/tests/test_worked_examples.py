@@ -10,6 +10,7 @@ from verification.domain.verify import verify
 from verification_testkit import PARAMS_2026, load_example
 from vouchers_shared.application import Application
 from vouchers_shared.refdata import AuditReportItem
+from vouchers_shared.wording import registered
 
 
 async def verify_example(name: str) -> VerificationResult:
@@ -58,3 +59,15 @@ async def test_material_rules_expected_to_fail_in_each_example_are_exactly_those
     expected = [r for r in load_example(name)["expect"]["failed_rules"] if r.startswith("MAT-")]
 
     assert (await verify_example(name)).failed_rules() == expected
+
+
+@pytest.mark.parametrize("name", ["approvable", "missing-audit-consent", "young-enterprise"])
+async def test_every_finding_travels_as_a_registered_wording_with_short_figures(name: str) -> None:
+    result = await verify_example(name)
+
+    for f in result.findings:
+        assert f.text in registered(), f.text
+        assert all(len(v) <= 64 for v in f.args.values()), f.args
+        assert f.message
+        assert f.message_en
+        assert f.text not in f.message

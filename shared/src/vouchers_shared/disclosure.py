@@ -14,6 +14,8 @@ from typing import Any
 
 from stdnum.cn import uscc as stdnum_uscc
 
+from vouchers_shared.findings import shown as with_texts
+
 HOLDING = "holding"
 LABEL_ZH = "自然人{n}"  # in the Chinese message
 LABEL = "person-{n}"  # in the English message, the path summaries and the edges
@@ -65,6 +67,9 @@ class PeopleMask:
         return [self.finding(f) for f in findings]
 
     def finding(self, finding: Mapping[str, Any]) -> dict[str, Any]:
+        """One finding (its JSON form), its texts rendered (vouchers_shared.findings.shown), with
+        the people other than the applicant's own numbered throughout."""
+        finding = with_texts(finding)
         paths = [dict(p) for p in finding.get("evidence") or []]
         for path in paths:
             for edge in path.get("edges") or []:

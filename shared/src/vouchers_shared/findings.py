@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+
+from vouchers_shared.wording import WORDED, Text, render
 
 Result = Literal["pass", "fail", "review", "pending"]
 
@@ -33,7 +36,11 @@ class EvidencePath(BaseModel):
 
 
 class Finding(BaseModel):
-    """The outcome of one rule, with what was observed and the limit it was held to."""
+    """The outcome of one rule, with what was observed and the limit it was held to.
+
+    Its texts are not carried: `text` is the key of its wording and `args` the figures the
+    wording names; readers render it in Chinese and English (`message`, `message_en`).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -43,14 +50,71 @@ class Finding(BaseModel):
     contract_no: str | None = None
     observed: str | None = None
     limit: str | None = None
-    message: str = Field(description="plain Chinese")
-    message_en: str
+    text: str = Field(description="the key of the finding's wording (vouchers_shared.wording)")
+    args: dict[str, str] = Field(default_factory=dict, description="the figures its wording names")
     evidence: list[EvidencePath] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _worded(cls, data: Any) -> Any:
+        # A finding stored or published with its texts, as findings were before they were worded
+        # by key, is read as the WORDED key with both texts for arguments.
+        if isinstance(data, Mapping) and "text" not in data and "message" in data:
+            data = dict(data)
+            zh = data.pop("message")
+            en = data.pop("message_en", zh)
+            data["text"], data["args"] = WORDED, {"zh": zh, "en": en}
+        return data
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def passed(self) -> bool:
         return self.result == "pass"
+
+    @property
+    def message(self) -> str:
+        """The finding in plain Chinese."""
+        return render(self.text, self.args)[0]
+
+    @property
+    def message_en(self) -> str:
+        """The finding in English."""
+        return render(self.text, self.args)[1]
+
+    def shown(self) -> dict[str, Any]:
+        """The finding as its readers are answered: its texts in both languages in place of its
+        wording's key and figures."""
+        return shown(self.model_dump(mode="json"))
+
+
+class ShownFinding(BaseModel):
+    """A finding as its readers are answered (`GET /v1/applications/{id}`): its texts rendered
+    in both languages."""
+
+    rule: str
+    clause: str
+    result: Result
+    passed: bool
+    contract_no: str | None = None
+    observed: str | None = None
+    limit: str | None = None
+    message: str = Field(description="plain Chinese")
+    message_en: str
+    evidence: list[EvidencePath] = Field(default_factory=list)
+
+
+def worded(text: Text) -> dict[str, Any]:
+    """A Finding's `text` and `args` fields for a wording."""
+    return {"text": text.key, "args": text.args}
+
+
+def shown(finding: Mapping[str, Any]) -> dict[str, Any]:
+    """A finding as stored or published (its JSON form), with its texts rendered in both
+    languages in place of its wording's key and figures. One stored with its texts keeps them."""
+    answer = {k: v for k, v in finding.items() if k not in ("text", "args")}
+    if "text" in finding:
+        answer["message"], answer["message_en"] = render(str(finding["text"]), finding.get("args") or {})
+    return answer
 
 
 def failed(findings: list[Finding]) -> list[Finding]:

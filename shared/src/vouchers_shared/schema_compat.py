@@ -5,7 +5,8 @@ change allowed is a new optional field in an object that lets unknown fields thr
 ignore what they do not know). Everything else is reported:
 
 - a new required field, or a field that was optional and is now required;
-- a removed field;
+- a removed field, or a field that was required and is now optional (a producer may then leave
+  it out, and consumers of the committed schema refuse the message);
 - a changed type, string format or pattern (a union gaining or losing a member included);
 - an enum (or const) losing a value, and an enum gaining one (old consumers refuse it);
 - a new field in an object closed to unknown fields (`additionalProperties: false`), and an
@@ -91,6 +92,8 @@ class _Walker:
         for name in sorted(new_required - old_required):
             what = "optional field became required" if name in old_props else "new required field"
             self.problems.append(f"{path}.{name}: {what}")
+        for name in sorted((old_required - new_required) & set(new_props)):
+            self.problems.append(f"{path}.{name}: required field became optional")
         closed = old.get("additionalProperties") is False
         for name in sorted(set(new_props) - set(old_props) - new_required):
             if closed:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Final
 
 APPLICATIONS: Final = "vouchers.applications.v1"
-COI: Final = "vouchers.coi.v1"
-ELIGIBILITY: Final = "vouchers.eligibility.v1"
-VERIFICATION: Final = "vouchers.verification.v1"
-DECISIONS: Final = "vouchers.decisions.v1"
+COI: Final = "vouchers.coi.v2"
+ELIGIBILITY: Final = "vouchers.eligibility.v2"
+VERIFICATION: Final = "vouchers.verification.v2"
+DECISIONS: Final = "vouchers.decisions.v2"
 NOTICES: Final = "vouchers.notices.v1"
 
 REFDATA_KINDS: Final = (

@@ -11,9 +11,10 @@ from eligibility.domain.rulebook import EligibilityRefs, LedgerView, Verdict, as
 from stdnum.cn.uscc import calc_check_digit
 from vouchers_shared.application import Application
 from vouchers_shared.events import CoiAssessed, ContractCoi
-from vouchers_shared.findings import Finding
+from vouchers_shared.findings import Finding, worded
 from vouchers_shared.program import load_program
 from vouchers_shared.refdata import ProviderBatches, ProviderItem, provider_register
+from vouchers_shared.wording import say
 
 PARAMS = load_program(2026)
 CST = timezone(timedelta(hours=8))
@@ -138,14 +139,12 @@ def coi_answer(
 
 def coi_finding(rule: str, result: Literal["pass", "fail", "review"], contract_no: str) -> Finding:
     """A finding as the COI check would report it."""
-    return Finding(
-        rule=rule,
-        clause="三(一)2",
-        result=result,
-        contract_no=contract_no,
-        message="关联方审查",
-        message_en="related-party check",
-    )
+    text = {
+        "pass": say("COI-RELATED-PARTY.unrelated"),
+        "fail": say("COI-RELATED-PARTY.related", name="P", uscc="U", paths="applicant —35.00%→ provider"),
+        "review": say("COI-RELATED-PARTY.unknown_provider", uscc="U"),
+    }[result]
+    return Finding(rule=rule, clause="三(一)2", result=result, contract_no=contract_no, **worded(text))
 
 
 def refs(**changes: Any) -> EligibilityRefs:

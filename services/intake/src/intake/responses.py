@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from vouchers_shared.events import Voucher
-from vouchers_shared.findings import Finding
+from vouchers_shared.findings import ShownFinding
 
 Status = Literal[
     "received",
@@ -33,7 +33,7 @@ class CheckView(BaseModel):
         "interest: pending, clear, conflict, review; verification: "
         "pending, verified, failed, review"
     )
-    findings: list[Finding]
+    findings: list[ShownFinding]
     refdata_versions: dict[str, str] = Field(
         description="the reference-data snapshot of each kind the verdict was reached on"
     )

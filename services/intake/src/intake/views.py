@@ -9,6 +9,7 @@ from vouchers_shared import workdays
 from vouchers_shared.auth import Principal
 from vouchers_shared.clock import SHANGHAI
 from vouchers_shared.disclosure import PeopleMask
+from vouchers_shared.findings import shown
 
 from intake.domain.status import OFFICIAL_WORDING, StatusView
 
@@ -30,7 +31,7 @@ def working_days_elapsed(view: StatusView, today: date) -> int | None:
 
 
 def _findings(findings: list[dict[str, Any]], mask: PeopleMask | None) -> list[dict[str, Any]]:
-    return mask.findings(findings) if mask else findings
+    return mask.findings(findings) if mask else [shown(f) for f in findings]
 
 
 def render(view: StatusView, today: date, who: Principal) -> dict[str, Any]:

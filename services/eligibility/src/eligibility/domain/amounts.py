@@ -12,6 +12,7 @@ from vouchers_shared.application import Applicant, Application, Contract
 from vouchers_shared.events import ContractVoucher
 from vouchers_shared.program import ProgramParams
 from vouchers_shared.types import FEN, round_down_to_fen
+from vouchers_shared.wording import say
 from vouchers_shared.young_enterprise import YoungEnterprise
 
 from eligibility.domain.contract_rules import ContractKey, contract_key
@@ -41,26 +42,15 @@ def deduction_rate(app: Application, params: ProgramParams) -> Outcome:
         "clause": params.clause("young_enterprise_rate"),
     }
     young = YoungEnterprise.of(params)
+    pct = f"{rate:.0%}"
     if young.includes(a):
-        return Outcome.ok(
-            f"企业于{day(a.registered_on)}注册，至指南发布之日（{published}）未满一周年，"
-            f"抵扣比例为{rate:.0%}。",
-            f"Registered on {day(a.registered_on)}, less than a year before the guide was "
-            f"published ({published}): rate {rate:.0%}.",
-            **details,
-        )
+        text = say("AMT-RATE.young", registered_on=day(a.registered_on), published=published, rate=pct)
+        return Outcome.ok(text, **details)
     if a.public_institution and young.registered_young(a.registered_on):
-        return Outcome.ok(
-            f"申请单位为事业单位，不属于企业，注册未满一周年亦不适用提高比例，抵扣比例为{rate:.0%}。",
-            f"A public institution is not an enterprise, however recently registered: rate {rate:.0%}.",
-            **details,
-        )
-    return Outcome.ok(
-        f"抵扣比例为{rate:.0%}（注册时间未满一周年的企业方可提高至{params.young_enterprise_rate:.0%}）。",
-        f"Rate {rate:.0%}; only enterprises registered less than a year before the guide was "
-        f"published ({published}) get {params.young_enterprise_rate:.0%}.",
-        **details,
-    )
+        return Outcome.ok(say("AMT-RATE.public_institution", rate=pct), **details)
+    young_pct = f"{params.young_enterprise_rate:.0%}"
+    text = say("AMT-RATE.standard", rate=pct, young_rate=young_pct, published=published)
+    return Outcome.ok(text, **details)
 
 
 @rule("AMT-MIN-SPEND", clause="三(一)2", kind="amount")
@@ -75,22 +65,11 @@ def min_spend(eligible_spend: Decimal, passing: int, params: ProgramParams) -> O
         "clause": params.clause("min_annual_spend_cny"),
     }
     if passing == 0:
-        return Outcome.fail(
-            "没有符合条件的服务合同。",
-            "No contract passes the contract rules.",
-            **{**details, "observed": cny(ZERO)},
-        )
+        return Outcome.fail(say("AMT-MIN-SPEND.no_contract"), **{**details, "observed": cny(ZERO)})
+    figures = {"spend": shown(eligible_spend), "least": shown(least)}
     if eligible_spend >= least:
-        return Outcome.ok(
-            f"符合条件的合同金额合计{shown(eligible_spend)}元，达到{shown(least)}元（含）以上。",
-            f"Eligible spend of CNY {shown(eligible_spend)} reaches CNY {shown(least)}.",
-            **details,
-        )
-    return Outcome.fail(
-        f"符合条件的合同金额合计{shown(eligible_spend)}元，未达到{shown(least)}元。",
-        f"Eligible spend of CNY {shown(eligible_spend)} is below CNY {shown(least)}.",
-        **details,
-    )
+        return Outcome.ok(say("AMT-MIN-SPEND.pass", **figures), **details)
+    return Outcome.fail(say("AMT-MIN-SPEND.fail", **figures), **details)
 
 
 @dataclass(frozen=True)
@@ -176,32 +155,15 @@ def annual_cap(alloc: Allocation, room: Room, params: ProgramParams) -> Outcome:
         "limit": cny(left),
         "clause": params.clause("annual_cap_cny"),
     }
-    used_zh = (
-        f"（年度额度{shown(room.cap)}元，上年度未兑现{shown(room.prior_unredeemed)}元，"
-        f"本年度已申请{shown(room.reserved_or_granted)}元）"
-    )
-    used_en = (
-        f" (cap CNY {shown(room.cap)}, prior-year unredeemed "
-        f"CNY {shown(room.prior_unredeemed)}, this year so far "
-        f"CNY {shown(room.reserved_or_granted)})"
-    )
+    used = {
+        "cap": shown(room.cap),
+        "prior": shown(room.prior_unredeemed),
+        "used": shown(room.reserved_or_granted),
+    }
     if left <= 0:
-        return Outcome.fail(
-            "本年度训力券额度已用完" + used_zh + "。",
-            "No room is left under the yearly cap" + used_en + ".",
-            **details,
-        )
+        return Outcome.fail(say("AMT-ANNUAL-CAP.no_room", **used), **details)
+    total = shown(alloc.total)
     if alloc.uncapped > left:
-        return Outcome.ok(
-            f"按比例计算{shown(alloc.uncapped)}元，超过剩余额度，核定为{shown(alloc.total)}元"
-            + used_zh
-            + "。",
-            f"CNY {shown(alloc.uncapped)} exceeds the room left; the voucher is capped at "
-            f"CNY {shown(alloc.total)}" + used_en + ".",
-            **details,
-        )
-    return Outcome.ok(
-        f"核定训力券{shown(alloc.total)}元，未超过剩余额度{shown(left)}元" + used_zh + "。",
-        f"Voucher of CNY {shown(alloc.total)} fits in the CNY {shown(left)} left" + used_en + ".",
-        **details,
-    )
+        text = say("AMT-ANNUAL-CAP.capped", uncapped=shown(alloc.uncapped), total=total, **used)
+        return Outcome.ok(text, **details)
+    return Outcome.ok(say("AMT-ANNUAL-CAP.pass", total=total, left=shown(left), **used), **details)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence, Set
+from typing import Literal
 
 from vouchers_shared.application import Contract
 from vouchers_shared.findings import Finding
 from vouchers_shared.program import DateWindow, ProgramParams
 from vouchers_shared.refdata import ProviderBatches
+from vouchers_shared.wording import say
 
 from eligibility.domain.outcome import Outcome, cny, day, rule, shown
 
@@ -16,15 +18,10 @@ ContractKey = tuple[str, str]
 """(provider USCC, contract number): what makes a contract the same contract."""
 
 TRAINING_KINDS = ("pretraining", "sft", "rl", "other")
-TRAINING_KIND_NAMES = {
-    "pretraining": "预训练",
-    "sft": "有监督微调",
-    "rl": "强化学习",
-    "other": "其他训练",
-}
-SERVICE_TYPE_NAMES = {"training": "训练", "inference": "推理"}
 Providers = Mapping[str, ProviderBatches]
 """Registered provider USCC → the batch in which each of its service items was admitted."""
+WindowRule = Literal["CON-SIGNING-WINDOW", "CON-SERVICE-PERIOD"]
+"""The rules judged against a batch's window: each words `.batch_unknown` and `.no_window`."""
 
 
 def contract_key(c: Contract) -> ContractKey:
@@ -49,30 +46,15 @@ def _batch_window(
     return batch, (params.provider_batch_windows.get(batch) if batch is not None else None)
 
 
-def _batch_words(c: Contract, batch: int) -> tuple[str, str]:
-    """The batch named with the service item it admitted, Chinese and English."""
-    return (
-        f"第{batch}批（{SERVICE_TYPE_NAMES[c.service_type]}服务事项入库批次）",
-        f"batch {batch} (which admitted the provider's {c.service_type} service)",
-    )
-
-
-def _no_window(batch: int | None, what_zh: str, what_en: str, observed: str) -> Outcome:
+def _no_window(rule_id: WindowRule, batch: int | None, observed: str) -> Outcome:
     # The window rules report fail, not nothing, when the batch is unknown: a verdict shows
     # every rule for every contract, so a missing row would read as "not checked", and a
     # Finding has no "not applicable" result. The fail changes nothing for the contract, which
     # CON-PROVIDER-REGISTERED (or the program's window table) has already excluded.
     if batch is None:
-        return Outcome.fail(
-            f"服务机构不在入库名单，批次未知，无法判断{what_zh}。",
-            f"The provider is not registered, so its batch and window are unknown: the {what_en} "
-            "cannot be judged.",
-            observed=observed,
-            limit="batch unknown",
-        )
+        return Outcome.fail(say(f"{rule_id}.batch_unknown"), observed=observed, limit="batch unknown")
     return Outcome.fail(
-        f"本年度指南未规定第{batch}批入库服务机构的合同时间，无法判断{what_zh}。",
-        f"This program year sets no window for provider batch {batch}: the {what_en} cannot be judged.",
+        say(f"{rule_id}.no_window", batch=str(batch)),
         observed=observed,
         limit=f"no window for batch {batch}",
     )
@@ -84,17 +66,20 @@ def provider_registered(c: Contract, providers: Providers) -> Outcome:
     admitted = providers.get(c.provider_uscc)
     if admitted is None:
         return Outcome.fail(
-            f"服务机构{c.provider_name}（{c.provider_uscc}）不是训力券入库服务机构。",
-            f"The provider {c.provider_uscc} is not a registered voucher service provider.",
+            say("CON-PROVIDER-REGISTERED.fail", provider=c.provider_name, uscc=c.provider_uscc),
             observed=c.provider_uscc,
             limit="registered provider",
         )
     batch, first = admitted.batch_of(c.service_type), admitted.first_batch
-    zh, en = f"服务机构为第{first}批入库服务机构", f"The provider is registered (batch {first}"
+    text = say("CON-PROVIDER-REGISTERED.pass", first=str(first))
     if batch != first:
-        zh += f"，{SERVICE_TYPE_NAMES[c.service_type]}服务事项于第{batch}批新增入库"
-        en += f"; its {c.service_type} service was added in batch {batch}"
-    return Outcome.ok(zh + "。", en + ").", observed=f"batch {batch}", limit="registered provider")
+        text = say(
+            "CON-PROVIDER-REGISTERED.pass_item_added",
+            first=str(first),
+            service=c.service_type,
+            batch=str(batch),
+        )
+    return Outcome.ok(text, observed=f"batch {batch}", limit="registered provider")
 
 
 @rule("CON-SIGNING-WINDOW", clause="三(二)注", kind="contract")
@@ -102,21 +87,14 @@ def signing_window(c: Contract, providers: Providers, params: ProgramParams) -> 
     """The contract was signed inside the window of the batch that admitted its service item."""
     batch, window = _batch_window(c, providers, params)
     if window is None or batch is None:
-        return _no_window(batch, "签订时间", "signing date", day(c.signed_on))
+        return _no_window("CON-SIGNING-WINDOW", batch, day(c.signed_on))
     span = f"{day(window.opens)} .. {day(window.closes)}"
     details: dict[str, str | None] = {"observed": day(c.signed_on), "limit": span}
-    zh, en = _batch_words(c, batch)
+    signed = {"signed": day(c.signed_on), "batch": str(batch), "service": c.service_type}
     if window.contains(c.signed_on):
-        return Outcome.ok(
-            f"合同签订于{day(c.signed_on)}，在{zh}服务机构的合同时间内。",
-            f"Signed on {day(c.signed_on)}, inside the window of {en}.",
-            **details,
-        )
+        return Outcome.ok(say("CON-SIGNING-WINDOW.pass", **signed), **details)
     return Outcome.fail(
-        f"合同签订于{day(c.signed_on)}，不在{zh}服务机构的合同时间"
-        f"（{day(window.opens)}至{day(window.closes)}）内。",
-        f"Signed on {day(c.signed_on)}, outside the window of {en} "
-        f"({day(window.opens)} to {day(window.closes)}).",
+        say("CON-SIGNING-WINDOW.fail", **signed, opens=day(window.opens), closes=day(window.closes)),
         **details,
     )
 
@@ -127,7 +105,7 @@ def service_period(c: Contract, providers: Providers, params: ProgramParams) -> 
     batch, window = _batch_window(c, providers, params)
     period = f"{day(c.service_start)} .. {day(c.service_end)}"
     if window is None or batch is None:
-        return _no_window(batch, "服务期", "service period", period)
+        return _no_window("CON-SERVICE-PERIOD", batch, period)
     details: dict[str, str | None] = {
         "observed": period,
         "limit": f"{day(window.opens)} .. {day(window.closes)}",
@@ -135,32 +113,34 @@ def service_period(c: Contract, providers: Providers, params: ProgramParams) -> 
     # 在上述期间完成 is read as start and end both inside the window. A service starting before
     # the signing date is not refused: the guide dates the contract and the work separately.
     if c.service_end < c.service_start:
-        return Outcome.fail("服务结束日期早于开始日期。", "The service ends before it starts.", **details)
-    zh, en = _batch_words(c, batch)
+        return Outcome.fail(say("CON-SERVICE-PERIOD.ends_before_start"), **details)
+    item = {"batch": str(batch), "service": c.service_type}
     if window.contains(c.service_start) and window.contains(c.service_end):
-        return Outcome.ok(
-            f"服务期在{zh}服务机构的合同时间内完成。",
-            f"The service runs inside the window of {en}.",
-            **details,
-        )
+        return Outcome.ok(say("CON-SERVICE-PERIOD.pass", **item), **details)
     return Outcome.fail(
-        f"服务期（{day(c.service_start)}至{day(c.service_end)}）超出{zh}服务机构的"
-        f"合同时间（{day(window.opens)}至{day(window.closes)}）。",
-        f"The service ({period}) does not lie inside the window of {en}.",
+        say(
+            "CON-SERVICE-PERIOD.fail",
+            start=day(c.service_start),
+            end=day(c.service_end),
+            **item,
+            opens=day(window.opens),
+            closes=day(window.closes),
+        ),
         **details,
     )
 
 
-def _content_problems(c: Contract) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
+def _content_problems(c: Contract) -> list[str]:
+    """The codes of what the contract's content lacks: `kind`, `description`, `amount`."""
+    problems: list[str] = []
     # The guide's list of training ends in 等, so `other` counts when the description (required
     # for every contract) says what it is; a training contract must still say which kind it is.
     if c.service_type == "training" and c.training_kind not in TRAINING_KINDS:
-        problems.append(("未说明训练类型", "the kind of training is not stated"))
+        problems.append("kind")
     if not c.description.strip():
-        problems.append(("未说明训练、推理的具体内容", "the description of the work is empty"))
+        problems.append("description")
     if c.amount_cny <= 0:
-        problems.append(("收费金额不为正数", "the amount is not positive"))
+        problems.append("amount")
     return problems
 
 
@@ -174,18 +154,14 @@ def content(c: Contract) -> Outcome:
     }
     problems = _content_problems(c)
     if problems:
-        return Outcome.fail(
-            "合同内容不符合要求：" + "；".join(zh for zh, _ in problems) + "。",
-            "The contract content does not qualify: " + "; ".join(en for _, en in problems) + ".",
-            **details,
-        )
-    kind_zh = TRAINING_KIND_NAMES.get(c.training_kind or "", "")
-    zh = "阶段性训练成果的验证性推理"
-    if c.service_type == "training":
-        zh = f"大模型训练（{kind_zh}）"
+        return Outcome.fail(say("CON-CONTENT.fail", problems=",".join(problems)), **details)
     return Outcome.ok(
-        f"合同内容为{zh}，收费金额{shown(c.amount_cny)}元。",
-        f"The contract is for {what}, amount CNY {shown(c.amount_cny)}.",
+        say(
+            "CON-CONTENT.pass",
+            service=c.service_type,
+            kind=c.training_kind or "",
+            amount=shown(c.amount_cny),
+        ),
         **details,
     )
 
@@ -204,16 +180,9 @@ def other_funding(c: Contract, params: ProgramParams) -> Outcome:
         "clause": params.clause("other_funding_max_ratio"),
     }
     if other <= limit:
-        return Outcome.ok(
-            f"其他财政资金资助{shown(other)}元，未超过合同金额的{pct}。",
-            f"Other public funding of CNY {shown(other)} is not more than {pct} of the amount.",
-            **details,
-        )
+        return Outcome.ok(say("CON-OTHER-FUNDING.pass", other=shown(other), pct=pct), **details)
     return Outcome.fail(
-        f"其他各级财政资金资助累计{shown(other)}元，超过合同金额的{pct}（{shown(limit)}元），不予资助。",
-        f"Other public funding of CNY {shown(other)} is more than {pct} of the contract amount "
-        f"(CNY {shown(limit)}).",
-        **details,
+        say("CON-OTHER-FUNDING.fail", other=shown(other), pct=pct, limit=shown(limit)), **details
     )
 
 
@@ -228,24 +197,11 @@ def not_duplicate(
         "limit": "declared once",
     }
     if key in declared_elsewhere:
-        return Outcome.fail(
-            f"合同{c.contract_no}已在本单位本年度的其他申请中申报，不得重复抵扣。",
-            f"Contract {c.contract_no} is already declared in another application of this "
-            "applicant this year.",
-            **details,
-        )
+        return Outcome.fail(say("CON-NOT-DUPLICATE.declared_elsewhere", contract_no=c.contract_no), **details)
     # Both copies fail, so which one survives never depends on the order they were listed in.
     if key in repeated_here:
-        return Outcome.fail(
-            f"合同{c.contract_no}在本申请中重复申报。",
-            f"Contract {c.contract_no} is declared more than once in this application.",
-            **details,
-        )
-    return Outcome.ok(
-        f"合同{c.contract_no}未重复申报。",
-        f"Contract {c.contract_no} is declared once.",
-        **details,
-    )
+        return Outcome.fail(say("CON-NOT-DUPLICATE.repeated_here", contract_no=c.contract_no), **details)
+    return Outcome.ok(say("CON-NOT-DUPLICATE.pass", contract_no=c.contract_no), **details)
 
 
 def contract_findings(

@@ -12,6 +12,7 @@ from typing import Literal, ParamSpec
 from vouchers_shared.application import Contract
 from vouchers_shared.findings import Finding
 from vouchers_shared.types import FEN
+from vouchers_shared.wording import WORDED, Text
 
 RuleResult = Literal["pass", "fail", "review"]
 RuleKind = Literal["applicant", "contract", "amount"]
@@ -23,26 +24,29 @@ class Outcome:
     """What one rule found; the decorator adds the rule id, the clause and the contract."""
 
     result: RuleResult
-    message: str
-    message_en: str
+    text: Text
     observed: str | None = None
     limit: str | None = None
     clause: str | None = None  # set when a program parameter cites a clause of its own
 
     @classmethod
-    def ok(cls, zh: str, en: str, **details: str | None) -> Outcome:
+    def ok(cls, text: Text | str, en: str | None = None, **details: str | None) -> Outcome:
         """The rule passed."""
-        return cls("pass", zh, en, **details)
+        return cls("pass", _text(text, en), **details)
 
     @classmethod
-    def fail(cls, zh: str, en: str, **details: str | None) -> Outcome:
+    def fail(cls, text: Text | str, en: str | None = None, **details: str | None) -> Outcome:
         """The rule failed."""
-        return cls("fail", zh, en, **details)
+        return cls("fail", _text(text, en), **details)
 
     @classmethod
-    def review(cls, zh: str, en: str, **details: str | None) -> Outcome:
+    def review(cls, text: Text | str, en: str | None = None, **details: str | None) -> Outcome:
         """An operator must look before the rule can be settled."""
-        return cls("review", zh, en, **details)
+        return cls("review", _text(text, en), **details)
+
+
+def _text(text: Text | str, en: str | None) -> Text:
+    return text if isinstance(text, Text) else Text(WORDED, {"zh": text, "en": en or text})
 
 
 @dataclass(frozen=True)
@@ -101,8 +105,8 @@ def to_finding(rule_id: str, clause: str, out: Outcome, contract_no: str | None)
         contract_no=contract_no,
         observed=out.observed,
         limit=out.limit,
-        message=out.message,
-        message_en=out.message_en,
+        text=out.text.key,
+        args=out.text.args,
     )
 
 

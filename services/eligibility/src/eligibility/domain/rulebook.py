@@ -15,6 +15,7 @@ from vouchers_shared.findings import Finding
 from vouchers_shared.program import ProgramParams
 from vouchers_shared.refdata import ProviderBatches
 from vouchers_shared.types import Money
+from vouchers_shared.wording import say
 
 from eligibility.domain.amounts import (
     ZERO,
@@ -215,9 +216,5 @@ def _coi_worst(verdict: str | None, findings: list[Finding]) -> str:
 def _coi_missing(contract_no: str) -> Finding:
     # No verdict for a contract means nobody has shown the provider is not related: an
     # operator looks, rather than the contract being counted or refused unchecked.
-    out = Outcome.review(
-        "未收到该合同的关联关系审查结论，需人工核实服务机构是否为关联方。",
-        "No conflict-of-interest verdict for this contract; an operator must check that the "
-        "provider is not a related party.",
-    )
+    out = Outcome.review(say("COI-RELATED-PARTY.no_verdict"))
     return to_finding("COI-RELATED-PARTY", COI_CLAUSE, out, contract_no)

@@ -16,9 +16,9 @@ from vouchers_shared.application import Application, Material
 
 from verification.domain.model import MaterialParams
 
-Reason = tuple[str, str]
-"""Why something is not used, in Chinese and in English."""
-DECLARATION = "declarations.fy2025_audit_incomplete"
+Reason = str
+"""Why something is not used: a code, with the fiscal year it concerns after a colon, as the
+wording of MAT-FINANCIAL reads it (vouchers_shared.wording.material_finance)."""
 
 
 @dataclass(frozen=True)
@@ -36,63 +36,24 @@ def choose_audit_report(app: Application, params: MaterialParams) -> AuditChoice
     declared = app.declarations.fy2025_audit_incomplete
     reports = app.materials_of("audit_report")
     if declared and any(r.fiscal_year == preferred for r in reports):
-        return AuditChoice(None, (_contradiction(preferred),), declared)
+        return AuditChoice(None, ("contradiction",), declared)
     years = later if declared else [preferred]
     candidates = [r for year in years for r in reports if r.fiscal_year == year and r.qr_code]
     used = candidates[0] if candidates else None
     reasons = tuple(_why_not(r, used, declared, params) for r in reports if r is not used)
     if not reports:
-        reasons = (("未提交财务审计报告", "no audit report was submitted"),)
+        reasons = ("no_report",)
     return AuditChoice(used, reasons, declared)
 
 
-def _contradiction(preferred: int) -> Reason:
-    return (
-        f"申请单位声明未完成 {preferred} 年度财务审计，却又提交了 {preferred} 年度财务审计报告，"
-        "二者矛盾，不采用任何审计报告",
-        f"the applicant declares its FY{preferred} audit not completed ({DECLARATION}) yet "
-        f"submitted an FY{preferred} audit report; the two contradict each other, so no audit "
-        "report is used",
-    )
-
-
 def _why_not(report: Material, used: Material | None, declared: bool, params: MaterialParams) -> Reason:
-    preferred, *later = params.audit_fiscal_years
+    preferred = params.audit_fiscal_years[0]
     year = report.fiscal_year
     if year is None or year not in params.audit_fiscal_years:
-        given = "未注明年度" if year is None else f"为 {year} 年度"
-        return (
-            f"财务审计报告{given}，{_years_zh(preferred, later)}",
-            f"an audit report {'names no fiscal year' if year is None else f'covers FY{year}'}; "
-            f"{_years_en(preferred, later)}",
-        )
+        return f"wrong_year:{'' if year is None else year}"
     if year != preferred and not declared:
-        return (
-            f"{year} 年度财务审计报告仅适用于未完成 {preferred} 年度审计的单位，申请单位未作此声明，不予采用",
-            f"the FY{year} audit report counts only for a unit that has not completed its "
-            f"FY{preferred} audit, which the applicant does not declare ({DECLARATION})",
-        )
+        return f"not_declared:{year}"
     if not report.qr_code:
-        return (
-            f"{year} 年度财务审计报告无二维验证码（未备案），不予采用",
-            f"the FY{year} audit report carries no QR verification code and cannot be used",
-        )
+        return f"no_qr:{year}"
     assert used is not None  # a counting report with a QR code is only passed over for another
-    return (
-        f"另一份 {year} 年度财务审计报告不再采用（已采用 {used.fiscal_year} 年度报告）",
-        f"another FY{year} audit report is not used (the FY{used.fiscal_year} report is)",
-    )
-
-
-def _years_zh(preferred: int, later: list[int]) -> str:
-    text = f"须为 {preferred} 年度"
-    if later:
-        text += f"（未完成 {preferred} 年度审计的，可提交 {'、'.join(map(str, later))} 年度）"
-    return text
-
-
-def _years_en(preferred: int, later: list[int]) -> str:
-    text = f"it must cover FY{preferred}"
-    if later:
-        text += f" (or FY{'/'.join(map(str, later))} where the FY{preferred} audit is not completed)"
-    return text
+    return f"another:{year}"

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from vouchers_shared.application import Application
 from vouchers_shared.findings import Finding, Result
+from vouchers_shared.wording import Text, say
 
 from verification.domain.financial import financial_basis
 from verification.domain.model import MaterialParams, QrAnswer, QrQuery
@@ -21,8 +22,7 @@ def audit_qr(app: Application, params: MaterialParams, qr_answers: Mapping[str, 
         return finding(
             "MAT-AUDIT-QR",
             "fail",
-            "没有可核验二维验证码的财务审计报告（见 MAT-FINANCIAL）。",
-            "There is no audit report with a QR verification code to check (see MAT-FINANCIAL).",
+            say("MAT-AUDIT-QR.no_report"),
             observed="no qr_code",
             limit="registered with the CPA platform",
         )
@@ -30,44 +30,23 @@ def audit_qr(app: Application, params: MaterialParams, qr_answers: Mapping[str, 
 
 
 def _qr_not_applicable(app: Application) -> Finding:
-    if app.applicant.public_institution:
-        zh, en = (
-            "事业单位提供财务决算报表，无需核验审计报告二维验证码。",
-            "Not applicable: a public institution gives final accounts, not an audit report.",
-        )
-    else:
-        zh, en = (
-            "注册未满一年的企业以验资报告代替审计报告，无需核验二维验证码。",
-            "Not applicable: a young enterprise gave a capital verification report instead.",
-        )
-    return finding("MAT-AUDIT-QR", "pass", zh, en, observed="not applicable", limit="n/a")
+    variant = "public_institution" if app.applicant.public_institution else "young_enterprise"
+    text = say(f"MAT-AUDIT-QR.{variant}")
+    return finding("MAT-AUDIT-QR", "pass", text, observed="not applicable", limit="n/a")
 
 
-def _qr_text(qr: str, year: int, answer: QrAnswer | None) -> tuple[Result, str, str]:
+def _qr_text(qr: str, year: int, answer: QrAnswer | None) -> tuple[Result, Text]:
     if answer is QrAnswer.REGISTERED:
-        return (
-            "pass",
-            f"审计报告二维验证码 {qr} 已在注册会计师行业统一监管平台备案。",
-            f"QR code {qr} is registered with the CPA supervision platform for FY{year}.",
-        )
+        return "pass", say("MAT-AUDIT-QR.registered", qr=qr, year=str(year))
     if answer is QrAnswer.NOT_REGISTERED:
-        return (
-            "fail",
-            f"审计报告二维验证码 {qr} 未在注册会计师行业统一监管平台备案为本单位 {year} 年度报告，不予采用。",
-            f"QR code {qr} is not registered with the CPA supervision platform for this "
-            f"applicant and FY{year}; the report cannot be used.",
-        )
-    return (
-        "pending",
-        f"正在向注册会计师行业统一监管平台核验二维验证码 {qr}，平台尚未应答。",
-        f"Waiting for the CPA supervision platform to answer about QR code {qr}.",
-    )
+        return "fail", say("MAT-AUDIT-QR.not_registered", qr=qr, year=str(year))
+    return "pending", say("MAT-AUDIT-QR.pending", qr=qr)
 
 
 def _qr_answered(query: QrQuery, answer: QrAnswer | None) -> Finding:
     """Registered: pass; not registered: fail; no answer (yet): pending."""
     qr, year = query.qr_code, query.fiscal_year
-    result, zh, en = _qr_text(qr, year, answer)
+    result, text = _qr_text(qr, year, answer)
     observed = f"qr_code={qr}, fiscal_year={year}, platform={answer or 'not asked'}"
     limit = f"registered for {query.uscc} FY{year}"
-    return finding("MAT-AUDIT-QR", result, zh, en, observed=observed, limit=limit)
+    return finding("MAT-AUDIT-QR", result, text, observed=observed, limit=limit)

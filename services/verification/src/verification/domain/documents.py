@@ -7,27 +7,12 @@ from dataclasses import dataclass
 
 from vouchers_shared.application import Material
 from vouchers_shared.findings import Finding
+from vouchers_shared.wording import Text, say
 
 from verification.domain.rulebook import finding
 
 ABSENT = "absent"
 PRESENT = "present"
-
-_DONE: dict[tuple[bool, bool], tuple[str, str]] = {
-    (True, True): (
-        "，经法定代表人签名并加盖公章",
-        ", signed by the legal representative and stamped",
-    ),
-    (False, True): ("，已加盖公章", ", stamped"),
-}
-
-
-@dataclass(frozen=True)
-class DocName:
-    """How a document is called in findings, in Chinese and English."""
-
-    zh: str
-    en: str
 
 
 @dataclass(frozen=True)
@@ -43,13 +28,17 @@ class Marks:
         )
         return ", ".join(parts)
 
+    def codes(self) -> list[str]:
+        """The marks required, as their wording names them (`signature`, `stamp`)."""
+        return (["signature"] if self.signature else []) + (["stamp"] if self.stamp else [])
 
-def _missing_marks(material: Material, marks: Marks) -> list[tuple[str, str]]:
-    missing: list[tuple[str, str]] = []
+
+def _missing_marks(material: Material, marks: Marks) -> list[str]:
+    missing: list[str] = []
     if marks.signature and material.signed_by_legal_rep is not True:
-        missing.append(("法定代表人签名", "the legal representative's signature"))
+        missing.append("signature")
     if marks.stamp and material.stamped is not True:
-        missing.append(("公章", "the official seal"))
+        missing.append("stamp")
     return missing
 
 
@@ -70,24 +59,23 @@ def best_marked(materials: Sequence[Material], marks: Marks) -> Material | None:
     return materials[0] if materials else None
 
 
-def _marks_text(material: Material, marks: Marks, name: DocName) -> tuple[bool, str, str]:
-    """Whether the marks are all there, and the message saying so or what is missing."""
+def _marks_text(rule: str, material: Material, marks: Marks, doc: str) -> tuple[bool, Text]:
+    """Whether the marks are all there, and the text saying so or what is missing."""
     missing = _missing_marks(material, marks)
     if missing:
-        zh = "、".join(m[0] for m in missing)
-        en = " and ".join(m[1] for m in missing)
-        return False, f"{name.zh}缺少{zh}。", f"The {name.en} lacks {en}."
-    done_zh, done_en = _DONE.get((marks.signature, marks.stamp), ("", ""))
-    return True, f"已提交{name.zh}{done_zh}。", f"The {name.en} was submitted{done_en}."
+        return False, say(f"{rule}.missing_marks", doc=doc, missing=",".join(missing))
+    return True, say(f"{rule}.submitted", doc=doc, marks=",".join(marks.codes()))
 
 
-def marked_document(rule: str, materials: Sequence[Material], name: DocName, marks: Marks) -> Finding:
-    """Pass when a document is given and carries the marks it must carry; fail otherwise."""
+def marked_document(rule: str, materials: Sequence[Material], doc: str, marks: Marks) -> Finding:
+    """Pass when a document is given and carries the marks it must carry; fail otherwise.
+
+    `doc` is the document's material kind, which names it in the finding's wording.
+    """
     limit = f"{PRESENT}, {marks.limit()}" if marks.signature or marks.stamp else PRESENT
     material = best_marked(materials, marks)
     if material is None:
-        zh, en = f"未提交{name.zh}。", f"No {name.en} was submitted."
-        return finding(rule, "fail", zh, en, observed=ABSENT, limit=limit)
-    ok, zh, en = _marks_text(material, marks, name)
+        return finding(rule, "fail", say(f"{rule}.absent", doc=doc), observed=ABSENT, limit=limit)
+    ok, text = _marks_text(rule, material, marks, doc)
     observed = f"{PRESENT}, {_observed_marks(material, marks)}".rstrip(", ")
-    return finding(rule, "pass" if ok else "fail", zh, en, observed=observed, limit=limit)
+    return finding(rule, "pass" if ok else "fail", text, observed=observed, limit=limit)

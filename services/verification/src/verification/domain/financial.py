@@ -7,8 +7,9 @@ from typing import Literal
 
 from vouchers_shared.application import Application, Material
 from vouchers_shared.findings import Finding
+from vouchers_shared.wording import Text, say
 
-from verification.domain.audit_choice import DECLARATION, AuditChoice, choose_audit_report
+from verification.domain.audit_choice import choose_audit_report
 from verification.domain.model import MaterialParams, QrQuery
 from verification.domain.rulebook import finding
 
@@ -83,52 +84,33 @@ def _limit(app: Application, params: MaterialParams) -> str:
     return limit
 
 
-def _capital_reason(app: Application, params: MaterialParams) -> tuple[str, str]:
-    cutoff = params.young_enterprise.first_young_registration
-    registered = app.applicant.registered_on
-    return (
-        f"验资报告仅适用于注册未满一年的企业（须于 {cutoff} 或之后注册，本单位注册于 {registered}）",
-        "a capital verification report stands in only for an enterprise registered less than "
-        f"one year before the guide (on or after {cutoff}; registered {registered})",
+def _failure(app: Application, params: MaterialParams) -> Text:
+    """Why no financial document meets 五(六): each audit report's reason, then the capital
+    verification report's, which stands in only for a young enterprise."""
+    if app.applicant.public_institution:
+        return say("MAT-FINANCIAL.no_final_accounts")
+    reasons = list(choose_audit_report(app, params).not_used)
+    years = ",".join(map(str, params.audit_fiscal_years))
+    if not app.materials_of("capital_verification_report"):
+        return say("MAT-FINANCIAL.fail", reasons=",".join(reasons), years=years)
+    return say(
+        "MAT-FINANCIAL.fail",
+        reasons=",".join([*reasons, "capital"]),
+        years=years,
+        cutoff=str(params.young_enterprise.first_young_registration),
+        registered=str(app.applicant.registered_on),
     )
 
 
-def _reasons(app: Application, params: MaterialParams) -> list[tuple[str, str]]:
-    if app.applicant.public_institution:
-        return [
-            (
-                "事业单位须提交通过审查的财务决算报表，未提交",
-                "a public institution must give its reviewed financial final accounts",
-            )
-        ]
-    reasons = list(choose_audit_report(app, params).not_used)
-    if app.materials_of("capital_verification_report"):
-        reasons.append(_capital_reason(app, params))
-    return reasons
-
-
-_PASS_TEXT: dict[BasisKind, tuple[str, str]] = {
-    "final_accounts": (
-        "已提交通过审查的事业单位财务决算报表。",
-        "The public institution's financial final accounts were submitted.",
-    ),
-    "capital_verification": (
-        "注册未满一年的企业已提交验资报告。",
-        "An enterprise registered less than one year ago gave a capital verification report.",
-    ),
-}
-
-
-def _audit_pass_text(year: int, choice: AuditChoice, params: MaterialParams) -> tuple[str, str]:
-    zh = f"采用含二维验证码的 {year} 年度财务审计报告"
-    en = f"The FY{year} audit report with a QR verification code is used"
-    if choice.declared_incomplete:
-        preferred = params.audit_fiscal_years[0]
-        zh += f"（申请单位声明未完成 {preferred} 年度财务审计）"
-        en += f", the applicant declaring its FY{preferred} audit not completed ({DECLARATION})"
-    zh += "".join(f"；{r[0]}" for r in choice.not_used) + "。"
-    en += "".join(f"; {r[1]}" for r in choice.not_used) + "."
-    return zh, en
+def _audit_pass(year: int, app: Application, params: MaterialParams) -> Text:
+    choice = choose_audit_report(app, params)
+    variant = "audit_report_declared" if choice.declared_incomplete else "audit_report"
+    return say(
+        f"MAT-FINANCIAL.{variant}",
+        year=str(year),
+        years=",".join(map(str, params.audit_fiscal_years)),
+        reasons=",".join(choice.not_used),
+    )
 
 
 def financial(app: Application, params: MaterialParams) -> Finding:
@@ -136,18 +118,9 @@ def financial(app: Application, params: MaterialParams) -> Finding:
     basis = financial_basis(app, params)
     observed, limit = _summary(app), _limit(app, params)
     if basis.kind == "none":
-        reasons = _reasons(app, params)
-        en = "; ".join(r[1] for r in reasons)
-        return finding(
-            "MAT-FINANCIAL",
-            "fail",
-            "；".join(r[0] for r in reasons) + "。",
-            en[:1].upper() + en[1:] + ".",
-            observed=observed,
-            limit=limit,
-        )
+        return finding("MAT-FINANCIAL", "fail", _failure(app, params), observed=observed, limit=limit)
     if basis.qr is not None:
-        zh, en = _audit_pass_text(basis.qr.fiscal_year, choose_audit_report(app, params), params)
+        text = _audit_pass(basis.qr.fiscal_year, app, params)
     else:
-        zh, en = _PASS_TEXT[basis.kind]
-    return finding("MAT-FINANCIAL", "pass", zh, en, observed=observed, limit=limit)
+        text = say(f"MAT-FINANCIAL.{basis.kind}")
+    return finding("MAT-FINANCIAL", "pass", text, observed=observed, limit=limit)

@@ -6,6 +6,7 @@ from typing import Final
 
 from vouchers_shared.application import Application, StaffMember
 from vouchers_shared.findings import Finding
+from vouchers_shared.wording import Text, say
 
 from verification.domain.rulebook import finding
 
@@ -21,22 +22,6 @@ def _covered(app: Application) -> set[str]:
     return covered
 
 
-def _gaps(person: StaffMember, covered: set[str]) -> list[tuple[str, str]]:
-    gaps: list[tuple[str, str]] = []
-    if person.person_id not in covered:
-        gaps.append(("缺少学位或职称证书", "no degree or title certificate"))
-    if not person.full_time_in_shenzhen:
-        gaps.append(("非全职在深工作", "not full time in Shenzhen"))
-    return gaps
-
-
-def _describe(person: StaffMember, gaps: list[tuple[str, str]]) -> tuple[str, str]:
-    return (
-        f"{person.person_id}：" + "、".join(g[0] for g in gaps),
-        f"{person.person_id}: " + " and ".join(g[1] for g in gaps),
-    )
-
-
 def _members(app: Application) -> list[StaffMember]:
     """Declared key members, each once, the lead left out (the lead is not one of the two)."""
     seen = {app.project.lead.person_id}
@@ -48,46 +33,32 @@ def _members(app: Application) -> list[StaffMember]:
     return members
 
 
-def _problems(app: Application, covered: set[str]) -> tuple[list[str], list[str], str]:
-    """What falls short, in Chinese and English, and a short observed summary."""
-    lead_gaps = _gaps(app.project.lead, covered)
-    member_gaps = [(m, _gaps(m, covered)) for m in _members(app)]
-    good = sum(1 for _, gaps in member_gaps if not gaps)
-    observed = f"lead={'ok' if not lead_gaps else 'missing'}, members ok={good}/{len(member_gaps)}"
-    zh: list[str] = []
-    en: list[str] = []
-    if lead_gaps:
-        lead_zh, lead_en = _describe(app.project.lead, lead_gaps)
-        zh.append(f"项目负责人 {lead_zh}")
-        en.append(f"project lead {lead_en}")
-    if good < KEY_MEMBERS_REQUIRED:
-        zh.append(f"符合要求的项目主要成员 {good} 名，少于 {KEY_MEMBERS_REQUIRED} 名")
-        en.append(f"{good} key member(s) qualify, fewer than {KEY_MEMBERS_REQUIRED}")
-        for member, gaps in member_gaps:
-            if gaps:
-                member_zh, member_en = _describe(member, gaps)
-                zh.append(f"成员 {member_zh}")
-                en.append(f"member {member_en}")
-    return zh, en, observed
+def _problems(app: Application, covered: set[str]) -> tuple[Text | None, str]:
+    """The text of what falls short (None: nothing does), and a short observed summary."""
+    lead = app.project.lead
+    members = _members(app)
+    short = [m for m in members if m.person_id not in covered or not m.full_time_in_shenzhen]
+    lead_short = lead.person_id not in covered or not lead.full_time_in_shenzhen
+    good = len(members) - len(short)
+    observed = f"lead={'ok' if not lead_short else 'missing'}, members ok={good}/{len(members)}"
+    named = ([lead] if lead_short else []) + (short if good < KEY_MEMBERS_REQUIRED else [])
+    if not lead_short and good >= KEY_MEMBERS_REQUIRED:
+        return None, observed
+    text = say(
+        "MAT-PERSONNEL.fail",
+        lead=lead.person_id if lead_short else "",
+        members=",".join(m.person_id for m in short) if good < KEY_MEMBERS_REQUIRED else "",
+        uncertified=",".join(p.person_id for p in named if p.person_id not in covered),
+        part_time=",".join(p.person_id for p in named if not p.full_time_in_shenzhen),
+        qualified=str(good),
+        required=str(KEY_MEMBERS_REQUIRED),
+    )
+    return text, observed
 
 
 def personnel(app: Application) -> Finding:
     """MAT-PERSONNEL 五(五): the lead and two key members each meet both conditions."""
-    problems_zh, problems_en, observed = _problems(app, _covered(app))
-    if problems_zh:
-        return finding(
-            "MAT-PERSONNEL",
-            "fail",
-            "人员材料不符合要求：" + "；".join(problems_zh) + "。",
-            "Personnel materials fall short: " + "; ".join(problems_en) + ".",
-            observed=observed,
-            limit=LIMIT,
-        )
-    return finding(
-        "MAT-PERSONNEL",
-        "pass",
-        "项目负责人及项目主要成员均提交学位或职称证书，并全职在深工作。",
-        "The project lead and the key members are certified and work full time in Shenzhen.",
-        observed=observed,
-        limit=LIMIT,
-    )
+    problems, observed = _problems(app, _covered(app))
+    if problems is not None:
+        return finding("MAT-PERSONNEL", "fail", problems, observed=observed, limit=LIMIT)
+    return finding("MAT-PERSONNEL", "pass", say("MAT-PERSONNEL.pass"), observed=observed, limit=LIMIT)

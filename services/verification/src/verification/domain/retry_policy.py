@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from vouchers_shared.wording import say
+
 from verification.domain.model import VerificationResult
 from verification.domain.rulebook import outcome_of
 
@@ -74,16 +76,9 @@ def next_step(
 def give_up(result: VerificationResult, *, attempts: int, first_pending_at: datetime) -> VerificationResult:
     """The verdict with each pending MAT-AUDIT-QR finding turned into `review`."""
     since = first_pending_at.isoformat(timespec="seconds")
+    text = say("MAT-AUDIT-QR.unanswered", since=since, attempts=str(attempts))
     findings = [
-        f.model_copy(
-            update={
-                "result": "review",
-                "message": f"注册会计师行业统一监管平台自 {since} 起经 {attempts} 次查询均未应答，"
-                "审计报告二维验证码无法核验，转人工复核。",
-                "message_en": f"The CPA supervision platform did not answer {attempts} queries "
-                f"since {since}; the QR code could not be checked and goes to an operator.",
-            }
-        )
+        f.model_copy(update={"result": "review", "text": text.key, "args": text.args})
         if f.rule == "MAT-AUDIT-QR" and f.result == "pending"
         else f
         for f in result.findings

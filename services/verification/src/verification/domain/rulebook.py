@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from vouchers_shared.findings import Finding, Result
+from vouchers_shared.wording import Text
 
 from verification.domain.model import VerificationOutcome
 
@@ -28,14 +29,13 @@ RULE_IDS: Final[tuple[str, ...]] = tuple(rule for rule, _ in RULES)
 def finding(
     rule: str,
     result: Result,
-    message: str,
-    message_en: str,
+    text: Text,
     *,
     observed: str | None = None,
     limit: str | None = None,
     contract_no: str | None = None,
 ) -> Finding:
-    """A finding of one material rule, citing the rule's clause."""
+    """A finding of one material rule, citing the rule's clause, worded by `text`."""
     return Finding(
         rule=rule,
         clause=CLAUSES[rule],
@@ -43,8 +43,8 @@ def finding(
         contract_no=contract_no,
         observed=observed,
         limit=limit,
-        message=message,
-        message_en=message_en,
+        text=text.key,
+        args=text.args,
     )
 
 

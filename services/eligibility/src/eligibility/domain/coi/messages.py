@@ -1,11 +1,12 @@
-"""The findings of the conflict-of-interest check, worded in Chinese and English."""
+"""The findings of the conflict-of-interest check (worded in vouchers_shared.wording.coi)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from vouchers_shared.application import Contract
-from vouchers_shared.findings import Finding
+from vouchers_shared.findings import Finding, worded
+from vouchers_shared.wording import say
 
 from eligibility.domain.coi.evidence import evidence, pct_text
 from eligibility.domain.coi.relations import Relation
@@ -23,33 +24,18 @@ def _limit(threshold: Decimal, max_hops: int) -> str:
 def same_entity(contract: Contract, *, same: bool) -> Finding:
     """COI-SAME-ENTITY: the provider is not the applicant itself."""
     uscc = contract.provider_uscc
-    if same:
-        return Finding(
-            rule=SAME_ENTITY,
-            clause=CLAUSE,
-            result="fail",
-            contract_no=contract.contract_no,
-            observed=uscc,
-            message=f"服务机构即申请单位本身（{uscc}），向自身租用算力不属于向非关联方租用",
-            message_en=(
-                f"the provider is the applicant itself ({uscc}); compute rented from oneself "
-                "is not rented from a non-affiliated party"
-            ),
-        )
     return Finding(
         rule=SAME_ENTITY,
         clause=CLAUSE,
-        result="pass",
+        result="fail" if same else "pass",
         contract_no=contract.contract_no,
         observed=uscc,
-        message="服务机构不是申请单位本身",
-        message_en="the provider is not the applicant itself",
+        **worded(say("COI-SAME-ENTITY.same", uscc=uscc) if same else say("COI-SAME-ENTITY.other")),
     )
 
 
 def unknown_provider(contract: Contract, threshold: Decimal, max_hops: int) -> Finding:
     """COI-RELATED-PARTY held for review: nothing is known about the provider."""
-    uscc = contract.provider_uscc
     return Finding(
         rule=RELATED_PARTY,
         clause=CLAUSE,
@@ -57,15 +43,7 @@ def unknown_provider(contract: Contract, threshold: Decimal, max_hops: int) -> F
         contract_no=contract.contract_no,
         observed="no holdings or officer data",
         limit=_limit(threshold, max_hops),
-        message=(
-            f"参考数据中没有服务机构（{uscc}）的股权或任职信息，申请材料也未涉及，且其不在服务机构库中，"
-            "需人工核实其是否为申请单位的关联方"
-        ),
-        message_en=(
-            f"no holdings or officer data mention the provider ({uscc}), the application "
-            "declares nothing about it and it is not a registered provider: whether it is a "
-            "related party needs an operator's review"
-        ),
+        **worded(say("COI-RELATED-PARTY.unknown_provider", uscc=contract.provider_uscc)),
     )
 
 
@@ -77,8 +55,7 @@ def _unrelated(contract: Contract, threshold: Decimal, max_hops: int) -> Finding
         contract_no=contract.contract_no,
         observed="none",
         limit=_limit(threshold, max_hops),
-        message="未发现服务机构与申请单位之间的关联关系",
-        message_en="no related-party path found between the applicant and the provider",
+        **worded(say("COI-RELATED-PARTY.unrelated")),
     )
 
 
@@ -89,9 +66,13 @@ def related_party(
     if not relations:
         return _unrelated(contract, threshold, max_hops)
     paths = evidence(relations)
-    shown = "; ".join(p.summary for p in paths[:SUMMARIES_IN_MESSAGE])
-    more = len(paths) - SUMMARIES_IN_MESSAGE
-    zh_more, en_more = (f"；另有 {more} 条", f"; and {more} more") if more > 0 else ("", "")
+    text = say(
+        "COI-RELATED-PARTY.related",
+        name=contract.provider_name,
+        uscc=contract.provider_uscc,
+        paths="; ".join(p.summary for p in paths[:SUMMARIES_IN_MESSAGE]),
+        more=str(max(len(paths) - SUMMARIES_IN_MESSAGE, 0)),
+    )
     return Finding(
         rule=RELATED_PARTY,
         clause=CLAUSE,
@@ -99,13 +80,6 @@ def related_party(
         contract_no=contract.contract_no,
         observed=", ".join(sorted({p.relation for p in paths})),
         limit=_limit(threshold, max_hops),
-        message=(
-            f"服务机构{contract.provider_name}（{contract.provider_uscc}）是申请单位的关联方，"
-            f"不属于非关联方：{shown}{zh_more}"
-        ),
-        message_en=(
-            f"the provider {contract.provider_name} ({contract.provider_uscc}) is a related "
-            f"party of the applicant, not a non-affiliated party: {shown}{en_more}"
-        ),
         evidence=paths,
+        **worded(text),
     )
