@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 from vouchers_shared.wording import WORDED, Text, render
 
@@ -35,11 +40,16 @@ class EvidencePath(BaseModel):
     edges: list[EvidenceEdge]
 
 
+def _empty(value: Any) -> bool:
+    return value is None or value == [] or value == {}
+
+
 class Finding(BaseModel):
     """The outcome of one rule, with what was observed and the limit it was held to.
 
     Its texts are not carried: `text` is the key of its wording and `args` the figures the
-    wording names; readers render it in Chinese and English (`message`, `message_en`).
+    wording names; readers render it in Chinese and English (`message`, `message_en`). Fields
+    without a value (null, an empty list or map) are left out of what is written.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -47,12 +57,14 @@ class Finding(BaseModel):
     rule: str
     clause: str
     result: Result
-    contract_no: str | None = None
-    observed: str | None = None
-    limit: str | None = None
+    contract_no: str | None = Field(default=None, exclude_if=_empty)
+    observed: str | None = Field(default=None, exclude_if=_empty)
+    limit: str | None = Field(default=None, exclude_if=_empty)
     text: str = Field(description="the key of the finding's wording (vouchers_shared.wording)")
-    args: dict[str, str] = Field(default_factory=dict, description="the figures its wording names")
-    evidence: list[EvidencePath] = Field(default_factory=list)
+    args: dict[str, str] = Field(
+        default_factory=dict, exclude_if=_empty, description="the figures its wording names"
+    )
+    evidence: list[EvidencePath] = Field(default_factory=list, exclude_if=_empty)
 
     @model_validator(mode="before")
     @classmethod
@@ -66,9 +78,9 @@ class Finding(BaseModel):
             data["text"], data["args"] = WORDED, {"zh": zh, "en": en}
         return data
 
-    @computed_field  # type: ignore[prop-decorator]
     @property
     def passed(self) -> bool:
+        """Whether the rule passed."""
         return self.result == "pass"
 
     @property
@@ -112,6 +124,10 @@ def shown(finding: Mapping[str, Any]) -> dict[str, Any]:
     """A finding as stored or published (its JSON form), with its texts rendered in both
     languages in place of its wording's key and figures. One stored with its texts keeps them."""
     answer = {k: v for k, v in finding.items() if k not in ("text", "args")}
+    answer["passed"] = finding.get("result") == "pass"
+    for absent in ("contract_no", "observed", "limit"):  # written only when they hold a value
+        answer.setdefault(absent, None)
+    answer.setdefault("evidence", [])
     if "text" in finding:
         answer["message"], answer["message_en"] = render(str(finding["text"]), finding.get("args") or {})
     return answer

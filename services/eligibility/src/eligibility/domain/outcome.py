@@ -12,7 +12,7 @@ from typing import Literal, ParamSpec
 from vouchers_shared.application import Contract
 from vouchers_shared.findings import Finding
 from vouchers_shared.types import FEN
-from vouchers_shared.wording import WORDED, Text
+from vouchers_shared.wording import Text
 
 RuleResult = Literal["pass", "fail", "review"]
 RuleKind = Literal["applicant", "contract", "amount"]
@@ -30,23 +30,19 @@ class Outcome:
     clause: str | None = None  # set when a program parameter cites a clause of its own
 
     @classmethod
-    def ok(cls, text: Text | str, en: str | None = None, **details: str | None) -> Outcome:
+    def ok(cls, text: Text, **details: str | None) -> Outcome:
         """The rule passed."""
-        return cls("pass", _text(text, en), **details)
+        return cls("pass", text, **details)
 
     @classmethod
-    def fail(cls, text: Text | str, en: str | None = None, **details: str | None) -> Outcome:
+    def fail(cls, text: Text, **details: str | None) -> Outcome:
         """The rule failed."""
-        return cls("fail", _text(text, en), **details)
+        return cls("fail", text, **details)
 
     @classmethod
-    def review(cls, text: Text | str, en: str | None = None, **details: str | None) -> Outcome:
+    def review(cls, text: Text, **details: str | None) -> Outcome:
         """An operator must look before the rule can be settled."""
-        return cls("review", _text(text, en), **details)
-
-
-def _text(text: Text | str, en: str | None) -> Text:
-    return text if isinstance(text, Text) else Text(WORDED, {"zh": text, "en": en or text})
+        return cls("review", text, **details)
 
 
 @dataclass(frozen=True)
