@@ -101,7 +101,6 @@ def test_a_reader_renders_the_texts_in_both_languages() -> None:
     assert answer["message_en"] == f.message_en
     assert "text" not in answer
     assert "args" not in answer
-    assert f.shown() == answer
 
 
 def test_a_finding_stored_with_its_texts_is_read_with_them() -> None:

@@ -5,12 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from vouchers_shared.wording import WORDED, Text, render
 
@@ -92,11 +87,6 @@ class Finding(BaseModel):
     def message_en(self) -> str:
         """The finding in English."""
         return render(self.text, self.args)[1]
-
-    def shown(self) -> dict[str, Any]:
-        """The finding as its readers are answered: its texts in both languages in place of its
-        wording's key and figures."""
-        return shown(self.model_dump(mode="json"))
 
 
 class ShownFinding(BaseModel):

@@ -56,7 +56,7 @@ def render(key: str, args: Mapping[str, str]) -> tuple[str, str]:
     if fn is not None:
         try:
             return fn(**args)
-        except (TypeError, KeyError, ValueError):
+        except (TypeError, LookupError, ValueError):
             pass
     figures = "; ".join(f"{k}={v}" for k, v in sorted(args.items()))
     fallback = f"{key}（{figures}）" if figures else key
