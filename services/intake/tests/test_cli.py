@@ -144,13 +144,18 @@ def test_the_installed_command_says_a_mistake_in_one_line() -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_kafka_not_answering_is_one_line_and_exit_status_1(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "argv",
+    [["refdata", "load", "providers", str(SAMPLES / "refdata.json")], ["carry-over"]],
+    ids=["refdata load", "carry-over"],
+)
+def test_kafka_not_answering_is_one_line_and_exit_status_1(tmp_path: Path, argv: list[str]) -> None:
     env = {
         "PATH": "/usr/bin:/bin",
         "HOME": str(tmp_path),
         "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{closed_port()}",
     }
-    done = run_vouchers("refdata", "load", "providers", str(SAMPLES / "refdata.json"), env=env)
+    done = run_vouchers(*argv, env=env)
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1
     assert done.stderr.startswith("vouchers: Kafka did not answer")

@@ -11,6 +11,15 @@ VERIFICATION: Final = "vouchers.verification.v2"
 DECISIONS: Final = "vouchers.decisions.v2"
 NOTICES: Final = "vouchers.notices.v1"
 
+CARRIED_OVER: Final = {
+    "vouchers.coi.v1": COI,
+    "vouchers.eligibility.v1": ELIGIBILITY,
+    "vouchers.verification.v1": VERIFICATION,
+    "vouchers.decisions.v1": DECISIONS,
+}
+"""Topics of an earlier version and the topic of their stream now (findings carried their texts
+in v1): what an upgrade copies over (`vouchers carry-over`) before the services start again."""
+
 REFDATA_KINDS: Final = (
     "providers",
     "holdings",

@@ -1,4 +1,4 @@
-"""`vouchers`: the operators' command line (tokens, reference data, dead-letter topics).
+"""`vouchers`: the operators' command line (tokens, reference data, dead-letter topics, upgrades).
 
 An ordinary mistake (a file that is not there or not JSON, an argument that is not what it should
 be, settings that do not hold) is said in one line on stderr, with exit status 2; Kafka not
@@ -21,6 +21,7 @@ from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 from vouchers_shared import topics
 from vouchers_shared.auth import TokenService
+from vouchers_shared.messaging.carry_over import carry_over
 from vouchers_shared.messaging.dlq import Parked, parked, replay
 from vouchers_shared.messaging.kafka import ensure_topics
 from vouchers_shared.messaging.producer import StandalonePublisher
@@ -107,6 +108,11 @@ def _parser() -> argparse.ArgumentParser:
         type=position,
         help="only these records (show, replay)",
     )
+    sub.add_parser(
+        "carry-over",
+        help="copy what the topics of the previous version still hold for their readers onto "
+        "the topics of now (run with the services stopped, before the new version starts)",
+    )
     return parser
 
 
@@ -144,6 +150,8 @@ def _run(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from exc
     elif args.command == "refdata":
         return asyncio.run(load_refdata(settings, args.kind, args.file))
+    elif args.command == "carry-over":
+        return asyncio.run(carry_over_command(settings))
     else:
         return asyncio.run(dlq_command(settings, args.action, args.topic, set(args.at) or None))
     return 0
@@ -221,6 +229,13 @@ def kind_items(kind: str, data: Any) -> list[Any]:
     if not isinstance(data, list):
         raise ValueError("the file must hold a JSON array, or an object of arrays by kind")
     return data
+
+
+async def carry_over_command(settings: CommonSettings) -> int:
+    await ensure_topics(settings)
+    for carried in await carry_over(settings, topics.CARRIED_OVER):
+        print(json.dumps({"from": carried.source, "to": carried.target, "records": carried.records}))
+    return 0
 
 
 async def dlq_command(
