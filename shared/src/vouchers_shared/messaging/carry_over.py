@@ -22,6 +22,7 @@ from aiokafka.structs import OffsetAndMetadata
 from vouchers_shared.messaging.inbound import decode_headers
 from vouchers_shared.messaging.kafka import MAX_MESSAGE_BYTES, admin_options
 from vouchers_shared.messaging.producer import StandalonePublisher
+from vouchers_shared.messaging.reading import partitions, records_until
 from vouchers_shared.settings import CommonSettings
 
 GROUP = "vouchers-carry-over"
@@ -41,7 +42,7 @@ class Carried:
 async def carry_over(settings: CommonSettings, routes: Mapping[str, str]) -> list[Carried]:
     """Copy each old topic of `routes` (old → new) that exists onto its new topic."""
     positions = await _earliest_committed(settings, set(routes))
-    existing = await _partitions(settings, set(routes))
+    existing = await partitions(settings, routes)
     done = []
     async with StandalonePublisher(settings) as publisher:
         consumer = AIOKafkaConsumer(
@@ -76,18 +77,14 @@ async def _copy(
     (end,) = (await consumer.end_offsets([tp])).values()
     consumer.seek(tp, start)
     count = 0
-    while await consumer.position(tp) < end:
-        batch = await consumer.getmany(tp, timeout_ms=2000, max_records=500)
-        for record in batch.get(tp, []):
-            if record.offset >= end:
-                break
-            headers = {
-                **decode_headers(record.headers),
-                CARRIED_FROM: f"{tp.topic}:{tp.partition}:{record.offset}",
-            }
-            key = record.key.decode() if record.key is not None else None
-            await publisher.publish_raw(target, key, record.value or b"", headers)
-            count += 1
+    async for record in records_until(consumer, tp, end):
+        headers = {
+            **decode_headers(record.headers),
+            CARRIED_FROM: f"{tp.topic}:{tp.partition}:{record.offset}",
+        }
+        key = record.key.decode() if record.key is not None else None
+        await publisher.publish_raw(target, key, record.value or b"", headers)
+        count += 1
     await consumer.commit({tp: OffsetAndMetadata(end, "")})
     return count
 
@@ -109,17 +106,3 @@ async def _earliest_committed(settings: CommonSettings, sources: set[str]) -> di
         return earliest
     finally:
         await admin.close()
-
-
-async def _partitions(settings: CommonSettings, sources: set[str]) -> dict[str, list[TopicPartition]]:
-    admin = AIOKafkaAdminClient(**admin_options(settings))
-    await admin.start()
-    try:
-        present = sorted(sources & set(await admin.list_topics()))
-        described = await admin.describe_topics(present) if present else []
-    finally:
-        await admin.close()
-    return {
-        str(d["topic"]): [TopicPartition(str(d["topic"]), int(p["partition"])) for p in d["partitions"]]
-        for d in described
-    }

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaConsumer
 
 from vouchers_shared.messaging.dead_letter import DLQ_ID
 from vouchers_shared.messaging.inbound import decode_headers
 from vouchers_shared.messaging.kafka import MAX_MESSAGE_BYTES, admin_options
 from vouchers_shared.messaging.producer import StandalonePublisher
+from vouchers_shared.messaging.reading import partitions, records_until
 from vouchers_shared.settings import CommonSettings
 from vouchers_shared.topics import dlq_topic
 
@@ -50,7 +50,7 @@ async def first_of_each_id(records: AsyncIterable[Parked]) -> AsyncIterator[Park
 
 async def _dead_letters(settings: CommonSettings, topic: str) -> AsyncIterator[Parked]:
     """Every record on `topic`'s dead-letter topic, from the beginning to the current end."""
-    assigned = [TopicPartition(dlq_topic(topic), p) for p in await _partitions(settings, dlq_topic(topic))]
+    assigned = (await partitions(settings, [dlq_topic(topic)])).get(dlq_topic(topic), [])
     if not assigned:
         return
     consumer = AIOKafkaConsumer(
@@ -62,29 +62,14 @@ async def _dead_letters(settings: CommonSettings, topic: str) -> AsyncIterator[P
         await consumer.seek_to_beginning(*assigned)
         ends = await consumer.end_offsets(assigned)
         for tp in assigned:
-            while await consumer.position(tp) < ends[tp]:
-                batch = await consumer.getmany(tp, timeout_ms=2000, max_records=500)
-                for record in batch.get(tp, []):
-                    if record.offset >= ends[tp]:  # parked after the call (a replay parked again)
-                        break
-                    key = record.key.decode(errors="replace") if record.key else None
-                    yield Parked(
-                        tp.partition, record.offset, key, decode_headers(record.headers), record.value or b""
-                    )
+            # parked after the call (a replay parked again) is left for the next reading
+            async for record in records_until(consumer, tp, ends[tp]):
+                key = record.key.decode(errors="replace") if record.key else None
+                yield Parked(
+                    tp.partition, record.offset, key, decode_headers(record.headers), record.value or b""
+                )
     finally:
         await consumer.stop()
-
-
-async def _partitions(settings: CommonSettings, topic: str) -> list[int]:
-    """The topic's partitions, asked of the cluster (a consumer that has not subscribed to a
-    topic knows none of its partitions)."""
-    admin = AIOKafkaAdminClient(**admin_options(settings))
-    await admin.start()
-    try:
-        (described,) = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    return sorted(int(p["partition"]) for p in described.get("partitions") or [])
 
 
 async def replay(settings: CommonSettings, topic: str, only: set[tuple[int, int]] | None) -> int:
