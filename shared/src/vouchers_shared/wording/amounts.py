@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from vouchers_shared.wording.registry import wording
 
-__all__ = ["wording"]
-
 
 @wording("AMT-RATE.young")
 def _rate_young(*, registered_on: str, published: str, rate: str) -> tuple[str, str]:

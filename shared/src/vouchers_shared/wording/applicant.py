@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from vouchers_shared.types import USCC_REGION_SHENZHEN
-from vouchers_shared.wording.registry import wording
+from vouchers_shared.wording.registry import codes, wording
 
-__all__ = ["RESTRICTION_NAMES", "wording"]
+__all__ = ["RESTRICTION_NAMES"]
 
 RESTRICTION_NAMES = {
     "fiscal_funding_ban": ("被限制申请财政性资金项目", "barred from applying for fiscal funding"),
@@ -74,10 +74,11 @@ def _not_restricted_pass() -> tuple[str, str]:
 
 @wording("ELIG-NOT-RESTRICTED.fail")
 def _not_restricted_fail(*, lists: str) -> tuple[str, str]:
-    codes = lists.split(",")
-    zh = "、".join(RESTRICTION_NAMES.get(n, (n, n))[0] for n in codes)
-    en = "; ".join(RESTRICTION_NAMES.get(n, (n, n))[1] for n in codes)
-    return f"申请单位在限制名单上：{zh}。", f"The applicant is on: {en}."
+    named = [RESTRICTION_NAMES.get(n, (n, n)) for n in codes(lists)]
+    return (
+        f"申请单位在限制名单上：{'、'.join(name[0] for name in named)}。",
+        f"The applicant is on: {'; '.join(name[1] for name in named)}.",
+    )
 
 
 @wording("ELIG-SELF-FILED.fail")

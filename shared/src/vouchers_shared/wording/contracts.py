@@ -6,7 +6,7 @@ number, dates and amounts as shown; the names in either language are chosen here
 
 from __future__ import annotations
 
-from vouchers_shared.wording.registry import wording
+from vouchers_shared.wording.registry import codes, wording
 
 __all__ = ["SERVICE_TYPE_NAMES", "TRAINING_KIND_NAMES"]
 
@@ -150,7 +150,7 @@ def _period_no_window(*, batch: str) -> tuple[str, str]:
 
 @wording("CON-CONTENT.fail")
 def _content_fail(*, problems: str) -> tuple[str, str]:
-    named = [_CONTENT_PROBLEMS[code] for code in problems.split(",")]
+    named = [_CONTENT_PROBLEMS[code] for code in codes(problems)]
     return (
         "合同内容不符合要求：" + "；".join(zh for zh, _ in named) + "。",
         "The contract content does not qualify: " + "; ".join(en for _, en in named) + ".",

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from vouchers_shared.wording.registry import wording
+from vouchers_shared.wording.registry import codes, wording
 
-__all__ = ["DECLARATION", "wording"]
+__all__ = ["DECLARATION"]
 
 DECLARATION: Final = "declarations.fy2025_audit_incomplete"
 """The declaration a unit makes when its preferred year's audit is not completed."""
@@ -89,8 +89,8 @@ def _reason(token: str, years: list[str], used: str, cutoff: str, registered: st
 def _reasons(
     reasons: str, years: str, *, used: str = "", cutoff: str = "", registered: str = ""
 ) -> list[tuple[str, str]]:
-    fiscal_years = years.split(",")
-    return [_reason(t, fiscal_years, used, cutoff, registered) for t in reasons.split(",") if t]
+    fiscal_years = codes(years)
+    return [_reason(t, fiscal_years, used, cutoff, registered) for t in codes(reasons)]
 
 
 @wording("MAT-FINANCIAL.fail")
@@ -128,7 +128,7 @@ def _audit_report(year: str, years: str, reasons: str, declared: bool) -> tuple[
     zh = f"采用含二维验证码的 {year} 年度财务审计报告"
     en = f"The FY{year} audit report with a QR verification code is used"
     if declared:
-        preferred = years.split(",")[0]
+        preferred = codes(years)[0]
         zh += f"（申请单位声明未完成 {preferred} 年度财务审计）"
         en += f", the applicant declaring its FY{preferred} audit not completed ({DECLARATION})"
     said = _reasons(reasons, years, used=year)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from vouchers_shared.wording.registry import wording
+from vouchers_shared.wording.registry import codes, wording
 
-__all__ = ["DOCUMENTS", "MARKED_RULES", "MARKS", "wording"]
+__all__ = ["DOCUMENTS", "MARKED_RULES", "MARKS"]
 
 DOCUMENTS: Final[dict[str, tuple[str, str]]] = {
     "application_form": ("项目申请书", "application form"),
@@ -47,10 +47,6 @@ MARKED_RULES: Final = (
 `missing_marks` and `submitted`."""
 
 
-def _codes(joined: str) -> list[str]:
-    return [code for code in joined.split(",") if code]
-
-
 def _doc_absent(*, doc: str) -> tuple[str, str]:
     zh, en = DOCUMENTS[doc]
     return f"未提交{zh}。", f"No {en} was submitted."
@@ -58,7 +54,7 @@ def _doc_absent(*, doc: str) -> tuple[str, str]:
 
 def _doc_missing_marks(*, doc: str, missing: str) -> tuple[str, str]:
     zh, en = DOCUMENTS[doc]
-    marks = [MARKS[code] for code in _codes(missing)]
+    marks = [MARKS[code] for code in codes(missing)]
     return (
         f"{zh}缺少{'、'.join(m[0] for m in marks)}。",
         f"The {en} lacks {' and '.join(m[1] for m in marks)}.",
@@ -225,7 +221,7 @@ def _personnel_fail(
     """`lead`: the lead's id when the lead falls short, else empty; `members`: the key members
     who fall short, listed when fewer than `required` qualify; `uncertified`, `part_time`: who
     lacks a certificate, who does not work full time in Shenzhen."""
-    no_certificate, not_full_time = _codes(uncertified), _codes(part_time)
+    no_certificate, not_full_time = codes(uncertified), codes(part_time)
     zh: list[str] = []
     en: list[str] = []
     if lead:
@@ -235,7 +231,7 @@ def _personnel_fail(
     if int(qualified) < int(required):
         zh.append(f"符合要求的项目主要成员 {qualified} 名，少于 {required} 名")
         en.append(f"{qualified} key member(s) qualify, fewer than {required}")
-    for member in _codes(members):
+    for member in codes(members):
         member_zh, member_en = _person(member, no_certificate, not_full_time)
         zh.append(f"成员 {member_zh}")
         en.append(f"member {member_en}")

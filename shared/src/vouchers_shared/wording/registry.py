@@ -63,6 +63,11 @@ def render(key: str, args: Mapping[str, str]) -> tuple[str, str]:
     return fallback, fallback
 
 
+def codes(joined: str) -> list[str]:
+    """The codes (or ids) of a list argument, which travels joined with ","."""
+    return [code for code in joined.split(",") if code]
+
+
 def registered() -> frozenset[str]:
     """Every registered key."""
     return frozenset(_WORDINGS)

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Literal, ParamSpec
 
 from vouchers_shared.application import Contract
-from vouchers_shared.findings import Finding
+from vouchers_shared.findings import Finding, worded
 from vouchers_shared.types import FEN
 from vouchers_shared.wording import Text
 
@@ -101,8 +101,7 @@ def to_finding(rule_id: str, clause: str, out: Outcome, contract_no: str | None)
         contract_no=contract_no,
         observed=out.observed,
         limit=out.limit,
-        text=out.text.key,
-        args=out.text.args,
+        **worded(out.text),
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from vouchers_shared.findings import worded
 from vouchers_shared.wording import say
 
 from verification.domain.model import VerificationResult
@@ -78,7 +79,7 @@ def give_up(result: VerificationResult, *, attempts: int, first_pending_at: date
     since = first_pending_at.isoformat(timespec="seconds")
     text = say("MAT-AUDIT-QR.unanswered", since=since, attempts=str(attempts))
     findings = [
-        f.model_copy(update={"result": "review", "text": text.key, "args": text.args})
+        f.model_copy(update={"result": "review", **worded(text)})
         if f.rule == "MAT-AUDIT-QR" and f.result == "pending"
         else f
         for f in result.findings

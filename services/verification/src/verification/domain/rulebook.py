@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from vouchers_shared.findings import Finding, Result
+from vouchers_shared.findings import Finding, Result, worded
 from vouchers_shared.wording import Text
 
 from verification.domain.model import VerificationOutcome
@@ -43,8 +43,7 @@ def finding(
         contract_no=contract_no,
         observed=observed,
         limit=limit,
-        text=text.key,
-        args=text.args,
+        **worded(text),
     )
 
 
